@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Prepares a Debian / Raspberry Pi OS machine to build, test and run Argus Edge from source:
+# the Debian packages it and its tests use, npm dependencies, the native addon and the bundle.
+# Idempotent: what is already there is left alone, so a second run takes seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Runtime: libpcap, the firewall tools, nmap. Build: compiler, make, python3 for node-gyp.
+# Tests: real tools in network namespaces (iproute2, ethtool, tcpdump, tshark as an oracle, curl, hping3),
+# victoria-metrics as an InfluxDB write target, chromium for the dashboard.
+PACKAGES=(
+  libpcap-dev build-essential python3
+  iproute2 ethtool iptables ipset nmap
+  tcpdump tshark curl hping3 procps
+  victoria-metrics chromium
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: these Debian packages are missing and installing them needs root: ${missing[*]}" >&2
+    echo "setup: run 'sudo ./scripts/setup.sh', or 'sudo apt-get install ${missing[*]}'" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v node >/dev/null 2>&1; then
+  echo "setup: Node.js 20 or later is needed (node was not found on PATH)" >&2
+  exit 1
+fi
+major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$major" -lt 20 ]; then
+  echo "setup: Node.js 20 or later is needed; this is $(node --version)" >&2
+  exit 1
+fi
+
+# npm ci when node_modules is missing or older than the lock file.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies"
+  npm ci --no-audit --no-fund
+fi
+
+npm run --silent build
+echo "setup: ready. 'npm start' runs the appliance on the demo capture; 'npm test' runs the tests."

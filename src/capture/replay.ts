@@ -1,0 +1,78 @@
+/**
+ * Replays a capture file as a packet source: optional BPF filter, optional real-time pacing (packets are
+ * delivered when the wall clock reaches their timestamp, relative to the first), optional looping (the file
+ * starts again, every timestamp shifted past the previous pass, so packet time keeps moving forward).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Packet } from '../decode/packet.js';
+import { OfflineFilter } from './libpcap.js';
+import { readCaptureFile, type ReadSummary } from './pcap-file.js';
+
+export interface ReplayOptions {
+  bpf?: string;
+  realtime?: boolean;
+  loop?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** called between file chunks (about every 4 MiB) and after every real-time wait: a place to flush outputs */
+  onIdle?: () => void;
+}
+
+export interface ReplaySummary extends ReadSummary {
+  /** packets that the BPF filter dropped */
+  filtered: number;
+  /** passes over the file (> 1 when looping) */
+  passes: number;
+}
+
+/** Replay `path` into `onPacket`; the Packet's capture fields are filled, its decoded fields are the caller's. */
+export async function replayFile(path: string, pkt: Packet, onPacket: (pkt: Packet) => void, opts: ReplayOptions = {}): Promise<ReplaySummary> {
+  const filter = opts.bpf ? new OfflineFilter(opts.bpf) : null;
+  let filtered = 0;
+  let shiftUs = 0;
+  let passes = 0;
+  let wallAnchorMs = -1;
+  let pktAnchorUs = 0;
+  let firstUs = -1;
+  let lastUs = 0;
+  let summary: ReadSummary;
+
+  const deliver = (p: Packet): void | Promise<void> => {
+    if (filter !== null && !filter.matches(p.linkType, p.buf, p.bufOffset, p.caplen, p.wirelen)) {
+      filtered++;
+      return;
+    }
+    if (firstUs < 0) firstUs = p.tsUs;
+    if (p.tsUs > lastUs) lastUs = p.tsUs;
+    p.tsUs += shiftUs;
+    if (!opts.realtime) return onPacket(p);
+    const now = performance.now();
+    if (wallAnchorMs < 0) [wallAnchorMs, pktAnchorUs] = [now, p.tsUs];
+    const waitMs = wallAnchorMs + (p.tsUs - pktAnchorUs) / 1000 - now;
+    if (waitMs < 2) return onPacket(p);
+    // The reader keeps the chunk (and so p.buf) valid while we wait.
+    return sleep(Math.min(waitMs, 3_600_000), undefined, { signal: opts.signal }).then(
+      () => {
+        opts.onIdle?.();
+        onPacket(p);
+      },
+      () => undefined, // aborted while waiting: the packet is dropped with the rest of the run
+    );
+  };
+
+  do {
+    passes++;
+    summary = await readCaptureFile(path, pkt, deliver, {
+      signal: opts.signal,
+      onProgress: (read, total) => {
+        opts.onIdle?.();
+        opts.onProgress?.(read, total);
+      },
+    });
+    if (summary.packets === 0 || summary.error !== null) break;
+    // Next pass starts one second after this one ended, in packet time.
+    shiftUs += lastUs - firstUs + 1_000_000;
+    firstUs = -1;
+  } while (opts.loop && !opts.signal?.aborted);
+  return { ...summary, filtered, passes };
+}

@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+/**
+ * argus-edge command line. Each subcommand parses its flags, loads the configuration (file, ARGUS_EDGE_*
+ * environment, flags) and runs. Exit codes: 0 success; 1 error (bad configuration, missing file, capture
+ * failure); 2 the capture file was damaged (every packet before the damage was processed).
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger } from './log.js';
+import { commandReplay, commandRun } from './commands/capture.js';
+import { VERSION } from './version.js';
+
+interface Command {
+  summary: string;
+  usage: string;
+  /** flag name → config key path it sets */
+  configFlags: Record<string, string>;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(cfg: Config, values: Record<string, unknown>, positionals: string[]): Promise<number>;
+}
+
+const common = {
+  config: { type: 'string', short: 'c' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const COMMANDS: Record<string, Command> = {
+  run: {
+    summary: 'run the appliance (live capture, or replay with --mode replay)',
+    usage: `argus-edge run [--mode passive|inline|replay] [--iface IF] [--pcap FILE] [--bpf EXPR]
+                [--eve OUT.json] [--realtime] [--loop] [--config FILE]
+
+  Captures from --iface (passive: a mirror port or host NIC; inline: the bridge), or replays --pcap (default:
+  the bundled demo capture) in replay mode, until SIGINT/SIGTERM. Open flows are then exported with end
+  reason 'shutdown'. A status line goes to stderr every 10 s.`,
+    configFlags: { mode: 'mode', iface: 'iface', pcap: 'capture.pcap', bpf: 'capture.bpf', eve: 'eve.path', realtime: 'capture.realtime', loop: 'capture.loop', snaplen: 'capture.snaplen' },
+    options: {
+      mode: { type: 'string' },
+      iface: { type: 'string', short: 'i' },
+      pcap: { type: 'string', short: 'r' },
+      bpf: { type: 'string', short: 'f' },
+      eve: { type: 'string', short: 'e' },
+      realtime: { type: 'boolean' },
+      loop: { type: 'boolean' },
+      snaplen: { type: 'string', short: 's' },
+    },
+    run: (cfg) => commandRun(cfg, logFor(cfg)),
+  },
+  replay: {
+    summary: 'run the pipeline over a capture file in packet time and print a summary',
+    usage: `argus-edge replay FILE [--eve OUT.json] [--bpf EXPR] [--realtime] [--json] [--config FILE]
+
+  Reads FILE (pcap or pcapng, any byte order and resolution) as fast as possible (or at the pace of its
+  timestamps with --realtime), and prints packets, bytes, flows by conn_state and end reason, decoder events
+  and packets/s. --eve - writes EVE-JSON to stdout (the summary then goes to stderr). --json prints the summary
+  as JSON. A progress bar is drawn on stderr when it is a terminal.`,
+    configFlags: { bpf: 'capture.bpf', eve: 'eve.path', realtime: 'capture.realtime' },
+    options: {
+      bpf: { type: 'string', short: 'f' },
+      eve: { type: 'string', short: 'e' },
+      realtime: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    run: (cfg, values, positionals) => {
+      if (positionals.length !== 1) throw new UsageError('replay needs exactly one capture FILE');
+      return commandReplay(cfg, logFor(cfg), positionals[0]!, { json: values.json === true });
+    },
+  },
+};
+
+class UsageError extends Error {}
+
+function logFor(cfg: Config) {
+  return createLogger(cfg.log.level);
+}
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return `argus-edge ${VERSION} — network security appliance: flows, anomaly scores, device trust, quarantine
+
+Usage: argus-edge <command> [options]
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([k, c]) => `  ${k.padEnd(width)}  ${c.summary}`)
+  .join('\n')}
+
+Options for every command:
+  -c, --config FILE   configuration file (default: ARGUS_EDGE_CONFIG, else the built-in defaults;
+                      config.yaml documents every key); ARGUS_EDGE_<KEY_PATH> variables override it
+  -h, --help          help for a command
+      --version       version, Node.js version, architecture, native parts
+
+Run 'argus-edge <command> --help' for a command's options.
+`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help());
+    return name === undefined ? 1 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    const { versionText } = await import('./version.js');
+    process.stdout.write(versionText() + '\n');
+    return 0;
+  }
+  const cmd = COMMANDS[name];
+  if (cmd === undefined) {
+    process.stderr.write(`argus-edge: unknown command '${name}'\n\n${help()}`);
+    return 1;
+  }
+  let values: Record<string, unknown>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: rest, options: { ...common, ...cmd.options }, allowPositionals: true, strict: true }));
+  } catch (err) {
+    process.stderr.write(`argus-edge ${name}: ${(err as Error).message}\n\nUsage: ${cmd.usage}\n`);
+    return 1;
+  }
+  if (values.help) {
+    process.stdout.write(`Usage: ${cmd.usage}\n`);
+    return 0;
+  }
+  const flags: Record<string, string> = {};
+  for (const [flag, key] of Object.entries(cmd.configFlags)) {
+    const v = values[flag];
+    if (v !== undefined) flags[key] = String(v);
+  }
+  try {
+    const file = (values.config as string | undefined) ?? process.env.ARGUS_EDGE_CONFIG;
+    const cfg = loadConfig({ file: file || undefined, env: process.env, flags });
+    return await cmd.run(cfg, values, positionals);
+  } catch (err) {
+    if (err instanceof ConfigError) process.stderr.write(`argus-edge: ${err.message}\n`);
+    else if (err instanceof UsageError) process.stderr.write(`argus-edge ${name}: ${err.message}\n\nUsage: ${cmd.usage}\n`);
+    else process.stderr.write(`argus-edge ${name}: ${(err as Error)?.message ?? err}\n`);
+    if (process.env.ARGUS_EDGE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`argus-edge: ${(err as Error)?.stack ?? err}\n`);
+    process.exitCode = 1;
+  },
+);

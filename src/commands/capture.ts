@@ -1,0 +1,127 @@
+/** `argus-edge replay` and `argus-edge run`: drive the pipeline from a capture file or a live interface. */
+import { existsSync, statSync } from 'node:fs';
+import { assetPath } from '../assets.js';
+import { LiveCapture } from '../capture/live.js';
+import { replayFile, type ReplaySummary } from '../capture/replay.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { Pipeline } from '../pipeline.js';
+import { int, progressLine, summaryText } from './format.js';
+
+/** The bundled demo capture, replayed when replay mode has no capture.pcap. */
+export const DEMO_CAPTURE = 'demo/demo.pcap';
+
+function checkCaptureFile(path: string): void {
+  if (!existsSync(path)) throw new Error(`capture file '${path}' does not exist`);
+  if (!statSync(path).isFile()) throw new Error(`'${path}' is not a file`);
+}
+
+/** Resolve on the first SIGINT/SIGTERM; aborts `ac`. The handlers are removed when `done` is called. */
+function onStopSignal(ac: AbortController, log: Logger): () => void {
+  const stop = (sig: NodeJS.Signals) => {
+    if (!ac.signal.aborted) log.info(`${sig}: stopping, exporting open flows`);
+    ac.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return () => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  };
+}
+
+function damageText(r: ReplaySummary): string[] {
+  return r.error ? [`damaged   capture ends badly at byte ${int(r.error.offset)}: ${r.error.message}; every packet before it was processed`] : [];
+}
+
+export async function commandReplay(cfg: Config, log: Logger, file: string, opts: { json: boolean }): Promise<number> {
+  checkCaptureFile(file);
+  const pipeline = new Pipeline({ ...cfg, mode: 'replay' }, log);
+  const out = cfg.eve.path === '-' ? process.stderr : process.stdout;
+  const ac = new AbortController();
+  const removeSignals = onStopSignal(ac, log);
+  const bar = process.stderr.isTTY && !cfg.capture.realtime;
+  const t0 = performance.now();
+  let r: ReplaySummary;
+  try {
+    r = await replayFile(file, pipeline.pkt, pipeline.handlePacket, {
+      bpf: cfg.capture.bpf || undefined,
+      realtime: cfg.capture.realtime,
+      signal: ac.signal,
+      onIdle: () => pipeline.flushOutputs(),
+      onProgress: bar ? (done, total) => process.stderr.write(`\r${progressLine(done, total)}`) : undefined,
+    });
+  } finally {
+    removeSignals();
+    if (bar) process.stderr.write('\r\x1b[K');
+  }
+  pipeline.shutdown();
+  const seconds = (performance.now() - t0) / 1000;
+  const s = pipeline.summary();
+  if (opts.json) {
+    out.write(JSON.stringify({ file, format: r.format, ...s, filtered: r.filtered, seconds, error: r.error }) + '\n');
+  } else {
+    const extra = [...(r.filtered > 0 ? [`filtered  ${int(r.filtered)} packets dropped by the BPF filter`] : []), ...damageText(r)];
+    out.write(`${file} (${r.format})\n${summaryText(s, seconds, extra)}\n`);
+  }
+  return r.error ? 2 : 0;
+}
+
+export async function commandRun(cfg: Config, log: Logger): Promise<number> {
+  const pipeline = new Pipeline(cfg, log);
+  const ac = new AbortController();
+  const removeSignals = onStopSignal(ac, log);
+  const t0 = performance.now();
+  let lastPackets = 0;
+  const status = setInterval(() => {
+    const s = pipeline.summary();
+    log.info(`status: ${int(s.packets)} packets (+${int(s.packets - lastPackets)}), ${int(pipeline.flows.stats.active)} active flows, ${int(s.flows)} exported`);
+    lastPackets = s.packets;
+  }, 10_000);
+  status.unref();
+  try {
+    if (cfg.mode === 'replay') {
+      const file = cfg.capture.pcap || assetPath(DEMO_CAPTURE);
+      checkCaptureFile(file);
+      log.info(`replaying ${file}${cfg.capture.realtime ? ' in real time' : ''}${cfg.capture.loop ? ', looping' : ''}; stop with Ctrl-C`);
+      const r = await replayFile(file, pipeline.pkt, pipeline.handlePacket, {
+        bpf: cfg.capture.bpf || undefined,
+        realtime: cfg.capture.realtime,
+        loop: cfg.capture.loop,
+        signal: ac.signal,
+        onIdle: () => pipeline.flushOutputs(),
+      });
+      pipeline.shutdown();
+      log.info(`replay finished:\n${summaryText(pipeline.summary(), (performance.now() - t0) / 1000, damageText(r))}`);
+      return r.error ? 2 : 0;
+    }
+    if (cfg.iface === '') throw new Error(`mode '${cfg.mode}' captures live: set 'iface' in the configuration or pass --iface`);
+    const live = new LiveCapture(
+      {
+        iface: cfg.iface,
+        bpf: cfg.capture.bpf,
+        snaplen: cfg.capture.snaplen,
+        promisc: cfg.capture.promisc,
+        bufferSize: Math.round(cfg.capture.bufferSizeMB * 1024 * 1024),
+      },
+      pipeline.pkt,
+      pipeline.handlePacket,
+    );
+    live.start();
+    log.info(`capturing on ${cfg.iface} (${cfg.mode} mode)${cfg.capture.bpf ? ` with filter '${cfg.capture.bpf}'` : ''}; stop with Ctrl-C`);
+    // Live packet time follows the wall clock between packets, so idle flows expire on a quiet link too.
+    const tick = setInterval(() => pipeline.tick(Date.now() * 1000), 1000);
+    await new Promise<void>((resolve) => ac.signal.addEventListener('abort', () => resolve(), { once: true }));
+    clearInterval(tick);
+    const st = live.stats();
+    live.stop();
+    pipeline.shutdown();
+    const drops = `capture   ${int(st.received)} received by the kernel filter, ${int(st.dropped)} dropped for lack of buffer, ${int(st.ifDropped)} dropped by the interface`;
+    log.info(`capture stopped:\n${summaryText(pipeline.summary(), (performance.now() - t0) / 1000, [drops])}`);
+    return 0;
+  } finally {
+    clearInterval(status);
+    removeSignals();
+  }
+}
+

@@ -1,0 +1,60 @@
+/**
+ * Ethernet II and 802.1Q / 802.1ad (QinQ) VLAN tags.
+ *
+ * `decodeEthernet` reads the MACs and returns the EtherType; VLAN tags are their own entry in the EtherType
+ * table (decode.ts), so a tag found behind PPPoE or MPLS pseudowires decodes the same way.
+ */
+import type { Packet } from './packet.js';
+import type { DecodeStats } from './events.js';
+import { type Cursor, readMac } from './cursor.js';
+
+export const ETHERNET_HLEN = 14;
+/** Tag protocol identifiers: 802.1Q C-tag, 802.1ad S-tag, and the pre-standard QinQ TPID. */
+export const TPID_8021Q = 0x8100;
+export const TPID_8021AD = 0x88a8;
+export const TPID_QINQ_OLD = 0x9100;
+/** At most this many VLAN tags are followed (QinQ); deeper stacks are counted and not decoded. */
+export const MAX_VLAN_TAGS = 2;
+
+/**
+ * Decode an Ethernet II header at cur.off. Returns the EtherType (cur.off moved past the header), -1 when
+ * the frame carries no EtherType this decoder follows (802.3 length field: LLC/STP), or -2 when the header
+ * is cut off (link layer not decoded).
+ */
+export function decodeEthernet(pkt: Packet, stats: DecodeStats, cur: Cursor): number {
+  const buf = pkt.buf;
+  const o = cur.off;
+  if (cur.end - o < ETHERNET_HLEN) {
+    stats.event('decoder.ethernet.pkt_too_small');
+    return -2;
+  }
+  pkt.dstMac = readMac(buf, o);
+  pkt.srcMac = readMac(buf, o + 6);
+  const type = (buf[o + 12] << 8) | buf[o + 13];
+  cur.off = o + ETHERNET_HLEN;
+  // values up to 1500 are an 802.3 length, followed by LLC (spanning tree, NetBIOS): nothing to decode
+  return type >= 0x0600 ? type : -1;
+}
+
+/**
+ * Decode one VLAN tag at cur.off: the first sets pkt.vlan, the second pkt.vlanInner. Returns the
+ * encapsulated EtherType, or -1 when the tag is cut off or the stack is deeper than MAX_VLAN_TAGS.
+ */
+export function decodeVlan(pkt: Packet, stats: DecodeStats, cur: Cursor): number {
+  const buf = pkt.buf;
+  const o = cur.off;
+  if (cur.end - o < 4) {
+    stats.event('decoder.vlan.hlen_too_small');
+    return -1;
+  }
+  if (cur.vlanDepth >= MAX_VLAN_TAGS) {
+    stats.event('decoder.vlan.too_many_layers');
+    return -1;
+  }
+  const id = ((buf[o] << 8) | buf[o + 1]) & 0xfff;
+  if (cur.vlanDepth === 0) pkt.vlan = id;
+  else pkt.vlanInner = id;
+  cur.vlanDepth++;
+  cur.off = o + 4;
+  return (buf[o + 2] << 8) | buf[o + 3];
+}

@@ -1,0 +1,210 @@
+/**
+ * The decoded view of one captured frame.
+ *
+ * One `Packet` object is allocated per capture source and reused for every frame: decoders overwrite its
+ * fields in place, so the per-packet path allocates nothing for Ethernet/IP/TCP/UDP/ICMP. Application-layer
+ * fields (`dns`, `dhcp`, `tlsSni`, `httpHost`) are only allocated for the few packets that carry them.
+ *
+ * Ownership: `buf` belongs to the capture source and is only valid during the callback that delivered the
+ * packet. Anything kept beyond that (a MAC, a DNS name) must be copied out — numbers and strings already are.
+ */
+
+/** Link-layer header types (LINKTYPE_* from the tcpdump.org registry) the decoder understands. */
+export const LinkType = {
+  NULL: 0, // BSD loopback: 4-byte host-order address family
+  ETHERNET: 1,
+  RAW: 101, // raw IPv4 or IPv6, version from the first nibble
+  LOOP: 108, // OpenBSD loopback: 4-byte network-order address family
+  LINUX_SLL: 113, // Linux cooked capture v1
+  IPV4: 228,
+  IPV6: 229,
+  LINUX_SLL2: 276, // Linux cooked capture v2
+} as const;
+
+/** Value of `Packet.fragment`. */
+export const Fragment = {
+  NONE: 0,
+  /** offset 0 with more-fragments set: the L4 header is present */
+  FIRST: 1,
+  /** offset > 0: no L4 header, ports are 0 */
+  LATER: 2,
+} as const;
+
+/** TCP flag bits as they appear in byte 13 of the TCP header (plus NS from byte 12 shifted to bit 8). */
+export const TcpFlag = {
+  FIN: 0x01,
+  SYN: 0x02,
+  RST: 0x04,
+  PSH: 0x08,
+  ACK: 0x10,
+  URG: 0x20,
+  ECE: 0x40,
+  CWR: 0x80,
+} as const;
+
+export interface ArpInfo {
+  /** 1 request, 2 reply */
+  op: number;
+  senderMac: number;
+  senderIp: number;
+  targetMac: number;
+  targetIp: number;
+}
+
+export interface DnsAnswer {
+  name: string;
+  /** RR type: 1 A, 28 AAAA, 5 CNAME, 16 TXT, 10 NULL, … */
+  type: number;
+  ttl: number;
+  /** dotted IPv4, compressed IPv6, or a target name for CNAME; '' for types whose data is not decoded */
+  data: string;
+}
+
+export interface DnsMessage {
+  id: number;
+  /** true for a response (QR bit) */
+  response: boolean;
+  opcode: number;
+  rcode: number;
+  /** first question; '' when the message has none */
+  qname: string;
+  qtype: number;
+  qclass: number;
+  answers: DnsAnswer[];
+  /** sent to or from UDP port 5353 */
+  mdns: boolean;
+}
+
+export interface DhcpInfo {
+  /** DHCP message type (option 53): 1 DISCOVER, 3 REQUEST, 5 ACK, … ; 0 when absent (BOOTP) */
+  messageType: number;
+  /** BOOTP op: 1 request, 2 reply */
+  op: number;
+  xid: number;
+  /** client hardware address (chaddr) as a 48-bit number */
+  clientMac: number;
+  /** dotted quad, '' when 0.0.0.0 */
+  clientIp: string;
+  yourIp: string;
+  /** option 50 */
+  requestedIp: string | null;
+  /** option 12 */
+  hostname: string | null;
+  /** option 60 */
+  vendorClass: string | null;
+  /** option 55, in order: the DHCP fingerprint */
+  paramRequestList: number[] | null;
+  /** option 61, hex */
+  clientId: string | null;
+}
+
+export class Packet {
+  // ---- capture -------------------------------------------------------------------------------------------
+  /** packet time, integer microseconds since the Unix epoch */
+  tsUs = 0;
+  /** bytes captured (length of the valid part of `buf`) */
+  caplen = 0;
+  /** bytes on the wire */
+  wirelen = 0;
+  /** LinkType of the interface the frame came from */
+  linkType: number = LinkType.ETHERNET;
+  /** interface index within the capture (pcapng interface id; 0 otherwise) */
+  ifIndex = 0;
+  /** frame bytes; valid only during the delivering callback. Frame starts at `bufOffset`. */
+  buf: Buffer = EMPTY;
+  bufOffset = 0;
+
+  // ---- link layer ----------------------------------------------------------------------------------------
+  /** 48-bit MAC addresses as numbers; -1 when the link type has none */
+  srcMac = -1;
+  dstMac = -1;
+  /** outer and inner 802.1Q/802.1ad VLAN ids; 0 = none */
+  vlan = 0;
+  vlanInner = 0;
+  /** EtherType of the L3 payload after VLAN tags (0x0800, 0x86dd, 0x0806, …) */
+  etherType = 0;
+
+  // ---- network layer -------------------------------------------------------------------------------------
+  /** 0 = no IP header decoded, 4 or 6 */
+  ipVersion = 0;
+  /**
+   * Addresses as four 32-bit big-endian words. IPv4 is stored IPv4-mapped (0, 0, 0xffff, addr) so every
+   * address has one width; `ipVersion` tells the families apart. Overwritten in place for every packet.
+   */
+  readonly srcAddr = new Uint32Array(4);
+  readonly dstAddr = new Uint32Array(4);
+  /** IP protocol number (IPv6: the upper-layer protocol after the extension-header chain) */
+  ipProto = 0;
+  /** IPv4 TTL / IPv6 hop limit */
+  ttl = 0;
+  /** IPv4 total length / IPv6 40 + payload length, as declared in the header */
+  ipLen = 0;
+  ipId = 0;
+  fragment: number = Fragment.NONE;
+
+  // ---- transport layer -----------------------------------------------------------------------------------
+  /** true when a TCP/UDP/ICMP/ICMPv6 header was decoded */
+  l4 = false;
+  srcPort = 0;
+  dstPort = 0;
+  /** TcpFlag bits; 0 for non-TCP */
+  tcpFlags = 0;
+  tcpSeq = 0;
+  tcpAck = 0;
+  tcpWindow = 0;
+  /** MSS option value, -1 when absent */
+  tcpMss = -1;
+  /** window-scale shift, -1 when absent */
+  tcpWscale = -1;
+  icmpType = -1;
+  icmpCode = -1;
+  /** offset of the L4 payload in `buf` */
+  payloadOffset = 0;
+  /** L4 payload length as declared by the IP/UDP headers (may exceed what was captured) */
+  payloadLen = 0;
+  /** L4 payload bytes actually present in `buf` from `payloadOffset` */
+  payloadCaptured = 0;
+
+  // ---- application layer (allocated only when present) ---------------------------------------------------
+  arp: ArpInfo | null = null;
+  dns: DnsMessage | null = null;
+  dhcp: DhcpInfo | null = null;
+  tlsSni: string | null = null;
+  httpHost: string | null = null;
+
+  /** Clear every decoded field before the next frame is decoded into this object. */
+  reset(): void {
+    this.srcMac = -1;
+    this.dstMac = -1;
+    this.vlan = 0;
+    this.vlanInner = 0;
+    this.etherType = 0;
+    this.ipVersion = 0;
+    this.ipProto = 0;
+    this.ttl = 0;
+    this.ipLen = 0;
+    this.ipId = 0;
+    this.fragment = Fragment.NONE;
+    this.l4 = false;
+    this.srcPort = 0;
+    this.dstPort = 0;
+    this.tcpFlags = 0;
+    this.tcpSeq = 0;
+    this.tcpAck = 0;
+    this.tcpWindow = 0;
+    this.tcpMss = -1;
+    this.tcpWscale = -1;
+    this.icmpType = -1;
+    this.icmpCode = -1;
+    this.payloadOffset = 0;
+    this.payloadLen = 0;
+    this.payloadCaptured = 0;
+    if (this.arp !== null) this.arp = null;
+    if (this.dns !== null) this.dns = null;
+    if (this.dhcp !== null) this.dhcp = null;
+    if (this.tlsSni !== null) this.tlsSni = null;
+    if (this.httpHost !== null) this.httpHost = null;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

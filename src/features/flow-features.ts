@@ -1,0 +1,300 @@
+/**
+ * The numeric feature vector of one exported flow (FlowRecord → Float32Array row), versioned.
+ *
+ * Every feature is listed in FEATURES below with its name, its formula over FlowRecord fields and the
+ * transform preprocessing applies before scaling:
+ *   - log1p: heavy-tailed counts, sizes, durations and rates; log(1 + x) (all are ≥ 0)
+ *   - none: ratios already in [0, 1] and small ordinal codes; scaled but not transformed
+ *   - binary: 0/1 indicators (one-hot groups); neither transformed nor scaled
+ *
+ * "fwd" is the originator → responder direction (FlowRecord's "to server"), "bwd" the reverse. Everything is
+ * taken from the finished record, whose counters cover every packet of the flow in each direction — the
+ * flow engine counts flags on every packet, not only the first (a CICFlowMeter bug), and does not split one
+ * connection into several records except by the documented active timeout (`segment` > 0, itself a feature).
+ *
+ * Change FEATURE_SCHEMA_VERSION whenever a feature is added, removed, reordered or its formula changes: a
+ * model records the version it was trained with and refuses vectors of another.
+ *
+ * This module imports nothing from models, storage or TensorFlow.js and allocates nothing per flow.
+ */
+import { CONN_STATES, type FlowRecord } from '../flow/flow-record.js';
+
+export const FEATURE_SCHEMA_VERSION = 1;
+
+export type FeatureTransform = 'log1p' | 'none' | 'binary';
+
+export interface FeatureDef {
+  name: string;
+  transform: FeatureTransform;
+  /** the formula, for people reading a model's metadata */
+  doc: string;
+}
+
+/**
+ * Destination-port classes (the responder's port; TCP, UDP and SCTP only — other protocols, ICMP included,
+ * are 'none' because their "ports" hold type/code or nothing). A port in an explicit service group wins over
+ * the numeric ranges.
+ *   web: HTTP(S) and common alternates · dns: DNS, DoT, mDNS, LLMNR · mail: SMTP/POP/IMAP and their TLS ports
+ *   remote: SSH, Telnet (incl. 2323, Mirai's favourite), RDP, VNC · file: FTP, TFTP, NetBIOS, SMB, NFS
+ *   infra: DHCP, NTP, SNMP, syslog, SSDP, MQTT, CoAP · wellknown: any other port < 1024
+ *   registered: 1024–49151 · ephemeral: 49152–65535 (IANA dynamic range) · none: port 0 or no ports
+ */
+export const PORT_CLASSES = [
+  'web',
+  'dns',
+  'mail',
+  'remote',
+  'file',
+  'infra',
+  'wellknown',
+  'registered',
+  'ephemeral',
+  'none',
+] as const;
+export type PortClass = (typeof PORT_CLASSES)[number];
+
+const PORT_GROUPS: Record<string, number[]> = {
+  web: [80, 443, 8000, 8008, 8080, 8443, 8888],
+  dns: [53, 853, 5353, 5355],
+  mail: [25, 110, 143, 465, 587, 993, 995],
+  remote: [22, 23, 2323, 3389, 5900, 5901],
+  file: [20, 21, 69, 137, 138, 139, 445, 2049],
+  infra: [67, 68, 123, 161, 162, 514, 1883, 1900, 5683, 8883],
+};
+
+/** port → index into PORT_CLASSES, built once (one byte per port) */
+const PORT_CLASS_OF = (() => {
+  const t = new Uint8Array(65536);
+  for (let p = 0; p < 65536; p++) {
+    t[p] = PORT_CLASSES.indexOf(p === 0 ? 'none' : p < 1024 ? 'wellknown' : p < 49152 ? 'registered' : 'ephemeral');
+  }
+  for (const [cls, ports] of Object.entries(PORT_GROUPS)) for (const p of ports) t[p] = PORT_CLASSES.indexOf(cls as PortClass);
+  return t;
+})();
+
+/** Class of a destination port, as in PORT_CLASSES. */
+export function portClass(proto: number, port: number): PortClass {
+  if (proto !== 6 && proto !== 17 && proto !== 132) return 'none';
+  return PORT_CLASSES[PORT_CLASS_OF[port & 0xffff]!]!;
+}
+
+/** Protocol groups: tcp (6), udp (17), icmp (1 and 58), other (anything else). */
+export const PROTO_CLASSES = ['tcp', 'udp', 'icmp', 'other'] as const;
+
+/** DNS query types that ordinary clients ask for; anything else (TXT, NULL, ANY, …) is "unusual". */
+const COMMON_QTYPES = new Set([1, 2, 5, 6, 12, 15, 28, 33, 64, 65]);
+
+const L = (name: string, doc: string): FeatureDef => ({ name, transform: 'log1p', doc });
+const N = (name: string, doc: string): FeatureDef => ({ name, transform: 'none', doc });
+const B = (name: string, doc: string): FeatureDef => ({ name, transform: 'binary', doc });
+
+/** The schema, in vector order. extractFeatures writes exactly these, in this order. */
+export const FEATURES: readonly FeatureDef[] = [
+  L('duration_s', '(endUs - startUs) / 1e6'),
+  L('pkts_fwd', 'pktsToServer'),
+  L('pkts_bwd', 'pktsToClient'),
+  L('bytes_fwd', 'bytesToServer (frame bytes)'),
+  L('bytes_bwd', 'bytesToClient'),
+  L('payload_fwd', 'payloadBytesToServer (L4 payload bytes)'),
+  L('payload_bwd', 'payloadBytesToClient'),
+  N('pkt_ratio_bwd', 'pktsToClient / (pktsToServer + pktsToClient); 0 when no packets'),
+  N('byte_ratio_bwd', 'bytesToClient / (bytesToServer + bytesToClient); 0 when no bytes'),
+  N('payload_share', '(payloadToServer + payloadToClient) / (bytesToServer + bytesToClient); 0 when no bytes'),
+  L('pkt_rate', '(pktsToServer + pktsToClient) / duration_s; 0 when the duration is 0'),
+  L('byte_rate', '(bytesToServer + bytesToClient) / duration_s; 0 when the duration is 0'),
+  L('iat_mean_ms', 'iat.mean / 1000 (all packets, both directions)'),
+  L('iat_std_ms', 'iat.std / 1000'),
+  L('iat_min_ms', 'iat.min / 1000'),
+  L('iat_max_ms', 'iat.max / 1000'),
+  L('iat_fwd_mean_ms', 'iatToServer.mean / 1000'),
+  L('iat_fwd_std_ms', 'iatToServer.std / 1000'),
+  L('iat_bwd_mean_ms', 'iatToClient.mean / 1000'),
+  L('iat_bwd_std_ms', 'iatToClient.std / 1000'),
+  L('len_fwd_mean', 'pktLenToServer.mean (frame bytes)'),
+  L('len_fwd_std', 'pktLenToServer.std'),
+  L('len_fwd_min', 'pktLenToServer.min'),
+  L('len_fwd_max', 'pktLenToServer.max'),
+  L('len_bwd_mean', 'pktLenToClient.mean'),
+  L('len_bwd_std', 'pktLenToClient.std'),
+  L('len_bwd_min', 'pktLenToClient.min'),
+  L('len_bwd_max', 'pktLenToClient.max'),
+  L('syn_fwd', 'flagCountsToServer.syn'),
+  L('syn_bwd', 'flagCountsToClient.syn'),
+  L('fin_fwd', 'flagCountsToServer.fin'),
+  L('fin_bwd', 'flagCountsToClient.fin'),
+  L('rst_fwd', 'flagCountsToServer.rst'),
+  L('rst_bwd', 'flagCountsToClient.rst'),
+  L('psh_fwd', 'flagCountsToServer.psh'),
+  L('psh_bwd', 'flagCountsToClient.psh'),
+  L('ack_fwd', 'flagCountsToServer.ack'),
+  L('ack_bwd', 'flagCountsToClient.ack'),
+  L('urg', 'flagCountsToServer.urg + flagCountsToClient.urg'),
+  L('ece_cwr', 'ece + cwr, both directions'),
+  ...CONN_STATES.map((s) => B(`state_${s}`, `connState === '${s}'`)),
+  B('proto_tcp', 'proto === 6'),
+  B('proto_udp', 'proto === 17'),
+  B('proto_icmp', 'proto === 1 || proto === 58'),
+  B('proto_other', 'any other protocol'),
+  B('ipv6', 'ipVersion === 6'),
+  ...PORT_CLASSES.map((c) => B(`dport_${c}`, `portClass(proto, dstPort) === '${c}'`)),
+  B('sport_wellknown', 'srcPort in 1..1023 (TCP/UDP/SCTP): a service answering from its port, or a spoofed source'),
+  N('ttl_fwd_init', 'initial TTL guessed from firstTtlToServer (smallest of 32, 64, 128, 255 that is ≥ it) / 255; 0 when unseen'),
+  L('ttl_fwd_hops', 'guessed initial TTL - firstTtlToServer; 0 when unseen'),
+  N('ttl_bwd_init', 'as ttl_fwd_init for firstTtlToClient'),
+  L('ttl_bwd_hops', 'as ttl_fwd_hops for firstTtlToClient'),
+  L('win_fwd', 'firstWindowToServer; 0 when unseen'),
+  L('win_bwd', 'firstWindowToClient; 0 when unseen'),
+  B('has_dns', 'dns !== null'),
+  L('dns_qname_len', 'dns.qname.length; 0 without DNS'),
+  N('dns_qname_entropy', 'Shannon entropy of dns.qname characters in bits per character; 0 without DNS'),
+  L('dns_answers', 'dns.answers.length'),
+  B('dns_rcode_error', 'dns.rcode !== 0 (NXDOMAIN, SERVFAIL, …)'),
+  B('dns_qtype_unusual', 'dns.qtype not in A, NS, CNAME, SOA, PTR, MX, AAAA, SRV, SVCB, HTTPS'),
+  B('has_tls_sni', 'tlsSni !== null'),
+  B('has_http_host', 'httpHost !== null'),
+  B('service_known', 'service !== null'),
+  B('continued', 'segment > 0 (a continuation after the active timeout)'),
+];
+
+export const featureNames: readonly string[] = FEATURES.map((f) => f.name);
+export const FEATURE_COUNT = FEATURES.length;
+
+// offsets of the one-hot groups, resolved once
+const STATE0 = featureNames.indexOf('state_S0');
+const PROTO0 = featureNames.indexOf('proto_tcp');
+const DPORT0 = featureNames.indexOf('dport_web');
+const SPORT_WK = featureNames.indexOf('sport_wellknown');
+const STATE_INDEX = new Map<string, number>(CONN_STATES.map((s, i) => [s, i]));
+
+/** counts per character code for the entropy of a DNS name; reused, never allocated per flow */
+const charCounts = new Uint16Array(256);
+
+function entropy(s: string): number {
+  const n = s.length;
+  if (n === 0) return 0;
+  charCounts.fill(0);
+  for (let i = 0; i < n; i++) charCounts[s.charCodeAt(i) & 0xff]!++;
+  let h = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i) & 0xff;
+    const k = charCounts[c]!;
+    if (k === 0) continue; // already counted this character
+    const p = k / n;
+    h -= p * Math.log2(p);
+    charCounts[c] = 0;
+  }
+  return h;
+}
+
+/** Initial TTL guessed as the smallest common OS default ≥ the observed TTL; 0 when unseen (-1). */
+function initialTtl(ttl: number): number {
+  if (ttl < 0) return 0;
+  return ttl <= 32 ? 32 : ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
+}
+
+/**
+ * Write the FEATURE_COUNT features of `rec` into `out[offset … offset + FEATURE_COUNT)`.
+ * Never throws and never allocates; every value written is finite.
+ */
+export function extractFeatures(rec: FlowRecord, out: Float32Array, offset = 0): void {
+  let o = offset;
+  const dur = Math.max(0, rec.endUs - rec.startUs) / 1e6;
+  const pf = rec.pktsToServer;
+  const pb = rec.pktsToClient;
+  const bf = rec.bytesToServer;
+  const bb = rec.bytesToClient;
+  const pkts = pf + pb;
+  const bytes = bf + bb;
+  out[o++] = dur;
+  out[o++] = pf;
+  out[o++] = pb;
+  out[o++] = bf;
+  out[o++] = bb;
+  out[o++] = rec.payloadBytesToServer;
+  out[o++] = rec.payloadBytesToClient;
+  out[o++] = pkts > 0 ? pb / pkts : 0;
+  out[o++] = bytes > 0 ? bb / bytes : 0;
+  out[o++] = bytes > 0 ? Math.min(1, (rec.payloadBytesToServer + rec.payloadBytesToClient) / bytes) : 0;
+  out[o++] = dur > 0 ? pkts / dur : 0;
+  out[o++] = dur > 0 ? bytes / dur : 0;
+  out[o++] = rec.iat.mean / 1000;
+  out[o++] = rec.iat.std / 1000;
+  out[o++] = rec.iat.min / 1000;
+  out[o++] = rec.iat.max / 1000;
+  out[o++] = rec.iatToServer.mean / 1000;
+  out[o++] = rec.iatToServer.std / 1000;
+  out[o++] = rec.iatToClient.mean / 1000;
+  out[o++] = rec.iatToClient.std / 1000;
+  out[o++] = rec.pktLenToServer.mean;
+  out[o++] = rec.pktLenToServer.std;
+  out[o++] = rec.pktLenToServer.min;
+  out[o++] = rec.pktLenToServer.max;
+  out[o++] = rec.pktLenToClient.mean;
+  out[o++] = rec.pktLenToClient.std;
+  out[o++] = rec.pktLenToClient.min;
+  out[o++] = rec.pktLenToClient.max;
+  const ff = rec.flagCountsToServer;
+  const fb = rec.flagCountsToClient;
+  out[o++] = ff.syn;
+  out[o++] = fb.syn;
+  out[o++] = ff.fin;
+  out[o++] = fb.fin;
+  out[o++] = ff.rst;
+  out[o++] = fb.rst;
+  out[o++] = ff.psh;
+  out[o++] = fb.psh;
+  out[o++] = ff.ack;
+  out[o++] = fb.ack;
+  out[o++] = ff.urg + fb.urg;
+  out[o++] = ff.ece + ff.cwr + fb.ece + fb.cwr;
+
+  // one-hot groups: clear, then set the one that applies
+  const base = offset;
+  for (let i = 0; i < CONN_STATES.length; i++) out[base + STATE0 + i] = 0;
+  const si = STATE_INDEX.get(rec.connState);
+  if (si !== undefined) out[base + STATE0 + si] = 1;
+  const proto = rec.proto;
+  out[base + PROTO0] = proto === 6 ? 1 : 0;
+  out[base + PROTO0 + 1] = proto === 17 ? 1 : 0;
+  out[base + PROTO0 + 2] = proto === 1 || proto === 58 ? 1 : 0;
+  out[base + PROTO0 + 3] = proto !== 6 && proto !== 17 && proto !== 1 && proto !== 58 ? 1 : 0;
+  out[base + PROTO0 + 4] = rec.ipVersion === 6 ? 1 : 0;
+  const ported = proto === 6 || proto === 17 || proto === 132;
+  const dpc = ported ? PORT_CLASS_OF[rec.dstPort & 0xffff]! : PORT_CLASSES.length - 1;
+  for (let i = 0; i < PORT_CLASSES.length; i++) out[base + DPORT0 + i] = i === dpc ? 1 : 0;
+  out[base + SPORT_WK] = ported && rec.srcPort > 0 && rec.srcPort < 1024 ? 1 : 0;
+
+  o = base + SPORT_WK + 1;
+  const itf = initialTtl(rec.firstTtlToServer);
+  const itb = initialTtl(rec.firstTtlToClient);
+  out[o++] = itf / 255;
+  out[o++] = itf > 0 ? itf - rec.firstTtlToServer : 0;
+  out[o++] = itb / 255;
+  out[o++] = itb > 0 ? itb - rec.firstTtlToClient : 0;
+  out[o++] = Math.max(0, rec.firstWindowToServer);
+  out[o++] = Math.max(0, rec.firstWindowToClient);
+  const dns = rec.dns;
+  out[o++] = dns !== null ? 1 : 0;
+  out[o++] = dns !== null ? dns.qname.length : 0;
+  out[o++] = dns !== null ? entropy(dns.qname) : 0;
+  out[o++] = dns !== null ? dns.answers.length : 0;
+  out[o++] = dns !== null && dns.rcode !== 0 ? 1 : 0;
+  out[o++] = dns !== null && !COMMON_QTYPES.has(dns.qtype) ? 1 : 0;
+  out[o++] = rec.tlsSni !== null ? 1 : 0;
+  out[o++] = rec.httpHost !== null ? 1 : 0;
+  out[o++] = rec.service !== null ? 1 : 0;
+  out[o++] = rec.segment > 0 ? 1 : 0;
+
+  // a corrupt counter must not poison a model with NaN/Infinity
+  for (let i = offset; i < o; i++) {
+    const v = out[i]!;
+    if (!Number.isFinite(v)) out[i] = 0;
+  }
+}
+
+/** Feature matrix (row-major, n × FEATURE_COUNT) of a list of records; allocates one array. */
+export function extractFeatureMatrix(records: readonly FlowRecord[]): Float32Array {
+  const m = new Float32Array(records.length * FEATURE_COUNT);
+  for (let i = 0; i < records.length; i++) extractFeatures(records[i]!, m, i * FEATURE_COUNT);
+  return m;
+}

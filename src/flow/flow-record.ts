@@ -1,0 +1,145 @@
+/**
+ * FlowRecord: what the flow engine exports when a flow ends (or is split by the active timeout).
+ *
+ * It carries at least what Zeek's conn.log and Suricata's EVE `flow` event carry. The originator ("src",
+ * "to server") is the endpoint that sent the first packet, except that a SYN-ACK-first TCP flow is flipped
+ * so the SYN's sender is the originator (Zeek marks that with `^` in the history).
+ *
+ * All times are packet time in integer microseconds since the Unix epoch.
+ */
+
+/**
+ * Zeek's connection states (scripts/base/protocols/conn/main.zeek), derived once at export from the raw
+ * per-endpoint TCP state; for UDP/ICMP/other only S0, SF, SHR and OTH are used.
+ *
+ * - S0: connection attempt seen, no reply.
+ * - S1: connection established, not terminated.
+ * - SF: normal establishment and termination (for UDP/ICMP: both directions seen).
+ * - REJ: connection attempt rejected.
+ * - S2: established, close attempt by the originator seen (no reply from the responder).
+ * - S3: established, close attempt by the responder seen (no reply from the originator).
+ * - RSTO: established, the originator aborted (sent a RST).
+ * - RSTR: the responder sent a RST.
+ * - RSTOS0: the originator sent a SYN followed by a RST; no SYN-ACK from the responder was seen.
+ * - RSTRH: the responder sent a SYN-ACK followed by a RST; no SYN from the (purported) originator was seen.
+ * - SH: the originator sent a SYN followed by a FIN; no SYN-ACK from the responder ("half" open).
+ * - SHR: the responder sent a SYN-ACK followed by a FIN; no SYN from the originator
+ *   (for UDP/ICMP: only the responder's direction seen).
+ * - OTH: no SYN seen, just midstream traffic.
+ */
+export const CONN_STATES = [
+  'S0',
+  'S1',
+  'SF',
+  'REJ',
+  'S2',
+  'S3',
+  'RSTO',
+  'RSTR',
+  'RSTOS0',
+  'RSTRH',
+  'SH',
+  'SHR',
+  'OTH',
+] as const;
+export type ConnState = (typeof CONN_STATES)[number];
+
+/**
+ * Why a flow record was exported.
+ * - fin: FIN seen from both sides (exported after the closing grace period, so the last ACK is counted)
+ * - rst: a RST ended it (exported after the closing grace period)
+ * - idle: no packet for the idle timeout of its protocol/state
+ * - active: the flow lasted longer than the active timeout; a record is exported and the flow continues
+ *   with a new record (`segment` + 1)
+ * - evicted: removed to stay under the flow-table cap
+ * - shutdown: the capture ended (end of file, SIGINT/SIGTERM) while the flow was open
+ */
+export const END_REASONS = ['fin', 'rst', 'idle', 'active', 'evicted', 'shutdown'] as const;
+export type EndReason = (typeof END_REASONS)[number];
+
+/** Running statistics over a series; all zero when `count` is 0. */
+export interface SeriesStats {
+  count: number;
+  min: number;
+  max: number;
+  mean: number;
+  /** population standard deviation */
+  std: number;
+}
+
+/** Counts of packets with each TCP flag set, in one direction. */
+export interface TcpFlagCounts {
+  fin: number;
+  syn: number;
+  rst: number;
+  psh: number;
+  ack: number;
+  urg: number;
+  ece: number;
+  cwr: number;
+}
+
+export interface FlowRecord {
+  /** sequential per run, starting at 1: deterministic across replays of the same file */
+  flowId: number;
+  /** 0 for the first record of a flow, then +1 for every active-timeout continuation */
+  segment: number;
+  startUs: number;
+  endUs: number;
+  ipVersion: 4 | 6;
+  /** IANA protocol number */
+  proto: number;
+  /** 'TCP', 'UDP', 'ICMP', 'IPv6-ICMP', or the number as a string (Suricata's EVE spelling) */
+  protoName: string;
+  srcIp: string;
+  srcPort: number;
+  dstIp: string;
+  dstPort: number;
+  /** VLAN ids, outer first; empty when untagged */
+  vlan: number[];
+  /** colon-separated lower-case MACs from the first packet in each direction; null when not seen */
+  srcMac: string | null;
+  dstMac: string | null;
+  /** Community ID v1 with seed 0 ("1:…") */
+  communityId: string;
+  /** application protocol hint from ports and payload: 'dns', 'dhcp', 'tls', 'http', 'ssh', …; null if unknown */
+  service: string | null;
+
+  pktsToServer: number;
+  pktsToClient: number;
+  /** frame bytes on the wire (what tshark's conversation statistics count) */
+  bytesToServer: number;
+  bytesToClient: number;
+  /** L4 payload bytes as declared by the headers (Zeek's orig_bytes/resp_bytes without gap accounting) */
+  payloadBytesToServer: number;
+  payloadBytesToClient: number;
+
+  /** OR of every TCP flag seen in each direction; 0 for non-TCP */
+  tcpFlagsToServer: number;
+  tcpFlagsToClient: number;
+  flagCountsToServer: TcpFlagCounts;
+  flagCountsToClient: TcpFlagCounts;
+  /** Zeek-style history: upper case = originator, lower case = responder (S h A D d F f R r ^) */
+  history: string;
+  connState: ConnState;
+  endReason: EndReason;
+
+  /** inter-arrival times in microseconds: all packets, and per direction */
+  iat: SeriesStats;
+  iatToServer: SeriesStats;
+  iatToClient: SeriesStats;
+  /** frame sizes in bytes, per direction */
+  pktLenToServer: SeriesStats;
+  pktLenToClient: SeriesStats;
+
+  /** TTL / hop limit and TCP window of the first packet in each direction; -1 when not seen */
+  firstTtlToServer: number;
+  firstTtlToClient: number;
+  firstWindowToServer: number;
+  firstWindowToClient: number;
+
+  /** first DNS query and the answers seen in the flow, when it carried DNS */
+  dns: { qname: string; qtype: number; rcode: number; answers: string[] } | null;
+  tlsSni: string | null;
+  httpHost: string | null;
+}

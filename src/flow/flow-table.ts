@@ -1,0 +1,517 @@
+/**
+ * The bidirectional flow table: packets in, FlowRecords out.
+ *
+ * Layout (all preallocated at construction, sized by `maxFlows`):
+ * - flow slots 0…maxFlows-1; a slot's key lives in typed arrays (both endpoints' address words, ports,
+ *   protocol/IP version, VLANs) and its counters in a FlowStore. No per-packet allocation, no string keys.
+ * - a chained hash index: `buckets` (power of two, ≥ 2 × maxFlows) holds the first slot of a chain, `chain`
+ *   the next. Keys are canonical — the endpoint that sorts first (address words, then port) is "A" — so both
+ *   directions of a flow hash to the same slot; which of A/B is the originator is stored per slot.
+ * - one intrusive doubly-linked list per timeout class (TCP new / established / closing, UDP, ICMP, other).
+ *   A packet moves its flow to the tail, so each list is ordered by last activity and the sweeper only
+ *   pops expired flows from the heads, never scanning the table. The oldest head across the lists is the
+ *   least-recently-seen flow, the victim when the table is full.
+ * - one list in segment-start order for the active timeout.
+ *
+ * Time is packet time: the clock is the largest packet timestamp seen (or given to `advance`); the sweeper
+ * runs when the clock passes the next sweep point. A flow found idle past its timeout at lookup is ended
+ * first too, so results do not depend on the sweep interval.
+ *
+ * Keying rules (documented here because they decide what a "flow" is):
+ * - TCP/UDP/SCTP: addresses, ports, protocol, IP version, outer and inner VLAN.
+ * - ICMP/ICMPv6: as Community ID and Suricata do, the type plays the source port and the matching reply
+ *   type the destination port (echo request and reply are one flow); one-way types use type and code.
+ * - Non-first fragments (Fragment.LATER) carry no L4 header: they count toward the flow with ports 0 of the
+ *   same address pair and protocol. Packets of an IP protocol without a decoded L4 header (truncated) too.
+ *   First fragments carry the ports and count toward their 5-tuple flow.
+ */
+import { Fragment, TcpFlag, type Packet } from '../decode/packet.js';
+import { icmpPorts } from './community-id.js';
+import { exportRecord } from './flow-export.js';
+import { END_REASONS, type EndReason, type FlowRecord } from './flow-record.js';
+import { FlowStore } from './flow-store.js';
+import { TCP_STATE_WIDTH, TcpEndpointState, tcpClosing, tcpReset } from './tcp-state.js';
+
+export interface FlowConfig {
+  /** hard cap on concurrent flows (default 200000) */
+  maxFlows: number;
+  /** fraction of maxFlows above which emergency mode starts (default 0.9) */
+  emergencyThreshold: number;
+  /** fraction of maxFlows below which emergency mode ends; must be below emergencyThreshold (default 0.7) */
+  emergencyRecovery: number;
+  timeouts: {
+    /** seconds of packet time; idle timeout of an established TCP flow (default 300) */
+    tcpEstablished: number;
+    /** idle timeout before the handshake completes (default 30) */
+    tcpNew: number;
+    /** grace after FIN from both sides or a RST, so the last ACK/RST counts (default 5) */
+    tcpClosed: number;
+    udp: number;
+    icmp: number;
+    other: number;
+    /** active timeout: a longer flow exports a record and continues in a new segment (default 1800) */
+    active: number;
+    /** idle timeouts are multiplied by this in emergency mode (default 0.1) */
+    emergencyFactor: number;
+  };
+  /** seconds of packet time between sweeps (default 1) */
+  sweepInterval: number;
+  /** Community ID seed, 0–65535 (default 0) */
+  communityIdSeed?: number;
+}
+
+export const DEFAULT_FLOW_CONFIG: FlowConfig = {
+  maxFlows: 200_000,
+  emergencyThreshold: 0.9,
+  emergencyRecovery: 0.7,
+  timeouts: {
+    tcpEstablished: 300,
+    tcpNew: 30,
+    tcpClosed: 5,
+    udp: 60,
+    icmp: 30,
+    other: 60,
+    active: 1800,
+    emergencyFactor: 0.1,
+  },
+  sweepInterval: 1,
+  communityIdSeed: 0,
+};
+
+export interface FlowTableStats {
+  /** flows in the table now */
+  active: number;
+  /** flows created */
+  created: number;
+  /** flows removed from the table (any reason; active-timeout segments are not removals) */
+  ended: number;
+  /** flows removed to make room at the cap */
+  evicted: number;
+  /** times emergency mode was entered */
+  emergencyEntered: number;
+  emergency: boolean;
+  /** records exported, by reason */
+  byEndReason: Record<EndReason, number>;
+}
+
+/** Timeout classes: index into the idle lists and timeouts. */
+const C_TCP_NEW = 0;
+const C_TCP_EST = 1;
+const C_TCP_CLOSED = 2;
+const C_UDP = 3;
+const C_ICMP = 4;
+const C_OTHER = 5;
+const NCLASS = 6;
+const UNLINKED = 255;
+
+const SYN_ACK = TcpFlag.SYN | TcpFlag.ACK;
+const { ESTABLISHED, PARTIAL, CLOSED } = TcpEndpointState;
+
+function mix(h: number, w: number): number {
+  h = Math.imul(h ^ w, 0x5bd1e995);
+  return h ^ (h >>> 15);
+}
+
+export class FlowTable {
+  readonly stats: FlowTableStats;
+  private readonly store: FlowStore;
+  private readonly max: number;
+  private readonly seed: number;
+
+  // keys
+  private readonly keyAddr: Uint32Array; // 8 words per slot: endpoint A then B
+  private readonly keyPorts: Uint32Array; // port A (high 16) | port B (low 16)
+  private readonly keyMeta: Uint32Array; // proto | ipVersion << 8
+  private readonly keyVlan: Uint32Array;
+  private readonly keyHash: Uint32Array;
+  private readonly origIsA: Uint8Array;
+  private readonly chain: Int32Array;
+  private readonly buckets: Int32Array;
+  private readonly mask: number;
+  private readonly freeSlots: Int32Array;
+  private freeTop: number;
+
+  // idle lists, one per timeout class
+  private readonly lruPrev: Int32Array;
+  private readonly lruNext: Int32Array;
+  private readonly lruClass: Uint8Array;
+  private readonly lastSeen: Float64Array;
+  private readonly head = new Int32Array(NCLASS).fill(-1);
+  private readonly tail = new Int32Array(NCLASS).fill(-1);
+
+  // active-timeout list
+  private readonly actPrev: Int32Array;
+  private readonly actNext: Int32Array;
+  private readonly actStart: Float64Array;
+  private actHead = -1;
+  private actTail = -1;
+
+  private readonly idleUs = new Float64Array(NCLASS);
+  private readonly emergencyIdleUs = new Float64Array(NCLASS);
+  private readonly activeUs: number;
+  private readonly sweepUs: number;
+  private readonly emergencyCount: number;
+  private readonly recoveryCount: number;
+
+  private clock = 0;
+  private nextSweep = 0;
+  private nextFlowId = 1;
+  private readonly icmp = new Int32Array(3);
+
+  /** `onRecord` receives every exported record (it owns the object). Throws on an invalid config. */
+  constructor(
+    config: FlowConfig,
+    private readonly onRecord: (rec: FlowRecord) => void,
+  ) {
+    validate(config);
+    const max = config.maxFlows;
+    this.max = max;
+    this.seed = config.communityIdSeed ?? 0;
+    this.store = new FlowStore(max);
+    this.keyAddr = new Uint32Array(max * 8);
+    this.keyPorts = new Uint32Array(max);
+    this.keyMeta = new Uint32Array(max);
+    this.keyVlan = new Uint32Array(max);
+    this.keyHash = new Uint32Array(max);
+    this.origIsA = new Uint8Array(max);
+    this.chain = new Int32Array(max).fill(-1);
+    let size = 16;
+    while (size < max * 2) size *= 2;
+    this.buckets = new Int32Array(size).fill(-1);
+    this.mask = size - 1;
+    this.freeSlots = new Int32Array(max);
+    // hand out low slots first: the touched memory grows with the number of flows, not the cap
+    for (let i = 0; i < max; i++) this.freeSlots[i] = max - 1 - i;
+    this.freeTop = max;
+    this.lruPrev = new Int32Array(max).fill(-1);
+    this.lruNext = new Int32Array(max).fill(-1);
+    this.lruClass = new Uint8Array(max).fill(UNLINKED);
+    this.lastSeen = new Float64Array(max);
+    this.actPrev = new Int32Array(max).fill(-1);
+    this.actNext = new Int32Array(max).fill(-1);
+    this.actStart = new Float64Array(max);
+
+    const t = config.timeouts;
+    const secs = [t.tcpNew, t.tcpEstablished, t.tcpClosed, t.udp, t.icmp, t.other];
+    for (let c = 0; c < NCLASS; c++) {
+      this.idleUs[c] = secs[c] * 1e6;
+      this.emergencyIdleUs[c] = secs[c] * 1e6 * t.emergencyFactor;
+    }
+    this.activeUs = t.active * 1e6;
+    this.sweepUs = config.sweepInterval * 1e6;
+    this.emergencyCount = Math.floor(config.emergencyThreshold * max);
+    this.recoveryCount = Math.floor(config.emergencyRecovery * max);
+
+    const byEndReason = {} as Record<EndReason, number>;
+    for (const r of END_REASONS) byEndReason[r] = 0;
+    this.stats = { active: 0, created: 0, ended: 0, evicted: 0, emergencyEntered: 0, emergency: false, byEndReason };
+  }
+
+  /** Account one decoded IP packet (pkt.ipVersion !== 0); advances the clock to pkt.tsUs and sweeps when due. */
+  add(pkt: Packet): void {
+    if (pkt.ipVersion === 0) return;
+    if (pkt.tsUs > this.clock) this.clock = pkt.tsUs;
+    if (this.clock >= this.nextSweep) this.sweep();
+
+    const proto = pkt.ipProto;
+    let sp = 0;
+    let dp = 0;
+    if (pkt.l4 && pkt.fragment !== Fragment.LATER) {
+      if (proto === 1 || proto === 58) {
+        if (pkt.icmpType >= 0) {
+          icmpPorts(proto === 58, pkt.icmpType, pkt.icmpCode < 0 ? 0 : pkt.icmpCode, this.icmp);
+          sp = this.icmp[0];
+          dp = this.icmp[1];
+        }
+      } else {
+        sp = pkt.srcPort;
+        dp = pkt.dstPort;
+      }
+    }
+    const s = pkt.srcAddr;
+    const d = pkt.dstAddr;
+    let c = 0;
+    for (let i = 0; i < 4; i++) {
+      if (s[i] !== d[i]) {
+        c = s[i] < d[i] ? -1 : 1;
+        break;
+      }
+    }
+    const srcIsA = c < 0 || (c === 0 && sp <= dp);
+    const a = srcIsA ? s : d;
+    const b = srcIsA ? d : s;
+    const ports = srcIsA ? ((sp << 16) | dp) >>> 0 : ((dp << 16) | sp) >>> 0;
+    const meta = proto | (pkt.ipVersion << 8);
+    const vlan = (pkt.vlan & 0xfff) | ((pkt.vlanInner & 0xfff) << 12);
+    let h = mix(meta, vlan);
+    h = mix(h, ports);
+    for (let i = 0; i < 4; i++) h = mix(h, a[i]);
+    for (let i = 0; i < 4; i++) h = mix(h, b[i]);
+    h >>>= 0;
+
+    const keyAddr = this.keyAddr;
+    let slot = this.buckets[h & this.mask];
+    while (slot >= 0) {
+      if (this.keyHash[slot] === h && this.keyPorts[slot] === ports && this.keyMeta[slot] === meta && this.keyVlan[slot] === vlan) {
+        const o = slot * 8;
+        if (
+          keyAddr[o + 3] === a[3] && keyAddr[o + 7] === b[3] && keyAddr[o + 2] === a[2] && keyAddr[o + 6] === b[2] &&
+          keyAddr[o + 1] === a[1] && keyAddr[o + 5] === b[1] && keyAddr[o] === a[0] && keyAddr[o + 4] === b[0]
+        ) {
+          break;
+        }
+      }
+      slot = this.chain[slot];
+    }
+
+    if (slot >= 0) {
+      const cls = this.lruClass[slot];
+      const timeouts = this.stats.emergency ? this.emergencyIdleUs : this.idleUs;
+      if (this.clock - this.lastSeen[slot] > timeouts[cls]) {
+        // idle past its timeout but not swept yet: the packet starts a new flow
+        this.end(slot, this.idleReason(slot, cls));
+        slot = -1;
+      } else if (
+        cls === C_TCP_CLOSED &&
+        (pkt.tcpFlags & SYN_ACK) === TcpFlag.SYN &&
+        pkt.l4
+      ) {
+        // port reuse: a fresh SYN on a finished connection's 5-tuple starts a new connection
+        this.end(slot, tcpReset(this.store.tcp, slot * TCP_STATE_WIDTH) ? 'rst' : 'fin');
+        slot = -1;
+      }
+    }
+    if (slot < 0) slot = this.create(pkt, srcIsA, a, b, ports, meta, vlan, h);
+
+    const toServer = srcIsA === (this.origIsA[slot] === 1);
+    this.store.update(slot, pkt, toServer);
+    this.lastSeen[slot] = this.clock;
+    this.touch(slot, this.classify(slot, proto));
+  }
+
+  /** Advance packet time without a packet (live capture idle ticks); sweeps when due. */
+  advance(tsUs: number): void {
+    if (tsUs > this.clock) this.clock = tsUs;
+    if (this.clock >= this.nextSweep) this.sweep();
+  }
+
+  /** Export every open flow with `reason` (shutdown); closing TCP flows keep their own 'fin'/'rst'. */
+  flush(reason: EndReason): void {
+    while (this.actHead >= 0) {
+      const slot = this.actHead;
+      const cls = this.lruClass[slot];
+      this.end(slot, cls === C_TCP_CLOSED ? this.idleReason(slot, cls) : reason);
+    }
+  }
+
+  // ---- internals ---------------------------------------------------------------------------------------
+
+  private create(
+    pkt: Packet, srcIsA: boolean, a: Uint32Array, b: Uint32Array, ports: number, meta: number, vlan: number, h: number,
+  ): number {
+    if (this.freeTop === 0) this.evictOne();
+    const slot = this.freeSlots[--this.freeTop];
+    const o = slot * 8;
+    for (let i = 0; i < 4; i++) {
+      this.keyAddr[o + i] = a[i];
+      this.keyAddr[o + 4 + i] = b[i];
+    }
+    this.keyPorts[slot] = ports;
+    this.keyMeta[slot] = meta;
+    this.keyVlan[slot] = vlan;
+    this.keyHash[slot] = h;
+    const bucket = h & this.mask;
+    this.chain[slot] = this.buckets[bucket];
+    this.buckets[bucket] = slot;
+
+    const proto = pkt.ipProto;
+    // Zeek flips a connection whose first packet is a SYN-ACK: the SYN-ACK's receiver opened it
+    const origIsSrc = !(proto === 6 && pkt.l4 && (pkt.tcpFlags & SYN_ACK) === SYN_ACK);
+    this.origIsA[slot] = origIsSrc === srcIsA ? 1 : 0;
+    let origPort: number;
+    let respPort: number;
+    if (proto === 1 || proto === 58) {
+      // Zeek's convention: the originator's ICMP type and code stand in the port fields
+      origPort = pkt.l4 && pkt.icmpType >= 0 ? pkt.icmpType : 0;
+      respPort = pkt.l4 && pkt.icmpCode >= 0 ? pkt.icmpCode : 0;
+    } else {
+      const sp = srcIsA ? ports >>> 16 : ports & 0xffff;
+      const dp = srcIsA ? ports & 0xffff : ports >>> 16;
+      origPort = origIsSrc ? sp : dp;
+      respPort = origIsSrc ? dp : sp;
+    }
+    this.store.init(slot, pkt, this.nextFlowId++, origIsSrc, origPort, respPort);
+
+    this.actStart[slot] = this.clock;
+    this.actNext[slot] = -1;
+    this.actPrev[slot] = this.actTail;
+    if (this.actTail >= 0) this.actNext[this.actTail] = slot;
+    else this.actHead = slot;
+    this.actTail = slot;
+
+    const st = this.stats;
+    st.created++;
+    st.active++;
+    if (!st.emergency && st.active > this.emergencyCount) {
+      st.emergency = true;
+      st.emergencyEntered++;
+      this.nextSweep = this.clock; // apply the shorter timeouts at the next packet
+    }
+    return slot;
+  }
+
+  private classify(slot: number, proto: number): number {
+    if (proto === 6) {
+      const tcp = this.store.tcp;
+      const base = slot * TCP_STATE_WIDTH;
+      if (tcpClosing(tcp, base)) return C_TCP_CLOSED;
+      const o = tcp[base];
+      const r = tcp[base + 1];
+      const oUp = o === ESTABLISHED || o === PARTIAL || o === CLOSED;
+      const rUp = r === ESTABLISHED || r === PARTIAL || r === CLOSED;
+      return oUp && rUp ? C_TCP_EST : C_TCP_NEW;
+    }
+    if (proto === 17) return C_UDP;
+    if (proto === 1 || proto === 58) return C_ICMP;
+    return C_OTHER;
+  }
+
+  private idleReason(slot: number, cls: number): EndReason {
+    if (cls !== C_TCP_CLOSED) return 'idle';
+    return tcpReset(this.store.tcp, slot * TCP_STATE_WIDTH) ? 'rst' : 'fin';
+  }
+
+  /** Move `slot` to the tail of class `cls`'s list. */
+  private touch(slot: number, cls: number): void {
+    const old = this.lruClass[slot];
+    if (old === cls && this.tail[cls] === slot) return;
+    if (old !== UNLINKED) this.unlinkLru(slot);
+    this.lruClass[slot] = cls;
+    this.lruNext[slot] = -1;
+    this.lruPrev[slot] = this.tail[cls];
+    if (this.tail[cls] >= 0) this.lruNext[this.tail[cls]] = slot;
+    else this.head[cls] = slot;
+    this.tail[cls] = slot;
+  }
+
+  private unlinkLru(slot: number): void {
+    const cls = this.lruClass[slot];
+    const p = this.lruPrev[slot];
+    const n = this.lruNext[slot];
+    if (p >= 0) this.lruNext[p] = n;
+    else this.head[cls] = n;
+    if (n >= 0) this.lruPrev[n] = p;
+    else this.tail[cls] = p;
+    this.lruClass[slot] = UNLINKED;
+  }
+
+  private unlinkActive(slot: number): void {
+    const p = this.actPrev[slot];
+    const n = this.actNext[slot];
+    if (p >= 0) this.actNext[p] = n;
+    else this.actHead = n;
+    if (n >= 0) this.actPrev[n] = p;
+    else this.actTail = p;
+  }
+
+  private emit(slot: number, reason: EndReason): void {
+    const rec = exportRecord(this.store, slot, reason, this.seed);
+    this.stats.byEndReason[reason]++;
+    this.onRecord(rec);
+  }
+
+  /** Export (unless the segment is empty) and remove the flow in `slot`. */
+  private end(slot: number, reason: EndReason): void {
+    // unlink first: the record callback may run arbitrary code, the table must already be consistent
+    const bucket = this.keyHash[slot] & this.mask;
+    let i = this.buckets[bucket];
+    if (i === slot) this.buckets[bucket] = this.chain[slot];
+    else {
+      while (i >= 0 && this.chain[i] !== slot) i = this.chain[i];
+      if (i >= 0) this.chain[i] = this.chain[slot];
+    }
+    this.chain[slot] = -1;
+    if (this.lruClass[slot] !== UNLINKED) this.unlinkLru(slot);
+    this.unlinkActive(slot);
+    this.stats.active--;
+    this.stats.ended++;
+    try {
+      // an active-timeout continuation that saw no packet has nothing to report
+      if (this.store.packets(slot) > 0) this.emit(slot, reason);
+    } finally {
+      this.store.release(slot);
+      this.freeSlots[this.freeTop++] = slot;
+    }
+  }
+
+  /** Remove the least-recently-seen flow (the oldest head across the idle lists). */
+  private evictOne(): void {
+    let victim = -1;
+    let oldest = Infinity;
+    for (let c = 0; c < NCLASS; c++) {
+      const h = this.head[c];
+      if (h >= 0 && this.lastSeen[h] < oldest) {
+        oldest = this.lastSeen[h];
+        victim = h;
+      }
+    }
+    if (victim < 0) throw new Error('flow table full but no flow is linked: invariant broken');
+    this.stats.evicted++;
+    this.end(victim, 'evicted');
+  }
+
+  private sweep(): void {
+    this.nextSweep = this.clock + this.sweepUs;
+    const now = this.clock;
+    const timeouts = this.stats.emergency ? this.emergencyIdleUs : this.idleUs;
+    for (let c = 0; c < NCLASS; c++) {
+      const limit = timeouts[c];
+      let slot = this.head[c];
+      while (slot >= 0 && now - this.lastSeen[slot] > limit) {
+        this.end(slot, this.idleReason(slot, c));
+        slot = this.head[c];
+      }
+    }
+    while (this.actHead >= 0 && now - this.actStart[this.actHead] > this.activeUs) {
+      const slot = this.actHead;
+      if (this.store.packets(slot) > 0) {
+        this.emit(slot, 'active');
+        this.store.nextSegment(slot);
+      }
+      this.actStart[slot] = now;
+      if (this.actTail !== slot) {
+        this.unlinkActive(slot);
+        this.actNext[slot] = -1;
+        this.actPrev[slot] = this.actTail;
+        this.actNext[this.actTail] = slot;
+        this.actTail = slot;
+      }
+    }
+    const st = this.stats;
+    if (st.emergency && st.active < this.recoveryCount) st.emergency = false;
+  }
+
+  /** capacity the table was built with */
+  get capacity(): number {
+    return this.max;
+  }
+}
+
+function validate(c: FlowConfig): void {
+  const bad = (what: string): never => {
+    throw new Error(`invalid flow config: ${what}`);
+  };
+  if (!Number.isInteger(c.maxFlows) || c.maxFlows < 1 || c.maxFlows > 50_000_000) bad('maxFlows must be an integer in 1…50000000');
+  if (!(c.emergencyThreshold > 0 && c.emergencyThreshold <= 1)) bad('emergencyThreshold must be in (0, 1]');
+  if (!(c.emergencyRecovery > 0 && c.emergencyRecovery < c.emergencyThreshold)) {
+    bad('emergencyRecovery must be above 0 and below emergencyThreshold');
+  }
+  const t = c.timeouts;
+  for (const k of ['tcpEstablished', 'tcpNew', 'tcpClosed', 'udp', 'icmp', 'other', 'active'] as const) {
+    if (!(t[k] > 0 && Number.isFinite(t[k]))) bad(`timeouts.${k} must be a positive number of seconds`);
+  }
+  if (!(t.emergencyFactor > 0 && t.emergencyFactor <= 1)) bad('timeouts.emergencyFactor must be in (0, 1]');
+  if (!(c.sweepInterval > 0 && Number.isFinite(c.sweepInterval))) bad('sweepInterval must be a positive number of seconds');
+  const seed = c.communityIdSeed ?? 0;
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff) bad('communityIdSeed must be an integer in 0…65535');
+}

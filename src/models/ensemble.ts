@@ -1,0 +1,169 @@
+/**
+ * The ensemble: preprocessing + autoencoder + isolation forest, each model's raw score calibrated on
+ * held-out benign flows (calibration.ts), the combined score = the calibrated mean of the two calibrated
+ * scores, and the alert threshold = the configured quantile (default 0.999) of the combined score on those
+ * benign flows.
+ *
+ * A model directory holds:
+ *   meta.json         ModelMeta: id, training date (packet time), flow counts, schema version, losses,
+ *                     threshold, calibration knots, the hyperparameters used
+ *   preprocess.json   PreprocessParams
+ *   forest.json       IsolationForestJson
+ *   model.json, weights.bin   the autoencoder (tfjs layers-model format)
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { readAsset } from '../assets.js';
+import { FEATURE_COUNT, FEATURE_SCHEMA_VERSION } from '../features/flow-features.js';
+import { Autoencoder } from './autoencoder.js';
+import { Calibrator, type CalibratorJson } from './calibration.js';
+import type { ModelFileReader } from './fs-io-handler.js';
+import { IsolationForest, type IsolationForestJson } from './isolation-forest.js';
+import type { ModelsConfig } from './models-config.js';
+import { Preprocessor, type PreprocessParams } from './preprocess.js';
+
+export const MODEL_NAMES = ['autoencoder', 'isolation-forest'] as const;
+
+export interface ModelMeta {
+  format: 'argus-edge-model';
+  version: 1;
+  name: string;
+  /** name + training date: recorded with every anomaly event */
+  id: string;
+  /** packet time (µs) of the last training flow's end, or the time passed in: never the wall clock */
+  trainedAtUs: number;
+  trainedAt: string;
+  flowCount: number;
+  trainFlows: number;
+  validationFlows: number;
+  calibrationFlows: number;
+  featureSchemaVersion: number;
+  featureNames: string[];
+  thresholdQuantile: number;
+  /** alert when the combined score is ≥ this */
+  threshold: number;
+  losses: {
+    autoencoder: { trainLoss: number; valLoss: number; epochs: number; bestEpoch: number; history: { epoch: number; loss: number; valLoss: number }[] };
+    /** mean raw score of the calibration flows: how anomalous benign traffic looks to the forest */
+    forest: { calibrationMeanScore: number; trees: number; sampleSize: number };
+  };
+  /** the TensorFlow.js backend that trained the autoencoder */
+  backend: string;
+  config: ModelsConfig;
+  calibration: { autoencoder: CalibratorJson; forest: CalibratorJson; combined: CalibratorJson };
+}
+
+/** Scores of a batch; arrays are reused between calls of the same size or larger. */
+export interface EnsembleScores {
+  n: number;
+  aeRaw: Float64Array;
+  forestRaw: Float64Array;
+  aeCal: Float64Array;
+  forestCal: Float64Array;
+  score: Float64Array;
+}
+
+export function allocScores(n: number): EnsembleScores {
+  return {
+    n: 0,
+    aeRaw: new Float64Array(n),
+    forestRaw: new Float64Array(n),
+    aeCal: new Float64Array(n),
+    forestCal: new Float64Array(n),
+    score: new Float64Array(n),
+  };
+}
+
+export class EnsembleModel {
+  private readonly aeCal: Calibrator;
+  private readonly forestCal: Calibrator;
+  private readonly combinedCal: Calibrator;
+  private scaled = new Float32Array(0);
+
+  constructor(
+    readonly meta: ModelMeta,
+    readonly preprocess: Preprocessor,
+    readonly autoencoder: Autoencoder,
+    readonly forest: IsolationForest,
+  ) {
+    if (meta.featureSchemaVersion !== FEATURE_SCHEMA_VERSION) {
+      throw new Error(`model '${meta.id}' uses feature schema ${meta.featureSchemaVersion}; this build computes schema ${FEATURE_SCHEMA_VERSION}: retrain it`);
+    }
+    if (preprocess.dims !== FEATURE_COUNT || autoencoder.dims !== FEATURE_COUNT || forest.dims !== FEATURE_COUNT) {
+      throw new Error(`model '${meta.id}': its parts do not all take ${FEATURE_COUNT} features`);
+    }
+    this.aeCal = new Calibrator(meta.calibration.autoencoder);
+    this.forestCal = new Calibrator(meta.calibration.forest);
+    this.combinedCal = new Calibrator(meta.calibration.combined);
+  }
+
+  get id(): string {
+    return this.meta.id;
+  }
+
+  get threshold(): number {
+    return this.meta.threshold;
+  }
+
+  /** The combined calibrated score from the two models' calibrated scores. */
+  combine(aeCal: number, forestCal: number): number {
+    return this.combinedCal.map((aeCal + forestCal) / 2);
+  }
+
+  /**
+   * Score the raw feature rows `x` (n × FEATURE_COUNT from extractFeatures; not modified) into `out`
+   * (allocated when absent or too small). Returns `out`.
+   */
+  score(x: Float32Array, out?: EnsembleScores): EnsembleScores {
+    const n = x.length / FEATURE_COUNT;
+    const s = out && out.score.length >= n ? out : allocScores(n);
+    if (this.scaled.length < x.length) this.scaled = new Float32Array(x.length);
+    const scaled = this.scaled.subarray(0, x.length);
+    this.preprocess.apply(x, scaled);
+    this.autoencoder.reconstructionError(scaled, undefined, s.aeRaw);
+    this.forest.score(scaled, s.forestRaw);
+    for (let i = 0; i < n; i++) {
+      const a = this.aeCal.map(s.aeRaw[i]!);
+      const f = this.forestCal.map(s.forestRaw[i]!);
+      s.aeCal[i] = a;
+      s.forestCal[i] = f;
+      s.score[i] = this.combinedCal.map((a + f) / 2);
+    }
+    s.n = n;
+    return s;
+  }
+
+  /** Write every file of the model into `dir` (created when missing). */
+  async save(dir: string): Promise<void> {
+    mkdirSync(dir, { recursive: true });
+    await this.autoencoder.save(dir);
+    writeFileSync(join(dir, 'preprocess.json'), JSON.stringify(this.preprocess.toJSON()));
+    writeFileSync(join(dir, 'forest.json'), JSON.stringify(this.forest.toJSON()));
+    writeFileSync(join(dir, 'meta.json'), JSON.stringify(this.meta, null, 1));
+  }
+
+  /**
+   * Load a model directory. A relative `dir` that does not exist under the working directory is read as a
+   * bundled asset (e.g. 'models/default'), so the single executable finds its embedded model.
+   */
+  static async load(dir: string): Promise<EnsembleModel> {
+    const read = modelReader(dir);
+    const meta = JSON.parse(read('meta.json').toString('utf8')) as ModelMeta;
+    if (meta.format !== 'argus-edge-model' || meta.version !== 1) throw new Error(`${dir}: not an argus-edge model (meta.json format/version)`);
+    const preprocess = Preprocessor.fromJSON(JSON.parse(read('preprocess.json').toString('utf8')) as PreprocessParams);
+    const forest = IsolationForest.fromJSON(JSON.parse(read('forest.json').toString('utf8')) as IsolationForestJson);
+    const autoencoder = await Autoencoder.load(dir, meta.config.autoencoder.inferenceBatch, read);
+    return new EnsembleModel(meta, preprocess, autoencoder, forest);
+  }
+
+  dispose(): void {
+    this.autoencoder.dispose();
+  }
+}
+
+/** Reader of a model directory's files: the file system, or bundled assets for a relative missing path. */
+export function modelReader(dir: string): ModelFileReader {
+  if (isAbsolute(dir) || existsSync(dir)) return (name) => readFileSync(join(dir, name));
+  const base = dir.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '');
+  return (name) => readAsset(`${base}/${name}`);
+}

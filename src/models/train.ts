@@ -1,0 +1,152 @@
+/**
+ * Training: flows → features → seeded split (train / validation / calibration) → preprocessing fitted on
+ * the training rows → isolation forest and autoencoder → calibration on the held-out benign rows → an
+ * EnsembleModel whose metadata says how it was made.
+ *
+ * Same flows + same config (seed included) → the same model and scores, bit for bit: all randomness comes
+ * from the seeded Prng and seeded initialisers, and the training date is packet time, not the wall clock.
+ *
+ * On a live appliance call trainInWorker (train-worker-client.ts) so capture keeps running.
+ */
+import { FEATURE_COUNT, FEATURE_SCHEMA_VERSION, extractFeatures, featureNames } from '../features/flow-features.js';
+import type { FlowRecord } from '../flow/flow-record.js';
+import { Autoencoder } from './autoencoder.js';
+import { Calibrator } from './calibration.js';
+import { EnsembleModel, type ModelMeta } from './ensemble.js';
+import { IsolationForest } from './isolation-forest.js';
+import { modelsConfig, type DeepPartial, type ModelsConfig } from './models-config.js';
+import { Preprocessor, quantileSorted } from './preprocess.js';
+import { Prng } from './prng.js';
+
+/** Training stages, in order. */
+export const TRAIN_PHASES = ['features', 'preprocess', 'forest', 'autoencoder', 'calibrate', 'save', 'done'] as const;
+export type TrainPhase = (typeof TRAIN_PHASES)[number];
+
+export interface TrainProgress {
+  phase: TrainPhase;
+  /** human-readable one-liner */
+  message: string;
+  /** autoencoder phase: the epoch just finished and its losses */
+  epoch?: number;
+  maxEpochs?: number;
+  loss?: number;
+  valLoss?: number;
+}
+
+export interface TrainOptions {
+  /** model name; the id is `${name}@${ISO training date}` */
+  name?: string;
+  config?: DeepPartial<ModelsConfig>;
+  /** training date in µs; default: the latest flow end among the training flows (packet time) */
+  trainedAtUs?: number;
+  onProgress?: (p: TrainProgress) => void;
+}
+
+/** fewest flows that give every split at least a handful of rows */
+export const MIN_TRAIN_FLOWS = 50;
+
+/** Feature matrix of `records` (n × FEATURE_COUNT) and the latest flow end among them. */
+export function featuresOf(records: readonly FlowRecord[]): { x: Float32Array; lastEndUs: number } {
+  const x = new Float32Array(records.length * FEATURE_COUNT);
+  let lastEndUs = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    extractFeatures(r, x, i * FEATURE_COUNT);
+    if (r.endUs > lastEndUs) lastEndUs = r.endUs;
+  }
+  return { x, lastEndUs };
+}
+
+/** Train from FlowRecords of benign traffic. */
+export async function trainModel(records: readonly FlowRecord[], opts: TrainOptions = {}): Promise<EnsembleModel> {
+  opts.onProgress?.({ phase: 'features', message: `computing features of ${records.length} flows` });
+  const { x, lastEndUs } = featuresOf(records);
+  return trainFromFeatures(x, { ...opts, trainedAtUs: opts.trainedAtUs ?? lastEndUs });
+}
+
+/**
+ * Train from a raw feature matrix (n × FEATURE_COUNT, from extractFeatures; not modified).
+ * `trainedAtUs` is required here because the matrix carries no times.
+ */
+export async function trainFromFeatures(x: Float32Array, opts: TrainOptions & { trainedAtUs: number }): Promise<EnsembleModel> {
+  const cfg = modelsConfig(opts.config);
+  const progress = opts.onProgress ?? (() => {});
+  const name = opts.name ?? 'default';
+  const n = x.length / FEATURE_COUNT;
+  if (!Number.isInteger(n)) throw new Error(`feature matrix length ${x.length} is not a multiple of ${FEATURE_COUNT}`);
+  if (n < MIN_TRAIN_FLOWS) throw new Error(`training needs at least ${MIN_TRAIN_FLOWS} flows; got ${n}`);
+
+  // seeded split; beyond maxTrainFlows a seeded subsample is used
+  const rng = new Prng(cfg.seed);
+  const perm = rng.permutation(n);
+  const used = Math.min(n, cfg.maxTrainFlows);
+  const nCal = Math.max(10, Math.round(used * cfg.calibrationFraction));
+  const nVal = Math.max(5, Math.round(used * cfg.validationFraction));
+  const calRows = perm.slice(0, nCal);
+  const valRows = perm.slice(nCal, nCal + nVal);
+  const trainRows = perm.slice(nCal + nVal, used);
+
+  progress({ phase: 'preprocess', message: `fitting preprocessing on ${trainRows.length} flows (${valRows.length} for validation, ${calRows.length} for calibration)` });
+  const pre = Preprocessor.fit(x, trainRows);
+  const scaled = pre.apply(x);
+
+  progress({ phase: 'forest', message: `growing ${cfg.forest.trees} isolation trees on samples of ${cfg.forest.sampleSize}` });
+  const forest = IsolationForest.fit(scaled, FEATURE_COUNT, { ...cfg.forest, seed: cfg.seed }, trainRows);
+
+  progress({ phase: 'autoencoder', message: `training the autoencoder (up to ${cfg.autoencoder.maxEpochs} epochs)`, maxEpochs: cfg.autoencoder.maxEpochs });
+  const { autoencoder, result } = await Autoencoder.fit(scaled, FEATURE_COUNT, trainRows, valRows, cfg.autoencoder, cfg.seed, (r) =>
+    progress({
+      phase: 'autoencoder',
+      message: `epoch ${r.epoch}: loss ${r.loss.toFixed(5)}, validation ${r.valLoss.toFixed(5)}`,
+      epoch: r.epoch,
+      maxEpochs: cfg.autoencoder.maxEpochs,
+      loss: r.loss,
+      valLoss: r.valLoss,
+    }),
+  );
+
+  progress({ phase: 'calibrate', message: `calibrating on ${calRows.length} held-out flows` });
+  const aeRaw = autoencoder.reconstructionError(scaled, calRows);
+  const calScaled = new Float32Array(calRows.length * FEATURE_COUNT);
+  for (let i = 0; i < calRows.length; i++) calScaled.set(scaled.subarray(calRows[i]! * FEATURE_COUNT, (calRows[i]! + 1) * FEATURE_COUNT), i * FEATURE_COUNT);
+  const forestRaw = forest.score(calScaled);
+  const aeCal = Calibrator.fit(aeRaw);
+  const forestCal = Calibrator.fit(forestRaw);
+  const mid = new Float64Array(calRows.length);
+  let forestMean = 0;
+  for (let i = 0; i < calRows.length; i++) {
+    mid[i] = (aeCal.map(aeRaw[i]!) + forestCal.map(forestRaw[i]!)) / 2;
+    forestMean += forestRaw[i]! / calRows.length;
+  }
+  const combinedCal = Calibrator.fit(mid);
+  const final = Float64Array.from(mid, (m) => combinedCal.map(m)).sort();
+  const threshold = quantileSorted(final, cfg.threshold);
+
+  const trainedAt = new Date(Math.floor(opts.trainedAtUs / 1000)).toISOString();
+  const meta: ModelMeta = {
+    format: 'argus-edge-model',
+    version: 1,
+    name,
+    id: `${name}@${trainedAt}`,
+    trainedAtUs: opts.trainedAtUs,
+    trainedAt,
+    flowCount: n,
+    trainFlows: trainRows.length,
+    validationFlows: valRows.length,
+    calibrationFlows: calRows.length,
+    featureSchemaVersion: FEATURE_SCHEMA_VERSION,
+    featureNames: [...featureNames],
+    thresholdQuantile: cfg.threshold,
+    threshold,
+    losses: {
+      autoencoder: { trainLoss: result.trainLoss, valLoss: result.valLoss, epochs: result.epochs, bestEpoch: result.bestEpoch, history: result.history },
+      forest: { calibrationMeanScore: forestMean, trees: forest.trees, sampleSize: forest.sampleSize },
+    },
+    backend: result.backend,
+    config: cfg,
+    calibration: { autoencoder: aeCal.toJSON(), forest: forestCal.toJSON(), combined: combinedCal.toJSON() },
+  };
+  const model = new EnsembleModel(meta, pre, autoencoder, forest);
+  progress({ phase: 'done', message: `trained ${meta.id} on ${n} flows; threshold ${threshold.toFixed(6)} (quantile ${cfg.threshold})` });
+  return model;
+}

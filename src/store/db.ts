@@ -1,0 +1,231 @@
+/**
+ * The embedded store: one SQLite file (WAL) opened at start-up, migrated to the current schema, written
+ * through a batched queue, trimmed by a retention job and a size cap, checked by `integrityCheck`.
+ *
+ * Durability: WAL with synchronous=NORMAL. A killed process loses nothing committed (the WAL is in the
+ * page cache); a pulled plug may lose the last commits before the previous checkpoint-sync but never
+ * corrupts the file. synchronous=FULL would fsync on every batch, which an SD card pays for in wear.
+ *
+ * Time: every write takes packet time from the caller; only `retention` is given "now" by its caller (the
+ * pipeline's clock: packet time in replay, wall time live).
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Bus } from '../bus.js';
+import { migrate, schemaVersion } from './migrations.js';
+import { FlowStore } from './flows.js';
+import { AlertStore } from './alerts.js';
+import { DeviceStore } from './devices.js';
+import { ActionStore } from './actions.js';
+import { WebAuthStore } from './web-auth.js';
+import { RegistryStore } from './registry.js';
+import { WriteQueue, type CommitReport, type WriteQueueStats } from './write-queue.js';
+import { runRetention, enforceSizeCap, type RetentionReport } from './retention.js';
+
+export interface StoreOptions {
+  /** store.path; ':memory:' for a throw-away store */
+  path: string;
+  /** store.flowRetentionDays: raw flows and anomaly events (default 7) */
+  flowRetentionDays?: number;
+  /** store.rollupRetentionDays: rollups, alerts, trust history, finished actions, scans, audit (default 90) */
+  rollupRetentionDays?: number;
+  /** store.maxSizeMB: cap on the database file plus its WAL (default 1024) */
+  maxSizeMB?: number;
+  /** store.batchSize (default 1000) */
+  batchSize?: number;
+  /** store.flushIntervalMs, packet time (default 1000) */
+  flushIntervalMs?: number;
+  /** items kept in memory while commits fail (default 100,000) */
+  maxQueue?: number;
+  /** called after each committed batch (the crash test prints the alert ids it gets here) */
+  onCommit?: (r: CommitReport) => void;
+  log?: (msg: string) => void;
+}
+
+export interface StoreSize {
+  /** database file and WAL on disk, bytes */
+  fileBytes: number;
+  walBytes: number;
+  /** pages holding data (the file minus its free list), bytes */
+  usedBytes: number;
+}
+
+export class Store {
+  readonly db: Database.Database;
+  readonly flows: FlowStore;
+  readonly alerts: AlertStore;
+  readonly devices: DeviceStore;
+  readonly actions: ActionStore;
+  readonly auth: WebAuthStore;
+  readonly registry: RegistryStore;
+  readonly queue: WriteQueue;
+  readonly path: string;
+  readonly flowRetentionDays: number;
+  readonly rollupRetentionDays: number;
+  /** bytes: the cap for the database file plus the WAL */
+  readonly maxBytes: number;
+  /** bytes the WAL may reach before it is checkpointed and truncated (a tenth of the cap, 256 KiB–16 MiB) */
+  readonly walLimitBytes: number;
+  /** rows deleted by the size cap (not by age), by table */
+  readonly capEvictions: Record<string, number> = {};
+  private closed = false;
+
+  private constructor(opts: StoreOptions) {
+    const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
+    this.path = opts.path;
+    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    this.db = new Database(opts.path);
+    this.flowRetentionDays = opts.flowRetentionDays ?? 7;
+    this.rollupRetentionDays = opts.rollupRetentionDays ?? 90;
+    this.maxBytes = Math.floor((opts.maxSizeMB ?? 1024) * 1024 * 1024);
+    this.walLimitBytes = Math.min(16 << 20, Math.max(256 << 10, Math.floor(this.maxBytes / 10)));
+    try {
+      // before WAL and before any table: see migrate() on why auto_vacuum must be set first
+      if (schemaVersion(this.db) === 0) this.db.pragma('auto_vacuum = INCREMENTAL');
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      // a reader (the dashboard) briefly holding the lock must not fail a batch commit
+      this.db.pragma('busy_timeout = 2000');
+      this.db.pragma(`wal_autocheckpoint = ${Math.max(64, Math.floor(this.walLimitBytes / 4096))}`);
+      this.db.pragma(`journal_size_limit = ${this.walLimitBytes}`);
+      migrate(this.db, undefined, log);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+    this.flows = new FlowStore(this.db);
+    this.alerts = new AlertStore(this.db);
+    this.devices = new DeviceStore(this.db);
+    this.actions = new ActionStore(this.db);
+    this.auth = new WebAuthStore(this.db);
+    this.registry = new RegistryStore(this.db);
+    this.queue = new WriteQueue(
+      this.db,
+      this.flows,
+      this.alerts,
+      { batchSize: opts.batchSize ?? 1000, flushIntervalMs: opts.flushIntervalMs ?? 1000, maxQueue: opts.maxQueue ?? 100_000 },
+      opts.onCommit,
+      log,
+      () => this.checkSize(),
+    );
+  }
+
+  /** Opens (creating and migrating as needed) the store at `opts.path`. Throws on an unusable file. */
+  static open(opts: StoreOptions): Store {
+    return new Store(opts);
+  }
+
+  /** Queues a flow record for the next batch. */
+  addFlow(f: Parameters<WriteQueue['addFlow']>[0]): void {
+    this.queue.addFlow(f);
+  }
+
+  addAlert(a: Parameters<WriteQueue['addAlert']>[0]): void {
+    this.queue.addAlert(a);
+  }
+
+  addAnomaly(e: Parameters<WriteQueue['addAnomaly']>[0]): void {
+    this.queue.addAnomaly(e);
+  }
+
+  /** Runs `fn` inside the next batch transaction (for frequent small writes such as device sightings). */
+  defer(tsUs: number, fn: (db: Database.Database) => void): void {
+    this.queue.defer(tsUs, fn);
+  }
+
+  /** Advances packet time; commits the queue when the flush interval has passed. */
+  tick(tsUs: number): void {
+    this.queue.tick(tsUs);
+  }
+
+  /** Commits what is queued now; see WriteQueue.flush. */
+  flush(): CommitReport | null {
+    return this.queue.flush();
+  }
+
+  /** Subscribes the store to the bus's flow, alert and anomaly events; returns the unsubscribe function. */
+  attach(bus: Bus): () => void {
+    const offs = [
+      bus.on('flow.end', (f) => this.queue.addFlow(f)),
+      bus.on('alert', (a) => this.queue.addAlert(a)),
+      bus.on('anomaly', (e) => this.queue.addAnomaly(e)),
+    ];
+    return () => offs.forEach((off) => off());
+  }
+
+  /**
+   * Deletes what is older than the retention periods at `nowUs`, at most `maxRows` rows per call so a
+   * big backlog is spread over several calls instead of blocking capture. `done` is false while more
+   * remains. Also enforces the size cap.
+   */
+  retention(nowUs: number, maxRows = 50_000): RetentionReport {
+    this.queue.flush();
+    const r = runRetention(this.db, nowUs, this.flowRetentionDays, this.rollupRetentionDays, maxRows);
+    this.checkSize();
+    return r;
+  }
+
+  size(): StoreSize {
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+    const pages = this.db.pragma('page_count', { simple: true }) as number;
+    const free = this.db.pragma('freelist_count', { simple: true }) as number;
+    const st = (p: string): number => {
+      try {
+        return statSync(p).size;
+      } catch {
+        return 0;
+      }
+    };
+    const mem = this.path === ':memory:';
+    return {
+      fileBytes: mem ? pages * pageSize : st(this.path),
+      walBytes: mem ? 0 : st(this.path + '-wal'),
+      usedBytes: (pages - free) * pageSize,
+    };
+  }
+
+  /** Cheap (three pragmas) after every commit; deletes oldest rows only when the cap is near. */
+  private checkSize(): void {
+    const evicted = enforceSizeCap(this.db, this.maxBytes - this.walLimitBytes);
+    for (const [table, n] of Object.entries(evicted)) this.capEvictions[table] = (this.capEvictions[table] ?? 0) + n;
+  }
+
+  /** `PRAGMA integrity_check`: ['ok'] when the file is sound, else SQLite's messages. */
+  integrityCheck(): string[] {
+    return (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
+  }
+
+  stats(): WriteQueueStats & { capEvictions: Record<string, number> } {
+    return { ...this.queue.stats, capEvictions: { ...this.capEvictions } };
+  }
+
+  /** Commits the queue, checkpoints the WAL into the file and closes. Safe to call twice. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.flush();
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      this.db.close();
+    }
+  }
+}
+
+/**
+ * Opens the store file read-only and runs `PRAGMA integrity_check` (for `argus-edge status`, which must not
+ * migrate or write). Returns the schema version and SQLite's messages (['ok'] when sound).
+ */
+export function checkStoreFile(path: string): { ok: boolean; schemaVersion: number; messages: string[] } {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const messages = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
+    return { ok: messages.length === 1 && messages[0] === 'ok', schemaVersion: schemaVersion(db), messages };
+  } finally {
+    db.close();
+  }
+}
+
+export type { CommitReport, WriteQueueStats, RetentionReport };

@@ -1,0 +1,204 @@
+/**
+ * Device inventory rows: devices keyed by MAC, the addresses each used over time, and trust score history.
+ * The trust module owns the logic (what a sighting means, how scores move); this file only persists it.
+ */
+import type Database from 'better-sqlite3';
+
+/**
+ * How an address was learnt.
+ * - arp: an ARP request or reply from the device
+ * - dhcp: a DHCP ACK assigned it
+ * - ndp: IPv6 neighbour discovery
+ * - flow: seen as a flow endpoint behind the device's MAC
+ */
+export type AddressSource = 'arp' | 'dhcp' | 'ndp' | 'flow';
+
+export interface DeviceRow {
+  mac: string;
+  firstSeenUs: number;
+  lastSeenUs: number;
+  hostname: string | null;
+  vendor: string | null;
+  dhcpFingerprint: string | null;
+  dhcpVendorClass: string | null;
+  /** a name an admin gave the device */
+  label: string | null;
+  trustScore: number | null;
+  trustLevel: string | null;
+}
+
+/** A sighting: fields left undefined keep their stored value; null clears nothing (use undefined). */
+export interface DeviceSighting {
+  mac: string;
+  tsUs: number;
+  hostname?: string;
+  vendor?: string;
+  dhcpFingerprint?: string;
+  dhcpVendorClass?: string;
+}
+
+export interface DeviceAddressRow {
+  mac: string;
+  ip: string;
+  firstSeenUs: number;
+  lastSeenUs: number;
+  source: AddressSource;
+}
+
+export interface TrustExplanation {
+  /** which component moved: 'behavioral', 'vulnerability', 'reputation', or a finer factor name */
+  factor: string;
+  delta: number;
+  text: string;
+}
+
+export interface TrustHistoryRow {
+  mac: string;
+  tsUs: number;
+  score: number;
+  behavioral: number;
+  vulnerability: number;
+  reputation: number;
+  level: string;
+  explanation: TrustExplanation[];
+}
+
+export interface DeviceQuery {
+  /** matches MAC, hostname, label or vendor (substring, case-insensitive) */
+  search?: string;
+  /** devices seen at or after this time */
+  seenSinceUs?: number;
+  trustLevel?: string;
+  orderBy?: 'lastSeen' | 'trust' | 'mac';
+  offset?: number;
+  /** default 100, at most 1000 */
+  limit?: number;
+}
+
+const DEVICE_COLS = `mac, first_seen_us AS firstSeenUs, last_seen_us AS lastSeenUs, hostname, vendor,
+  dhcp_fingerprint AS dhcpFingerprint, dhcp_vendor_class AS dhcpVendorClass, label, trust_score AS trustScore,
+  trust_level AS trustLevel`;
+
+export class DeviceStore {
+  private readonly sightStmt: Database.Statement;
+  private readonly addrStmt: Database.Statement;
+  private readonly trustStmt: Database.Statement;
+  private readonly trustCurStmt: Database.Statement;
+  private readonly getStmt: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    // first_seen never moves forward and last_seen never backward, so out-of-order sightings are harmless
+    this.sightStmt = db.prepare(`
+      INSERT INTO devices (mac, first_seen_us, last_seen_us, hostname, vendor, dhcp_fingerprint, dhcp_vendor_class)
+      VALUES (@mac, @tsUs, @tsUs, @hostname, @vendor, @dhcpFingerprint, @dhcpVendorClass)
+      ON CONFLICT (mac) DO UPDATE SET
+        first_seen_us = min(first_seen_us, excluded.first_seen_us),
+        last_seen_us = max(last_seen_us, excluded.last_seen_us),
+        hostname = coalesce(excluded.hostname, hostname),
+        vendor = coalesce(excluded.vendor, vendor),
+        dhcp_fingerprint = coalesce(excluded.dhcp_fingerprint, dhcp_fingerprint),
+        dhcp_vendor_class = coalesce(excluded.dhcp_vendor_class, dhcp_vendor_class)`);
+    this.addrStmt = db.prepare(`
+      INSERT INTO device_addresses (mac, ip, first_seen_us, last_seen_us, source) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (mac, ip) DO UPDATE SET
+        first_seen_us = min(first_seen_us, excluded.first_seen_us),
+        last_seen_us = max(last_seen_us, excluded.last_seen_us),
+        source = excluded.source`);
+    this.trustStmt = db.prepare(`
+      INSERT INTO trust_history (mac, ts_us, score, behavioral, vulnerability, reputation, level, explanation)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.trustCurStmt = db.prepare('UPDATE devices SET trust_score = ?, trust_level = ? WHERE mac = ?');
+    this.getStmt = db.prepare(`SELECT ${DEVICE_COLS} FROM devices WHERE mac = ?`);
+  }
+
+  /** Records that a device was seen, creating it on first sight. */
+  upsert(s: DeviceSighting): void {
+    this.sightStmt.run({
+      mac: s.mac,
+      tsUs: s.tsUs,
+      hostname: s.hostname ?? null,
+      vendor: s.vendor ?? null,
+      dhcpFingerprint: s.dhcpFingerprint ?? null,
+      dhcpVendorClass: s.dhcpVendorClass ?? null,
+    });
+  }
+
+  /** Records that `mac` used `ip` at `tsUs` (the device row must exist or be upserted in the same batch). */
+  addAddress(mac: string, ip: string, tsUs: number, source: AddressSource): void {
+    this.addrStmt.run(mac, ip, tsUs, tsUs, source);
+  }
+
+  /** Appends a trust history point and makes it the device's current score. */
+  recordTrust(h: TrustHistoryRow): void {
+    this.trustStmt.run(h.mac, h.tsUs, h.score, h.behavioral, h.vulnerability, h.reputation, h.level, JSON.stringify(h.explanation));
+    this.trustCurStmt.run(h.score, h.level, h.mac);
+  }
+
+  setLabel(mac: string, label: string | null): boolean {
+    return this.db.prepare('UPDATE devices SET label = ? WHERE mac = ?').run(label, mac).changes > 0;
+  }
+
+  get(mac: string): DeviceRow | undefined {
+    return this.getStmt.get(mac) as DeviceRow | undefined;
+  }
+
+  query(q: DeviceQuery = {}): DeviceRow[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (q.search !== undefined && q.search !== '') {
+      // LIKE's wildcards in the search text are matched literally
+      const pat = '%' + q.search.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+      where.push(`(lower(mac) LIKE ? ESCAPE '\\' OR lower(hostname) LIKE ? ESCAPE '\\' OR lower(label) LIKE ? ESCAPE '\\' OR lower(vendor) LIKE ? ESCAPE '\\')`);
+      args.push(pat, pat, pat, pat);
+    }
+    if (q.seenSinceUs !== undefined) {
+      where.push('last_seen_us >= ?');
+      args.push(q.seenSinceUs);
+    }
+    if (q.trustLevel !== undefined) {
+      where.push('trust_level = ?');
+      args.push(q.trustLevel);
+    }
+    const order = q.orderBy === 'trust' ? 'trust_score ASC NULLS LAST, mac' : q.orderBy === 'mac' ? 'mac' : 'last_seen_us DESC, mac';
+    const limit = Math.max(1, Math.min(q.limit ?? 100, 1000));
+    const offset = Math.max(0, q.offset ?? 0);
+    const sql = `SELECT ${DEVICE_COLS} FROM devices ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''}
+      ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`;
+    return this.db.prepare(sql).all(...args) as DeviceRow[];
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM devices').get() as { n: number }).n;
+  }
+
+  /** Every address the device used, most recent first. */
+  addresses(mac: string): DeviceAddressRow[] {
+    return this.db
+      .prepare(
+        `SELECT mac, ip, first_seen_us AS firstSeenUs, last_seen_us AS lastSeenUs, source FROM device_addresses
+         WHERE mac = ? ORDER BY last_seen_us DESC`,
+      )
+      .all(mac) as DeviceAddressRow[];
+  }
+
+  /** The device that used `ip` most recently at or before `atUs` (default: ever). */
+  macForIp(ip: string, atUs?: number): string | undefined {
+    const r = this.db
+      .prepare(
+        `SELECT mac FROM device_addresses WHERE ip = ? AND first_seen_us <= ? ORDER BY last_seen_us DESC LIMIT 1`,
+      )
+      .get(ip, atUs ?? Number.MAX_SAFE_INTEGER) as { mac: string } | undefined;
+    return r?.mac;
+  }
+
+  /** Trust history of one device in [fromUs, toUs), oldest first. */
+  trustHistory(mac: string, fromUs = 0, toUs = Number.MAX_SAFE_INTEGER): TrustHistoryRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT mac, ts_us AS tsUs, score, behavioral, vulnerability, reputation, level, explanation FROM trust_history
+         WHERE mac = ? AND ts_us >= ? AND ts_us < ? ORDER BY ts_us, id`,
+      )
+      .all(mac, fromUs, toUs) as (Omit<TrustHistoryRow, 'explanation'> & { explanation: string })[];
+    return rows.map((r) => ({ ...r, explanation: JSON.parse(r.explanation) as TrustExplanation[] }));
+  }
+}

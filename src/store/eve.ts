@@ -1,0 +1,214 @@
+/**
+ * EVE-JSON output: one JSON object per line, field names following Suricata's EVE where one exists
+ * (src_ip, src_port, dest_ip, dest_port, proto, flow{pkts_toserver, …}, alert{signature, category, severity}),
+ * so SIEM pipelines that read Suricata can read Argus Edge. What Suricata has no name for follows Zeek's
+ * conn.log (conn_state, history) inside the `flow` object.
+ *
+ * Lines are buffered and written with synchronous appends on `flush()` (the pipeline flushes every sweep and at
+ * shutdown), so a crash loses at most the last second. The file rotates by size: argus.json → argus.json.1 → …
+ */
+import { closeSync, existsSync, fstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import type { Alert } from '../detectors/alert.js';
+import type { FlowRecord, TcpFlagCounts } from '../flow/flow-record.js';
+import type { AnomalyEvent } from '../models/anomaly.js';
+
+export type EveType = 'flow' | 'alert' | 'anomaly' | 'device' | 'action';
+
+/** Suricata's timestamp format: 2026-11-21T04:54:25.123456+0000, UTC, microseconds. */
+export function eveTimestamp(tsUs: number): string {
+  const ms = Math.floor(tsUs / 1000);
+  const iso = new Date(ms).toISOString(); // 2026-11-21T04:54:25.123Z
+  const us = String(((tsUs % 1_000_000) + 1_000_000) % 1_000_000).padStart(6, '0');
+  return `${iso.slice(0, 19)}.${us}+0000`;
+}
+
+const hex = (flags: number): string => flags.toString(16).padStart(2, '0');
+
+function flagBools(c: TcpFlagCounts): Record<string, true> {
+  const out: Record<string, true> = {};
+  for (const k of ['syn', 'fin', 'rst', 'psh', 'ack', 'urg', 'ece', 'cwr'] as const) if (c[k] > 0) out[k] = true;
+  return out;
+}
+
+const CLOSED = new Set(['SF', 'REJ', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH']);
+
+function roundStats(s: FlowRecord['iat']): Record<string, number> {
+  return { count: s.count, min: s.min, max: s.max, mean: Math.round(s.mean * 1000) / 1000, std: Math.round(s.std * 1000) / 1000 };
+}
+
+/** The EVE `flow` event for a record. Key order is fixed, so identical records give identical lines. */
+export function flowEvent(r: FlowRecord, iface?: string): Record<string, unknown> {
+  const ev: Record<string, unknown> = {
+    timestamp: eveTimestamp(r.endUs),
+    flow_id: r.flowId,
+    ...(iface ? { in_iface: iface } : {}),
+    event_type: 'flow',
+    ...(r.vlan.length > 0 ? { vlan: r.vlan } : {}),
+    src_ip: r.srcIp,
+    src_port: r.srcPort,
+    dest_ip: r.dstIp,
+    dest_port: r.dstPort,
+    proto: r.protoName,
+    ...(r.service ? { app_proto: r.service } : {}),
+    community_id: r.communityId,
+    ...(r.srcMac || r.dstMac ? { ether: { src_mac: r.srcMac, dest_mac: r.dstMac } } : {}),
+    flow: {
+      pkts_toserver: r.pktsToServer,
+      pkts_toclient: r.pktsToClient,
+      bytes_toserver: r.bytesToServer,
+      bytes_toclient: r.bytesToClient,
+      payload_bytes_toserver: r.payloadBytesToServer,
+      payload_bytes_toclient: r.payloadBytesToClient,
+      start: eveTimestamp(r.startUs),
+      end: eveTimestamp(r.endUs),
+      age: Math.round((r.endUs - r.startUs) / 1e6),
+      state: r.proto !== 6 ? (r.connState === 'SF' ? 'established' : 'new') : CLOSED.has(r.connState) ? 'closed' : r.connState === 'S0' || r.connState === 'OTH' ? 'new' : 'established',
+      reason: r.endReason === 'shutdown' ? 'shutdown' : r.endReason === 'evicted' ? 'forced' : 'timeout',
+      alerted: false,
+      conn_state: r.connState,
+      history: r.history,
+      end_reason: r.endReason,
+      segment: r.segment,
+      ttl_toserver: r.firstTtlToServer,
+      ttl_toclient: r.firstTtlToClient,
+      iat_us: roundStats(r.iat),
+      pkt_len_toserver: roundStats(r.pktLenToServer),
+      pkt_len_toclient: roundStats(r.pktLenToClient),
+    },
+  };
+  if (r.proto === 6) {
+    ev.tcp = {
+      tcp_flags: hex(r.tcpFlagsToServer | r.tcpFlagsToClient),
+      tcp_flags_ts: hex(r.tcpFlagsToServer),
+      tcp_flags_tc: hex(r.tcpFlagsToClient),
+      ...flagBools({
+        fin: r.flagCountsToServer.fin + r.flagCountsToClient.fin,
+        syn: r.flagCountsToServer.syn + r.flagCountsToClient.syn,
+        rst: r.flagCountsToServer.rst + r.flagCountsToClient.rst,
+        psh: r.flagCountsToServer.psh + r.flagCountsToClient.psh,
+        ack: r.flagCountsToServer.ack + r.flagCountsToClient.ack,
+        urg: r.flagCountsToServer.urg + r.flagCountsToClient.urg,
+        ece: r.flagCountsToServer.ece + r.flagCountsToClient.ece,
+        cwr: r.flagCountsToServer.cwr + r.flagCountsToClient.cwr,
+      }),
+      window_toserver: r.firstWindowToServer,
+      window_toclient: r.firstWindowToClient,
+    };
+  }
+  if (r.dns) ev.dns = { rrname: r.dns.qname, rrtype: r.dns.qtype, rcode: r.dns.rcode, answers: r.dns.answers };
+  if (r.tlsSni) ev.tls = { sni: r.tlsSni };
+  if (r.httpHost) ev.http = { hostname: r.httpHost };
+  return ev;
+}
+
+/** The EVE `alert` event. */
+export function alertEvent(a: Alert): Record<string, unknown> {
+  return {
+    timestamp: eveTimestamp(a.tsUs),
+    event_type: 'alert',
+    src_ip: a.srcIp,
+    ...(a.destPort !== null ? { dest_port: a.destPort } : {}),
+    ...(a.targets.length === 1 ? { dest_ip: a.targets[0] } : {}),
+    ...(a.proto ? { proto: a.proto } : {}),
+    alert: {
+      action: 'allowed',
+      signature: a.signature,
+      category: a.kind,
+      severity: a.severity,
+      confidence: a.confidence,
+      id: a.id,
+      targets: a.targets,
+      evidence: a.evidence,
+      suggested_response: a.suggestedResponse,
+    },
+    ...(a.srcMac ? { ether: { src_mac: a.srcMac } } : {}),
+  };
+}
+
+/** The `anomaly` event (Suricata has an event type of that name for protocol anomalies; ours carries scores). */
+export function anomalyEvent(e: AnomalyEvent): Record<string, unknown> {
+  return {
+    timestamp: eveTimestamp(e.tsUs),
+    flow_id: e.flowId,
+    event_type: 'anomaly',
+    src_ip: e.srcIp,
+    dest_ip: e.dstIp,
+    dest_port: e.dstPort,
+    proto: e.proto,
+    community_id: e.communityId,
+    anomaly: { score: e.score, threshold: e.threshold, alert: e.alert, model: e.modelId, models: e.models },
+  };
+}
+
+export interface EveWriterOptions {
+  /** file path, or '-' for stdout */
+  path: string;
+  types: readonly EveType[];
+  /** rotate at this size; 0 = never */
+  maxBytes: number;
+  /** rotated files kept */
+  keep: number;
+}
+
+export class EveWriter {
+  private fd: number;
+  private size: number;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private readonly enabled: Set<string>;
+  /** lines written, by event type */
+  readonly counts: Record<EveType, number> = { flow: 0, alert: 0, anomaly: 0, device: 0, action: 0 };
+  rotations = 0;
+
+  constructor(private readonly opts: EveWriterOptions) {
+    this.enabled = new Set(opts.types);
+    this.fd = opts.path === '-' ? 1 : openSync(opts.path, 'a');
+    this.size = opts.path === '-' ? 0 : fstatSync(this.fd).size;
+  }
+
+  wants(type: EveType): boolean {
+    return this.enabled.has(type);
+  }
+
+  /** Queue one event line (the object's `event_type` must be `type`). */
+  write(type: EveType, event: Record<string, unknown>): void {
+    if (!this.enabled.has(type)) return;
+    const line = JSON.stringify(event) + '\n';
+    this.pending.push(line);
+    this.pendingBytes += Buffer.byteLength(line);
+    this.counts[type]++;
+    if (this.pendingBytes >= 1 << 20) this.flush();
+  }
+
+  /** Append queued lines to the file, rotating first when the size limit would be crossed. */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const data = this.pending.join('');
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (this.opts.path !== '-' && this.opts.maxBytes > 0 && this.size > 0 && this.size + Buffer.byteLength(data) > this.opts.maxBytes) this.rotate();
+    const buf = Buffer.from(data);
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off);
+    this.size += buf.length;
+  }
+
+  private rotate(): void {
+    closeSync(this.fd);
+    const p = this.opts.path;
+    if (this.opts.keep === 0) rmSync(p, { force: true });
+    else {
+      rmSync(`${p}.${this.opts.keep}`, { force: true });
+      for (let i = this.opts.keep - 1; i >= 1; i--) if (existsSync(`${p}.${i}`)) renameSync(`${p}.${i}`, `${p}.${i + 1}`);
+      renameSync(p, `${p}.1`);
+    }
+    this.fd = openSync(p, 'a');
+    this.size = 0;
+    this.rotations++;
+  }
+
+  close(): void {
+    this.flush();
+    if (this.opts.path !== '-') closeSync(this.fd);
+  }
+}

@@ -1,0 +1,325 @@
+/**
+ * Flow records and their hourly per-device rollups.
+ *
+ * Raw flows are kept for `store.flowRetentionDays`; rollups (one row per device per hour) for
+ * `store.rollupRetentionDays`, so the dashboard can draw months of per-device traffic after the raw rows
+ * are gone. Rollups are updated in the same transaction as the flows they summarise, so the two never
+ * disagree after a crash.
+ */
+import type Database from 'better-sqlite3';
+import type { FlowRecord, SeriesStats, TcpFlagCounts } from '../flow/flow-record.js';
+
+const HOUR_US = 3_600_000_000;
+
+/** A flows row as the dashboard reads it; `detail` is the parsed statistics blob. */
+export interface FlowRow {
+  id: number;
+  flowId: number;
+  segment: number;
+  startUs: number;
+  endUs: number;
+  proto: number;
+  srcIp: string;
+  srcPort: number;
+  dstIp: string;
+  dstPort: number;
+  srcMac: string | null;
+  dstMac: string | null;
+  communityId: string;
+  service: string | null;
+  pktsToServer: number;
+  pktsToClient: number;
+  bytesToServer: number;
+  bytesToClient: number;
+  connState: string;
+  endReason: string;
+  history: string;
+  detail: FlowDetail;
+}
+
+/** The parts of a FlowRecord kept only as JSON (shown on one flow's page, never filtered on). */
+export type FlowDetail = Pick<
+  FlowRecord,
+  | 'ipVersion'
+  | 'protoName'
+  | 'vlan'
+  | 'payloadBytesToServer'
+  | 'payloadBytesToClient'
+  | 'tcpFlagsToServer'
+  | 'tcpFlagsToClient'
+  | 'flagCountsToServer'
+  | 'flagCountsToClient'
+  | 'iat'
+  | 'iatToServer'
+  | 'iatToClient'
+  | 'pktLenToServer'
+  | 'pktLenToClient'
+  | 'firstTtlToServer'
+  | 'firstTtlToClient'
+  | 'firstWindowToServer'
+  | 'firstWindowToClient'
+  | 'dns'
+  | 'tlsSni'
+  | 'httpHost'
+>;
+
+export interface RollupRow {
+  hourUs: number;
+  device: string;
+  flowsOrig: number;
+  flowsResp: number;
+  pktsOut: number;
+  pktsIn: number;
+  bytesOut: number;
+  bytesIn: number;
+  /** flows this device originated that ended REJ or S0: a scan or a dead service shows up here */
+  rejected: number;
+}
+
+export interface FlowQuery {
+  /** flows that involve this MAC on either side */
+  mac?: string;
+  /** flows that involve this IP on either side */
+  ip?: string;
+  fromUs?: number;
+  toUs?: number;
+  connState?: string;
+  /** rows with `id` below this (keyset paging: pass the last row's id) */
+  beforeId?: number;
+  /** default 100, at most 1000 */
+  limit?: number;
+}
+
+/** The rollup key of one endpoint: its MAC when the frame carried one, else its IP. */
+function deviceKey(mac: string | null, ip: string): string {
+  return mac ?? ip;
+}
+
+export class FlowStore {
+  private readonly insertStmt: Database.Statement;
+  private readonly rollupStmt: Database.Statement;
+  /** rollup deltas accumulated by `insert` until `commitRollups`, keyed by hour and device */
+  private readonly pending = new Map<string, RollupRow>();
+
+  constructor(private readonly db: Database.Database) {
+    this.insertStmt = db.prepare(`
+      INSERT INTO flows (flow_id, segment, start_us, end_us, proto, src_ip, src_port, dst_ip, dst_port,
+        src_mac, dst_mac, community_id, service, pkts_to_server, pkts_to_client, bytes_to_server,
+        bytes_to_client, conn_state, end_reason, history, detail)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.rollupStmt = db.prepare(`
+      INSERT INTO flow_rollups (hour_us, device, flows_orig, flows_resp, pkts_out, pkts_in, bytes_out, bytes_in, rejected)
+      VALUES (@hourUs, @device, @flowsOrig, @flowsResp, @pktsOut, @pktsIn, @bytesOut, @bytesIn, @rejected)
+      ON CONFLICT (hour_us, device) DO UPDATE SET
+        flows_orig = flows_orig + excluded.flows_orig, flows_resp = flows_resp + excluded.flows_resp,
+        pkts_out = pkts_out + excluded.pkts_out, pkts_in = pkts_in + excluded.pkts_in,
+        bytes_out = bytes_out + excluded.bytes_out, bytes_in = bytes_in + excluded.bytes_in,
+        rejected = rejected + excluded.rejected`);
+  }
+
+  /**
+   * Inserts one flow and adds it to the pending rollups. Call inside a transaction and finish the
+   * transaction with `commitRollups()` (the write queue does both).
+   */
+  insert(f: FlowRecord): void {
+    this.insertStmt.run(
+      f.flowId, f.segment, f.startUs, f.endUs, f.proto, f.srcIp, f.srcPort, f.dstIp, f.dstPort,
+      f.srcMac, f.dstMac, f.communityId, f.service, f.pktsToServer, f.pktsToClient, f.bytesToServer,
+      f.bytesToClient, f.connState, f.endReason, f.history, encodeDetail(f),
+    );
+    const hourUs = f.endUs - (f.endUs % HOUR_US);
+    const rejected = f.connState === 'REJ' || f.connState === 'S0' ? 1 : 0;
+    this.add(hourUs, deviceKey(f.srcMac, f.srcIp), 1, 0, f.pktsToServer, f.pktsToClient, f.bytesToServer, f.bytesToClient, rejected);
+    this.add(hourUs, deviceKey(f.dstMac, f.dstIp), 0, 1, f.pktsToClient, f.pktsToServer, f.bytesToClient, f.bytesToServer, 0);
+  }
+
+  private add(hourUs: number, device: string, fo: number, fr: number, po: number, pi: number, bo: number, bi: number, rej: number): void {
+    const key = `${hourUs}|${device}`;
+    const r = this.pending.get(key);
+    if (r === undefined) {
+      this.pending.set(key, { hourUs, device, flowsOrig: fo, flowsResp: fr, pktsOut: po, pktsIn: pi, bytesOut: bo, bytesIn: bi, rejected: rej });
+      return;
+    }
+    r.flowsOrig += fo;
+    r.flowsResp += fr;
+    r.pktsOut += po;
+    r.pktsIn += pi;
+    r.bytesOut += bo;
+    r.bytesIn += bi;
+    r.rejected += rej;
+  }
+
+  /** Writes the pending rollup deltas (one upsert per device-hour in the batch, not per flow). */
+  commitRollups(): void {
+    for (const r of this.pending.values()) this.rollupStmt.run(r);
+    this.pending.clear();
+  }
+
+  /** Forgets pending rollups after the transaction that held their flows was rolled back. */
+  discardRollups(): void {
+    this.pending.clear();
+  }
+
+  /** Newest first, keyset-paged by id. */
+  query(q: FlowQuery = {}): FlowRow[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (q.mac !== undefined) {
+      where.push('(src_mac = ? OR dst_mac = ?)');
+      args.push(q.mac, q.mac);
+    }
+    if (q.ip !== undefined) {
+      where.push('(src_ip = ? OR dst_ip = ?)');
+      args.push(q.ip, q.ip);
+    }
+    if (q.fromUs !== undefined) {
+      where.push('end_us >= ?');
+      args.push(q.fromUs);
+    }
+    if (q.toUs !== undefined) {
+      where.push('end_us < ?');
+      args.push(q.toUs);
+    }
+    if (q.connState !== undefined) {
+      where.push('conn_state = ?');
+      args.push(q.connState);
+    }
+    if (q.beforeId !== undefined) {
+      where.push('id < ?');
+      args.push(q.beforeId);
+    }
+    const limit = Math.max(1, Math.min(q.limit ?? 100, 1000));
+    const sql = `SELECT * FROM flows ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ${limit}`;
+    return (this.db.prepare(sql).all(...args) as RawFlowRow[]).map(toFlowRow);
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM flows').get() as { n: number }).n;
+  }
+
+  /** Rollups of one device (MAC or IP) in [fromUs, toUs), oldest first. */
+  rollups(device: string, fromUs: number, toUs: number): RollupRow[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT hour_us AS hourUs, device, flows_orig AS flowsOrig, flows_resp AS flowsResp, pkts_out AS pktsOut,
+             pkts_in AS pktsIn, bytes_out AS bytesOut, bytes_in AS bytesIn, rejected
+           FROM flow_rollups WHERE device = ? AND hour_us >= ? AND hour_us < ? ORDER BY hour_us`,
+        )
+        .all(device, fromUs, toUs) as RollupRow[]
+    );
+  }
+}
+
+interface RawFlowRow {
+  id: number;
+  flow_id: number;
+  segment: number;
+  start_us: number;
+  end_us: number;
+  proto: number;
+  src_ip: string;
+  src_port: number;
+  dst_ip: string;
+  dst_port: number;
+  src_mac: string | null;
+  dst_mac: string | null;
+  community_id: string;
+  service: string | null;
+  pkts_to_server: number;
+  pkts_to_client: number;
+  bytes_to_server: number;
+  bytes_to_client: number;
+  conn_state: string;
+  end_reason: string;
+  history: string;
+  detail: string;
+}
+
+function toFlowRow(r: RawFlowRow): FlowRow {
+  return {
+    id: r.id,
+    flowId: r.flow_id,
+    segment: r.segment,
+    startUs: r.start_us,
+    endUs: r.end_us,
+    proto: r.proto,
+    srcIp: r.src_ip,
+    srcPort: r.src_port,
+    dstIp: r.dst_ip,
+    dstPort: r.dst_port,
+    srcMac: r.src_mac,
+    dstMac: r.dst_mac,
+    communityId: r.community_id,
+    service: r.service,
+    pktsToServer: r.pkts_to_server,
+    pktsToClient: r.pkts_to_client,
+    bytesToServer: r.bytes_to_server,
+    bytesToClient: r.bytes_to_client,
+    connState: r.conn_state,
+    endReason: r.end_reason,
+    history: r.history,
+    detail: decodeDetail(r.detail),
+  };
+}
+
+/*
+ * The detail blob is a JSON array in a fixed order rather than an object: field names would triple its size,
+ * and at 1,000 flows/s every byte saved is written twice (WAL, then the database) to an SD card.
+ * Layout version 1:
+ *   [1, ipVersion, protoName, vlan[], payloadToServer, payloadToClient, tcpFlagsToServer, tcpFlagsToClient,
+ *    flagCountsToServer[8], flagCountsToClient[8], iat[5], iatToServer[5], iatToClient[5], pktLenToServer[5],
+ *    pktLenToClient[5], ttlS, ttlC, winS, winC, dns | 0, tlsSni | 0, httpHost | 0]
+ * flag counts in the order fin syn rst psh ack urg ece cwr; series stats as count min max mean std, with
+ * mean and std rounded to 0.01 (µs or bytes: finer than anything a reader needs).
+ */
+const FLAGS = ['fin', 'syn', 'rst', 'psh', 'ack', 'urg', 'ece', 'cwr'] as const;
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+const stats = (s: SeriesStats): number[] => [s.count, s.min, s.max, round2(s.mean), round2(s.std)];
+const unstats = (a: number[]): SeriesStats => ({ count: a[0]!, min: a[1]!, max: a[2]!, mean: a[3]!, std: a[4]! });
+const flags = (c: TcpFlagCounts): number[] => FLAGS.map((k) => c[k]);
+const unflags = (a: number[]): TcpFlagCounts => {
+  const c = {} as TcpFlagCounts;
+  FLAGS.forEach((k, i) => (c[k] = a[i]!));
+  return c;
+};
+
+/** Serialises the FlowDetail part of a flow record (layout above). */
+export function encodeDetail(f: FlowRecord): string {
+  return JSON.stringify([
+    1, f.ipVersion, f.protoName, f.vlan, f.payloadBytesToServer, f.payloadBytesToClient, f.tcpFlagsToServer,
+    f.tcpFlagsToClient, flags(f.flagCountsToServer), flags(f.flagCountsToClient), stats(f.iat), stats(f.iatToServer),
+    stats(f.iatToClient), stats(f.pktLenToServer), stats(f.pktLenToClient), f.firstTtlToServer, f.firstTtlToClient,
+    f.firstWindowToServer, f.firstWindowToClient, f.dns ?? 0, f.tlsSni ?? 0, f.httpHost ?? 0,
+  ]);
+}
+
+/** Inverse of encodeDetail; throws on a layout it does not know (a newer program wrote the row). */
+export function decodeDetail(text: string): FlowDetail {
+  const a = JSON.parse(text) as any[];
+  if (a[0] !== 1) throw new Error(`flow detail layout ${String(a[0])} is not supported`);
+  return {
+    ipVersion: a[1],
+    protoName: a[2],
+    vlan: a[3],
+    payloadBytesToServer: a[4],
+    payloadBytesToClient: a[5],
+    tcpFlagsToServer: a[6],
+    tcpFlagsToClient: a[7],
+    flagCountsToServer: unflags(a[8]),
+    flagCountsToClient: unflags(a[9]),
+    iat: unstats(a[10]),
+    iatToServer: unstats(a[11]),
+    iatToClient: unstats(a[12]),
+    pktLenToServer: unstats(a[13]),
+    pktLenToClient: unstats(a[14]),
+    firstTtlToServer: a[15],
+    firstTtlToClient: a[16],
+    firstWindowToServer: a[17],
+    firstWindowToClient: a[18],
+    dns: a[19] === 0 ? null : a[19],
+    tlsSni: a[20] === 0 ? null : a[20],
+    httpHost: a[21] === 0 ? null : a[21],
+  };
+}

@@ -1,0 +1,301 @@
+/**
+ * Schema migrations of the embedded store, one step per schema version.
+ *
+ * Step k takes a database at version k-1 to version k; `PRAGMA user_version` holds the version. Steps are
+ * append-only: a released step is never edited, a change is a new step, so a store written by any earlier
+ * release migrates forward. Each step runs in its own transaction (SQLite DDL is transactional), so a crash
+ * mid-migration leaves the store at the previous version, never half-way.
+ *
+ * Conventions for every table: times are packet time in integer microseconds since the epoch (`*_us`),
+ * MACs are colon-separated lower case, structured details are JSON text.
+ */
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  /** what the step adds, for the log line written when it is applied */
+  description: string;
+  up(db: Database.Database): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'devices, addresses, flows, alerts, anomaly events',
+    up(db) {
+      db.exec(`
+        -- one row per device, keyed by MAC (the only identity a LAN device cannot change by DHCP)
+        CREATE TABLE devices (
+          mac TEXT PRIMARY KEY,
+          first_seen_us INTEGER NOT NULL,
+          last_seen_us INTEGER NOT NULL,
+          hostname TEXT,
+          vendor TEXT,
+          dhcp_fingerprint TEXT,
+          dhcp_vendor_class TEXT,
+          label TEXT,
+          trust_score REAL,
+          trust_level TEXT
+        ) WITHOUT ROWID;
+        CREATE INDEX devices_last_seen ON devices(last_seen_us);
+
+        -- addresses a device used over time; source says how we learnt it (arp, dhcp, flow, ndp)
+        CREATE TABLE device_addresses (
+          mac TEXT NOT NULL,
+          ip TEXT NOT NULL,
+          first_seen_us INTEGER NOT NULL,
+          last_seen_us INTEGER NOT NULL,
+          source TEXT NOT NULL,
+          PRIMARY KEY (mac, ip)
+        ) WITHOUT ROWID;
+        CREATE INDEX device_addresses_ip ON device_addresses(ip, last_seen_us);
+
+        -- raw flow records; 'detail' holds the statistics that only the flow page shows (JSON)
+        CREATE TABLE flows (
+          id INTEGER PRIMARY KEY,
+          flow_id INTEGER NOT NULL,
+          segment INTEGER NOT NULL,
+          start_us INTEGER NOT NULL,
+          end_us INTEGER NOT NULL,
+          proto INTEGER NOT NULL,
+          src_ip TEXT NOT NULL,
+          src_port INTEGER NOT NULL,
+          dst_ip TEXT NOT NULL,
+          dst_port INTEGER NOT NULL,
+          src_mac TEXT,
+          dst_mac TEXT,
+          community_id TEXT NOT NULL,
+          service TEXT,
+          pkts_to_server INTEGER NOT NULL,
+          pkts_to_client INTEGER NOT NULL,
+          bytes_to_server INTEGER NOT NULL,
+          bytes_to_client INTEGER NOT NULL,
+          conn_state TEXT NOT NULL,
+          end_reason TEXT NOT NULL,
+          history TEXT NOT NULL,
+          detail TEXT NOT NULL
+        );
+        CREATE INDEX flows_end ON flows(end_us);
+        CREATE INDEX flows_src_mac ON flows(src_mac, end_us);
+
+        CREATE TABLE alerts (
+          id TEXT PRIMARY KEY,
+          ts_us INTEGER NOT NULL,
+          kind TEXT NOT NULL,
+          signature TEXT NOT NULL,
+          severity INTEGER NOT NULL,
+          confidence REAL NOT NULL,
+          src_ip TEXT NOT NULL,
+          src_mac TEXT,
+          targets TEXT NOT NULL,
+          dest_port INTEGER,
+          proto TEXT,
+          evidence TEXT NOT NULL,
+          suggested_response TEXT NOT NULL,
+          -- set by an admin from the dashboard; 0/1
+          acknowledged INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX alerts_ts ON alerts(ts_us);
+        CREATE INDEX alerts_src_mac ON alerts(src_mac, ts_us);
+
+        CREATE TABLE anomaly_events (
+          id INTEGER PRIMARY KEY,
+          ts_us INTEGER NOT NULL,
+          flow_id INTEGER NOT NULL,
+          community_id TEXT NOT NULL,
+          src_ip TEXT NOT NULL,
+          dst_ip TEXT NOT NULL,
+          dst_port INTEGER NOT NULL,
+          proto TEXT NOT NULL,
+          score REAL NOT NULL,
+          models TEXT NOT NULL,
+          threshold REAL NOT NULL,
+          alert INTEGER NOT NULL,
+          model_id TEXT NOT NULL
+        );
+        CREATE INDEX anomaly_events_ts ON anomaly_events(ts_us);
+      `);
+    },
+  },
+  {
+    version: 2,
+    description: 'trust history, actions, audit log',
+    up(db) {
+      db.exec(`
+        -- components are 0..100; explanation is JSON [{factor, delta, text}] saying why the score moved
+        CREATE TABLE trust_history (
+          id INTEGER PRIMARY KEY,
+          mac TEXT NOT NULL,
+          ts_us INTEGER NOT NULL,
+          score REAL NOT NULL,
+          behavioral REAL NOT NULL,
+          vulnerability REAL NOT NULL,
+          reputation REAL NOT NULL,
+          level TEXT NOT NULL,
+          explanation TEXT NOT NULL
+        );
+        CREATE INDEX trust_history_mac ON trust_history(mac, ts_us);
+        CREATE INDEX trust_history_ts ON trust_history(ts_us);
+
+        -- responses; state values are documented at ACTION_STATES in actions.ts
+        CREATE TABLE actions (
+          id INTEGER PRIMARY KEY,
+          created_us INTEGER NOT NULL,
+          updated_us INTEGER NOT NULL,
+          kind TEXT NOT NULL,
+          state TEXT NOT NULL,
+          mac TEXT,
+          ip TEXT,
+          reason TEXT NOT NULL,
+          alert_id TEXT,
+          actor TEXT NOT NULL,
+          expires_us INTEGER,
+          dry_run INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX actions_state ON actions(state, expires_us);
+        CREATE INDEX actions_mac ON actions(mac, created_us);
+
+        CREATE TABLE audit_log (
+          id INTEGER PRIMARY KEY,
+          ts_us INTEGER NOT NULL,
+          actor TEXT NOT NULL,
+          action TEXT NOT NULL,
+          target TEXT,
+          reason TEXT,
+          detail TEXT
+        );
+        CREATE INDEX audit_log_ts ON audit_log(ts_us);
+      `);
+    },
+  },
+  {
+    version: 3,
+    description: 'vulnerability scans, model registry, settings',
+    up(db) {
+      db.exec(`
+        CREATE TABLE scans (
+          id INTEGER PRIMARY KEY,
+          mac TEXT,
+          ip TEXT NOT NULL,
+          started_us INTEGER NOT NULL,
+          finished_us INTEGER,
+          status TEXT NOT NULL,
+          open_ports TEXT NOT NULL DEFAULT '[]',
+          findings TEXT NOT NULL DEFAULT '[]',
+          score REAL
+        );
+        CREATE INDEX scans_mac ON scans(mac, started_us);
+
+        CREATE TABLE models (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          created_us INTEGER NOT NULL,
+          feature_schema INTEGER NOT NULL,
+          threshold REAL NOT NULL,
+          path TEXT NOT NULL,
+          metrics TEXT NOT NULL DEFAULT '{}',
+          active INTEGER NOT NULL DEFAULT 0
+        );
+
+        CREATE TABLE settings (
+          key TEXT PRIMARY KEY,
+          value TEXT NOT NULL,
+          updated_us INTEGER NOT NULL
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
+  {
+    version: 4,
+    description: 'web users, sessions, API tokens',
+    up(db) {
+      db.exec(`
+        -- password_hash is produced and checked by the web module (scrypt); the store never sees a password
+        CREATE TABLE web_users (
+          id INTEGER PRIMARY KEY,
+          username TEXT NOT NULL UNIQUE,
+          password_hash TEXT NOT NULL,
+          role TEXT NOT NULL,
+          created_us INTEGER NOT NULL,
+          disabled INTEGER NOT NULL DEFAULT 0
+        );
+        -- sessions and tokens are stored by hash, so a copied database file opens no door
+        CREATE TABLE web_sessions (
+          id_hash TEXT PRIMARY KEY,
+          user_id INTEGER NOT NULL REFERENCES web_users(id) ON DELETE CASCADE,
+          created_us INTEGER NOT NULL,
+          last_seen_us INTEGER NOT NULL,
+          expires_us INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX web_sessions_expires ON web_sessions(expires_us);
+        CREATE TABLE api_tokens (
+          id INTEGER PRIMARY KEY,
+          user_id INTEGER NOT NULL REFERENCES web_users(id) ON DELETE CASCADE,
+          name TEXT NOT NULL,
+          token_hash TEXT NOT NULL UNIQUE,
+          created_us INTEGER NOT NULL,
+          last_used_us INTEGER,
+          revoked INTEGER NOT NULL DEFAULT 0
+        );
+      `);
+    },
+  },
+  {
+    version: 5,
+    description: 'hourly per-device flow rollups',
+    up(db) {
+      db.exec(`
+        -- device is the MAC when the frame carried one, else the IP address; "out" = sent by the device
+        CREATE TABLE flow_rollups (
+          hour_us INTEGER NOT NULL,
+          device TEXT NOT NULL,
+          flows_orig INTEGER NOT NULL,
+          flows_resp INTEGER NOT NULL,
+          pkts_out INTEGER NOT NULL,
+          pkts_in INTEGER NOT NULL,
+          bytes_out INTEGER NOT NULL,
+          bytes_in INTEGER NOT NULL,
+          rejected INTEGER NOT NULL,
+          PRIMARY KEY (hour_us, device)
+        ) WITHOUT ROWID;
+        CREATE INDEX flow_rollups_device ON flow_rollups(device, hour_us);
+      `);
+    },
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** The schema version of an open database (0 for an empty file). */
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Brings the database to version `to` (default: the newest), one step per transaction, and returns the
+ * versions applied. Throws when the file is newer than this program knows: running an old release on a
+ * newer store would write rows the newer schema does not expect.
+ */
+export function migrate(db: Database.Database, to: number = SCHEMA_VERSION, log?: (msg: string) => void): number[] {
+  const from = schemaVersion(db);
+  if (from > SCHEMA_VERSION) {
+    throw new Error(`store schema version ${from} is newer than this program supports (${SCHEMA_VERSION})`);
+  }
+  if (from === 0) {
+    // auto_vacuum can only be chosen before the first table exists; INCREMENTAL lets retention give freed
+    // pages back to the file system, so the size cap shrinks the file instead of only stopping its growth.
+    const tables = db.prepare(`SELECT count(*) AS n FROM sqlite_master`).get() as { n: number };
+    if (tables.n === 0) db.pragma('auto_vacuum = INCREMENTAL');
+  }
+  const applied: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (m.version <= from || m.version > to) continue;
+    db.transaction(() => {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+    log?.(`store: schema migrated to version ${m.version} (${m.description})`);
+    applied.push(m.version);
+  }
+  return applied;
+}
