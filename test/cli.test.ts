@@ -1,0 +1,124 @@
+/** The command line as a user runs it: a child process per case, checking output and exit codes. */
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../src/assets.js';
+import { VERSION } from '../src/version.js';
+import { tcpFrame } from '../src/capture/packet-builder.js';
+import { PcapWriter } from '../src/capture/pcap-writer.js';
+
+const root = projectRoot();
+const dir = mkdtempSync(join(tmpdir(), 'argus-cli-'));
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
+
+/** a small capture: one complete TCP connection and one rejected attempt */
+function smallCapture(path: string): Buffer {
+  const w = new PcapWriter();
+  const c = { src: '10.99.0.2', dst: '10.99.0.3' };
+  const r = { src: '10.99.0.3', dst: '10.99.0.2' };
+  const t0 = 1_700_000_000_000_000;
+  w.add(t0, tcpFrame({ ...c, sport: 40000, dport: 80, flags: 'S', seq: 1 }));
+  w.add(t0 + 100, tcpFrame({ ...r, sport: 80, dport: 40000, flags: 'SA', seq: 9, ack: 2 }));
+  w.add(t0 + 200, tcpFrame({ ...c, sport: 40000, dport: 80, flags: 'A', seq: 2, ack: 10 }));
+  w.add(t0 + 300, tcpFrame({ ...c, sport: 40000, dport: 80, flags: 'PA', seq: 2, ack: 10, payload: 'GET / HTTP/1.1\r\nHost: a.test\r\n\r\n' }));
+  w.add(t0 + 400, tcpFrame({ ...c, sport: 40000, dport: 80, flags: 'FA', seq: 34, ack: 10 }));
+  w.add(t0 + 500, tcpFrame({ ...r, sport: 80, dport: 40000, flags: 'FA', seq: 10, ack: 35 }));
+  w.add(t0 + 600, tcpFrame({ ...c, sport: 40000, dport: 80, flags: 'A', seq: 35, ack: 11 }));
+  w.add(t0 + 700, tcpFrame({ ...c, sport: 40001, dport: 81, flags: 'S', seq: 1 }));
+  w.add(t0 + 800, tcpFrame({ ...r, sport: 81, dport: 40001, flags: 'RA', seq: 0, ack: 2 }));
+  const buf = w.toBuffer();
+  writeFileSync(path, buf);
+  return buf;
+}
+
+t.test('--help and --version', async (t) => {
+  const h = cli(['--help']);
+  t.equal(h.status, 0);
+  t.match(h.stdout, /Commands:\n\s+run\s+.+\n\s+replay\s+/);
+  const rh = cli(['replay', '--help']);
+  t.equal(rh.status, 0);
+  t.match(rh.stdout, 'argus-edge replay FILE [--eve OUT.json] [--bpf EXPR]');
+  const v = cli(['--version']);
+  t.equal(v.status, 0);
+  t.match(v.stdout, `argus-edge ${VERSION}\nnode ${process.version} (linux-${process.arch})\nlibpcap: libpcap version`);
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  t.equal(VERSION, pkg.version, 'src/version.ts agrees with package.json');
+});
+
+t.test('usage errors are clear and exit 1', async (t) => {
+  const u = cli(['bogus']);
+  t.equal(u.status, 1);
+  t.match(u.stderr, "unknown command 'bogus'");
+  const m = cli(['replay']);
+  t.equal(m.status, 1);
+  t.match(m.stderr, 'replay needs exactly one capture FILE');
+  const f = cli(['replay', join(dir, 'absent.pcap')]);
+  t.equal(f.status, 1);
+  t.match(f.stderr, 'does not exist');
+  const o = cli(['replay', '--frobnicate', 'x.pcap']);
+  t.equal(o.status, 1);
+  t.match(o.stderr, "Unknown option '--frobnicate'");
+  const cfg = join(dir, 'bad.yaml');
+  writeFileSync(cfg, 'flow:\n  maxflows: 10\n');
+  const c = cli(['replay', '--config', cfg, join(dir, 'x.pcap')]);
+  t.equal(c.status, 1);
+  t.match(c.stderr, `${cfg}:2: unknown key 'flow.maxflows' (did you mean 'flow.maxFlows'?)`);
+  const e = cli(['replay', join(dir, 'x.pcap')], { ARGUS_EDGE_FLOW_MAXFLOWS: 'many' });
+  t.equal(e.status, 1);
+  t.match(e.stderr, "environment ARGUS_EDGE_FLOW_MAXFLOWS (flow.maxFlows): expected an integer ≥ 100, got 'many'");
+  const live = cli(['run', '--mode', 'passive']);
+  t.equal(live.status, 1);
+  t.match(live.stderr, "set 'iface' in the configuration or pass --iface");
+});
+
+t.test('replay prints a summary and writes EVE-JSON', async (t) => {
+  const pcap = join(dir, 'small.pcap');
+  smallCapture(pcap);
+  const eve = join(dir, 'small.json');
+  const r = cli(['replay', pcap, '--eve', eve]);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /packets\s+9 \(/);
+  t.match(r.stdout, /flows\s+2: REJ 1, SF 1/);
+  const lines = readFileSync(eve, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  t.equal(lines.length, 2);
+  const sf = lines.find((l) => l.flow.conn_state === 'SF');
+  t.match(sf, { event_type: 'flow', src_ip: '10.99.0.2', src_port: 40000, dest_ip: '10.99.0.3', dest_port: 80, proto: 'TCP', app_proto: 'http' });
+  t.match(sf.flow, { pkts_toserver: 5, pkts_toclient: 2, end_reason: 'fin' });
+  t.equal(sf.http.hostname, 'a.test');
+
+  const j = cli(['replay', pcap, '--json', '--bpf', 'tcp port 80']);
+  t.equal(j.status, 0, j.stderr);
+  const s = JSON.parse(j.stdout);
+  t.equal(s.packets, 7, 'the BPF filter kept the port-80 connection only');
+  t.equal(s.filtered, 2);
+  t.same(s.flowsByConnState, { SF: 1 });
+
+  const bad = cli(['replay', pcap, '--bpf', 'tcp portt 80']);
+  t.equal(bad.status, 1);
+  t.match(bad.stderr, "BPF filter 'tcp portt 80'");
+
+  const stdout = cli(['replay', pcap, '--eve', '-']);
+  t.equal(stdout.status, 0);
+  t.equal(stdout.stdout.trim().split('\n').length, 2, 'EVE lines on stdout');
+  t.match(stdout.stderr, /packets\s+9/, 'the summary moves to stderr');
+});
+
+t.test('a damaged capture keeps every packet before the damage and exits 2', async (t) => {
+  const whole = smallCapture(join(dir, 'whole.pcap'));
+  const cut = join(dir, 'cut.pcap');
+  writeFileSync(cut, whole.subarray(0, whole.length - 20));
+  const r = cli(['replay', cut, '--json']);
+  t.equal(r.status, 2);
+  const s = JSON.parse(r.stdout);
+  t.equal(s.packets, 8, 'every complete record before the cut');
+  t.match(s.error, { offset: Number });
+  const h = cli(['replay', cut]);
+  t.match(h.stdout, /damaged\s+capture ends badly at byte [\d,]+: /);
+});
