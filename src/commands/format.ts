@@ -7,7 +7,7 @@ export function bytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let i = 0;
   while (n >= 1000 && i < units.length - 1) [n, i] = [n / 1000, i + 1];
-  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+  return `${i === 0 ? Math.round(n) : n.toFixed(1)} ${units[i]}`;
 }
 
 const list = (o: Record<string, number | undefined>): string =>

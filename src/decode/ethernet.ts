@@ -38,7 +38,8 @@ export function decodeEthernet(pkt: Packet, stats: DecodeStats, cur: Cursor): nu
 
 /**
  * Decode one VLAN tag at cur.off: the first sets pkt.vlan, the second pkt.vlanInner. Returns the
- * encapsulated EtherType, or -1 when the tag is cut off or the stack is deeper than MAX_VLAN_TAGS.
+ * encapsulated EtherType, or -1 when the tag is cut off, the stack is deeper than MAX_VLAN_TAGS, or an
+ * 802.3 length (LLC) follows.
  */
 export function decodeVlan(pkt: Packet, stats: DecodeStats, cur: Cursor): number {
   const buf = pkt.buf;
@@ -56,5 +57,6 @@ export function decodeVlan(pkt: Packet, stats: DecodeStats, cur: Cursor): number
   else pkt.vlanInner = id;
   cur.vlanDepth++;
   cur.off = o + 4;
-  return (buf[o + 2] << 8) | buf[o + 3];
+  const type = (buf[o + 2] << 8) | buf[o + 3];
+  return type >= 0x0600 ? type : -1; // an 802.3 length inside the tag: LLC follows
 }

@@ -37,14 +37,15 @@
  * - decoder.ipv4.hlen_too_small: IHL below 5 (header shorter than 20 bytes)
  * - decoder.ipv4.hlen_too_large: IHL says more header bytes than were captured
  * - decoder.ipv4.iplen_smaller_than_hlen: total length smaller than the header length
- * - decoder.ipv4.trunc_pkt: total length larger than the bytes present (snap length or a lie)
+ * - decoder.ipv4.trunc_pkt: total length larger than the frame on the wire (a cut by the capture's snap
+ *   length, caplen < wirelen, is not counted)
  * - decoder.ipv4.opt_invalid_len: an option whose length byte is < 2 or runs past the header
  * - decoder.ipv4.frag_pkt_too_large: fragment offset + length beyond 65,535 (teardrop-style)
  *
  * IPv6
  * - decoder.ipv6.pkt_too_small: fewer than 40 bytes
  * - decoder.ipv6.wrong_ip_version: version field is not 6 inside an IPv6 EtherType
- * - decoder.ipv6.trunc_pkt: payload length larger than the bytes present
+ * - decoder.ipv6.trunc_pkt: payload length larger than the frame on the wire (snap-length cuts not counted)
  * - decoder.ipv6.trunc_exthdr: an extension header cut off or longer than the payload
  * - decoder.ipv6.exthdr_too_many: more extension headers than the bounded chain length (8)
  * - decoder.ipv6.frag_pkt_too_large: fragment offset + length beyond 65,535
@@ -65,8 +66,8 @@
  * - decoder.dns.pkt_too_small: fewer than 12 bytes for a DNS header
  * - decoder.dns.name_loop: a compression pointer that does not point strictly backwards, or too many jumps
  * - decoder.dns.name_too_long: a name over 255 bytes
- * - decoder.dns.label_invalid: a label type 0x40/0x80 (reserved) or a label running past the message
- * - decoder.dns.trunc_rr: a question or resource record cut off
+ * - decoder.dns.label_invalid: a label type 0x40/0x80 (extended/reserved, RFC 6891 / RFC 2673)
+ * - decoder.dns.trunc_rr: a name, question or resource record running past the end of the message
  * - decoder.dns.too_many_answers: more answers than are kept (32); the rest are counted, not decoded
  * - decoder.dhcp.pkt_too_small: fewer than 240 bytes (BOOTP header + magic cookie)
  * - decoder.dhcp.bad_magic: no DHCP magic cookie (plain BOOTP or garbage)

@@ -2,7 +2,8 @@
  * IPv4 (RFC 791): header, options (validated, not kept) and fragments (not reassembled).
  *
  * Checks in order: at least 20 bytes, version 4, IHL ≥ 5, header present, total length ≥ header length,
- * total length against the bytes present. A total length of 0 is what captures on a sender with TCP
+ * total length against the bytes present (a packet cut by the capture's snap length — caplen < wirelen —
+ * decodes as far as it was captured without an event). A total length of 0 is what captures on a sender with TCP
  * segmentation offload show; it is read as "the rest of the frame", like Wireshark does.
  */
 import { Fragment, type Packet } from './packet.js';
@@ -48,7 +49,8 @@ export function decodeIpv4(pkt: Packet, stats: DecodeStats, cur: Cursor): boolea
   }
   let end = o + totalLen;
   if (end > cur.end) {
-    stats.event('decoder.ipv4.trunc_pkt');
+    // a capture's snap length cuts packets short without them lying: only a length beyond the wire frame counts
+    if (end > pkt.bufOffset + pkt.wirelen) stats.event('decoder.ipv4.trunc_pkt');
     end = cur.end;
   }
 

@@ -48,7 +48,8 @@ export function decodeIpv6(pkt: Packet, stats: DecodeStats, cur: Cursor): boolea
   const declEnd = o + IPV6_HLEN + plen;
   let end = declEnd;
   if (end > cur.end) {
-    stats.event('decoder.ipv6.trunc_pkt');
+    // as in ipv4.ts: a snap-length cut is not a malformation
+    if (end > pkt.bufOffset + pkt.wirelen) stats.event('decoder.ipv6.trunc_pkt');
     end = cur.end;
   }
 

@@ -149,6 +149,12 @@ export class FlowStore {
     return this.u[ub + U_PKTS_TS] + this.u[ub + U_PKTS_TC];
   }
 
+  /** true once both endpoints have sent at least one packet (over the whole flow, not just this segment) */
+  bothSent(slot: number): boolean {
+    const m = this.u[slot * UW + U_HIST];
+    return (m & 0x7f) !== 0 && (m & 0x7f00) !== 0;
+  }
+
   /**
    * Start the next active-timeout segment: counters and statistics restart, while identity, TCP state,
    * history (it describes the whole connection, as Zeek's does) and application evidence carry over.

@@ -367,9 +367,11 @@ export class FlowTable {
       if (tcpClosing(tcp, base)) return C_TCP_CLOSED;
       const o = tcp[base];
       const r = tcp[base + 1];
+      // established once both endpoints are past the handshake and both have sent something (a PARTIAL
+      // originator may only have been inferred from a SYN-ACK it never answered)
       const oUp = o === ESTABLISHED || o === PARTIAL || o === CLOSED;
       const rUp = r === ESTABLISHED || r === PARTIAL || r === CLOSED;
-      return oUp && rUp ? C_TCP_EST : C_TCP_NEW;
+      return oUp && rUp && this.store.bothSent(slot) ? C_TCP_EST : C_TCP_NEW;
     }
     if (proto === 17) return C_UDP;
     if (proto === 1 || proto === 58) return C_ICMP;

@@ -47,13 +47,35 @@ export class DenseNetwork {
       for (let i = 0; i < d; i++) a[i] = x[base + i]!;
       for (const layer of this.layers) {
         const { inputs, units, weightsT, bias, activation } = layer;
-        for (let o = 0; o < units; o++) {
+        let o = 0;
+        // four outputs per pass share each input load
+        for (; o + 4 <= units; o += 4) {
+          const w0 = o * inputs;
+          const w1 = w0 + inputs;
+          const w2 = w1 + inputs;
+          const w3 = w2 + inputs;
+          let s0 = bias[o]!;
+          let s1 = bias[o + 1]!;
+          let s2 = bias[o + 2]!;
+          let s3 = bias[o + 3]!;
+          for (let i = 0; i < inputs; i++) {
+            const v = a[i]!;
+            s0 += v * weightsT[w0 + i]!;
+            s1 += v * weightsT[w1 + i]!;
+            s2 += v * weightsT[w2 + i]!;
+            s3 += v * weightsT[w3 + i]!;
+          }
+          b[o] = activate(Math.fround(s0), activation);
+          b[o + 1] = activate(Math.fround(s1), activation);
+          b[o + 2] = activate(Math.fround(s2), activation);
+          b[o + 3] = activate(Math.fround(s3), activation);
+        }
+        for (; o < units; o++) {
           let s = bias[o]!;
           const w = o * inputs;
           for (let i = 0; i < inputs; i++) s += a[i]! * weightsT[w + i]!;
           // round as float32 arithmetic would, so results track tfjs closely
-          s = Math.fround(s);
-          b[o] = activation === 'relu' ? (s > 0 ? s : 0) : activation === 'linear' ? s : activation === 'tanh' ? Math.tanh(s) : s > 0 ? s : Math.expm1(s);
+          b[o] = activate(Math.fround(s), activation);
         }
         const t = a;
         a = b;
@@ -67,4 +89,8 @@ export class DenseNetwork {
       out[outOffset + r - rowStart] = err / d;
     }
   }
+}
+
+function activate(s: number, activation: DenseActivation): number {
+  return activation === 'relu' ? (s > 0 ? s : 0) : activation === 'linear' ? s : activation === 'tanh' ? Math.tanh(s) : s > 0 ? s : Math.expm1(s);
 }

@@ -14,6 +14,8 @@
 import { Prng } from './prng.js';
 
 const EULER_GAMMA = 0.5772156649015329;
+/** rows scored together against each tree (256 rows of ~70 features ≈ 70 kB) */
+const SCORE_BLOCK = 256;
 
 /**
  * c(n): the average path length of an unsuccessful search in a binary search tree of n nodes, used to
@@ -176,17 +178,21 @@ export class IsolationForest {
     const left = this.left;
     const trees = this.roots.length;
     out.fill(0, 0, n);
-    // tree-major: one tree's nodes stay in cache while every row walks it
-    for (let t = 0; t < trees; t++) {
-      const root = this.roots[t]!;
-      for (let i = 0, base = 0; i < n; i++, base += d) {
-        let node = root;
-        let f = feature[node]!;
-        while (f >= 0) {
-          node = x[base + f]! < split[node]! ? left[node]! : left[node]! + 1;
-          f = feature[node]!;
+    // blocks of rows × every tree: the block's rows and one tree's nodes both stay in cache
+    for (let b0 = 0; b0 < n; b0 += SCORE_BLOCK) {
+      const b1 = Math.min(n, b0 + SCORE_BLOCK);
+      for (let t = 0; t < trees; t++) {
+        const root = this.roots[t]!;
+        for (let i = b0, base = b0 * d; i < b1; i++, base += d) {
+          let node = root;
+          let f = feature[node]!;
+          while (f >= 0) {
+            // branch-free child choice: the comparison is unpredictable, a mispredicted jump costs more
+            node = left[node]! + +(x[base + f]! >= split[node]!);
+            f = feature[node]!;
+          }
+          out[i] += split[node]!;
         }
-        out[i] += split[node]!;
       }
     }
     const k = -1 / (this.cPsi * trees);

@@ -15,8 +15,8 @@
  *
  * Autoencoder (models.autoencoder.*), after Kitsune's KitNET header — a dense network trained to reproduce
  * its (scaled) input; the mean squared reconstruction error is the raw anomaly score:
- *   hidden        widths of the encoder's hidden layers; the decoder mirrors them. [32, 12] gives
- *                 F → 32 → 12 → 32 → F
+ *   hidden        widths of the encoder's hidden layers; the decoder mirrors them. [24, 8] gives
+ *                 F → 24 → 8 → 24 → F
  *   activation    hidden-layer activation ('relu', 'elu' or 'tanh'); the output layer is linear
  *   learningRate  Adam step size
  *   batchSize     flows per gradient step
@@ -68,7 +68,7 @@ export const DEFAULT_MODELS_CONFIG: ModelsConfig = {
   calibrationFraction: 0.2,
   maxTrainFlows: 300_000,
   autoencoder: {
-    hidden: [32, 12],
+    hidden: [24, 8],
     activation: 'relu',
     learningRate: 0.003,
     batchSize: 256,
@@ -78,7 +78,7 @@ export const DEFAULT_MODELS_CONFIG: ModelsConfig = {
     inferenceBatch: 4096,
   },
   forest: {
-    trees: 128,
+    trees: 100,
     sampleSize: 256,
   },
 };

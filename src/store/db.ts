@@ -186,9 +186,13 @@ export class Store {
     };
   }
 
-  /** Cheap (three pragmas) after every commit; deletes oldest rows only when the cap is near. */
+  /**
+   * Cheap (three pragmas) after every commit; deletes oldest rows only when the cap is near. The data may
+   * use the cap minus twice the WAL limit: the WAL is checkpointed at its limit, but the commit that crosses
+   * it (an eviction round, a big batch) lands in the WAL before the checkpoint runs.
+   */
   private checkSize(): void {
-    const evicted = enforceSizeCap(this.db, this.maxBytes - this.walLimitBytes);
+    const evicted = enforceSizeCap(this.db, this.maxBytes - 2 * this.walLimitBytes, Math.max(1000, this.walLimitBytes >> 10));
     for (const [table, n] of Object.entries(evicted)) this.capEvictions[table] = (this.capEvictions[table] ?? 0) + n;
   }
 

@@ -7,7 +7,9 @@
  *
  * By size (`enforceSizeCap`): when the data pages pass 95 % of the cap, the oldest rows go — anomaly events
  * and flows first (the bulk, and summarised by rollups), then rollups, trust history, alerts, audit — until
- * 85 % is reached; the gap between the two marks keeps it from running after every batch. Freed pages are
+ * 90 % is reached; the gap between the two marks keeps it from running after every batch, and its
+ * smallness keeps one eviction short. Each round is its own transaction of at most `maxChunkRows` flows,
+ * so one eviction does not balloon the WAL. Freed pages are
  * reused by later inserts; pages beyond the cap are returned to the file system (auto_vacuum=INCREMENTAL).
  */
 import type Database from 'better-sqlite3';
@@ -41,6 +43,9 @@ const AGE_RULES: readonly AgeRule[] = [
   { table: 'web_sessions', key: 'id_hash', where: 'expires_us <= ?', cutoff: 'now' },
 ];
 
+/** The select list for a key: a row value '(a, b)' is selected as 'a, b'. */
+const cols = (key: string): string => key.replace(/^\((.*)\)$/, '$1');
+
 /** Deletes rows past their age, oldest first, in chunks, up to `maxRows` in total. */
 export function runRetention(db: Database.Database, nowUs: number, flowDays: number, rollupDays: number, maxRows: number): RetentionReport {
   const cut = { flow: nowUs - flowDays * DAY_US, rollup: nowUs - rollupDays * DAY_US, now: nowUs };
@@ -49,7 +54,7 @@ export function runRetention(db: Database.Database, nowUs: number, flowDays: num
   const CHUNK = 5000;
   for (const rule of AGE_RULES) {
     const stmt = db.prepare(
-      `DELETE FROM ${rule.table} WHERE ${rule.key} IN (SELECT ${rule.key} FROM ${rule.table} WHERE ${rule.where} LIMIT ?)`,
+      `DELETE FROM ${rule.table} WHERE ${rule.key} IN (SELECT ${cols(rule.key)} FROM ${rule.table} WHERE ${rule.where} LIMIT ?)`,
     );
     for (;;) {
       if (budget <= 0) return { deleted, done: false };
@@ -90,11 +95,11 @@ function pages(db: Database.Database): { size: number; count: number; free: numb
  * Keeps the database's data pages under `capBytes` (see the file comment). Returns the rows deleted by
  * table (empty when under the cap, the common case: three pragma reads).
  */
-export function enforceSizeCap(db: Database.Database, capBytes: number): Record<string, number> {
+export function enforceSizeCap(db: Database.Database, capBytes: number, maxChunkRows = 20_000): Record<string, number> {
   const deleted: Record<string, number> = {};
   let p = pages(db);
   const high = capBytes * 0.95;
-  const target = capBytes * 0.85;
+  const target = capBytes * 0.9;
   const used = (): number => (p.count - p.free) * p.size;
   if (used() > high) {
     const add = (t: string, n: number): void => {
@@ -122,10 +127,10 @@ export function enforceSizeCap(db: Database.Database, capBytes: number): Record<
       p = pages(db);
       // grow the chunk until one round frees about what is missing (page reuse makes the first rounds free little)
       const freed = before - used();
-      chunk = Math.min(200_000, freed <= 0 ? chunk * 4 : Math.ceil((chunk * (used() - target)) / freed) + 100);
+      chunk = Math.min(maxChunkRows, freed <= 0 ? chunk * 4 : Math.ceil((chunk * (used() - target)) / freed) + 100);
     }
     for (const rule of SIZE_RULES) {
-      const del = db.prepare(`DELETE FROM ${rule.table} WHERE ${rule.key} IN (SELECT ${rule.key} FROM ${rule.table} ORDER BY ${rule.time} LIMIT ?)`);
+      const del = db.prepare(`DELETE FROM ${rule.table} WHERE ${rule.key} IN (SELECT ${cols(rule.key)} FROM ${rule.table} ORDER BY ${rule.time} LIMIT ?)`);
       while (used() > target) {
         const n = del.run(1000).changes;
         add(rule.table, n);
