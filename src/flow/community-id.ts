@@ -11,7 +11,18 @@
  * message plays the destination port (so echo request and reply share an id); other types are "one-way",
  * use the code as the destination port and are never reordered.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+
+type OneShotHash = (algorithm: string, data: Uint8Array, encoding: 'base64') => string;
+/**
+ * crypto.hash (Node ≥ 20.12) hashes in one call without building a Hash object: about twice as fast for the
+ * few dozen bytes here, which matters when a flood creates a record per packet.
+ */
+const oneShot = (crypto as unknown as { hash?: OneShotHash }).hash;
+const sha1Base64: (data: Uint8Array) => string =
+  typeof oneShot === 'function'
+    ? (data) => oneShot('sha1', data, 'base64')
+    : (data) => crypto.createHash('sha1').update(data).digest('base64');
 
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
@@ -118,5 +129,5 @@ export function communityId(
     o = buf.writeUInt16BE(p1 & 0xffff, o);
     o = buf.writeUInt16BE(p2 & 0xffff, o);
   }
-  return '1:' + createHash('sha1').update(buf.subarray(0, o)).digest('base64');
+  return '1:' + sha1Base64(buf.subarray(0, o));
 }

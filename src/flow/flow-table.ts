@@ -30,53 +30,11 @@ import { icmpPorts } from './community-id.js';
 import { exportRecord } from './flow-export.js';
 import { END_REASONS, type EndReason, type FlowRecord } from './flow-record.js';
 import { FlowStore } from './flow-store.js';
+import { SlotLists } from './slot-lists.js';
 import { TCP_STATE_WIDTH, TcpEndpointState, tcpClosing, tcpReset } from './tcp-state.js';
+import { validateFlowConfig, type FlowConfig } from './flow-config.js';
 
-export interface FlowConfig {
-  /** hard cap on concurrent flows (default 200000) */
-  maxFlows: number;
-  /** fraction of maxFlows above which emergency mode starts (default 0.9) */
-  emergencyThreshold: number;
-  /** fraction of maxFlows below which emergency mode ends; must be below emergencyThreshold (default 0.7) */
-  emergencyRecovery: number;
-  timeouts: {
-    /** seconds of packet time; idle timeout of an established TCP flow (default 300) */
-    tcpEstablished: number;
-    /** idle timeout before the handshake completes (default 30) */
-    tcpNew: number;
-    /** grace after FIN from both sides or a RST, so the last ACK/RST counts (default 5) */
-    tcpClosed: number;
-    udp: number;
-    icmp: number;
-    other: number;
-    /** active timeout: a longer flow exports a record and continues in a new segment (default 1800) */
-    active: number;
-    /** idle timeouts are multiplied by this in emergency mode (default 0.1) */
-    emergencyFactor: number;
-  };
-  /** seconds of packet time between sweeps (default 1) */
-  sweepInterval: number;
-  /** Community ID seed, 0–65535 (default 0) */
-  communityIdSeed?: number;
-}
-
-export const DEFAULT_FLOW_CONFIG: FlowConfig = {
-  maxFlows: 200_000,
-  emergencyThreshold: 0.9,
-  emergencyRecovery: 0.7,
-  timeouts: {
-    tcpEstablished: 300,
-    tcpNew: 30,
-    tcpClosed: 5,
-    udp: 60,
-    icmp: 30,
-    other: 60,
-    active: 1800,
-    emergencyFactor: 0.1,
-  },
-  sweepInterval: 1,
-  communityIdSeed: 0,
-};
+export { DEFAULT_FLOW_CONFIG, validateFlowConfig, type FlowConfig } from './flow-config.js';
 
 export interface FlowTableStats {
   /** flows in the table now */
@@ -102,10 +60,9 @@ const C_UDP = 3;
 const C_ICMP = 4;
 const C_OTHER = 5;
 const NCLASS = 6;
-const UNLINKED = 255;
 
 const SYN_ACK = TcpFlag.SYN | TcpFlag.ACK;
-const { ESTABLISHED, PARTIAL, CLOSED } = TcpEndpointState;
+const { ESTABLISHED, PARTIAL, CLOSED, SYN_ACK_SENT } = TcpEndpointState;
 
 function mix(h: number, w: number): number {
   h = Math.imul(h ^ w, 0x5bd1e995);
@@ -115,7 +72,6 @@ function mix(h: number, w: number): number {
 export class FlowTable {
   readonly stats: FlowTableStats;
   private readonly store: FlowStore;
-  private readonly max: number;
   private readonly seed: number;
 
   // keys
@@ -131,20 +87,12 @@ export class FlowTable {
   private readonly freeSlots: Int32Array;
   private freeTop: number;
 
-  // idle lists, one per timeout class
-  private readonly lruPrev: Int32Array;
-  private readonly lruNext: Int32Array;
-  private readonly lruClass: Uint8Array;
+  /** idle lists, one per timeout class, ordered by last activity */
+  private readonly idle: SlotLists;
   private readonly lastSeen: Float64Array;
-  private readonly head = new Int32Array(NCLASS).fill(-1);
-  private readonly tail = new Int32Array(NCLASS).fill(-1);
-
-  // active-timeout list
-  private readonly actPrev: Int32Array;
-  private readonly actNext: Int32Array;
+  /** one list (0) ordered by segment start, for the active timeout */
+  private readonly started: SlotLists;
   private readonly actStart: Float64Array;
-  private actHead = -1;
-  private actTail = -1;
 
   private readonly idleUs = new Float64Array(NCLASS);
   private readonly emergencyIdleUs = new Float64Array(NCLASS);
@@ -163,9 +111,8 @@ export class FlowTable {
     config: FlowConfig,
     private readonly onRecord: (rec: FlowRecord) => void,
   ) {
-    validate(config);
+    validateFlowConfig(config);
     const max = config.maxFlows;
-    this.max = max;
     this.seed = config.communityIdSeed ?? 0;
     this.store = new FlowStore(max);
     this.keyAddr = new Uint32Array(max * 8);
@@ -183,12 +130,9 @@ export class FlowTable {
     // hand out low slots first: the touched memory grows with the number of flows, not the cap
     for (let i = 0; i < max; i++) this.freeSlots[i] = max - 1 - i;
     this.freeTop = max;
-    this.lruPrev = new Int32Array(max).fill(-1);
-    this.lruNext = new Int32Array(max).fill(-1);
-    this.lruClass = new Uint8Array(max).fill(UNLINKED);
+    this.idle = new SlotLists(max, NCLASS);
     this.lastSeen = new Float64Array(max);
-    this.actPrev = new Int32Array(max).fill(-1);
-    this.actNext = new Int32Array(max).fill(-1);
+    this.started = new SlotLists(max, 1);
     this.actStart = new Float64Array(max);
 
     const t = config.timeouts;
@@ -265,7 +209,7 @@ export class FlowTable {
     }
 
     if (slot >= 0) {
-      const cls = this.lruClass[slot];
+      const cls = this.idle.listOf(slot);
       const timeouts = this.stats.emergency ? this.emergencyIdleUs : this.idleUs;
       if (this.clock - this.lastSeen[slot] > timeouts[cls]) {
         // idle past its timeout but not swept yet: the packet starts a new flow
@@ -286,7 +230,7 @@ export class FlowTable {
     const toServer = srcIsA === (this.origIsA[slot] === 1);
     this.store.update(slot, pkt, toServer);
     this.lastSeen[slot] = this.clock;
-    this.touch(slot, this.classify(slot, proto));
+    this.idle.moveToTail(this.classify(slot, proto), slot);
   }
 
   /** Advance packet time without a packet (live capture idle ticks); sweeps when due. */
@@ -297,9 +241,8 @@ export class FlowTable {
 
   /** Export every open flow with `reason` (shutdown); closing TCP flows keep their own 'fin'/'rst'. */
   flush(reason: EndReason): void {
-    while (this.actHead >= 0) {
-      const slot = this.actHead;
-      const cls = this.lruClass[slot];
+    for (let slot = this.started.head(0); slot >= 0; slot = this.started.head(0)) {
+      const cls = this.idle.listOf(slot);
       this.end(slot, cls === C_TCP_CLOSED ? this.idleReason(slot, cls) : reason);
     }
   }
@@ -343,11 +286,7 @@ export class FlowTable {
     this.store.init(slot, pkt, this.nextFlowId++, origIsSrc, origPort, respPort);
 
     this.actStart[slot] = this.clock;
-    this.actNext[slot] = -1;
-    this.actPrev[slot] = this.actTail;
-    if (this.actTail >= 0) this.actNext[this.actTail] = slot;
-    else this.actHead = slot;
-    this.actTail = slot;
+    this.started.moveToTail(0, slot);
 
     const st = this.stats;
     st.created++;
@@ -369,8 +308,9 @@ export class FlowTable {
       const r = tcp[base + 1];
       // established once both endpoints are past the handshake and both have sent something (a PARTIAL
       // originator may only have been inferred from a SYN-ACK it never answered)
+      // (a connection picked up at its SYN-ACK keeps the responder in SYN_ACK_SENT: up once the other side talks)
       const oUp = o === ESTABLISHED || o === PARTIAL || o === CLOSED;
-      const rUp = r === ESTABLISHED || r === PARTIAL || r === CLOSED;
+      const rUp = r === ESTABLISHED || r === PARTIAL || r === CLOSED || (r === SYN_ACK_SENT && o === PARTIAL);
       return oUp && rUp && this.store.bothSent(slot) ? C_TCP_EST : C_TCP_NEW;
     }
     if (proto === 17) return C_UDP;
@@ -381,39 +321,6 @@ export class FlowTable {
   private idleReason(slot: number, cls: number): EndReason {
     if (cls !== C_TCP_CLOSED) return 'idle';
     return tcpReset(this.store.tcp, slot * TCP_STATE_WIDTH) ? 'rst' : 'fin';
-  }
-
-  /** Move `slot` to the tail of class `cls`'s list. */
-  private touch(slot: number, cls: number): void {
-    const old = this.lruClass[slot];
-    if (old === cls && this.tail[cls] === slot) return;
-    if (old !== UNLINKED) this.unlinkLru(slot);
-    this.lruClass[slot] = cls;
-    this.lruNext[slot] = -1;
-    this.lruPrev[slot] = this.tail[cls];
-    if (this.tail[cls] >= 0) this.lruNext[this.tail[cls]] = slot;
-    else this.head[cls] = slot;
-    this.tail[cls] = slot;
-  }
-
-  private unlinkLru(slot: number): void {
-    const cls = this.lruClass[slot];
-    const p = this.lruPrev[slot];
-    const n = this.lruNext[slot];
-    if (p >= 0) this.lruNext[p] = n;
-    else this.head[cls] = n;
-    if (n >= 0) this.lruPrev[n] = p;
-    else this.tail[cls] = p;
-    this.lruClass[slot] = UNLINKED;
-  }
-
-  private unlinkActive(slot: number): void {
-    const p = this.actPrev[slot];
-    const n = this.actNext[slot];
-    if (p >= 0) this.actNext[p] = n;
-    else this.actHead = n;
-    if (n >= 0) this.actPrev[n] = p;
-    else this.actTail = p;
   }
 
   private emit(slot: number, reason: EndReason): void {
@@ -433,8 +340,8 @@ export class FlowTable {
       if (i >= 0) this.chain[i] = this.chain[slot];
     }
     this.chain[slot] = -1;
-    if (this.lruClass[slot] !== UNLINKED) this.unlinkLru(slot);
-    this.unlinkActive(slot);
+    this.idle.remove(slot);
+    this.started.remove(slot);
     this.stats.active--;
     this.stats.ended++;
     try {
@@ -451,7 +358,7 @@ export class FlowTable {
     let victim = -1;
     let oldest = Infinity;
     for (let c = 0; c < NCLASS; c++) {
-      const h = this.head[c];
+      const h = this.idle.head(c);
       if (h >= 0 && this.lastSeen[h] < oldest) {
         oldest = this.lastSeen[h];
         victim = h;
@@ -468,52 +375,22 @@ export class FlowTable {
     const timeouts = this.stats.emergency ? this.emergencyIdleUs : this.idleUs;
     for (let c = 0; c < NCLASS; c++) {
       const limit = timeouts[c];
-      let slot = this.head[c];
+      let slot = this.idle.head(c);
       while (slot >= 0 && now - this.lastSeen[slot] > limit) {
         this.end(slot, this.idleReason(slot, c));
-        slot = this.head[c];
+        slot = this.idle.head(c);
       }
     }
-    while (this.actHead >= 0 && now - this.actStart[this.actHead] > this.activeUs) {
-      const slot = this.actHead;
+    for (let slot = this.started.head(0); slot >= 0 && now - this.actStart[slot] > this.activeUs; slot = this.started.head(0)) {
       if (this.store.packets(slot) > 0) {
         this.emit(slot, 'active');
         this.store.nextSegment(slot);
       }
+      // the continuation's active timer starts now; its record starts at its first packet
       this.actStart[slot] = now;
-      if (this.actTail !== slot) {
-        this.unlinkActive(slot);
-        this.actNext[slot] = -1;
-        this.actPrev[slot] = this.actTail;
-        this.actNext[this.actTail] = slot;
-        this.actTail = slot;
-      }
+      this.started.moveToTail(0, slot);
     }
     const st = this.stats;
     if (st.emergency && st.active < this.recoveryCount) st.emergency = false;
   }
-
-  /** capacity the table was built with */
-  get capacity(): number {
-    return this.max;
-  }
-}
-
-function validate(c: FlowConfig): void {
-  const bad = (what: string): never => {
-    throw new Error(`invalid flow config: ${what}`);
-  };
-  if (!Number.isInteger(c.maxFlows) || c.maxFlows < 1 || c.maxFlows > 50_000_000) bad('maxFlows must be an integer in 1…50000000');
-  if (!(c.emergencyThreshold > 0 && c.emergencyThreshold <= 1)) bad('emergencyThreshold must be in (0, 1]');
-  if (!(c.emergencyRecovery > 0 && c.emergencyRecovery < c.emergencyThreshold)) {
-    bad('emergencyRecovery must be above 0 and below emergencyThreshold');
-  }
-  const t = c.timeouts;
-  for (const k of ['tcpEstablished', 'tcpNew', 'tcpClosed', 'udp', 'icmp', 'other', 'active'] as const) {
-    if (!(t[k] > 0 && Number.isFinite(t[k]))) bad(`timeouts.${k} must be a positive number of seconds`);
-  }
-  if (!(t.emergencyFactor > 0 && t.emergencyFactor <= 1)) bad('timeouts.emergencyFactor must be in (0, 1]');
-  if (!(c.sweepInterval > 0 && Number.isFinite(c.sweepInterval))) bad('sweepInterval must be a positive number of seconds');
-  const seed = c.communityIdSeed ?? 0;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff) bad('communityIdSeed must be an integer in 0…65535');
 }

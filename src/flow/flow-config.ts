@@ -1,0 +1,72 @@
+/**
+ * Flow-table configuration: types, defaults and validation. All durations are seconds of packet time.
+ * The keys mirror the `flow:` section of config.yaml (src/config/schema.ts).
+ */
+
+export interface FlowConfig {
+  /** hard cap on concurrent flows (default 200000) */
+  maxFlows: number;
+  /** fraction of maxFlows above which emergency mode starts (default 0.9) */
+  emergencyThreshold: number;
+  /** fraction of maxFlows below which emergency mode ends; must be below emergencyThreshold (default 0.7) */
+  emergencyRecovery: number;
+  timeouts: {
+    /** seconds of packet time; idle timeout of an established TCP flow (default 300) */
+    tcpEstablished: number;
+    /** idle timeout before the handshake completes (default 30) */
+    tcpNew: number;
+    /** grace after FIN from both sides or a RST, so the last ACK/RST counts (default 5) */
+    tcpClosed: number;
+    udp: number;
+    icmp: number;
+    other: number;
+    /** active timeout: a longer flow exports a record and continues in a new segment (default 1800) */
+    active: number;
+    /** idle timeouts are multiplied by this in emergency mode (default 0.1) */
+    emergencyFactor: number;
+  };
+  /** seconds of packet time between sweeps (default 1) */
+  sweepInterval: number;
+  /** Community ID seed, 0–65535 (default 0) */
+  communityIdSeed?: number;
+}
+
+export const DEFAULT_FLOW_CONFIG: FlowConfig = {
+  maxFlows: 200_000,
+  emergencyThreshold: 0.9,
+  emergencyRecovery: 0.7,
+  timeouts: {
+    tcpEstablished: 300,
+    tcpNew: 30,
+    tcpClosed: 5,
+    udp: 60,
+    icmp: 30,
+    other: 60,
+    active: 1800,
+    emergencyFactor: 0.1,
+  },
+  sweepInterval: 1,
+  communityIdSeed: 0,
+};
+
+/** Throws an Error naming the first bad key (bad startup config is the one place we throw). */
+export function validateFlowConfig(c: FlowConfig): void {
+  const bad = (what: string): never => {
+    throw new Error(`invalid flow config: ${what}`);
+  };
+  if (!Number.isInteger(c.maxFlows) || c.maxFlows < 1 || c.maxFlows > 50_000_000) bad('maxFlows must be an integer in 1…50000000');
+  if (!(c.emergencyThreshold > 0 && c.emergencyThreshold <= 1)) bad('emergencyThreshold must be in (0, 1]');
+  if (!(c.emergencyRecovery > 0 && c.emergencyRecovery < c.emergencyThreshold)) {
+    bad('emergencyRecovery must be above 0 and below emergencyThreshold');
+  }
+  const t = c.timeouts;
+  for (const k of ['tcpEstablished', 'tcpNew', 'udp', 'icmp', 'other', 'active'] as const) {
+    if (!(t[k] > 0 && Number.isFinite(t[k]))) bad(`timeouts.${k} must be a positive number of seconds`);
+  }
+  // 0 is allowed: a closed connection is then exported at the next sweep or packet after it closed
+  if (!(t.tcpClosed >= 0 && Number.isFinite(t.tcpClosed))) bad('timeouts.tcpClosed must be 0 or more seconds');
+  if (!(t.emergencyFactor > 0 && t.emergencyFactor <= 1)) bad('timeouts.emergencyFactor must be in (0, 1]');
+  if (!(c.sweepInterval > 0 && Number.isFinite(c.sweepInterval))) bad('sweepInterval must be a positive number of seconds');
+  const seed = c.communityIdSeed ?? 0;
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff) bad('communityIdSeed must be an integer in 0…65535');
+}
