@@ -28,12 +28,13 @@ const COMMANDS: Record<string, Command> = {
   run: {
     summary: 'run the appliance (live capture, or replay with --mode replay)',
     usage: `argus-edge run [--mode passive|inline|replay] [--iface IF] [--pcap FILE] [--bpf EXPR]
-                [--eve OUT.json] [--realtime] [--loop] [--config FILE]
+                [--eve OUT.json] [--store DB] [--realtime] [--loop] [--config FILE]
 
   Captures from --iface (passive: a mirror port or host NIC; inline: the bridge), or replays --pcap (default:
   the bundled demo capture) in replay mode, until SIGINT/SIGTERM. Open flows are then exported with end
-  reason 'shutdown'. A status line goes to stderr every 10 s.`,
-    configFlags: { mode: 'mode', iface: 'iface', pcap: 'capture.pcap', bpf: 'capture.bpf', eve: 'eve.path', realtime: 'capture.realtime', loop: 'capture.loop', snaplen: 'capture.snaplen' },
+  reason 'shutdown'. Flows, alerts and anomaly events go to the SQLite store (--store, store.path), and to
+  InfluxDB when influx.url is set. A status line goes to stderr every 10 s.`,
+    configFlags: { mode: 'mode', iface: 'iface', pcap: 'capture.pcap', bpf: 'capture.bpf', eve: 'eve.path', realtime: 'capture.realtime', loop: 'capture.loop', snaplen: 'capture.snaplen', store: 'store.path' },
     options: {
       mode: { type: 'string' },
       iface: { type: 'string', short: 'i' },
@@ -43,27 +44,30 @@ const COMMANDS: Record<string, Command> = {
       realtime: { type: 'boolean' },
       loop: { type: 'boolean' },
       snaplen: { type: 'string', short: 's' },
+      store: { type: 'string' },
     },
     run: (cfg) => commandRun(cfg, logFor(cfg)),
   },
   replay: {
     summary: 'run the pipeline over a capture file in packet time and print a summary',
-    usage: `argus-edge replay FILE [--eve OUT.json] [--bpf EXPR] [--realtime] [--json] [--config FILE]
+    usage: `argus-edge replay FILE [--eve OUT.json] [--store DB] [--bpf EXPR] [--realtime] [--json] [--config FILE]
 
   Reads FILE (pcap or pcapng, any byte order and resolution) as fast as possible (or at the pace of its
   timestamps with --realtime), and prints packets, bytes, flows by conn_state and end reason, decoder events
   and packets/s. --eve - writes EVE-JSON to stdout (the summary then goes to stderr). --json prints the summary
-  as JSON. A progress bar is drawn on stderr when it is a terminal.`,
-    configFlags: { bpf: 'capture.bpf', eve: 'eve.path', realtime: 'capture.realtime' },
+  as JSON. --store DB also writes flows, alerts and anomaly events into that SQLite store. A progress bar is
+  drawn on stderr when it is a terminal.`,
+    configFlags: { bpf: 'capture.bpf', eve: 'eve.path', realtime: 'capture.realtime', store: 'store.path' },
     options: {
       bpf: { type: 'string', short: 'f' },
       eve: { type: 'string', short: 'e' },
       realtime: { type: 'boolean' },
       json: { type: 'boolean' },
+      store: { type: 'string' },
     },
     run: (cfg, values, positionals) => {
       if (positionals.length !== 1) throw new UsageError('replay needs exactly one capture FILE');
-      return commandReplay(cfg, logFor(cfg), positionals[0]!, { json: values.json === true });
+      return commandReplay(cfg, logFor(cfg), positionals[0]!, { json: values.json === true, store: values.store !== undefined });
     },
   },
 };

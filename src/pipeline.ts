@@ -14,7 +14,10 @@ import { Packet } from './decode/packet.js';
 import type { ConnState, EndReason, FlowRecord } from './flow/flow-record.js';
 import { FlowTable, type FlowConfig } from './flow/flow-table.js';
 import type { Logger } from './log.js';
+import { Store } from './store/db.js';
 import { alertEvent, anomalyEvent, EveWriter, flowEvent } from './store/eve.js';
+import { InfluxSink } from './store/influx.js';
+import { metrics } from './store/metrics.js';
 
 export function flowConfigFrom(cfg: Config): FlowConfig {
   const f = cfg.flow;
@@ -42,6 +45,16 @@ export interface PipelineSummary {
   lastUs: number;
 }
 
+export interface PipelineOptions {
+  /** write the SQLite store at config.store.path (the appliance does; a plain replay does only when asked) */
+  store?: boolean;
+  /** libpcap/kernel drop counters of a live capture, for metrics and InfluxDB */
+  drops?: () => { kernel: number; interface: number };
+}
+
+/** Retention runs at most this often (packet time), a bounded chunk per run so capture never pauses long. */
+const RETENTION_EVERY_US = 3_600_000_000;
+
 export class Pipeline {
   readonly bus: Bus;
   readonly decodeStats = new DecodeStats();
@@ -58,14 +71,48 @@ export class Pipeline {
   private readonly byReason: Partial<Record<EndReason, number>> = {};
   private eve: EveWriter | null = null;
   private flowCount = 0;
+  readonly store: Store | null = null;
+  readonly influx: InfluxSink | null = null;
+  private nextRetentionUs = 0;
+  private retentionPending = false;
 
   constructor(
     readonly config: Config,
     readonly log: Logger,
+    private readonly opts: PipelineOptions = {},
   ) {
     this.bus = new Bus((m) => log.error(m));
     this.flows = new FlowTable(flowConfigFrom(config), (rec) => this.onRecord(rec));
     if (config.eve.path !== '') this.attachEve(config);
+    if (opts.store) {
+      const s = config.store;
+      this.store = Store.open({
+        path: s.path,
+        flowRetentionDays: s.flowRetentionDays,
+        rollupRetentionDays: s.rollupRetentionDays,
+        maxSizeMB: s.maxSizeMB,
+        batchSize: s.batchSize,
+        flushIntervalMs: s.flushIntervalMs,
+        anomalyEvents: s.anomalyEvents,
+        log: (m) => (m.includes('migrated') ? log.info(m) : log.warn(m)),
+      });
+      this.store.attach(this.bus);
+    }
+    const i = config.influx;
+    this.influx = InfluxSink.fromConfig({
+      url: i.url,
+      token: i.token,
+      org: i.org,
+      bucket: i.bucket,
+      sensor: i.sensor || undefined,
+      intervalMs: i.intervalMs,
+      batchSize: i.batchSize,
+      flushIntervalMs: i.flushIntervalMs,
+      maxBufferLines: i.maxBufferLines,
+      log: (m) => log.warn(m),
+    });
+    this.influx?.attach(this.bus);
+    metrics().attach(this.bus);
   }
 
   private attachEve(config: Config): void {
@@ -132,19 +179,53 @@ export class Pipeline {
   tick(tsUs: number): void {
     if (tsUs > this.nowUs) this.nowUs = tsUs;
     this.flows.advance(this.nowUs);
-    this.eve?.flush();
+    this.flushOutputs();
   }
 
-  /** Flush outputs that buffer (called between capture chunks and on idle ticks). */
+  /**
+   * Let the outputs that batch do their work: called between capture-file chunks, after real-time waits and on
+   * live idle ticks — never per packet.
+   */
   flushOutputs(): void {
     this.eve?.flush();
+    const now = this.nowUs;
+    const drops = this.opts.drops?.() ?? { kernel: 0, interface: 0 };
+    if (this.store !== null) {
+      this.store.tick(now);
+      if (now >= this.nextRetentionUs || this.retentionPending) {
+        const r = this.store.retention(now);
+        this.retentionPending = !r.done;
+        if (!this.retentionPending) this.nextRetentionUs = now + RETENTION_EVERY_US;
+      }
+    }
+    if (this.influx !== null) {
+      this.influx.captureTotals(now, { packets: this.packets, bytes: this.bytes, drops: drops.kernel + drops.interface });
+      this.influx.tick(now);
+    }
+    const st = this.flows.stats;
+    const storeStats = this.store?.stats();
+    const influxStats = this.influx?.stats();
+    metrics().update({
+      packets: this.packets,
+      bytes: this.bytes,
+      drops: { kernel: drops.kernel, interface: drops.interface },
+      decodeEvents: this.decodeStats.toJSON().events as Record<string, number>,
+      flowsActive: st.active,
+      flowsEnded: { ...st.byEndReason },
+      flowsEvicted: st.evicted,
+      ...(storeStats ? { storeQueueDepth: storeStats.depth, storeDropped: storeStats.dropped } : {}),
+      ...(influxStats ? { sinkQueueDepth: { influx: influxStats.buffered }, sinkDropped: { influx: influxStats.pointsDropped } } : {}),
+    });
   }
 
-  /** End of capture: export every open flow with reason 'shutdown' and close the outputs. */
-  shutdown(): void {
+  /** End of capture: export every open flow with reason 'shutdown', commit and close the outputs. */
+  async shutdown(): Promise<void> {
     this.flows.flush('shutdown');
+    this.flushOutputs();
     this.eve?.close();
     this.eve = null;
+    this.store?.close();
+    await this.influx?.close();
   }
 
   summary(): PipelineSummary {

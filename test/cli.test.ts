@@ -44,7 +44,7 @@ t.test('--help and --version', async (t) => {
   t.match(h.stdout, /Commands:\n\s+run\s+.+\n\s+replay\s+/);
   const rh = cli(['replay', '--help']);
   t.equal(rh.status, 0);
-  t.match(rh.stdout, 'argus-edge replay FILE [--eve OUT.json] [--bpf EXPR]');
+  t.match(rh.stdout, 'argus-edge replay FILE [--eve OUT.json] [--store DB] [--bpf EXPR]');
   const v = cli(['--version']);
   t.equal(v.status, 0);
   t.match(v.stdout, `argus-edge ${VERSION}\nnode ${process.version} (linux-${process.arch})\nlibpcap: libpcap version`);

@@ -24,7 +24,7 @@ async function eveOf(file: string, out: string): Promise<string> {
   const cfg = loadConfig({ flags: { mode: 'replay', 'eve.path': out } });
   const p = new Pipeline(cfg, createLogger('error'));
   await replayFile(file, p.pkt, p.handlePacket);
-  p.shutdown();
+  await p.shutdown();
   return readFileSync(out, 'utf8');
 }
 

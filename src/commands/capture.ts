@@ -34,9 +34,9 @@ function damageText(r: ReplaySummary): string[] {
   return r.error ? [`damaged   capture ends badly at byte ${int(r.error.offset)}: ${r.error.message}; every packet before it was processed`] : [];
 }
 
-export async function commandReplay(cfg: Config, log: Logger, file: string, opts: { json: boolean }): Promise<number> {
+export async function commandReplay(cfg: Config, log: Logger, file: string, opts: { json: boolean; store: boolean }): Promise<number> {
   checkCaptureFile(file);
-  const pipeline = new Pipeline({ ...cfg, mode: 'replay' }, log);
+  const pipeline = new Pipeline({ ...cfg, mode: 'replay' }, log, { store: opts.store });
   const out = cfg.eve.path === '-' ? process.stderr : process.stdout;
   const ac = new AbortController();
   const removeSignals = onStopSignal(ac, log);
@@ -55,7 +55,7 @@ export async function commandReplay(cfg: Config, log: Logger, file: string, opts
     removeSignals();
     if (bar) process.stderr.write('\r\x1b[K');
   }
-  pipeline.shutdown();
+  await pipeline.shutdown();
   const seconds = (performance.now() - t0) / 1000;
   const s = pipeline.summary();
   if (opts.json) {
@@ -68,7 +68,14 @@ export async function commandReplay(cfg: Config, log: Logger, file: string, opts
 }
 
 export async function commandRun(cfg: Config, log: Logger): Promise<number> {
-  const pipeline = new Pipeline(cfg, log);
+  let live: LiveCapture | null = null;
+  const pipeline = new Pipeline(cfg, log, {
+    store: true,
+    drops: () => {
+      const st = live?.stats();
+      return { kernel: st?.dropped ?? 0, interface: st?.ifDropped ?? 0 };
+    },
+  });
   const ac = new AbortController();
   const removeSignals = onStopSignal(ac, log);
   const t0 = performance.now();
@@ -91,12 +98,12 @@ export async function commandRun(cfg: Config, log: Logger): Promise<number> {
         signal: ac.signal,
         onIdle: () => pipeline.flushOutputs(),
       });
-      pipeline.shutdown();
+      await pipeline.shutdown();
       log.info(`replay finished:\n${summaryText(pipeline.summary(), (performance.now() - t0) / 1000, damageText(r))}`);
       return r.error ? 2 : 0;
     }
     if (cfg.iface === '') throw new Error(`mode '${cfg.mode}' captures live: set 'iface' in the configuration or pass --iface`);
-    const live = new LiveCapture(
+    live = new LiveCapture(
       {
         iface: cfg.iface,
         bpf: cfg.capture.bpf,
@@ -113,9 +120,9 @@ export async function commandRun(cfg: Config, log: Logger): Promise<number> {
     const tick = setInterval(() => pipeline.tick(Date.now() * 1000), 1000);
     await new Promise<void>((resolve) => ac.signal.addEventListener('abort', () => resolve(), { once: true }));
     clearInterval(tick);
+    live.stop(); // delivers what the ring still holds first, so the counters below include it
     const st = live.stats();
-    live.stop();
-    pipeline.shutdown();
+    await pipeline.shutdown();
     const drops = `capture   ${int(st.received)} received by the kernel filter, ${int(st.dropped)} dropped for lack of buffer, ${int(st.ifDropped)} dropped by the interface`;
     log.info(`capture stopped:\n${summaryText(pipeline.summary(), (performance.now() - t0) / 1000, [drops])}`);
     return 0;

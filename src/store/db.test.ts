@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store, checkStoreFile, type CommitReport } from './db.js';
+import { decodeDetail, encodeDetail } from './flows.js';
 import { Bus } from '../bus.js';
 import type { Alert } from '../detectors/alert.js';
 import type { AnomalyEvent } from '../models/anomaly.js';
@@ -52,7 +53,8 @@ t.test('flows round-trip field by field and feed the hourly rollups', async (t) 
     t.same({ ...cols }, expect, `flow ${i + 1} columns`);
     t.same(detail.dns, f.dns);
     t.same(detail.flagCountsToClient, f.flagCountsToClient);
-    t.equal(detail.iat.mean, Math.round(f.iat.mean * 100) / 100);
+    t.equal(detail.iat.mean, Math.round(f.iat.mean));
+    t.same(detail.pktLenToClient, { ...f.pktLenToClient, mean: Math.round(f.pktLenToClient.mean), std: Math.round(f.pktLenToClient.std) });
     t.equal(detail.vlan.length, f.vlan.length);
     if (i > 5) break; // the remaining rows are checked through the rollups below
   }
@@ -160,6 +162,15 @@ t.test('bus events reach the store', async (t) => {
   t.equal(a.length, 1);
   t.same({ ...a[0], id: undefined }, { ...ev, id: undefined });
   s.close();
+  // 'alerts' keeps only the events at the threshold
+  const s2 = open({ anomalyEvents: 'alerts' });
+  const bus2 = new Bus(() => {});
+  s2.attach(bus2);
+  bus2.emit('anomaly', ev);
+  bus2.emit('anomaly', { ...ev, flowId: 2, score: 0.1, alert: false });
+  s2.flush();
+  t.same(s2.alerts.anomalies().map((x) => x.flowId), [1]);
+  s2.close();
 });
 
 t.test('devices, addresses and trust history', async (t) => {
@@ -255,4 +266,20 @@ t.test('integrity check of a closed file, read-only', async (t) => {
   const r = checkStoreFile(path);
   t.same(r, { ok: true, schemaVersion: 5, messages: ['ok'] });
   t.throws(() => checkStoreFile(join(dir, 'missing.db')));
+});
+
+t.test('the detail blob survives awkward strings and degenerate statistics', async (t) => {
+  const f = {
+    ...makeFlow(7, T0),
+    dns: { qname: 'a"b\\c\u0001.\u00e9xample', qtype: 16, rcode: 3, answers: ['"txt"', '\u2028'] },
+    tlsSni: 'sni"\\',
+    httpHost: '',
+    iat: { count: 0, min: 0, max: 0, mean: Number.NaN, std: Number.POSITIVE_INFINITY },
+  };
+  const d = decodeDetail(encodeDetail(f));
+  t.same(d.dns, f.dns);
+  t.equal(d.tlsSni, f.tlsSni);
+  t.equal(d.httpHost, '', 'an empty host is not taken for null');
+  t.same(d.iat, { count: 0, min: 0, max: 0, mean: 0, std: 0 });
+  t.throws(() => decodeDetail('[2]'), /layout 2/);
 });

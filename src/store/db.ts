@@ -38,6 +38,12 @@ export interface StoreOptions {
   flushIntervalMs?: number;
   /** items kept in memory while commits fail (default 100,000) */
   maxQueue?: number;
+  /**
+   * store.anomalyEvents: which anomaly events `attach` stores — 'all' (every scored flow, so the flow
+   * page can show its score; doubles the rows written per flow) or 'alerts' (only those at the threshold).
+   * Default 'all'.
+   */
+  anomalyEvents?: 'all' | 'alerts';
   /** called after each committed batch (the crash test prints the alert ids it gets here) */
   onCommit?: (r: CommitReport) => void;
   log?: (msg: string) => void;
@@ -69,14 +75,20 @@ export class Store {
   readonly walLimitBytes: number;
   /** rows deleted by the size cap (not by age), by table */
   readonly capEvictions: Record<string, number> = {};
+  /** failed size-cap runs (logged once) */
+  capErrors = 0;
+  readonly anomalyEvents: 'all' | 'alerts';
   private closed = false;
+  private readonly log: (msg: string) => void;
 
   private constructor(opts: StoreOptions) {
     const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
+    this.log = log;
     this.path = opts.path;
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
     this.db = new Database(opts.path);
     this.flowRetentionDays = opts.flowRetentionDays ?? 7;
+    this.anomalyEvents = opts.anomalyEvents ?? 'all';
     this.rollupRetentionDays = opts.rollupRetentionDays ?? 90;
     this.maxBytes = Math.floor((opts.maxSizeMB ?? 1024) * 1024 * 1024);
     this.walLimitBytes = Math.min(16 << 20, Math.max(256 << 10, Math.floor(this.maxBytes / 10)));
@@ -86,7 +98,8 @@ export class Store {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
-      // a reader (the dashboard) briefly holding the lock must not fail a batch commit
+      // WAL readers never block the writer; this covers a second writing connection (`argus-edge passwd`
+      // run while the appliance is up) holding the write lock for a moment
       this.db.pragma('busy_timeout = 2000');
       this.db.pragma(`wal_autocheckpoint = ${Math.max(64, Math.floor(this.walLimitBytes / 4096))}`);
       this.db.pragma(`journal_size_limit = ${this.walLimitBytes}`);
@@ -150,7 +163,9 @@ export class Store {
     const offs = [
       bus.on('flow.end', (f) => this.queue.addFlow(f)),
       bus.on('alert', (a) => this.queue.addAlert(a)),
-      bus.on('anomaly', (e) => this.queue.addAnomaly(e)),
+      bus.on('anomaly', (e) => {
+        if (e.alert || this.anomalyEvents === 'all') this.queue.addAnomaly(e);
+      }),
     ];
     return () => offs.forEach((off) => off());
   }
@@ -192,7 +207,15 @@ export class Store {
    * it (an eviction round, a big batch) lands in the WAL before the checkpoint runs.
    */
   private checkSize(): void {
-    const evicted = enforceSizeCap(this.db, this.maxBytes - 2 * this.walLimitBytes, Math.max(1000, this.walLimitBytes >> 10));
+    let evicted: Record<string, number>;
+    try {
+      evicted = enforceSizeCap(this.db, this.maxBytes - 2 * this.walLimitBytes, Math.max(1000, this.walLimitBytes >> 10));
+    } catch (err) {
+      // a locked or full disk: the batch itself is committed; the cap is tried again after the next one
+      this.capErrors++;
+      if (this.capErrors === 1) this.log(`store: size cap enforcement failed (further failures are counted): ${(err as Error).message}`);
+      return;
+    }
     for (const [table, n] of Object.entries(evicted)) this.capEvictions[table] = (this.capEvictions[table] ?? 0) + n;
   }
 
@@ -201,8 +224,8 @@ export class Store {
     return (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
   }
 
-  stats(): WriteQueueStats & { capEvictions: Record<string, number> } {
-    return { ...this.queue.stats, capEvictions: { ...this.capEvictions } };
+  stats(): WriteQueueStats & { capEvictions: Record<string, number>; capErrors: number } {
+    return { ...this.queue.stats, dropped: { ...this.queue.stats.dropped }, capEvictions: { ...this.capEvictions }, capErrors: this.capErrors };
   }
 
   /** Commits the queue, checkpoints the WAL into the file and closes. Safe to call twice. */

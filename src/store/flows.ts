@@ -77,7 +77,10 @@ export interface RollupRow {
 }
 
 export interface FlowQuery {
-  /** flows that involve this MAC on either side */
+  /**
+   * flows that involve this MAC on either side. Only the originator side is indexed (an index per side
+   * costs ~40 bytes per stored flow, written twice): give `fromUs` to bound the scan for the responder side.
+   */
   mac?: string;
   /** flows that involve this IP on either side */
   ip?: string;
@@ -271,28 +274,37 @@ function toFlowRow(r: RawFlowRow): FlowRow {
  *    flagCountsToServer[8], flagCountsToClient[8], iat[5], iatToServer[5], iatToClient[5], pktLenToServer[5],
  *    pktLenToClient[5], ttlS, ttlC, winS, winC, dns | 0, tlsSni | 0, httpHost | 0]
  * flag counts in the order fin syn rst psh ack urg ece cwr; series stats as count min max mean std, with
- * mean and std rounded to 0.01 (µs or bytes: finer than anything a reader needs).
+ * mean and std rounded to whole µs or bytes (the models read exact values from the live FlowRecord; a
+ * person reading a stored flow needs no finer grain, and the decimals were 8 % of the row).
  */
 const FLAGS = ['fin', 'syn', 'rst', 'psh', 'ack', 'urg', 'ece', 'cwr'] as const;
 
-const round2 = (x: number): number => Math.round(x * 100) / 100;
-const stats = (s: SeriesStats): number[] => [s.count, s.min, s.max, round2(s.mean), round2(s.std)];
+/** mean and std are the only computed floats: a NaN or Infinity from a degenerate series would not be JSON */
+const whole = (x: number): number => (Number.isFinite(x) ? Math.round(x) : 0);
+const stats = (s: SeriesStats): string => `[${s.count},${s.min},${s.max},${whole(s.mean)},${whole(s.std)}]`;
 const unstats = (a: number[]): SeriesStats => ({ count: a[0]!, min: a[1]!, max: a[2]!, mean: a[3]!, std: a[4]! });
-const flags = (c: TcpFlagCounts): number[] => FLAGS.map((k) => c[k]);
+const flags = (c: TcpFlagCounts): string => `[${c.fin},${c.syn},${c.rst},${c.psh},${c.ack},${c.urg},${c.ece},${c.cwr}]`;
 const unflags = (a: number[]): TcpFlagCounts => {
   const c = {} as TcpFlagCounts;
   FLAGS.forEach((k, i) => (c[k] = a[i]!));
   return c;
 };
+/** JSON for a string that may be absent (0 stands for null: shorter, and never a valid name) */
+const optString = (v: string | null): string => (v === null ? '0' : JSON.stringify(v));
 
-/** Serialises the FlowDetail part of a flow record (layout above). */
+/**
+ * Serialises the FlowDetail part of a flow record (layout above). Built by hand rather than with
+ * JSON.stringify on arrays: this runs once per stored flow and the generic path costs several times more.
+ * Numbers are finite by construction (counters and statistics), so their JS string form is valid JSON.
+ */
 export function encodeDetail(f: FlowRecord): string {
-  return JSON.stringify([
-    1, f.ipVersion, f.protoName, f.vlan, f.payloadBytesToServer, f.payloadBytesToClient, f.tcpFlagsToServer,
-    f.tcpFlagsToClient, flags(f.flagCountsToServer), flags(f.flagCountsToClient), stats(f.iat), stats(f.iatToServer),
-    stats(f.iatToClient), stats(f.pktLenToServer), stats(f.pktLenToClient), f.firstTtlToServer, f.firstTtlToClient,
-    f.firstWindowToServer, f.firstWindowToClient, f.dns ?? 0, f.tlsSni ?? 0, f.httpHost ?? 0,
-  ]);
+  return (
+    `[1,${f.ipVersion},${JSON.stringify(f.protoName)},[${f.vlan.join(',')}],${f.payloadBytesToServer},${f.payloadBytesToClient},` +
+    `${f.tcpFlagsToServer},${f.tcpFlagsToClient},${flags(f.flagCountsToServer)},${flags(f.flagCountsToClient)},` +
+    `${stats(f.iat)},${stats(f.iatToServer)},${stats(f.iatToClient)},${stats(f.pktLenToServer)},${stats(f.pktLenToClient)},` +
+    `${f.firstTtlToServer},${f.firstTtlToClient},${f.firstWindowToServer},${f.firstWindowToClient},` +
+    `${f.dns === null ? '0' : JSON.stringify(f.dns)},${optString(f.tlsSni)},${optString(f.httpHost)}]`
+  );
 }
 
 /** Inverse of encodeDetail; throws on a layout it does not know (a newer program wrote the row). */

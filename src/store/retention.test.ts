@@ -1,0 +1,122 @@
+import t from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store } from './db.js';
+import { makeFlow, deviceMac } from '../../test/support/store-flows.js';
+import type { Alert } from '../detectors/alert.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'argus-retention-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+
+const DAY = 86_400_000_000;
+const NOW = 1_750_000_000_000_000;
+
+function alert(id: string, tsUs: number): Alert {
+  return {
+    id, tsUs, kind: 'decoy.touch', signature: 'decoy port touched', severity: 1, confidence: 1, srcIp: '10.99.0.9',
+    srcMac: null, targets: [], destPort: 2323, proto: 'TCP', evidence: [], suggestedResponse: 'block',
+  };
+}
+
+const count = (s: Store, table: string): number => (s.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+
+t.test('age retention removes what is past its period and nothing else', async (t) => {
+  const s = Store.open({ path: join(dir, 'age.db'), flowRetentionDays: 7, rollupRetentionDays: 90, batchSize: 5000, log: () => {} });
+  // one flow, anomaly event, alert, trust point and audit entry per day, 0..119 days old
+  const ages = Array.from({ length: 120 }, (_, d) => d);
+  let i = 0;
+  for (const d of ages) {
+    const ts = NOW - d * DAY - 1; // strictly older than d days
+    for (let k = 0; k < 3; k++) s.addFlow(makeFlow(++i, ts - k));
+    s.addAnomaly({ tsUs: ts, flowId: i, communityId: 'c', srcIp: '10.99.0.1', dstIp: '10.99.1.1', dstPort: 1, proto: 'TCP', score: 0.1, models: [], threshold: 0.9, alert: false, modelId: 'm' });
+    s.addAlert(alert(`a${d}`, ts));
+    s.defer(ts, () => {
+      s.devices.upsert({ mac: deviceMac(d), tsUs: ts });
+      s.devices.recordTrust({ mac: deviceMac(d), tsUs: ts, score: 80, behavioral: 80, vulnerability: 80, reputation: 80, level: 'normal', explanation: [] });
+      s.actions.audit({ tsUs: ts, actor: 'system', action: 'test.day', target: String(d), reason: null, detail: null });
+    });
+  }
+  s.flush();
+  // actions: terminal ones age out, pending/active never do
+  for (const state of ['pending', 'active', 'expired', 'released', 'denied'] as const) {
+    s.actions.create({ tsUs: NOW - 100 * DAY, kind: 'block', state, mac: null, ip: '10.99.9.9', reason: 'old', alertId: null, actor: 'system', expiresUs: null, dryRun: false });
+    s.actions.create({ tsUs: NOW - 10 * DAY, kind: 'block', state, mac: null, ip: '10.99.9.9', reason: 'recent', alertId: null, actor: 'system', expiresUs: null, dryRun: false });
+  }
+  const uid = s.auth.createUser('u', 'h', 'viewer', 0);
+  s.auth.createSession({ idHash: 'old', userId: uid, createdUs: 0, lastSeenUs: 0, expiresUs: NOW - 1 });
+  s.auth.createSession({ idHash: 'live', userId: uid, createdUs: 0, lastSeenUs: 0, expiresUs: NOW + 1 });
+  const sid = s.registry.startScan('10.99.0.1', null, NOW - 100 * DAY); // still 'running': kept
+  const sid2 = s.registry.startScan('10.99.0.2', null, NOW - 100 * DAY);
+  s.registry.finishScan(sid2, NOW - 100 * DAY, 'done', [], [], 90);
+
+  const rollupHoursBefore = count(s, 'flow_rollups');
+  // small chunks: the job must come back until done, and its result must not depend on the chunking
+  let rounds = 0;
+  const total: Record<string, number> = {};
+  for (;;) {
+    const r = s.retention(NOW, 7);
+    rounds++;
+    for (const [k, v] of Object.entries(r.deleted)) total[k] = (total[k] ?? 0) + v;
+    if (r.done) break;
+    t.ok(rounds < 1000, 'terminates');
+  }
+  t.ok(rounds > 10, `spread over ${rounds} calls`);
+  // days 0..6 are younger than 7 days: kept; days 7..119 removed (3 flows a day)
+  t.equal(count(s, 'flows'), 7 * 3);
+  t.ok(s.flows.query({ limit: 1000 }).every((f) => f.endUs >= NOW - 7 * DAY));
+  t.equal(count(s, 'anomaly_events'), 7);
+  t.equal(count(s, 'alerts'), 90, 'alerts: days 0..89');
+  t.equal(s.alerts.get('a89')?.id, 'a89');
+  t.equal(s.alerts.get('a90'), undefined);
+  t.equal(count(s, 'trust_history'), 90);
+  t.equal(count(s, 'audit_log'), 90);
+  t.equal(count(s, 'devices'), 120, 'devices are never aged out');
+  t.same(
+    s.actions.query({ limit: 100 }).map((a) => `${a.state}/${a.reason}`).sort(),
+    ['active/old', 'active/recent', 'denied/recent', 'expired/recent', 'pending/old', 'pending/recent', 'released/recent'],
+  );
+  t.equal(s.auth.session('live', NOW)?.idHash, 'live');
+  t.equal(count(s, 'web_sessions'), 1);
+  t.same(s.registry.scans().map((x) => x.id), [sid]);
+  // rollups older than 90 days go; the rest still sum what the deleted raw flows carried
+  const rollupsLeft = s.db.prepare('SELECT min(hour_us) AS m, sum(flows_orig) AS n FROM flow_rollups').get() as { m: number; n: number };
+  t.ok(rollupsLeft.m >= NOW - 90 * DAY - 3_600_000_000, 'no rollup older than the period (to the hour)');
+  t.ok(count(s, 'flow_rollups') < rollupHoursBefore);
+  t.ok(rollupsLeft.n >= 90 * 3 && rollupsLeft.n <= 91 * 3, `rollups keep 90 days of flow counts (${rollupsLeft.n})`);
+  t.same(total.flows, 113 * 3);
+  t.same(s.integrityCheck(), ['ok']);
+  // a second run finds nothing
+  t.same(s.retention(NOW), { deleted: {}, done: true });
+  s.close();
+});
+
+t.test('the size cap holds while flows stream in, and the newest data survives', async (t) => {
+  const capMB = 3;
+  const path = join(dir, 'cap.db');
+  const s = Store.open({ path, maxSizeMB: capMB, batchSize: 250, log: () => {} });
+  const cap = capMB * 1024 * 1024;
+  let maxSeen = 0;
+  const N = 60_000;
+  for (let i = 1; i <= N; i++) {
+    s.addFlow(makeFlow(i, NOW + i * 1000));
+    if (i % 500 === 0) {
+      s.addAlert(alert(`cap-${i}`, NOW + i * 1000));
+      const z = s.size();
+      maxSeen = Math.max(maxSeen, z.fileBytes + z.walBytes);
+    }
+  }
+  s.flush();
+  const z = s.size();
+  t.ok(maxSeen <= cap, `file + WAL peaked at ${(maxSeen / 1048576).toFixed(2)} MiB (cap ${capMB} MiB)`);
+  t.ok(z.fileBytes + z.walBytes <= cap);
+  const left = s.flows.count();
+  t.ok(left > 1000 && left < N, `${left} of ${N} flows kept`);
+  t.equal(s.flows.query({ limit: 1 })[0]!.flowId, N, 'the newest flow is kept');
+  const oldest = s.db.prepare('SELECT min(flow_id) AS m FROM flows').get() as { m: number };
+  t.equal(oldest.m, N - left + 1, 'what was evicted is exactly the oldest');
+  t.ok((s.stats().capEvictions.flows ?? 0) === N - left, 'evictions counted');
+  t.equal(count(s, 'alerts'), N / 500, 'alerts outlive flows under the cap');
+  t.same(s.integrityCheck(), ['ok']);
+  s.close();
+});

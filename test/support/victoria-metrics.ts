@@ -1,0 +1,109 @@
+/**
+ * Starts Debian's `victoria-metrics` on 127.0.0.1 for tests: it accepts the InfluxDB v2 write API
+ * (/api/v2/write) and reads back through its export API (/api/v1/export).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const VM_BIN = '/usr/bin/victoria-metrics';
+
+export function haveVictoriaMetrics(): boolean {
+  return existsSync(VM_BIN);
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** One exported series: labels plus parallel value/timestamp (ms) arrays. */
+export interface ExportedSeries {
+  metric: Record<string, string>;
+  values: number[];
+  timestamps: number[];
+}
+
+export class VictoriaMetrics {
+  private proc: ChildProcess | null = null;
+  readonly url: string;
+
+  constructor(
+    readonly dataDir: string,
+    readonly port: number,
+  ) {
+    this.url = `http://127.0.0.1:${port}`;
+  }
+
+  /** Starts the server and waits until /health answers OK (at most 30 s). */
+  async start(): Promise<void> {
+    if (this.proc !== null) throw new Error('already running');
+    const proc = spawn(
+      VM_BIN,
+      [
+        `-storageDataPath=${this.dataDir}`,
+        `-httpListenAddr=127.0.0.1:${this.port}`,
+        // captures are old: keep everything
+        '-retentionPeriod=100y',
+        // InfluxDB overwrites a point written twice (same series and time); this makes VictoriaMetrics do the same
+        '-dedup.minScrapeInterval=1ms',
+        '-loggerLevel=ERROR',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    this.proc = proc;
+    let stderr = '';
+    proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`victoria-metrics exited with ${proc.exitCode}: ${stderr}`);
+      try {
+        const r = await fetch(`${this.url}/health`);
+        if (r.ok) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`victoria-metrics did not become healthy: ${stderr}`);
+      await sleep(50);
+    }
+  }
+
+  /** Stops the server gracefully (SIGTERM; SIGKILL after 20 s) and waits for it to exit. */
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    if (proc === null) return;
+    this.proc = null;
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** Makes recently written samples visible to the export API. */
+  async forceFlush(): Promise<void> {
+    const r = await fetch(`${this.url}/internal/force_flush`);
+    if (!r.ok) throw new Error(`force_flush: HTTP ${r.status}`);
+  }
+
+  /** Every series matching a series selector, over all time. */
+  async export(selector: string): Promise<ExportedSeries[]> {
+    const q = new URLSearchParams({ 'match[]': selector, start: '0' });
+    const r = await fetch(`${this.url}/api/v1/export?${q}`);
+    if (!r.ok) throw new Error(`export: HTTP ${r.status}: ${await r.text()}`);
+    const text = await r.text();
+    return text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as ExportedSeries);
+  }
+}
