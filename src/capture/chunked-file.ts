@@ -43,8 +43,11 @@ export class ChunkedFile {
     private readonly onProgress?: (bytesRead: number, totalBytes: number) => void,
   ) {
     this.chunkSize = Math.max(MIN_CHUNK_SIZE, Math.floor(chunkSize) || DEFAULT_CHUNK_SIZE);
+    // a small file needs no 4 MiB buffer (a test suite opens hundreds of them); a size of 0 may be a lie
+    // (files in /proc), so then the full chunk is used
+    const capacity = size > 0 ? Math.min(this.chunkSize, size) : this.chunkSize;
     // allocUnsafeSlow: a buffer of its own, not a slice of Node's shared pool, so the DataView covers only it
-    this.buf = Buffer.allocUnsafeSlow(this.chunkSize);
+    this.buf = Buffer.allocUnsafeSlow(capacity);
     this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 

@@ -91,7 +91,9 @@ export async function readCaptureFile(path: string, pkt: Packet, onPacket: OnPac
   const signal = opts.signal;
   let onAbort: (() => void) | undefined;
   try {
-    const src = new ChunkedFile(fh, (await fh.stat()).size, opts.chunkSize ?? DEFAULT_CHUNK_SIZE, MAX_BLOCK_BYTES, opts.onProgress);
+    const st = await fh.stat();
+    if (st.isDirectory()) throw new CaptureFileError(`${path} is a directory, not a capture file`, 0);
+    const src = new ChunkedFile(fh, st.size, opts.chunkSize ?? DEFAULT_CHUNK_SIZE, MAX_BLOCK_BYTES, opts.onProgress);
     if (signal !== undefined) {
       // a plain flag the record loops can test for free, instead of the signal's getter per record
       onAbort = () => {

@@ -32,6 +32,8 @@ abstract class CaptureSink {
   private fd: number | null = null;
   /** records written */
   packets = 0;
+  /** bytes written so far: the file offset the next block will have */
+  bytes = 0;
 
   protected constructor(path: string | undefined) {
     if (path !== undefined) this.fd = openSync(path, 'w');
@@ -40,6 +42,7 @@ abstract class CaptureSink {
   protected push(b: Buffer): void {
     this.parts.push(b);
     this.pending += b.length;
+    this.bytes += b.length;
     if (this.fd !== null && this.pending >= FLUSH_BYTES) this.flush();
   }
 
@@ -51,7 +54,7 @@ abstract class CaptureSink {
     this.pending = 0;
   }
 
-  /** Everything written so far as one buffer (in file mode: only what is not yet flushed, so use close()). */
+  /** Everything written so far as one buffer (memory mode only; a streaming writer throws). */
   toBuffer(): Buffer {
     if (this.fd !== null) throw new Error('this writer streams to a file: call close(), not toBuffer()');
     return Buffer.concat(this.parts);
@@ -198,7 +201,11 @@ export class PcapngWriter extends CaptureSink {
     return this.packetBlock(2, ifId, tsUs, data, opts, opts.drops ?? 0);
   }
 
-  /** Simple Packet Block: interface 0, no timestamp; data is cut to that interface's snaplen. */
+  /**
+   * Simple Packet Block: interface 0, no timestamp; data is cut to that interface's snaplen. The block has
+   * no caplen field, so a reader takes min(wirelen, data, snaplen): a wirelen above data.length only reads
+   * back as such when the snaplen did the cutting.
+   */
   addSimplePacket(data: Uint8Array, opts: { wirelen?: number } = {}): this {
     const f = this.ifaces[0];
     if (f === undefined) throw new Error('a simple packet block needs interface 0 in the section');

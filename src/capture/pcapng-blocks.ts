@@ -44,8 +44,11 @@ interface Section {
   lastTsUs: number;
 }
 
+/** What the slow path tells the record loop. */
 const enum Step {
+  /** the block was handled; go on with the next */
   CONTINUE,
+  /** end of file, damage (summary.error is set) or abort: the read is over */
   STOP,
 }
 
@@ -66,11 +69,11 @@ export async function readPcapngBlocks(src: ChunkedFile, pkt: Packet, onPacket: 
       // a section header changes the byte order and always goes the slow way, so `le` is fixed in here
       const le = sec.littleEndian;
       const ifaces = sec.ifaces;
-      while (end - pos >= 8 && sum.error === null) {
+      while (end - pos >= 8) {
         const type = dv.getUint32(pos, le);
         const len = dv.getUint32(pos + 4, le);
         // the fast path takes only complete, plausible packet blocks; anything odd is judged by the slow path
-        if (len > end - pos || (len & 3) !== 0) break;
+        if (len > end - pos || len > MAX_BLOCK_BYTES || (len & 3) !== 0) break;
         if (type === BlockType.ENHANCED_PACKET && len >= MIN_EPB) {
           const ifId = dv.getUint32(pos + 8, le);
           const caplen = dv.getUint32(pos + 20, le);
@@ -88,8 +91,10 @@ export async function readPcapngBlocks(src: ChunkedFile, pkt: Packet, onPacket: 
           if (dv.getUint32(pos + len - 4, le) !== len) break;
           const f = ifaces[0];
           const wirelen = dv.getUint32(pos + 8, le);
+          const caplen = simpleCaplen(wirelen, len, f.snaplen);
+          if (caplen > MAX_RECORD_BYTES) break;
           pkt.tsUs = sec.lastTsUs;
-          pkt.caplen = simpleCaplen(wirelen, len, f.snaplen);
+          pkt.caplen = caplen;
           pkt.wirelen = wirelen;
           pkt.linkType = f.linkType;
           pkt.ifIndex = 0;
@@ -105,7 +110,7 @@ export async function readPcapngBlocks(src: ChunkedFile, pkt: Packet, onPacket: 
         if (src.stopped) return;
       }
       src.pos = pos;
-      if (sum.error !== null || src.stopped) return;
+      if (src.stopped) return;
       const step = await readSlowBlock(src, sec, pkt, onPacket, sum);
       if (step === Step.STOP) return;
     }
@@ -208,8 +213,10 @@ async function readSlowBlock(src: ChunkedFile, sec: Section, pkt: Packet, onPack
       if (sec.ifaces.length === 0) return fail('simple packet block but the section has no interface');
       const f = sec.ifaces[0];
       const wirelen = dv.getUint32(pos + 8, le);
+      const caplen = simpleCaplen(wirelen, len, f.snaplen);
+      if (caplen > MAX_RECORD_BYTES) return fail(`caplen ${caplen} exceeds the ${MAX_RECORD_BYTES}-byte limit`);
       pkt.tsUs = sec.lastTsUs;
-      pkt.caplen = simpleCaplen(wirelen, len, f.snaplen);
+      pkt.caplen = caplen;
       pkt.wirelen = wirelen;
       pkt.linkType = f.linkType;
       pkt.ifIndex = 0;
