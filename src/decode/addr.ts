@@ -2,7 +2,7 @@
  * Address formatting and parsing shared by the decoders, the flow engine, storage and the web views.
  *
  * Decoders keep addresses as numbers (MACs as 48-bit integers, IP addresses as four 32-bit big-endian words
- * with IPv4 stored IPv4-mapped) so the per-packet path allocates nothing; these helpers turn them into
+ * with IPv4 stored IPv4-mapped) so the per-packet path allocates nothing; the functions here turn them into
  * strings only where a string is kept (a flow record, a device row, a log line).
  */
 

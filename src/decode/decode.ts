@@ -11,7 +11,7 @@
 import { type Packet, LinkType } from './packet.js';
 import type { DecodeStats } from './events.js';
 import { type Cursor, newCursor } from './cursor.js';
-import { decodeEthernet, decodeVlan, TPID_8021AD, TPID_8021Q, TPID_QINQ_OLD } from './ethernet.js';
+import { decodeEthernet, decodePbb, decodeVlan, TPID_8021AD, TPID_8021Q, TPID_QINQ_OLD } from './ethernet.js';
 import { decodeSll, decodeSll2 } from './sll.js';
 import { decodeLoop, decodeNull } from './loopback.js';
 import { decodeRaw, decodeRawIpv4, decodeRawIpv6 } from './raw.js';
@@ -65,6 +65,7 @@ export const ETHER_DECODERS = new Map<number, LayerDecoder>([
   [0x8847, decodeMpls],
   [0x8848, decodeMpls],
   [ETHERTYPE_TEB, decodeEthernet],
+  [0x88e7, decodePbb],
 ]);
 
 /** IP protocol → L4 decoder (indexed by protocol number). */
@@ -92,7 +93,11 @@ const TCP_DNS_PORT = 53;
 const MAX_LAYERS = 8;
 
 const cur = newCursor();
-/** one capture source has one link type: remember its decoder instead of a Map lookup per packet */
+/**
+ * One capture source has one link type: remember its decoder instead of a Map lookup per packet.
+ * LINK_DECODERS is therefore meant to be filled at load time (the EtherType and protocol tables are read
+ * on every packet and may change at any time).
+ */
 let lastLinkType = -1;
 let lastLink: LayerDecoder | undefined;
 
@@ -126,7 +131,12 @@ export function decodePacket(pkt: Packet, stats: DecodeStats): boolean {
     return false;
   }
   stats.decoded++;
-  for (let n = 0; type >= 0 && n < MAX_LAYERS; n++) {
+  for (let n = 0; type >= 0; n++) {
+    if (n >= MAX_LAYERS) {
+      // nested encapsulations (recursive PBB, MPLS pseudowires) must not cost unbounded work
+      stats.event('decoder.link.too_many_layers');
+      return true;
+    }
     if (type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6) {
       pkt.etherType = type;
       const hasL4 = type === ETHERTYPE_IPV4 ? decodeIpv4(pkt, stats, cur) : decodeIpv6(pkt, stats, cur);

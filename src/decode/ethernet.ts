@@ -1,5 +1,5 @@
 /**
- * Ethernet II and 802.1Q / 802.1ad (QinQ) VLAN tags.
+ * Ethernet II, 802.1Q / 802.1ad (QinQ) VLAN tags, and 802.1ah provider backbone bridging (MAC-in-MAC).
  *
  * `decodeEthernet` reads the MACs and returns the EtherType; VLAN tags are their own entry in the EtherType
  * table (decode.ts), so a tag found behind PPPoE or MPLS pseudowires decodes the same way.
@@ -59,4 +59,20 @@ export function decodeVlan(pkt: Packet, stats: DecodeStats, cur: Cursor): number
   cur.off = o + 4;
   const type = (buf[o + 2] << 8) | buf[o + 3];
   return type >= 0x0600 ? type : -1; // an 802.3 length inside the tag: LLC follows
+}
+
+/** 802.1ah I-TAG (4) + customer destination and source MACs (12) + EtherType (2) */
+export const PBB_HLEN = 18;
+
+/**
+ * Decode an 802.1ah I-TAG and the customer frame behind it. The customer MACs replace the backbone ones:
+ * they name the devices, the backbone MACs only the provider's bridges. Returns the customer EtherType.
+ */
+export function decodePbb(pkt: Packet, stats: DecodeStats, cur: Cursor): number {
+  if (cur.end - cur.off < PBB_HLEN) {
+    stats.event('decoder.pbb.pkt_too_small');
+    return -1;
+  }
+  cur.off += 4;
+  return decodeEthernet(pkt, stats, cur);
 }

@@ -11,10 +11,13 @@
  *
  * link layer
  * - decoder.link.unsupported: the capture's link type has no decoder (the packet is skipped)
+ * - decoder.link.too_many_layers: more than 8 encapsulations before IP (VLAN, PPPoE, MPLS, PBB, inner
+ *   Ethernet, …); decoding stops there
  * - decoder.ethernet.pkt_too_small: fewer than 14 bytes for an Ethernet header
  * - decoder.ethernet.unknown_ethertype: an EtherType (after VLAN tags) no decoder handles (LLDP, EAPOL, …)
  * - decoder.vlan.hlen_too_small: a VLAN tag cut off (fewer than 4 bytes after the TPID)
  * - decoder.vlan.too_many_layers: more than two stacked VLAN tags (only two are kept; decoding stops)
+ * - decoder.pbb.pkt_too_small: fewer than 18 bytes for an 802.1ah I-TAG and the customer Ethernet header
  * - decoder.sll.pkt_too_small: fewer than 16 bytes for a Linux cooked v1 header
  * - decoder.sll2.pkt_too_small: fewer than 20 bytes for a Linux cooked v2 header
  * - decoder.null.pkt_too_small: fewer than 4 bytes for a BSD loopback header
@@ -81,10 +84,12 @@
  */
 export const DECODE_EVENTS = [
   'decoder.link.unsupported',
+  'decoder.link.too_many_layers',
   'decoder.ethernet.pkt_too_small',
   'decoder.ethernet.unknown_ethertype',
   'decoder.vlan.hlen_too_small',
   'decoder.vlan.too_many_layers',
+  'decoder.pbb.pkt_too_small',
   'decoder.sll.pkt_too_small',
   'decoder.sll2.pkt_too_small',
   'decoder.null.pkt_too_small',

@@ -36,7 +36,7 @@ export function decodeSll(pkt: Packet, stats: DecodeStats, cur: Cursor): number 
   return protocolOrStop((buf[o + 14] << 8) | buf[o + 15]);
 }
 
-/** As decodeSll, for the v2 header; also sets pkt.ifIndex from the header's interface index. */
+/** As decodeSll, for the v2 header (its interface index is left to the capture: pkt.ifIndex is the pcapng interface). */
 export function decodeSll2(pkt: Packet, stats: DecodeStats, cur: Cursor): number {
   const buf = pkt.buf;
   const o = cur.off;

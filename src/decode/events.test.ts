@@ -1,0 +1,161 @@
+import t from 'tap';
+import { decodeFrame } from '../../test/support/decode-frame.js';
+import {
+  arpFrame, dhcpMessage, dnsResponse, ethernet, EtherType, httpRequest, icmpFrame, ipv4, ipv6, IpProto, nullLoopback,
+  sllV1, sllV2, tcpFrame, tlsClientHello, udp, udpFrame, type Ipv6Ext,
+} from '../capture/packet-builder.js';
+import { DECODE_EVENTS, DecodeStats, type DecodeEvent } from './events.js';
+import { LinkType } from './packet.js';
+
+const S4 = '10.99.0.2';
+const D4 = '10.99.0.1';
+const S6 = 'fd00:99::2';
+const D6 = 'fd00:99::1';
+const udp4 = () => udpFrame({ src: S4, dst: D4, sport: 1000, dport: 2000, payload: 'x' });
+const tcp4 = (o: object = {}) => tcpFrame({ src: S4, dst: D4, sport: 1000, dport: 80, ...o });
+const v4 = (o: object) => ethernet({ etherType: EtherType.IPV4, payload: ipv4({ src: S4, dst: D4, proto: IpProto.UDP, payload: udp({ src: S4, dst: D4, sport: 1, dport: 2 }), ...o }) });
+const v6 = (o: object) => ethernet({ etherType: EtherType.IPV6, payload: ipv6({ src: S6, dst: D6, proto: IpProto.UDP, payload: udp({ src: S6, dst: D6, sport: 1, dport: 2 }), ...o }) });
+const dnsUdp = (payload: Buffer) => udpFrame({ src: S4, dst: D4, sport: 53, dport: 40000, payload });
+const dnsHand = (rest: number[]) => dnsUdp(Buffer.from([0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0x61, 0, 0, 1, 0, 1, ...rest]));
+const tls = (edit: (b: Buffer) => void) => {
+  const b = Buffer.from(tlsClientHello({ sni: 'e.example' }));
+  edit(b);
+  return tcp4({ flags: 'PA', payload: b });
+};
+const cut = (f: Buffer, n: number) => f.subarray(0, n);
+const mplsOver = (labelBytes: Buffer) => ethernet({ etherType: 0x8847, payload: labelBytes });
+const bos = (n: number) => {
+  const b = Buffer.alloc(4 * n);
+  b[4 * n - 2] = 1;
+  return b;
+};
+const pppoe = (code: number, len: number, proto: number) => {
+  const h = Buffer.from([0x11, code, 0, 1, len >> 8, len & 0xff, proto >> 8, proto & 0xff]);
+  return ethernet({ etherType: 0x8864, payload: Buffer.concat([h, Buffer.alloc(20)]) });
+};
+
+/** One frame (with link type and wire length) that triggers each event. The Record type keeps it complete. */
+const TRIGGERS: Record<DecodeEvent, () => { frame: Buffer; linkType?: number; wirelen?: number }> = {
+  'decoder.link.unsupported': () => ({ frame: udp4(), linkType: 147 }),
+  'decoder.link.too_many_layers': () => {
+    let f = udp4();
+    for (let i = 0; i < 10; i++) f = ethernet({ etherType: 0x88e7, payload: Buffer.concat([Buffer.alloc(4), f]) });
+    return { frame: f };
+  },
+  'decoder.ethernet.pkt_too_small': () => ({ frame: cut(udp4(), 10) }),
+  'decoder.ethernet.unknown_ethertype': () => ({ frame: ethernet({ etherType: 0x88cc, payload: Buffer.alloc(40) }) }),
+  'decoder.vlan.hlen_too_small': () => ({ frame: cut(udpFrame({ src: S4, dst: D4, sport: 1, dport: 2, vlan: 3 }), 15) }),
+  'decoder.vlan.too_many_layers': () => ({ frame: udpFrame({ src: S4, dst: D4, sport: 1, dport: 2, vlan: [1, 2, 3] }) }),
+  'decoder.pbb.pkt_too_small': () => ({ frame: ethernet({ etherType: 0x88e7, payload: Buffer.alloc(17) }) }),
+  'decoder.sll.pkt_too_small': () => ({ frame: Buffer.alloc(10), linkType: LinkType.LINUX_SLL }),
+  'decoder.sll2.pkt_too_small': () => ({ frame: cut(sllV2({ protocol: 0x800, payload: Buffer.alloc(0) }), 18), linkType: LinkType.LINUX_SLL2 }),
+  'decoder.null.pkt_too_small': () => ({ frame: Buffer.alloc(3), linkType: LinkType.NULL }),
+  'decoder.null.unsupported_family': () => ({ frame: nullLoopback({ family: 99, payload: Buffer.alloc(20) }), linkType: LinkType.NULL }),
+  'decoder.raw.invalid_ip_version': () => ({ frame: Buffer.from([0x10, 0, 0, 0]), linkType: LinkType.RAW }),
+  'decoder.pppoe.pkt_too_small': () => ({ frame: pppoe(0, 1, 0x21) }),
+  'decoder.pppoe.wrong_code': () => ({ frame: pppoe(7, 22, 0x21) }),
+  'decoder.pppoe.unsupported_proto': () => ({ frame: pppoe(0, 22, 0xc021) }),
+  'decoder.mpls.pkt_too_small': () => ({ frame: mplsOver(Buffer.alloc(3)) }),
+  'decoder.mpls.too_many_labels': () => ({ frame: mplsOver(Buffer.alloc(40)) }),
+  'decoder.mpls.unknown_payload': () => ({ frame: mplsOver(Buffer.concat([bos(1), Buffer.from([0x80, 0, 0, 0])])) }),
+  'decoder.arp.pkt_too_small': () => ({ frame: cut(arpFrame({ senderIp: S4, targetIp: D4 }), 30) }),
+  'decoder.arp.unsupported': () => ({ frame: ethernet({ etherType: EtherType.ARP, payload: Buffer.from([0, 1, 0x86, 0xdd, 6, 16, 0, 1]) }) }),
+  'decoder.ipv4.pkt_too_small': () => ({ frame: cut(udp4(), 30) }),
+  'decoder.ipv4.wrong_ip_version': () => ({ frame: v4({ version: 7 }) }),
+  'decoder.ipv4.hlen_too_small': () => ({ frame: v4({ headerLength: 12 }) }),
+  'decoder.ipv4.hlen_too_large': () => ({ frame: cut(v4({ headerLength: 60 }), 14 + 30) }),
+  'decoder.ipv4.iplen_smaller_than_hlen': () => ({ frame: v4({ totalLength: 10 }) }),
+  'decoder.ipv4.trunc_pkt': () => ({ frame: v4({ totalLength: 1000 }) }),
+  'decoder.ipv4.opt_invalid_len': () => ({ frame: v4({ options: Buffer.from([0x44, 0x50, 0, 0]) }) }),
+  'decoder.ipv4.frag_pkt_too_large': () => ({ frame: v4({ fragOffset: 65528, mf: true }) }),
+  'decoder.ipv6.pkt_too_small': () => ({ frame: cut(v6({}), 14 + 30) }),
+  'decoder.ipv6.wrong_ip_version': () => {
+    const f = Buffer.from(v6({}));
+    f[14] = 0x70;
+    return { frame: f };
+  },
+  'decoder.ipv6.trunc_pkt': () => ({ frame: v6({ payloadLength: 900 }) }),
+  'decoder.ipv6.trunc_exthdr': () => ({ frame: cut(v6({ ext: [{ type: 'hop', options: Buffer.alloc(30) }] }), 14 + 40 + 12), wirelen: 200 }),
+  'decoder.ipv6.exthdr_too_many': () => ({ frame: v6({ ext: new Array<Ipv6Ext>(12).fill({ type: 'dst' }) }) }),
+  'decoder.ipv6.frag_pkt_too_large': () => ({ frame: v6({ ext: [{ type: 'fragment', offset: 65528, more: true }] }) }),
+  'decoder.tcp.pkt_too_small': () => ({ frame: cut(tcp4(), 14 + 20 + 10), wirelen: 54 }),
+  'decoder.tcp.hlen_too_small': () => ({ frame: tcp4({ dataOffset: 2 }) }),
+  'decoder.tcp.hlen_too_large': () => ({ frame: tcp4({ dataOffset: 12 }) }),
+  'decoder.tcp.opt_invalid_len': () => ({ frame: tcp4({ options: { raw: Buffer.from([2, 9, 0, 0]) } }) }),
+  'decoder.tcp.opt_duplicate': () => ({ frame: tcp4({ options: { wscale: 1, raw: Buffer.from([3, 3, 1, 0]) } }) }),
+  'decoder.udp.pkt_too_small': () => ({ frame: cut(udp4(), 14 + 20 + 4), wirelen: 100 }),
+  'decoder.udp.len_invalid': () => ({ frame: udpFrame({ src: S4, dst: D4, sport: 1, dport: 2, length: 3 }) }),
+  'decoder.icmpv4.pkt_too_small': () => ({ frame: cut(icmpFrame({ src: S4, dst: D4 }), 14 + 20 + 3), wirelen: 42 }),
+  'decoder.icmpv6.pkt_too_small': () => ({ frame: cut(icmpFrame({ src: S6, dst: D6 }), 14 + 40 + 3), wirelen: 62 }),
+  'decoder.dns.pkt_too_small': () => ({ frame: dnsUdp(Buffer.alloc(5)) }),
+  'decoder.dns.name_loop': () => ({ frame: dnsHand([0xc0, 19]) }),
+  'decoder.dns.name_too_long': () => {
+    const labels: number[] = [];
+    for (let i = 0; i < 4; i++) labels.push(63, ...new Array(63).fill(0x62));
+    labels.push(10, ...new Array(10).fill(0x62), 0);
+    return { frame: dnsHand(labels) };
+  },
+  'decoder.dns.label_invalid': () => ({ frame: dnsHand([0x80, 1]) }),
+  'decoder.dns.trunc_rr': () => ({ frame: dnsHand([0xc0, 12, 0, 1]) }),
+  'decoder.dns.too_many_answers': () => ({
+    frame: dnsUdp(dnsResponse({ name: 'm.example', answers: Array.from({ length: 40 }, () => ({ name: 'm.example', type: 'A' as const, data: '10.99.0.9' })) })),
+  }),
+  'decoder.dhcp.pkt_too_small': () => ({ frame: udpFrame({ src: S4, dst: D4, sport: 68, dport: 67, payload: Buffer.alloc(100) }) }),
+  'decoder.dhcp.bad_magic': () => ({ frame: udpFrame({ src: S4, dst: D4, sport: 68, dport: 67, payload: dhcpMessage({ clientMac: 2, noMagic: true }) }) }),
+  'decoder.dhcp.opt_invalid_len': () => ({
+    frame: udpFrame({ src: S4, dst: D4, sport: 68, dport: 67, payload: Buffer.concat([dhcpMessage({ clientMac: 2 }).subarray(0, 243), Buffer.from([60, 99, 1])]) }),
+  }),
+  'decoder.tls.record_invalid': () => ({ frame: tls((b) => b.writeUInt16BE(0, 3)) }),
+  'decoder.tls.hello_truncated': () => ({ frame: cut(tls(() => {}), 54 + 60), wirelen: 400 }),
+  'decoder.tls.hello_invalid': () => ({ frame: tls((b) => (b[5 + 4 + 34] = 40)) }),
+  'decoder.http.request_line_invalid': () => ({ frame: tcp4({ flags: 'PA', payload: 'GET / HTTQ/1.1\r\n\r\n' }) }),
+  'decoder.http.host_missing': () => ({ frame: tcp4({ flags: 'PA', payload: httpRequest({ host: null }) }) }),
+};
+
+t.test('every DECODE_EVENTS entry is triggered by a frame', async (t) => {
+  t.equal(Object.keys(TRIGGERS).length, DECODE_EVENTS.length);
+  for (const name of DECODE_EVENTS) {
+    const trig = TRIGGERS[name]();
+    const d = decodeFrame(trig.frame, trig.linkType, { wirelen: trig.wirelen });
+    t.ok(d.stats.count(name) >= 1, `${name} (got ${JSON.stringify(d.events)})`);
+  }
+});
+
+t.test('well-formed frames raise no event', async (t) => {
+  const frames = [
+    udp4(),
+    tcp4({ flags: 'S', options: { mss: 1460, wscale: 7, sackPermitted: true, timestamps: [1, 0] } }),
+    tcp4({ flags: 'PA', payload: tlsClientHello({ sni: 'ok.example' }) }),
+    tcp4({ flags: 'PA', payload: httpRequest({ host: 'ok.example' }) }),
+    dnsUdp(dnsResponse({ name: 'ok.example', answers: [{ name: 'ok.example', type: 'AAAA', data: '2001:db8::1' }] })),
+    udpFrame({ src: S4, dst: D4, sport: 68, dport: 67, payload: dhcpMessage({ clientMac: 5, hostname: 'h', paramRequestList: [1, 3] }) }),
+    icmpFrame({ src: S6, dst: D6 }),
+    arpFrame({ senderIp: S4, targetIp: D4 }),
+  ];
+  for (const f of frames) t.same(decodeFrame(f).events, []);
+  t.same(decodeFrame(sllV1({ protocol: 0x0806, payload: arpFrame({ senderIp: S4, targetIp: D4 }).subarray(14) }), LinkType.LINUX_SLL).events, []);
+});
+
+t.test('DecodeStats', async (t) => {
+  const s = new DecodeStats();
+  t.same(s.toJSON(), { decoded: 0, skipped: 0, events: {} });
+  s.event('decoder.udp.len_invalid');
+  s.event('decoder.ethernet.pkt_too_small');
+  s.event('decoder.udp.len_invalid');
+  s.decoded = 5;
+  s.skipped = 1;
+  const j = s.toJSON();
+  t.same(j, { decoded: 5, skipped: 1, events: { 'decoder.ethernet.pkt_too_small': 1, 'decoder.udp.len_invalid': 2 } });
+  t.same(Object.keys(j.events), ['decoder.ethernet.pkt_too_small', 'decoder.udp.len_invalid'], 'DECODE_EVENTS order, not insertion order');
+  t.equal(s.count('decoder.udp.len_invalid'), 2);
+  t.equal(s.totalEvents(), 3);
+  const other = new DecodeStats();
+  other.event('decoder.udp.len_invalid');
+  other.decoded = 2;
+  s.add(other);
+  t.same([s.count('decoder.udp.len_invalid'), s.decoded], [3, 7]);
+  s.reset();
+  t.same(s.toJSON(), { decoded: 0, skipped: 0, events: {} });
+  t.equal(new Set(DECODE_EVENTS).size, DECODE_EVENTS.length, 'no duplicate names');
+  for (const e of DECODE_EVENTS) t.match(e, /^decoder\.[a-z0-9]+\.[a-z0-9_]+$/, e);
+});

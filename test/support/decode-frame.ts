@@ -1,0 +1,34 @@
+/**
+ * Decode one frame the way the pipeline does (fresh Packet, reset, capture fields set) for byte-level tests.
+ */
+import { LinkType, Packet } from '../../src/decode/packet.js';
+import { DecodeStats, type DecodeEvent } from '../../src/decode/events.js';
+import { decodePacket } from '../../src/decode/decode.js';
+
+export interface Decoded {
+  pkt: Packet;
+  stats: DecodeStats;
+  /** decodePacket's return value */
+  ok: boolean;
+  /** the non-zero events, in DECODE_EVENTS order */
+  events: DecodeEvent[];
+}
+
+/**
+ * Decode `frame` with the given link type. `wirelen` defaults to the frame length (nothing cut by a snap
+ * length); `offset` places the frame inside a larger buffer, as capture readers deliver it.
+ */
+export function decodeFrame(frame: Buffer, linkType: number = LinkType.ETHERNET, opts: { wirelen?: number; offset?: number } = {}): Decoded {
+  const pkt = new Packet();
+  const stats = new DecodeStats();
+  const off = opts.offset ?? 0;
+  const buf = off > 0 ? Buffer.concat([Buffer.alloc(off, 0xee), frame, Buffer.alloc(7, 0xee)]) : frame;
+  pkt.reset();
+  pkt.buf = buf;
+  pkt.bufOffset = off;
+  pkt.caplen = frame.length;
+  pkt.wirelen = opts.wirelen ?? frame.length;
+  pkt.linkType = linkType;
+  const ok = decodePacket(pkt, stats);
+  return { pkt, stats, ok, events: Object.keys(stats.toJSON().events) as DecodeEvent[] };
+}
