@@ -1,5 +1,6 @@
 /**
- * Live capture backend on the project's own libpcap addon (native/argus_pcap.c, typed in libpcap.ts).
+ * The live capture reader on the project's own libpcap addon (native/argus_pcap.c, typed in libpcap.ts), which
+ * `npm run build` (build.mjs, node-gyp) always builds.
  *
  * The addon reads in batches: every POLL_MS a timer calls dispatch(), which copies every waiting frame into one
  * reused Buffer as records `u32 sec | u32 usec | u32 caplen | u32 wirelen | bytes padded to 4` in host byte
@@ -8,10 +9,9 @@
  * event loop was busy. Counters are libpcap's own pcap_stats().
  */
 import { endianness } from 'node:os';
-import { hasAsset } from '../assets.js';
 import { LinkType, type Packet } from '../decode/packet.js';
-import { libpcap, LIBPCAP_ADDON, type LibPcap, type PcapHandle } from './libpcap.js';
-import { explainOpenError, type LiveBackend, type LiveOptions, type LiveStats } from './live-common.js';
+import { libpcap, type LibPcap, type PcapHandle } from './libpcap.js';
+import { explainOpenError, LiveCaptureError, type LiveBackend, type LiveOptions, type LiveStats } from './live-common.js';
 
 /**
  * 5 ms between reads: at most 5 ms of added latency before a frame reaches the pipeline, and 200 wake-ups a
@@ -31,14 +31,18 @@ const MAX_BATCHES_PER_TICK = 8;
 /** dispatch() calls at stop() to deliver what is already queued, bounded so stop() always returns. */
 const MAX_DRAIN_BATCHES = 64;
 
-/** Whether the addon is built for this machine. */
-export function argusPcapAvailable(): boolean {
-  return hasAsset(LIBPCAP_ADDON);
+/** The addon, or a LiveCaptureError saying how to build it (a checkout where `npm run build` never ran). */
+function loadLibpcap(): LibPcap {
+  try {
+    return libpcap();
+  } catch (err) {
+    throw new LiveCaptureError(`${(err as Error).message}; build it with "npm run build" (needs libpcap-dev)`);
+  }
 }
 
 /** Devices libpcap can capture on, through the addon. */
 export function argusPcapDevices(): string[] {
-  return libpcap().devices();
+  return loadLibpcap().devices();
 }
 
 /** DLT_* from pcap_datalink() to LINKTYPE_*: they are equal on Linux except raw IP. */
@@ -48,7 +52,7 @@ function linkTypeOfDlt(dlt: number): number {
 
 /** Opens `opts.iface` with the addon and starts the read timer; throws LiveCaptureError. */
 export function openArgusPcap(opts: LiveOptions, pkt: Packet, onPacket: (pkt: Packet) => void): LiveBackend {
-  const pcap = libpcap();
+  const pcap = loadLibpcap();
   let h: PcapHandle;
   try {
     h = pcap.open(opts.iface, opts.snaplen, opts.promisc, opts.bufferSize, opts.bpf);

@@ -1,18 +1,7 @@
 /**
- * Types and error wording shared by live.ts and its two libpcap backends (live-argus-pcap.ts, live-cap.ts).
+ * Types and error wording shared by live.ts and its libpcap reader (live-argus-pcap.ts).
  */
 import { readdirSync } from 'node:fs';
-import type { Packet } from '../decode/packet.js';
-
-/**
- * Which libpcap binding captures:
- * - 'argus-pcap': the project's own addon (native/argus_pcap.c): kernel timestamps, original wire lengths,
- *   pcap_stats(), honours snaplen and promisc. Polled in batches on a short timer.
- * - 'cap': the `cap` npm package: no timestamps (stamped on delivery), no wire length, no pcap_stats(),
- *   always promiscuous. Kept as the fallback when the addon is not built for this machine.
- * - 'auto': 'argus-pcap' when its addon file is present, else 'cap'.
- */
-export type LiveBackendName = 'auto' | 'argus-pcap' | 'cap';
 
 export interface LiveOptions {
   iface: string;
@@ -20,12 +9,10 @@ export interface LiveOptions {
   bpf: string;
   /** bytes of each frame kept; see DEFAULT_SNAPLEN */
   snaplen: number;
-  /** promiscuous mode (the 'cap' backend always enables it) */
+  /** promiscuous mode */
   promisc: boolean;
   /** kernel capture ring size in bytes; see DEFAULT_BUFFER_SIZE */
   bufferSize: number;
-  /** libpcap binding; default 'auto' */
-  backend?: LiveBackendName;
 }
 
 /**
@@ -45,19 +32,16 @@ export class LiveCaptureError extends Error {
   override name = 'LiveCaptureError';
 }
 
-/** What live.ts needs from a backend once it has opened the device. */
+/** What live.ts needs from the reader once it has opened the device. */
 export interface LiveBackend {
   /** LINKTYPE_* of the device */
   readonly linkType: number;
   /** frames cut by snaplen so far */
   truncated(): number;
   stats(): LiveStats;
-  /** delivers what is already queued (where the binding allows it), then closes; idempotent */
+  /** delivers what is already queued, then closes; idempotent */
   stop(): void;
 }
-
-/** Opens the device and starts delivering; throws LiveCaptureError (use explainOpenError). */
-export type LiveBackendOpen = (opts: LiveOptions, pkt: Packet, onPacket: (pkt: Packet) => void) => LiveBackend;
 
 /** Interfaces that exist in this network namespace, from sysfs, sorted. */
 export function sysInterfaces(): string[] {
@@ -78,21 +62,21 @@ export function noSuchInterface(iface: string, pcapDevices: string[], detail?: s
 }
 
 /**
- * Turns the message a binding threw while opening into one that says what to do. Understands the
- * argus-pcap code words (PERM_DENIED:, NO_SUCH_DEVICE:, BAD_FILTER:, IFACE_NOT_UP:) and cap's bare libpcap text.
+ * Turns the message the addon threw while opening into one that says what to do. The addon prefixes libpcap's
+ * text with a code word: PERM_DENIED, NO_SUCH_DEVICE, IFACE_NOT_UP, BAD_FILTER, or ERROR for anything else.
  */
 export function explainOpenError(iface: string, bpf: string, err: unknown, pcapDevices: () => string[]): LiveCaptureError {
   const raw = err instanceof Error ? err.message : String(err);
   const code = /^([A-Z_]+): /.exec(raw)?.[1] ?? '';
   const msg = code !== '' ? raw.slice(code.length + 2) : raw;
-  if (code === 'PERM_DENIED' || (code === '' && /permission|not permitted|EPERM|EACCES/i.test(msg))) {
+  if (code === 'PERM_DENIED') {
     return new LiveCaptureError(
       `no permission to capture on "${iface}" (${msg}): run as root, or grant the capabilities with ` +
         `"setcap cap_net_raw,cap_net_admin=eip <the node binary or the argus-edge executable>", or under systemd ` +
         `with AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN`,
     );
   }
-  if (code === 'NO_SUCH_DEVICE' || (code === '' && /no such device|doesn't exist|does not exist/i.test(msg))) {
+  if (code === 'NO_SUCH_DEVICE') {
     let devices: string[] = [];
     try {
       devices = pcapDevices();
@@ -104,8 +88,7 @@ export function explainOpenError(iface: string, bpf: string, err: unknown, pcapD
   if (code === 'IFACE_NOT_UP') {
     return new LiveCaptureError(`interface "${iface}" is down (${msg}): bring it up with "ip link set ${iface} up"`);
   }
-  // cap compiles the filter after activating the device, so with a filter set its other messages are the filter's
-  if (code === 'BAD_FILTER' || (code === '' && bpf !== '' && /syntax|parse|filter|illegal|unknown|expression|not supported|invalid/i.test(msg))) {
+  if (code === 'BAD_FILTER') {
     return new LiveCaptureError(`invalid BPF filter "${bpf}": ${msg}`);
   }
   return new LiveCaptureError(`cannot capture on "${iface}": ${msg}`);

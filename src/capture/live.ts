@@ -1,45 +1,39 @@
 /**
- * Live capture from a network interface through libpcap.
- *
- * Two bindings sit behind one API (see LiveBackendName in live-common.ts): the project's own addon
- * (live-argus-pcap.ts: kernel timestamps, wire lengths, pcap_stats) when it is built, else the `cap` npm
- * package (live-cap.ts: frames stamped on delivery, drops read from the packet socket). Both fill the same
- * capture fields of the pipeline's reused Packet and call back synchronously for every frame.
+ * Live capture from a network interface through libpcap, on the project's own addon (native/argus_pcap.c; the
+ * reader is live-argus-pcap.ts): kernel timestamps, original wire lengths, pcap_stats() drop counters, and the
+ * snap length and promiscuous mode asked for. It fills the capture fields of the pipeline's reused Packet and
+ * calls back synchronously for every frame.
  */
 import type { Packet } from '../decode/packet.js';
-import { argusPcapAvailable, argusPcapDevices, openArgusPcap } from './live-argus-pcap.js';
-import { capDevices, openCap } from './live-cap.js';
-import { LiveCaptureError, type LiveBackend, type LiveBackendName, type LiveOptions, type LiveStats } from './live-common.js';
+import { argusPcapDevices, openArgusPcap } from './live-argus-pcap.js';
+import { LiveCaptureError, type LiveBackend, type LiveOptions, type LiveStats } from './live-common.js';
 
 export { LiveCaptureError };
-export type { LiveBackendName, LiveOptions, LiveStats };
+export type { LiveOptions, LiveStats };
 
 /**
- * 65535 bytes: the whole of any frame on a normal link, so DHCP (≤ 576 B typical), DNS over UDP (≤ 4096 B with
- * EDNS) and a TLS ClientHello with post-quantum key shares (~1.8 kB, over two segments) are all complete, and
- * GRO-merged frames on the Pi's own NIC (far above the MTU) keep their headers and first payload. It costs
- * nothing per frame (only the captured bytes are copied) and one buffer per capture. With the `cap` binding it
- * matters more: `cap` hides the original frame length, so only a buffer holding the whole frame gives exact
- * byte counts.
+ * 1978 bytes. The capture uses libpcap's immediate mode (for latency), in which libpcap captures into a
+ * TPACKET_V2 ring of fixed slots of align16(70 + snaplen) bytes, one or more per 4 KiB block, so the snap length
+ * decides how many frames a ring holds and how much RAM it really takes. 1978 is the largest value whose slot
+ * is 2048 bytes, two per page: a 16 MiB ring holds 8,192 frames in 16 MiB (`ss -0 -e` shows frm_size:2048).
+ * At 2048 a slot is 2128 bytes and takes a page of its own: ~7,900 frames in ~31 MiB; at 65535, 255 frames.
+ * 1978 keeps every frame of a 1500-byte MTU link whole (1522 bytes with two VLAN tags), hence every DHCP
+ * message, DNS over UDP, the TLS ClientHello segment that carries the SNI and an HTTP request's Host header.
+ * Longer frames (jumbo, GRO-merged on the Pi's own NIC) are cut with their wire length kept, so byte counts
+ * stay right.
  */
-export const DEFAULT_SNAPLEN = 65535;
+export const DEFAULT_SNAPLEN = 1978;
 
 /**
  * 16 MiB of kernel ring: what absorbs traffic while the Node event loop is busy (a GC pause, a model batch).
- * At 100 Mbit/s of full-size frames that is about 1.3 s, at 1 Gbit/s about 0.13 s; it is 1.6 % of a 1 GB Pi's
- * RAM. libpcap rounds it to whole ring blocks.
+ * At the default snap length that is 8,192 frames: about 1 s of 100 Mbit/s in full-size frames, 55 ms of a
+ * minimum-size flood at 100 Mbit/s line rate; 1.6 % of a 1 GB Pi's RAM.
  */
 export const DEFAULT_BUFFER_SIZE = 16 * 1024 * 1024;
 
-/** Which binding 'auto' resolves to on this machine. */
-export function resolveBackend(name: LiveBackendName = 'auto'): 'argus-pcap' | 'cap' {
-  if (name !== 'auto') return name;
-  return argusPcapAvailable() ? 'argus-pcap' : 'cap';
-}
-
 /** Names of the interfaces libpcap can capture on (pcap_findalldevs), e.g. ['eth0', 'any', 'lo']. */
 export function listInterfaces(): string[] {
-  return resolveBackend() === 'argus-pcap' ? argusPcapDevices() : capDevices();
+  return argusPcapDevices();
 }
 
 export class LiveCapture {
@@ -63,11 +57,7 @@ export class LiveCapture {
     if (!Number.isInteger(opts.bufferSize) || opts.bufferSize < 65536 || opts.bufferSize > 0x7fffffff) {
       throw new LiveCaptureError(`bufferSize must be an integer from 65536 to 2147483647 bytes, got ${opts.bufferSize}`);
     }
-    const backend = opts.backend ?? 'auto';
-    if (backend !== 'auto' && backend !== 'argus-pcap' && backend !== 'cap') {
-      throw new LiveCaptureError(`backend must be 'auto', 'argus-pcap' or 'cap', got '${String(backend)}'`);
-    }
-    this.opts = { ...opts, backend };
+    this.opts = { ...opts };
     this.pkt = pkt;
     this.onPacket = onPacket;
   }
@@ -77,12 +67,7 @@ export class LiveCapture {
     return this.link;
   }
 
-  /** The binding in use ('auto' resolved), known once `start()` returned. */
-  get backendName(): 'argus-pcap' | 'cap' {
-    return resolveBackend(this.opts.backend);
-  }
-
-  /** Frames longer than snaplen so far (cut; with 'cap' their wirelen is an estimate). */
+  /** Frames longer than snaplen so far (cut, with their original wirelen kept). */
   get truncated(): number {
     return this.backend?.truncated() ?? 0;
   }
@@ -98,8 +83,7 @@ export class LiveCapture {
    */
   start(): void {
     if (this.backend !== null) return;
-    const open = this.backendName === 'argus-pcap' ? openArgusPcap : openCap;
-    const backend = open(this.opts, this.pkt, this.onPacket);
+    const backend = openArgusPcap(this.opts, this.pkt, this.onPacket);
     this.link = backend.linkType;
     this.pkt.linkType = backend.linkType;
     this.lastStats = { received: 0, dropped: 0, ifDropped: 0 };
@@ -107,8 +91,8 @@ export class LiveCapture {
   }
 
   /**
-   * Stops capturing and closes the device, after delivering frames already queued where the binding allows it
-   * (argus-pcap). Idempotent; safe before `start()` and from inside `onPacket`.
+   * Stops capturing and closes the device, after delivering frames already queued in the kernel ring (bounded).
+   * Idempotent; safe before `start()` and from inside `onPacket`.
    */
   stop(): void {
     const backend = this.backend;
@@ -120,8 +104,7 @@ export class LiveCapture {
 
   /**
    * libpcap/kernel counters since `start()` (see LiveStats). All zeros before the first start; after `stop()`
-   * the values at stop. With 'cap', `dropped` is read from the packet socket through `ss` at most once a second
-   * (0 when `ss` is missing) and `received` = delivered + dropped.
+   * the values at stop.
    */
   stats(): LiveStats {
     if (this.backend === null) return { ...this.lastStats };

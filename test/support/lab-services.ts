@@ -1,0 +1,117 @@
+/**
+ * Services and oracles that tests start inside a Lab (netns.ts): an HTTP server, a tcpdump writer, and a
+ * tshark reader for what tcpdump wrote. Each one is bounded in time and stopped by the lab's cleanup if the
+ * test does not stop it first.
+ */
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { waitForLine, type Lab } from './netns.js';
+
+/**
+ * The server: answers every request with `size` bytes of 'x' ('/bytes/<n>' asks for n) and `Connection:
+ * close`, so each curl is one TCP connection that ends with FINs; logs "request <method> <url> <peer>"
+ * per request and "listening <port>" once bound.
+ */
+const HTTP_SERVER_JS = `
+const http = require('node:http');
+const [addr, port, size] = process.argv.slice(1);
+const server = http.createServer((req, res) => {
+  const m = /^\\/bytes\\/(\\d+)$/.exec(req.url);
+  const n = m ? Math.min(Number(m[1]), 1 << 24) : Number(size);
+  console.log('request ' + req.method + ' ' + req.url + ' ' + req.socket.remoteAddress);
+  res.writeHead(200, { 'content-type': 'text/plain', 'content-length': n, connection: 'close' });
+  res.end(Buffer.alloc(n, 'x'));
+});
+server.listen({ host: addr, port: Number(port), ipv6Only: false }, () => console.log('listening ' + server.address().port));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`;
+
+export interface HttpServer {
+  /** the node process serving (inside the host's namespace) */
+  child: ChildProcess;
+  port: number;
+  /** "http://<ipv4>:<port>" and "http://[<ipv6>]:<port>" of the host */
+  url4: string;
+  url6: string;
+  /** request log lines so far: "request GET /path <peer address>" */
+  requests: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an HTTP server on `host` (all addresses, both families) and resolves once it listens (bounded by
+ * `timeoutMs`, default 10 s). Uses this Node binary, so it needs nothing else installed.
+ */
+export async function startHttpServer(lab: Lab, host: string, opts: { port?: number; size?: number; timeoutMs?: number } = {}): Promise<HttpServer> {
+  const port = opts.port ?? 8080;
+  const child = lab.spawn(host, process.execPath, ['-e', HTTP_SERVER_JS, '::', String(port), String(opts.size ?? 1024)]);
+  const requests: string[] = [];
+  let buf = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString('utf8');
+    const lines = buf.split('\n');
+    buf = lines.pop() ?? '';
+    for (const l of lines) if (l.startsWith('request ')) requests.push(l);
+  });
+  const line = await waitForLine(child, 'stdout', /^listening \d+$/, opts.timeoutMs ?? 10000);
+  const bound = Number(line.split(' ')[1]);
+  return {
+    child,
+    port: bound,
+    url4: `http://${lab.addr(host, 4)}:${bound}`,
+    url6: `http://[${lab.addr(host, 6)}]:${bound}`,
+    requests,
+    stop: () => lab.stop(child),
+  };
+}
+
+export interface Tcpdump {
+  child: ChildProcess;
+  file: string;
+  /** SIGINT, wait until tcpdump has flushed and exited; resolves to its "N packets captured" count (-1 unknown) */
+  stop(): Promise<number>;
+}
+
+/**
+ * Starts `tcpdump -i <iface> -w <file>` in `node`'s namespace (unbuffered, no name resolution, run as root so it
+ * can write anywhere; immediate mode, or TPACKET_V3 would hold the last frames in an unfinished ring block
+ * until its 1 s timeout and a quick stop would lose them) and resolves once it is capturing.
+ */
+export async function startTcpdump(lab: Lab, node: string, iface: string, file: string, filter = '', timeoutMs = 10000): Promise<Tcpdump> {
+  const args = ['-i', iface, '-n', '-U', '--immediate-mode', '-Z', 'root', '-s', '0', '-w', file];
+  if (filter !== '') args.push(filter);
+  const child = lab.spawn(node, 'tcpdump', args);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  await waitForLine(child, 'stderr', /listening on/, timeoutMs);
+  return {
+    child,
+    file,
+    stop: async () => {
+      await lab.stop(child, 'SIGINT', 5000);
+      const m = /(\d+) packets? captured/.exec(stderr);
+      return m === null ? -1 : Number(m[1]);
+    },
+  };
+}
+
+/** Whether tshark is installed (the oracle for reading what tcpdump wrote). */
+export function tsharkSkipReason(): string | null {
+  const r = spawnSync('tshark', ['--version'], { stdio: 'ignore' });
+  return r.error === undefined && r.status === 0 ? null : 'tshark is not installed (Debian: tshark)';
+}
+
+/**
+ * Reads a capture file with tshark and returns one row per frame: the requested fields
+ * (`-T fields -e …`), after an optional display filter. Empty fields are ''.
+ */
+export function tsharkFields(file: string, fields: string[], displayFilter = ''): string[][] {
+  const args = ['-r', file, '-n', '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=f'];
+  if (displayFilter !== '') args.push('-Y', displayFilter);
+  for (const f of fields) args.push('-e', f);
+  const r = spawnSync('tshark', args, { encoding: 'utf8', timeout: 60000, maxBuffer: 256 << 20 });
+  if (r.status !== 0) throw new Error(`tshark ${args.join(' ')} failed: ${(r.stderr || r.error?.message || '').trim()}`);
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => l.split('\t'));
+}
