@@ -8,6 +8,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
 import { commandReplay, commandRun } from './commands/capture.js';
+import { commandStatus } from './commands/status.js';
 import { VERSION } from './version.js';
 
 interface Command {
@@ -69,6 +70,16 @@ const COMMANDS: Record<string, Command> = {
       if (positionals.length !== 1) throw new UsageError('replay needs exactly one capture FILE');
       return commandReplay(cfg, logFor(cfg), positionals[0]!, { json: values.json === true, store: values.store !== undefined });
     },
+  },
+  status: {
+    summary: "check the store's integrity and size without changing anything",
+    usage: `argus-edge status [--json] [--config FILE]
+
+  Opens the SQLite store (store.path) read-only, runs PRAGMA integrity_check and prints its schema version,
+  size and row counts. Exits 1 when the store is damaged.`,
+    configFlags: { store: 'store.path' },
+    options: { json: { type: 'boolean' }, store: { type: 'string' } },
+    run: async (cfg, values) => commandStatus(cfg, { json: values.json === true }),
   },
 };
 

@@ -122,3 +122,28 @@ t.test('a damaged capture keeps every packet before the damage and exits 2', asy
   const h = cli(['replay', cut]);
   t.match(h.stdout, /damaged\s+capture ends badly at byte [\d,]+: /);
 });
+
+t.test('replay --store fills the store; status checks it read-only and reports damage', async (t) => {
+  const pcap = join(dir, 'store.pcap');
+  smallCapture(pcap);
+  const db = join(dir, 'store.db');
+  const r = cli(['replay', pcap, '--store', db]);
+  t.equal(r.status, 0, r.stderr);
+  const s = cli(['status', '--store', db, '--json']);
+  t.equal(s.status, 0, s.stderr);
+  const rep = JSON.parse(s.stdout);
+  t.match(rep.store, { ok: true, integrity: ['ok'], rows: { flows: 2 } });
+  t.equal(rep.store.schemaVersion, rep.store.latestSchemaVersion);
+  const text = cli(['status', '--store', db]);
+  t.match(text.stdout, /integrity ok\nrows\s+.*flows 2/);
+  t.equal(cli(['status', '--store', join(dir, 'never.db')]).status, 0, 'a store not created yet is not an error');
+
+  // Damage every page after the header page: status must say so and exit 1.
+  const bytes = readFileSync(db);
+  for (let i = 4096; i < bytes.length; i++) bytes[i] = (i * 7) & 0xff;
+  const broken = join(dir, 'broken.db');
+  writeFileSync(broken, bytes);
+  const b = cli(['status', '--store', broken]);
+  t.equal(b.status, 1);
+  t.match(b.stdout + b.stderr, /DAMAGED|malformed/);
+});
