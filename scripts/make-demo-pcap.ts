@@ -138,11 +138,11 @@ for (let t = 20; t < DURATION_S - 10; t += 4 + rand() * 10) {
   const [name, ip] = sites[randInt(0, sites.length - 1)]!;
   browse(t, rand() < 0.6 ? devices.laptop : devices.phone, name, ip, randInt(1_000, 30_000));
 }
-for (let t = 30; t < DURATION_S - 10; t += 25 + rand() * 20) {
+for (let t = 30; t < DURATION_S - 10; t += 10 + rand() * 70) {
   dns(t, devices.tv, 'tv-api.example.com', '198.51.100.20');
   tcpSession(t + 0.02, devices.tv, remote('198.51.100.20'), 80, httpRequest({ path: '/v1/guide', host: 'tv-api.example.com' }), randInt(3_000, 15_000));
 }
-for (let t = 40; t < DURATION_S - 10; t += 60) {
+for (let t = 40; t < DURATION_S - 10; t += 20 + rand() * 90) {
   dns(t, devices.camera, 'cloud.cam.example.net', '203.0.113.30');
   tcpSession(t + 0.02, devices.camera, remote('203.0.113.30'), 443, tlsClientHello({ sni: 'cloud.cam.example.net' }), 3_000);
 }

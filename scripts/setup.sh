@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   libpcap-dev build-essential python3
   iproute2 ethtool iptables ipset nmap
-  tcpdump tshark curl hping3 procps
+  tcpdump tshark curl hping3 dnsmasq-base procps
   victoria-metrics chromium
 )
 

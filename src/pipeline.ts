@@ -8,6 +8,7 @@
 import { Bus } from './bus.js';
 import type { Config } from './config.js';
 import { decodePacket } from './decode/decode.js';
+import { attachDetectors, type DetectorSet } from './detectors/index.js';
 import { DecodeStats } from './decode/events.js';
 import { ipToString } from './decode/addr.js';
 import { Packet } from './decode/packet.js';
@@ -73,6 +74,7 @@ export class Pipeline {
   private flowCount = 0;
   readonly store: Store | null = null;
   readonly influx: InfluxSink | null = null;
+  readonly detectors: DetectorSet;
   private nextRetentionUs = 0;
   private retentionPending = false;
 
@@ -84,6 +86,8 @@ export class Pipeline {
     this.bus = new Bus((m) => log.error(m));
     this.flows = new FlowTable(flowConfigFrom(config), (rec) => this.onRecord(rec));
     if (config.eve.path !== '') this.attachEve(config);
+    // After EVE, so a flow's line is written before the alert it triggers.
+    this.detectors = attachDetectors(this.bus, { ...config.detectors, homeNets: [...config.homeNets] } as Parameters<typeof attachDetectors>[1]);
     if (opts.store) {
       const s = config.store;
       this.store = Store.open({

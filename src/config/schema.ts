@@ -2,6 +2,7 @@
  * Every configuration key, its default and what it means. config.yaml at the project root documents the same
  * keys for people; a test checks that the two agree.
  */
+import { detectorsSchema } from './detectors-schema.js';
 import { bool, cidr, list, num, oneOf, str, type Field } from './fields.js';
 
 export const MODES = ['passive', 'inline', 'replay'] as const;
@@ -79,6 +80,7 @@ export const schema = {
     thresholdQuantile: num(0.999, 'quantile of benign training scores that maps to the alert threshold', { min: 0.5, max: 1 }),
     learningPeriodHours: num(24, 'live: hours of traffic collected as the baseline before training', { min: 0 }),
   },
+  detectors: detectorsSchema,
   web: {
     host: str('127.0.0.1', "address the dashboard listens on ('0.0.0.0' for the whole LAN)"),
     port: num(8080, 'dashboard port', { int: true, min: 0, max: 65535 }),
