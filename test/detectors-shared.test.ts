@@ -37,13 +37,8 @@ const ATTACKS: Record<string, Expected[]> = {
   'ssh-bruteforce-hydra-1-tasks.pcapng': [{ kind: 'bruteforce.ssh', src: '240.0.1.2' }],
   'ssh-bruteforce-hydra-4-tasks.pcapng': [{ kind: 'bruteforce.ssh', src: '240.0.1.3' }],
   'ssh-bruteforce-hydra-8-tasks.pcapng': [{ kind: 'bruteforce.ssh', src: '240.0.1.4' }],
-  'ssh-bruteforce-nmap.pcap': [
-    {
-      kind: 'bruteforce.ssh',
-      src: '147.32.80.40',
-      todo: 'SSH runs on port 902 here; the flow engine gives no service hint from the "SSH-2.0" banner yet',
-    },
-  ],
+  // SSH on port 902: the service comes from the "SSH-2.0" identification line
+  'ssh-bruteforce-nmap.pcap': [{ kind: 'bruteforce.ssh', src: '147.32.80.40' }],
   'ftp-bruteforce.pcap': [{ kind: 'bruteforce.ftp', src: '192.168.56.1' }],
   // ~9,700 spoofed sources: the alert names no single one (the unspecified address)
   'syn-flood-ecn.pcap': [{ kind: 'dos.synflood', src: '0.0.0.0' }],

@@ -28,6 +28,7 @@ import { decodeDns } from './dns.js';
 import { decodeDhcp } from './dhcp.js';
 import { decodeTlsClientHello, looksLikeTlsHandshake } from './tls.js';
 import { decodeHttpRequest, httpMethodLength } from './http.js';
+import { decodeSshIdent, looksLikeSsh } from './ssh.js';
 
 /**
  * A link or EtherType decoder: returns the EtherType of what follows (≥ 0) with the cursor moved onto it,
@@ -174,6 +175,10 @@ function decodeL4(pkt: Packet, stats: DecodeStats): void {
     const mlen = httpMethodLength(buf, po, plen);
     if (mlen > 0) {
       decodeHttpRequest(pkt, stats, po, plen, mlen);
+      return;
+    }
+    if (looksLikeSsh(buf, po, plen)) {
+      decodeSshIdent(pkt, po, plen);
       return;
     }
     if ((pkt.dstPort === TCP_DNS_PORT || pkt.srcPort === TCP_DNS_PORT) && plen >= 2) {

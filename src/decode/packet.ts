@@ -171,6 +171,8 @@ export class Packet {
   dhcp: DhcpInfo | null = null;
   tlsSni: string | null = null;
   httpHost: string | null = null;
+  /** SSH identification line ("SSH-2.0-OpenSSH_9.2p1"), from a TCP payload that starts with "SSH-" */
+  sshVersion: string | null = null;
 
   /** Clear every decoded field before the next frame is decoded into this object. */
   reset(): void {
@@ -204,6 +206,7 @@ export class Packet {
     if (this.dhcp !== null) this.dhcp = null;
     if (this.tlsSni !== null) this.tlsSni = null;
     if (this.httpHost !== null) this.httpHost = null;
+    if (this.sshVersion !== null) this.sshVersion = null;
   }
 }
 

@@ -55,7 +55,7 @@ export const U_VLAN = 26; // outer VLAN (bits 0-11), inner VLAN (bits 12-23)
 const UW = 27;
 
 /** Application protocol seen in payload (overrides the port-based hint). */
-export const Evidence = { NONE: 0, DNS: 1, MDNS: 2, DHCP: 3, TLS: 4, HTTP: 5 } as const;
+export const Evidence = { NONE: 0, DNS: 1, MDNS: 2, DHCP: 3, TLS: 4, HTTP: 5, SSH: 6 } as const;
 
 /** The bounded DNS summary a flow keeps. */
 export interface FlowDns {
@@ -246,7 +246,7 @@ export class FlowStore {
     }
 
     // application-layer evidence: only the few packets that carry it reach this branch
-    if (pkt.dns !== null || pkt.tlsSni !== null || pkt.httpHost !== null || pkt.dhcp !== null) this.evidenceOf(slot, pkt);
+    if (pkt.dns !== null || pkt.tlsSni !== null || pkt.httpHost !== null || pkt.dhcp !== null || pkt.sshVersion !== null) this.evidenceOf(slot, pkt);
   }
 
   private evidenceOf(slot: number, pkt: Packet): void {
@@ -275,6 +275,7 @@ export class FlowStore {
       this.evidence[slot] = Evidence.HTTP;
       if (this.httpHost[slot] === null) this.httpHost[slot] = pkt.httpHost;
     }
+    if (pkt.sshVersion !== null) this.evidence[slot] = Evidence.SSH;
   }
 
   /** Drop the references a finished flow held so they can be collected. */

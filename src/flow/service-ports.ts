@@ -75,6 +75,7 @@ EVIDENCE_NAME[Evidence.MDNS] = 'mdns';
 EVIDENCE_NAME[Evidence.DHCP] = 'dhcp';
 EVIDENCE_NAME[Evidence.TLS] = 'tls';
 EVIDENCE_NAME[Evidence.HTTP] = 'http';
+EVIDENCE_NAME[Evidence.SSH] = 'ssh';
 
 /** Port-based hint for a protocol and the responder/originator ports; null when neither is well known. */
 export function serviceFromPorts(proto: number, respPort: number, origPort: number): string | null {
