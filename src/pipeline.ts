@@ -49,6 +49,8 @@ export interface PipelineSummary {
 export interface PipelineOptions {
   /** write the SQLite store at config.store.path (the appliance does; a plain replay does only when asked) */
   store?: boolean;
+  /** attach the explainable detectors configured in config.detectors (default true) */
+  detectors?: boolean;
   /** libpcap/kernel drop counters of a live capture, for metrics and InfluxDB */
   drops?: () => { kernel: number; interface: number };
 }
@@ -74,7 +76,7 @@ export class Pipeline {
   private flowCount = 0;
   readonly store: Store | null = null;
   readonly influx: InfluxSink | null = null;
-  readonly detectors: DetectorSet;
+  readonly detectors: DetectorSet | null;
   private nextRetentionUs = 0;
   private retentionPending = false;
 
@@ -87,7 +89,8 @@ export class Pipeline {
     this.flows = new FlowTable(flowConfigFrom(config), (rec) => this.onRecord(rec));
     if (config.eve.path !== '') this.attachEve(config);
     // After EVE, so a flow's line is written before the alert it triggers.
-    this.detectors = attachDetectors(this.bus, { ...config.detectors, homeNets: [...config.homeNets] } as Parameters<typeof attachDetectors>[1]);
+    this.detectors =
+      opts.detectors === false ? null : attachDetectors(this.bus, { ...config.detectors, homeNets: [...config.homeNets] } as Parameters<typeof attachDetectors>[1]);
     if (opts.store) {
       const s = config.store;
       this.store = Store.open({

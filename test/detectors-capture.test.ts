@@ -108,13 +108,13 @@ t.test('generated capture: each attack found with its kind and source, nothing e
   const path = join(dir, 'attacks.pcap');
   buildCapture(path);
 
-  const config = loadConfig({ flags: { mode: 'replay' } });
+  const config = loadConfig({ flags: { mode: 'replay', homeNets: '10.99.0.0/24' } });
   const pipeline = new Pipeline(config, createLogger('error'));
-  const set = attachDetectors(pipeline.bus, { homeNets: ['10.99.0.0/24'] });
+  const set = pipeline.detectors!;
   const alerts: Alert[] = [];
   pipeline.bus.on('alert', (a) => alerts.push(a));
   await replayFile(path, pipeline.pkt, pipeline.handlePacket);
-  pipeline.shutdown();
+  await pipeline.shutdown();
 
   const got = alerts.map((a) => `${a.kind} ${a.srcIp}`).sort();
   t.same(
@@ -143,9 +143,8 @@ t.test('generated capture: each attack found with its kind and source, nothing e
 });
 
 t.test('disabled detectors subscribe nothing', async (t) => {
-  const config = loadConfig({ flags: { mode: 'replay' } });
+  const config = loadConfig({ flags: { mode: 'replay', 'detectors.enabled': 'false' } });
   const pipeline = new Pipeline(config, createLogger('error'));
-  attachDetectors(pipeline.bus, { enabled: false });
   t.notOk(pipeline.bus.has('flow.end'));
   t.notOk(pipeline.bus.has('dns'));
   t.throws(() => attachDetectors(pipeline.bus, { portScan: { verticalMinPorts: -1 } }), /invalid detector thresholds/);

@@ -31,12 +31,13 @@ const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 1000));
 /** Replay a recording through a Pipeline with the detectors attached; returns the alerts. */
 async function detect(pcap: string, input: Parameters<typeof attachDetectors>[1]): Promise<Alert[]> {
   const config = loadConfig({ flags: { mode: 'replay' } });
-  const pipeline = new Pipeline(config, createLogger('error'));
+  // thresholds scaled to a lab run, so the pipeline's own (default) detectors stay off
+  const pipeline = new Pipeline(config, createLogger('error'), { detectors: false });
   attachDetectors(pipeline.bus, input);
   const alerts: Alert[] = [];
   pipeline.bus.on('alert', (a) => alerts.push(a));
   await replayFile(pcap, pipeline.pkt, pipeline.handlePacket);
-  pipeline.shutdown();
+  await pipeline.shutdown();
   return alerts;
 }
 

@@ -6,7 +6,6 @@ import t from 'tap';
 import { replayFile } from '../src/capture/replay.js';
 import { loadConfig } from '../src/config.js';
 import type { Alert, AlertKind } from '../src/detectors/alert.js';
-import { attachDetectors } from '../src/detectors/index.js';
 import { createLogger } from '../src/log.js';
 import { Pipeline } from '../src/pipeline.js';
 import { allSharedPcaps, sharedPcap, SHARED_PCAPS_SKIP } from './support/shared-pcaps.js';
@@ -53,12 +52,12 @@ const ATTACKS: Record<string, Expected[]> = {
 
 async function alertsFor(path: string): Promise<{ alerts: Alert[]; handlerErrors: number }> {
   const config = loadConfig({ flags: { mode: 'replay' } });
+  // the detectors as the appliance runs them: from the configuration's defaults
   const pipeline = new Pipeline(config, createLogger('error'));
-  attachDetectors(pipeline.bus, { homeNets: config.homeNets });
   const alerts: Alert[] = [];
   pipeline.bus.on('alert', (a) => alerts.push(a));
   await replayFile(path, pipeline.pkt, pipeline.handlePacket);
-  pipeline.shutdown();
+  await pipeline.shutdown();
   let handlerErrors = 0;
   for (const n of pipeline.bus.handlerErrors.values()) handlerErrors += n;
   return { alerts, handlerErrors };
