@@ -8,6 +8,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
 import { commandReplay, commandRun } from './commands/capture.js';
+import { commandEval, commandTrain } from './commands/models.js';
 import { commandStatus } from './commands/status.js';
 import { VERSION } from './version.js';
 
@@ -70,6 +71,34 @@ const COMMANDS: Record<string, Command> = {
       if (positionals.length !== 1) throw new UsageError('replay needs exactly one capture FILE');
       return commandReplay(cfg, logFor(cfg), positionals[0]!, { json: values.json === true, store: values.store !== undefined });
     },
+  },
+  train: {
+    summary: 'train an anomaly model on benign capture files',
+    usage: `argus-edge train --pcap FILE [--pcap FILE …] --out DIR [--name NAME] [--config FILE]
+
+  Builds flows from the captures (packet time), fits the preprocessing, the autoencoder and the isolation
+  forest, calibrates them on held-out flows and writes the model to DIR (meta.json, model.json, weights.bin,
+  forest.json, preprocess.json). Hyperparameters come from the models.* keys. Progress goes to stderr, a
+  summary to stdout. Point models.dir at DIR to use it.`,
+    configFlags: {},
+    options: { pcap: { type: 'string', multiple: true, short: 'r' }, out: { type: 'string', short: 'o' }, name: { type: 'string' } },
+    run: (cfg, values) => {
+      if (typeof values.out !== 'string') throw new UsageError('train needs --out DIR');
+      return commandTrain(cfg, logFor(cfg), (values.pcap as string[] | undefined) ?? [], values.out, values.name as string | undefined);
+    },
+  },
+  eval: {
+    summary: 'measure a model on labelled capture files (ROC AUC, TPR at low FPR, time to detection)',
+    usage: `argus-edge eval --model DIR --pcap FILE [--pcap FILE …] --labels FILE [--json] [--config FILE]
+
+  Labels are TSV lines 'start_epoch_s end_epoch_s ip label': a flow is labelled when either endpoint is ip and
+  it overlaps the interval; every other flow is benign. Prints, per model and for the ensemble, ROC AUC and the
+  TPR at FPR 1% and 0.1%, and per label the flows detected at the threshold and the time from the label's start
+  to the first detection. --model defaults to models.dir.`,
+    configFlags: {},
+    options: { model: { type: 'string', short: 'm' }, pcap: { type: 'string', multiple: true, short: 'r' }, labels: { type: 'string', short: 'l' }, json: { type: 'boolean' } },
+    run: (cfg, values) =>
+      commandEval(cfg, logFor(cfg), values.model as string | undefined, (values.pcap as string[] | undefined) ?? [], values.labels as string | undefined, values.json === true),
   },
   status: {
     summary: "check the store's integrity and size without changing anything",

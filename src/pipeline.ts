@@ -14,6 +14,10 @@ import { ipToString } from './decode/addr.js';
 import { Packet } from './decode/packet.js';
 import type { ConnState, EndReason, FlowRecord } from './flow/flow-record.js';
 import { FlowTable, type FlowConfig } from './flow/flow-table.js';
+import type { AnomalyEvent } from './models/anomaly.js';
+import { EnsembleModel } from './models/ensemble.js';
+import { FlowScorer } from './models/scorer.js';
+import { initTf } from './models/tf-backend.js';
 import type { Logger } from './log.js';
 import { Store } from './store/db.js';
 import { alertEvent, anomalyEvent, EveWriter, flowEvent } from './store/eve.js';
@@ -73,10 +77,13 @@ export class Pipeline {
   private readonly byState: Partial<Record<ConnState, number>> = {};
   private readonly byReason: Partial<Record<EndReason, number>> = {};
   private eve: EveWriter | null = null;
+  private readonly alertsByKind: Record<string, number> = {};
   private flowCount = 0;
   readonly store: Store | null = null;
   readonly influx: InfluxSink | null = null;
   readonly detectors: DetectorSet | null;
+  /** scores exported flows once loadModel() has loaded one */
+  scorer: FlowScorer | null = null;
   private nextRetentionUs = 0;
   private retentionPending = false;
 
@@ -87,6 +94,7 @@ export class Pipeline {
   ) {
     this.bus = new Bus((m) => log.error(m));
     this.flows = new FlowTable(flowConfigFrom(config), (rec) => this.onRecord(rec));
+    this.bus.on('alert', (a) => void (this.alertsByKind[a.kind] = (this.alertsByKind[a.kind] ?? 0) + 1));
     if (config.eve.path !== '') this.attachEve(config);
     // After EVE, so a flow's line is written before the alert it triggers.
     this.detectors =
@@ -133,7 +141,8 @@ export class Pipeline {
     const iface = config.mode === 'replay' ? undefined : config.iface || undefined;
     if (eve.wants('flow')) this.bus.on('flow.end', (r) => eve.write('flow', flowEvent(r, iface)));
     if (eve.wants('alert')) this.bus.on('alert', (a) => eve.write('alert', alertEvent(a)));
-    if (eve.wants('anomaly')) this.bus.on('anomaly', (e) => eve.write('anomaly', anomalyEvent(e)));
+    // Every flow is scored; EVE gets the ones at the alert threshold (the store can keep them all).
+    if (eve.wants('anomaly')) this.bus.on('anomaly', (e) => e.alert && eve.write('anomaly', anomalyEvent(e)));
   }
 
   private onRecord(rec: FlowRecord): void {
@@ -141,6 +150,51 @@ export class Pipeline {
     this.byState[rec.connState] = (this.byState[rec.connState] ?? 0) + 1;
     this.byReason[rec.endReason] = (this.byReason[rec.endReason] ?? 0) + 1;
     this.bus.emit('flow.end', rec);
+    this.scorer?.add(rec);
+  }
+
+  /**
+   * Load the anomaly model of config.models (when enabled) and score every exported flow with it from now on.
+   * Returns the model's id, or null when the models are turned off.
+   */
+  async loadModel(): Promise<string | null> {
+    if (!this.config.models.enabled) return null;
+    await initTf((m) => this.log.info(m));
+    let model: EnsembleModel;
+    try {
+      model = await EnsembleModel.load(this.config.models.dir);
+    } catch (err) {
+      throw new Error(`cannot load the anomaly model from '${this.config.models.dir}': ${(err as Error).message} (set models.enabled: false to run without it)`);
+    }
+    if (this.scorer !== null) this.scorer.setModel(model);
+    else this.scorer = new FlowScorer(model, (ev, rec) => this.onAnomaly(ev, rec));
+    return model.id;
+  }
+
+  private onAnomaly(ev: AnomalyEvent, rec: FlowRecord): void {
+    this.bus.emit('anomaly', ev);
+    if (!ev.alert) return;
+    this.bus.emit('alert', {
+      id: `anomaly:${rec.communityId}:${rec.startUs}:${rec.segment}`,
+      tsUs: ev.tsUs,
+      kind: 'anomaly',
+      signature: `Unusual ${rec.protoName} flow ${rec.srcIp}:${rec.srcPort} → ${rec.dstIp}:${rec.dstPort} (score ${ev.score.toFixed(3)})`,
+      severity: 3,
+      confidence: Math.min(1, Math.max(0, ev.score)),
+      srcIp: rec.srcIp,
+      srcMac: rec.srcMac,
+      targets: [rec.dstIp],
+      destPort: rec.dstPort,
+      proto: rec.protoName,
+      evidence: [
+        {
+          text: `anomaly score ${ev.score.toFixed(3)} ≥ threshold ${ev.threshold.toFixed(3)} (${ev.models.map((m) => `${m.name} ${m.calibrated.toFixed(3)}`).join(', ')}); model ${ev.modelId}`,
+          flowIds: [rec.flowId],
+          communityIds: [rec.communityId],
+        },
+      ],
+      suggestedResponse: 'monitor',
+    });
   }
 
   /**
@@ -194,6 +248,7 @@ export class Pipeline {
    * live idle ticks — never per packet.
    */
   flushOutputs(): void {
+    this.scorer?.flush();
     this.eve?.flush();
     const now = this.nowUs;
     const drops = this.opts.drops?.() ?? { kernel: 0, interface: 0 };
@@ -229,10 +284,16 @@ export class Pipeline {
   async shutdown(): Promise<void> {
     this.flows.flush('shutdown');
     this.flushOutputs();
+    this.scorer?.currentModel.dispose();
     this.eve?.close();
     this.eve = null;
     this.store?.close();
     await this.influx?.close();
+  }
+
+  /** alerts raised so far, by kind */
+  alertCounts(): Record<string, number> {
+    return { ...this.alertsByKind };
   }
 
   summary(): PipelineSummary {

@@ -147,3 +147,26 @@ t.test('replay --store fills the store; status checks it read-only and reports d
   t.equal(b.status, 1);
   t.match(b.stdout + b.stderr, /DAMAGED|malformed/);
 });
+
+t.test('train writes a model that eval and replay use', async (t) => {
+  const demo = join(root, 'demo/demo.pcap');
+  const out = join(dir, 'model');
+  const tr = cli(['train', '--pcap', demo, '--out', out, '--name', 'cli-test']);
+  t.equal(tr.status, 0, tr.stderr);
+  t.match(tr.stdout, /model cli-test@2026-01-15T\S+ written to/);
+  for (const f of ['meta.json', 'model.json', 'weights.bin', 'forest.json', 'preprocess.json']) t.ok(readFileSync(join(out, f)).length > 0, f);
+  const labels = join(dir, 'labels.tsv');
+  // the demo camera (192.168.1.30) scans from minute 6 on
+  writeFileSync(labels, '1768471560\t1768471800\t192.168.1.30\tcamera-scan\n');
+  const ev = cli(['eval', '--model', out, '--pcap', demo, '--labels', labels, '--json']);
+  t.equal(ev.status, 0, ev.stderr);
+  const r = JSON.parse(ev.stdout);
+  t.ok(r.positives > 1000, 'the scan flows are labelled');
+  t.equal(r.flows, r.positives + r.negatives);
+  t.match(r.model, { id: /^cli-test@/ });
+  const rep = cli(['replay', demo, '--json'], { ARGUS_EDGE_MODELS_DIR: out });
+  t.equal(rep.status, 0, rep.stderr);
+  t.match(JSON.parse(rep.stdout).model, /^cli-test@/);
+  t.match(cli(['eval', '--pcap', demo]).stderr, 'give the labels file');
+  t.match(cli(['train', '--pcap', demo]).stderr, 'train needs --out DIR');
+});

@@ -30,6 +30,12 @@ function onStopSignal(ac: AbortController, log: Logger): () => void {
   };
 }
 
+function alertsText(p: Pipeline, modelId: string | null): string {
+  const counts = Object.entries(p.alertCounts()).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const scored = p.scorer ? `; ${int(p.scorer.scored)} flows scored by ${modelId}` : '; anomaly models off';
+  return `alerts    ${counts.length > 0 ? counts.map(([k, v]) => `${k} ${int(v)}`).join(', ') : 'none'}${scored}`;
+}
+
 function damageText(r: ReplaySummary): string[] {
   return r.error ? [`damaged   capture ends badly at byte ${int(r.error.offset)}: ${r.error.message}; every packet before it was processed`] : [];
 }
@@ -37,6 +43,7 @@ function damageText(r: ReplaySummary): string[] {
 export async function commandReplay(cfg: Config, log: Logger, file: string, opts: { json: boolean; store: boolean }): Promise<number> {
   checkCaptureFile(file);
   const pipeline = new Pipeline({ ...cfg, mode: 'replay' }, log, { store: opts.store });
+  const modelId = await pipeline.loadModel();
   const out = cfg.eve.path === '-' ? process.stderr : process.stdout;
   const ac = new AbortController();
   const removeSignals = onStopSignal(ac, log);
@@ -59,9 +66,9 @@ export async function commandReplay(cfg: Config, log: Logger, file: string, opts
   const seconds = (performance.now() - t0) / 1000;
   const s = pipeline.summary();
   if (opts.json) {
-    out.write(JSON.stringify({ file, format: r.format, ...s, filtered: r.filtered, seconds, error: r.error }) + '\n');
+    out.write(JSON.stringify({ file, format: r.format, ...s, alerts: pipeline.alertCounts(), model: modelId, filtered: r.filtered, seconds, error: r.error }) + '\n');
   } else {
-    const extra = [...(r.filtered > 0 ? [`filtered  ${int(r.filtered)} packets dropped by the BPF filter`] : []), ...damageText(r)];
+    const extra = [alertsText(pipeline, modelId), ...(r.filtered > 0 ? [`filtered  ${int(r.filtered)} packets dropped by the BPF filter`] : []), ...damageText(r)];
     out.write(`${file} (${r.format})\n${summaryText(s, seconds, extra)}\n`);
   }
   return r.error ? 2 : 0;
@@ -78,6 +85,8 @@ export async function commandRun(cfg: Config, log: Logger): Promise<number> {
   });
   const ac = new AbortController();
   const removeSignals = onStopSignal(ac, log);
+  const modelId = await pipeline.loadModel();
+  if (modelId !== null) log.info(`scoring flows with model ${modelId}`);
   const t0 = performance.now();
   let lastPackets = 0;
   const status = setInterval(() => {
@@ -99,7 +108,7 @@ export async function commandRun(cfg: Config, log: Logger): Promise<number> {
         onIdle: () => pipeline.flushOutputs(),
       });
       await pipeline.shutdown();
-      log.info(`replay finished:\n${summaryText(pipeline.summary(), (performance.now() - t0) / 1000, damageText(r))}`);
+      log.info(`replay finished:\n${summaryText(pipeline.summary(), (performance.now() - t0) / 1000, [alertsText(pipeline, modelId), ...damageText(r)])}`);
       return r.error ? 2 : 0;
     }
     if (cfg.iface === '') throw new Error(`mode '${cfg.mode}' captures live: set 'iface' in the configuration or pass --iface`);
@@ -124,7 +133,7 @@ export async function commandRun(cfg: Config, log: Logger): Promise<number> {
     const st = live.stats();
     await pipeline.shutdown();
     const drops = `capture   ${int(st.received)} received by the kernel filter, ${int(st.dropped)} dropped for lack of buffer, ${int(st.ifDropped)} dropped by the interface`;
-    log.info(`capture stopped:\n${summaryText(pipeline.summary(), (performance.now() - t0) / 1000, [drops])}`);
+    log.info(`capture stopped:\n${summaryText(pipeline.summary(), (performance.now() - t0) / 1000, [alertsText(pipeline, modelId), drops])}`);
     return 0;
   } finally {
     clearInterval(status);

@@ -3,6 +3,7 @@
  * keys for people; a test checks that the two agree.
  */
 import { detectorsSchema } from './detectors-schema.js';
+import { modelsSchema } from './models-schema.js';
 import { bool, cidr, list, num, oneOf, str, type Field } from './fields.js';
 
 export const MODES = ['passive', 'inline', 'replay'] as const;
@@ -75,11 +76,7 @@ export const schema = {
     flushIntervalMs: num(1000, 'a partial batch is sent after this long', { int: true, min: 100 }),
     maxBufferLines: num(50000, 'lines held while the server is unreachable; beyond it the oldest are dropped and counted', { int: true, min: 100 }),
   },
-  models: {
-    dir: str('models/default', 'model directory (model.json, weights, forest, preprocessing, metadata)'),
-    thresholdQuantile: num(0.999, 'quantile of benign training scores that maps to the alert threshold', { min: 0.5, max: 1 }),
-    learningPeriodHours: num(24, 'live: hours of traffic collected as the baseline before training', { min: 0 }),
-  },
+  models: modelsSchema,
   detectors: detectorsSchema,
   web: {
     host: str('127.0.0.1', "address the dashboard listens on ('0.0.0.0' for the whole LAN)"),

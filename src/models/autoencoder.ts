@@ -31,8 +31,6 @@ export interface AutoencoderFitResult {
   backend: string;
 }
 
-/** how many batches run between yields to the event loop when training on the main thread */
-const YIELD_EVERY = 16;
 
 export class Autoencoder {
   /** the plain-JS copy of the weights used for scoring; rebuilt when the weights change */
@@ -59,12 +57,15 @@ export class Autoencoder {
   ): Promise<{ autoencoder: Autoencoder; result: AutoencoderFitResult }> {
     const backend = await initTf();
     if (trainRows.length === 0) throw new Error('autoencoder: no training rows');
-    const model = tf.sequential();
+    // explicit names: tfjs numbers unnamed layers from a global counter, which would make model.json differ
+    // between two identical trainings in one process
+    const model = tf.sequential({ name: 'autoencoder' });
     const widths = [...cfg.hidden, ...cfg.hidden.slice(0, -1).reverse()];
     widths.forEach((units, i) => {
       model.add(
         tf.layers.dense({
           units,
+          name: `hidden${i + 1}`,
           activation: cfg.activation,
           inputShape: i === 0 ? [dims] : undefined,
           kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 31 + i }),
@@ -75,6 +76,7 @@ export class Autoencoder {
     model.add(
       tf.layers.dense({
         units: dims,
+        name: 'output',
         activation: 'linear',
         kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 31 + widths.length }),
         biasInitializer: 'zeros',
@@ -86,28 +88,23 @@ export class Autoencoder {
     const rng = new Prng(seed ^ 0x5eed);
     const order = Uint32Array.from(trainRows);
     const bs = Math.max(1, Math.min(cfg.batchSize, order.length));
-    const batch = new Float32Array(bs * dims);
+    const epochData = new Float32Array(order.length * dims);
     const history: EpochReport[] = [];
     let best = Infinity;
     let bestEpoch = 0;
     let bestWeights: tf.Tensor[] | undefined;
     let sinceBest = 0;
-    let batches = 0;
     for (let epoch = 1; epoch <= cfg.maxEpochs; epoch++) {
+      // one seeded shuffle per epoch, then fit() walks the rows in that order (its own shuffle would use
+      // Math.random)
       rng.shuffle(order);
-      let lossSum = 0;
-      let lossN = 0;
-      for (let start = 0; start < order.length; start += bs) {
-        const m = Math.min(bs, order.length - start);
-        for (let r = 0; r < m; r++) batch.set(x.subarray(order[start + r]! * dims, order[start + r]! * dims + dims), r * dims);
-        const xb = tf.tensor2d(m === bs ? batch : batch.subarray(0, m * dims), [m, dims]);
-        const loss = (await model.trainOnBatch(xb, xb)) as number;
-        xb.dispose();
-        lossSum += loss * m;
-        lossN += m;
-        if (++batches % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
-      }
-      const trainLoss = lossSum / lossN;
+      for (let r = 0; r < order.length; r++) epochData.set(x.subarray(order[r]! * dims, order[r]! * dims + dims), r * dims);
+      const xt = tf.tensor2d(epochData, [order.length, dims]);
+      // no yields inside an epoch (they cost time); on a live appliance training runs in a worker thread
+      const h = await model.fit(xt, xt, { batchSize: bs, epochs: 1, shuffle: false, verbose: 0, yieldEvery: 'never' });
+      xt.dispose();
+      await new Promise((r) => setImmediate(r)); // let the event loop run between epochs
+      const trainLoss = Number(h.history.loss![0]);
       const valLoss = valRows.length > 0 ? mean(ae.reconstructionErrorTf(x, valRows)) : trainLoss;
       const report = { epoch, loss: trainLoss, valLoss };
       history.push(report);

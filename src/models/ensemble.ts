@@ -1,8 +1,13 @@
 /**
  * The ensemble: preprocessing + autoencoder + isolation forest, each model's raw score calibrated on
- * held-out benign flows (calibration.ts), the combined score = the calibrated mean of the two calibrated
- * scores, and the alert threshold = the configured quantile (default 0.999) of the combined score on those
- * benign flows.
+ * held-out benign flows (calibration.ts); the combined score is the larger of the two calibrated scores,
+ * itself calibrated on the same benign flows; the alert threshold is the configured quantile (default
+ * 0.999) of the combined score on those benign flows.
+ *
+ * Why the maximum and not the mean: the two models see different things (unusual feature combinations vs
+ * points easy to isolate), and a flow far outside benign traffic in one view only must still stand out —
+ * a mean halves such a flow's distance. Calibrating the maximum again keeps the false-alarm rate at the
+ * chosen quantile.
  *
  * A model directory holds:
  *   meta.json         ModelMeta: id, training date (packet time), flow counts, schema version, losses,
@@ -107,7 +112,7 @@ export class EnsembleModel {
 
   /** The combined calibrated score from the two models' calibrated scores. */
   combine(aeCal: number, forestCal: number): number {
-    return this.combinedCal.map((aeCal + forestCal) / 2);
+    return this.combinedCal.map(combineCalibrated(aeCal, forestCal));
   }
 
   /**
@@ -127,7 +132,7 @@ export class EnsembleModel {
       const f = this.forestCal.map(s.forestRaw[i]!);
       s.aeCal[i] = a;
       s.forestCal[i] = f;
-      s.score[i] = this.combinedCal.map((a + f) / 2);
+      s.score[i] = this.combinedCal.map(combineCalibrated(a, f));
     }
     s.n = n;
     return s;
@@ -159,6 +164,11 @@ export class EnsembleModel {
   dispose(): void {
     this.autoencoder.dispose();
   }
+}
+
+/** The two calibrated scores → the combined score before its own calibration (see the header). */
+export function combineCalibrated(aeCal: number, forestCal: number): number {
+  return aeCal > forestCal ? aeCal : forestCal;
 }
 
 /** Reader of a model directory's files: the file system, or bundled assets for a relative missing path. */

@@ -94,3 +94,29 @@ export function modelsConfig(partial: DeepPartial<ModelsConfig> = {}): ModelsCon
 }
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+
+/** Problems with a models config, one message per bad key ('models.forest.trees must be ≥ 1'); empty when valid. */
+export function modelsConfigProblems(c: ModelsConfig): string[] {
+  const p: string[] = [];
+  const check = (ok: boolean, key: string, what: string): void => void (ok || p.push(`models.${key} ${what}`));
+  const int = (v: number, min: number): boolean => Number.isInteger(v) && v >= min;
+  check(typeof c.dir === 'string' && c.dir.length > 0, 'dir', 'must be a directory path');
+  check(c.threshold > 0 && c.threshold < 1, 'threshold', 'must be a quantile between 0 and 1 (e.g. 0.999)');
+  check(c.learningPeriodHours > 0, 'learningPeriodHours', 'must be a positive number of hours');
+  check(Number.isInteger(c.seed), 'seed', 'must be an integer');
+  check(c.validationFraction > 0 && c.validationFraction < 0.5, 'validationFraction', 'must be between 0 and 0.5');
+  check(c.calibrationFraction > 0 && c.calibrationFraction < 0.5, 'calibrationFraction', 'must be between 0 and 0.5');
+  check(int(c.maxTrainFlows, 100), 'maxTrainFlows', 'must be an integer ≥ 100');
+  const a = c.autoencoder;
+  check(Array.isArray(a.hidden) && a.hidden.length > 0 && a.hidden.every((w) => int(w, 1)), 'autoencoder.hidden', 'must be a list of layer widths ≥ 1');
+  check(['relu', 'elu', 'tanh'].includes(a.activation), 'autoencoder.activation', "must be 'relu', 'elu' or 'tanh'");
+  check(a.learningRate > 0 && a.learningRate < 1, 'autoencoder.learningRate', 'must be between 0 and 1');
+  check(int(a.batchSize, 1), 'autoencoder.batchSize', 'must be an integer ≥ 1');
+  check(int(a.maxEpochs, 1), 'autoencoder.maxEpochs', 'must be an integer ≥ 1');
+  check(int(a.patience, 1), 'autoencoder.patience', 'must be an integer ≥ 1');
+  check(a.minDelta >= 0, 'autoencoder.minDelta', 'must be ≥ 0');
+  check(int(a.inferenceBatch, 1), 'autoencoder.inferenceBatch', 'must be an integer ≥ 1');
+  check(int(c.forest.trees, 1), 'forest.trees', 'must be an integer ≥ 1 (100 or more recommended)');
+  check(int(c.forest.sampleSize, 2), 'forest.sampleSize', 'must be an integer ≥ 2');
+  return p;
+}

@@ -1,9 +1,15 @@
 /**
  * Preprocessing: the per-feature transform named by the feature schema (log1p for heavy tails), then
- * robust scaling fitted on the training flows — (x - median) / IQR, falling back to the standard deviation
- * when the IQR is 0 (a feature that is mostly one value) and to 1 when that is 0 too. Binary features are
- * left as 0/1. Scaled values are clipped to ±clip so one absurd counter cannot overflow a model; the clip is
- * far outside anything seen in training.
+ * scaling fitted on the training flows, and a clip to ±clip so one absurd counter cannot overflow a model.
+ *
+ * - numeric features: robust scaling (x − median) / IQR, falling back to the standard deviation when the
+ *   IQR is 0 (a feature that is mostly one value); the scale is at least MIN_NUMERIC_SCALE (in log1p
+ *   units ≈ a 28 % change), so a feature that never varied in training still marks a flow where it does.
+ * - binary indicators: standardised, (x − p) / sqrt(p(1 − p)) with p the share of training flows that
+ *   have it, the scale at least MIN_BINARY_SCALE. A category common in training moves a row by about one
+ *   unit; one rare or never seen (a TCP state, protocol or port class this network does not use) by up to
+ *   1 / MIN_BINARY_SCALE — otherwise a 0/1 column would be drowned by dozens of continuous ones in the
+ *   autoencoder's mean squared error.
  *
  * The fitted parameters are saved as preprocess.json beside the model and applied identically at inference.
  */
@@ -23,6 +29,8 @@ export interface PreprocessParams {
 /** rows used to estimate medians and quartiles; more adds time, not accuracy */
 const MAX_FIT_ROWS = 100_000;
 const EPS = 1e-6;
+const MIN_NUMERIC_SCALE = 0.25;
+const MIN_BINARY_SCALE = 0.1;
 
 export class Preprocessor {
   readonly dims: number;
@@ -59,9 +67,17 @@ export class Preprocessor {
     const scale: number[] = [];
     for (let j = 0; j < d; j++) {
       const t = FEATURES[j]!.transform;
-      if (t === 'binary' || m === 0) {
+      if (m === 0) {
         center.push(0);
         scale.push(1);
+        continue;
+      }
+      if (t === 'binary') {
+        let ones = 0;
+        for (let i = 0; i < m; i++) if (x[rowAt(i) * d + j]! !== 0) ones++;
+        const p = ones / m;
+        center.push(p);
+        scale.push(Math.max(MIN_BINARY_SCALE, Math.sqrt(p * (1 - p))));
         continue;
       }
       let sum = 0;
@@ -80,7 +96,7 @@ export class Preprocessor {
         for (let i = 0; i < m; i++) ss += (col[i]! - mean) ** 2;
         s = Math.sqrt(ss / m);
       }
-      if (s < EPS) s = 1;
+      s = Math.max(s, MIN_NUMERIC_SCALE);
       center.push(med);
       scale.push(s);
     }

@@ -11,12 +11,12 @@ let ready: Promise<string> | undefined;
 
 /**
  * Initialise TensorFlow.js once per thread; resolves to the backend in use ('wasm' or 'cpu').
- * `log` receives the fallback message.
+ * `log` receives the fallback message; `wasmDir` overrides where the .wasm files are (tests).
  */
-export function initTf(log: (msg: string) => void = (m) => process.stderr.write(m + '\n')): Promise<string> {
+export function initTf(log: (msg: string) => void = (m) => process.stderr.write(m + '\n'), wasmDir?: string): Promise<string> {
   ready ??= (async () => {
     try {
-      const dir = assetPath('node_modules/@tensorflow/tfjs-backend-wasm/dist/');
+      const dir = wasmDir ?? assetPath('node_modules/@tensorflow/tfjs-backend-wasm/dist/');
       // only the single-threaded binaries: threads would make training results depend on scheduling
       setWasmPaths({
         'tfjs-backend-wasm.wasm': `${dir}/tfjs-backend-wasm.wasm`.replace(/\/+/g, '/'),

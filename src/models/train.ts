@@ -12,9 +12,9 @@ import { FEATURE_COUNT, FEATURE_SCHEMA_VERSION, extractFeatures, featureNames } 
 import type { FlowRecord } from '../flow/flow-record.js';
 import { Autoencoder } from './autoencoder.js';
 import { Calibrator } from './calibration.js';
-import { EnsembleModel, type ModelMeta } from './ensemble.js';
+import { EnsembleModel, combineCalibrated, type ModelMeta } from './ensemble.js';
 import { IsolationForest } from './isolation-forest.js';
-import { modelsConfig, type DeepPartial, type ModelsConfig } from './models-config.js';
+import { modelsConfig, modelsConfigProblems, type DeepPartial, type ModelsConfig } from './models-config.js';
 import { Preprocessor, quantileSorted } from './preprocess.js';
 import { Prng } from './prng.js';
 
@@ -70,25 +70,31 @@ export async function trainModel(records: readonly FlowRecord[], opts: TrainOpti
  */
 export async function trainFromFeatures(x: Float32Array, opts: TrainOptions & { trainedAtUs: number }): Promise<EnsembleModel> {
   const cfg = modelsConfig(opts.config);
+  const problems = modelsConfigProblems(cfg);
+  if (problems.length > 0) throw new Error(`bad models config: ${problems.join('; ')}`);
   const progress = opts.onProgress ?? (() => {});
   const name = opts.name ?? 'default';
   const n = x.length / FEATURE_COUNT;
   if (!Number.isInteger(n)) throw new Error(`feature matrix length ${x.length} is not a multiple of ${FEATURE_COUNT}`);
   if (n < MIN_TRAIN_FLOWS) throw new Error(`training needs at least ${MIN_TRAIN_FLOWS} flows; got ${n}`);
 
-  // seeded split; beyond maxTrainFlows a seeded subsample is used
+  // seeded split; beyond maxTrainFlows a seeded subsample is used. The rows used are copied, in permuted
+  // order, into one compact matrix: calibration rows first, then validation, then training.
   const rng = new Prng(cfg.seed);
   const perm = rng.permutation(n);
   const used = Math.min(n, cfg.maxTrainFlows);
   const nCal = Math.max(10, Math.round(used * cfg.calibrationFraction));
   const nVal = Math.max(5, Math.round(used * cfg.validationFraction));
-  const calRows = perm.slice(0, nCal);
-  const valRows = perm.slice(nCal, nCal + nVal);
-  const trainRows = perm.slice(nCal + nVal, used);
+  const xs = new Float32Array(used * FEATURE_COUNT);
+  for (let i = 0; i < used; i++) xs.set(x.subarray(perm[i]! * FEATURE_COUNT, (perm[i]! + 1) * FEATURE_COUNT), i * FEATURE_COUNT);
+  const range = (a: number, b: number): Uint32Array => Uint32Array.from({ length: b - a }, (_, i) => a + i);
+  const calRows = range(0, nCal);
+  const valRows = range(nCal, nCal + nVal);
+  const trainRows = range(nCal + nVal, used);
 
   progress({ phase: 'preprocess', message: `fitting preprocessing on ${trainRows.length} flows (${valRows.length} for validation, ${calRows.length} for calibration)` });
-  const pre = Preprocessor.fit(x, trainRows);
-  const scaled = pre.apply(x);
+  const pre = Preprocessor.fit(xs, trainRows);
+  const scaled = pre.apply(xs, xs);
 
   progress({ phase: 'forest', message: `growing ${cfg.forest.trees} isolation trees on samples of ${cfg.forest.sampleSize}` });
   const forest = IsolationForest.fit(scaled, FEATURE_COUNT, { ...cfg.forest, seed: cfg.seed }, trainRows);
@@ -107,15 +113,13 @@ export async function trainFromFeatures(x: Float32Array, opts: TrainOptions & { 
 
   progress({ phase: 'calibrate', message: `calibrating on ${calRows.length} held-out flows` });
   const aeRaw = autoencoder.reconstructionError(scaled, calRows);
-  const calScaled = new Float32Array(calRows.length * FEATURE_COUNT);
-  for (let i = 0; i < calRows.length; i++) calScaled.set(scaled.subarray(calRows[i]! * FEATURE_COUNT, (calRows[i]! + 1) * FEATURE_COUNT), i * FEATURE_COUNT);
-  const forestRaw = forest.score(calScaled);
+  const forestRaw = forest.score(scaled.subarray(0, nCal * FEATURE_COUNT)); // calibration rows come first
   const aeCal = Calibrator.fit(aeRaw);
   const forestCal = Calibrator.fit(forestRaw);
   const mid = new Float64Array(calRows.length);
   let forestMean = 0;
   for (let i = 0; i < calRows.length; i++) {
-    mid[i] = (aeCal.map(aeRaw[i]!) + forestCal.map(forestRaw[i]!)) / 2;
+    mid[i] = combineCalibrated(aeCal.map(aeRaw[i]!), forestCal.map(forestRaw[i]!));
     forestMean += forestRaw[i]! / calRows.length;
   }
   const combinedCal = Calibrator.fit(mid);

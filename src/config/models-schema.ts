@@ -1,0 +1,33 @@
+/**
+ * The `models:` section of the configuration. The hyperparameters are explained at length where the models
+ * define them (src/models/models-config.ts); the defaults come from there, so the two cannot disagree.
+ */
+import { DEFAULT_MODELS_CONFIG as D } from '../models/models-config.js';
+import { bool, list, num, oneOf, str } from './fields.js';
+
+const A = D.autoencoder;
+
+export const modelsSchema = {
+  enabled: bool(true, 'score every flow with the anomaly models'),
+  dir: str(D.dir, 'model directory (meta.json, model.json, weights.bin, forest.json, preprocess.json); models/default is the bundled one'),
+  threshold: num(D.threshold, 'quantile of benign calibration flows that maps to the alert threshold (0.999: about one benign flow in a thousand alerts)', { min: 0.5, max: 1 }),
+  learningPeriodHours: num(D.learningPeriodHours, 'live: hours of traffic collected as the baseline before training', { min: 0 }),
+  seed: num(D.seed, 'seed of every random choice in training: same seed and flows give the same model, bit for bit', { int: true, min: 0 }),
+  validationFraction: num(D.validationFraction, "share of the flows held out for the autoencoder's early stopping", { min: 0.01, max: 0.5 }),
+  calibrationFraction: num(D.calibrationFraction, 'share of the flows held out (seen by neither model) to calibrate scores', { min: 0.01, max: 0.5 }),
+  maxTrainFlows: num(D.maxTrainFlows, 'training flows beyond this are subsampled (seeded) to bound time and memory on a Pi', { int: true, min: 100 }),
+  autoencoder: {
+    hidden: list(num(0, 'width', { int: true, min: 1 }), [...A.hidden], "widths of the encoder's hidden layers; the decoder mirrors them"),
+    activation: oneOf(['relu', 'elu', 'tanh'] as const, A.activation, 'hidden-layer activation; the output layer is linear'),
+    learningRate: num(A.learningRate, 'Adam step size', { min: 0 }),
+    batchSize: num(A.batchSize, 'flows per gradient step', { int: true, min: 1 }),
+    maxEpochs: num(A.maxEpochs, 'upper bound on passes over the training flows', { int: true, min: 1 }),
+    patience: num(A.patience, 'epochs without a validation-loss improvement before stopping (the best epoch is kept)', { int: true, min: 1 }),
+    minDelta: num(A.minDelta, 'smallest validation-loss decrease counted as an improvement', { min: 0 }),
+    inferenceBatch: num(A.inferenceBatch, 'flows per inference call when scoring', { int: true, min: 1 }),
+  },
+  forest: {
+    trees: num(D.forest.trees, 'isolation trees (100 or more; path lengths converge by then)', { int: true, min: 1 }),
+    sampleSize: num(D.forest.sampleSize, 'flows subsampled to grow each tree (256 in the paper)', { int: true, min: 2 }),
+  },
+} as const;

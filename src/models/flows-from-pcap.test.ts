@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { tcpFrame, udpFrame } from '../capture/packet-builder.js';
+import { PcapWriter } from '../capture/pcap-writer.js';
+import { FEATURE_COUNT, extractFeatures, featureNames } from '../features/flow-features.js';
+import { flowsFromPcap } from './flows-from-pcap.js';
+
+t.test('a capture written by the project’s own writer becomes the expected flow records and features', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'argus-ffp-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'two-flows.pcap');
+  const w = new PcapWriter({ path });
+  const c = { src: '10.99.0.2', dst: '10.99.0.3', sport: 40000, dport: 80 };
+  const s = { src: '10.99.0.3', dst: '10.99.0.2', sport: 80, dport: 40000 };
+  const t0 = 1_700_000_000_000_000;
+  w.add(t0, tcpFrame({ ...c, flags: 'S', seq: 100 }));
+  w.add(t0 + 1000, tcpFrame({ ...s, flags: 'SA', seq: 500, ack: 101 }));
+  w.add(t0 + 2000, tcpFrame({ ...c, flags: 'A', seq: 101, ack: 501 }));
+  w.add(t0 + 3000, tcpFrame({ ...c, flags: 'PA', seq: 101, ack: 501, payload: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' }));
+  w.add(t0 + 4000, tcpFrame({ ...s, flags: 'PA', seq: 501, ack: 128, payload: 'HTTP/1.1 200 OK\r\n\r\n' }));
+  w.add(t0 + 5000, tcpFrame({ ...c, flags: 'FA', seq: 128, ack: 520 }));
+  w.add(t0 + 6000, tcpFrame({ ...s, flags: 'FA', seq: 520, ack: 129 }));
+  w.add(t0 + 7000, tcpFrame({ ...c, flags: 'A', seq: 129, ack: 521 }));
+  w.add(t0 + 8000, udpFrame({ src: '10.99.0.2', dst: '10.99.0.9', sport: 5000, dport: 6000, payload: 'ping' }));
+  w.close();
+
+  const { records, summary } = await flowsFromPcap(path);
+  t.equal(summary.packets, 9);
+  t.equal(records.length, 2);
+  const tcp = records.find((r) => r.proto === 6)!;
+  const udp = records.find((r) => r.proto === 17)!;
+  t.equal(tcp.connState, 'SF');
+  t.equal(tcp.pktsToServer, 5);
+  t.equal(tcp.pktsToClient, 3);
+  t.equal(udp.connState, 'S0');
+  const row = new Float32Array(FEATURE_COUNT);
+  extractFeatures(tcp, row);
+  const f = (n: string): number => row[featureNames.indexOf(n)]!;
+  t.equal(f('pkts_fwd'), 5);
+  t.equal(f('syn_fwd'), 1);
+  t.equal(f('fin_bwd'), 1);
+  t.equal(f('state_SF'), 1);
+  t.ok(Math.abs(f('duration_s') - 0.007) < 1e-9);
+  t.equal(f('has_http_host'), 1);
+
+  let streamed = 0;
+  const again = await flowsFromPcap(path, { onRecord: () => void streamed++ });
+  t.equal(streamed, 2, 'records can be streamed instead of collected');
+  t.equal(again.records.length, 0);
+});
