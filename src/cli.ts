@@ -30,13 +30,14 @@ const COMMANDS: Record<string, Command> = {
   run: {
     summary: 'run the appliance (live capture, or replay with --mode replay)',
     usage: `argus-edge run [--mode passive|inline|replay] [--iface IF] [--pcap FILE] [--bpf EXPR]
-                [--eve OUT.json] [--store DB] [--realtime] [--loop] [--config FILE]
+                [--eve OUT.json] [--store DB] [--port N] [--realtime] [--loop] [--config FILE]
 
   Captures from --iface (passive: a mirror port or host NIC; inline: the bridge), or replays --pcap (default:
   the bundled demo capture) in replay mode, until SIGINT/SIGTERM. Open flows are then exported with end
   reason 'shutdown'. Flows, alerts and anomaly events go to the SQLite store (--store, store.path), and to
-  InfluxDB when influx.url is set. A status line goes to stderr every 10 s.`,
-    configFlags: { mode: 'mode', iface: 'iface', pcap: 'capture.pcap', bpf: 'capture.bpf', eve: 'eve.path', realtime: 'capture.realtime', loop: 'capture.loop', snaplen: 'capture.snaplen', store: 'store.path' },
+  InfluxDB when influx.url is set. Prometheus metrics are served on web.host:web.port (--port) at /metrics,
+  health at /healthz. A status line goes to stderr every 10 s.`,
+    configFlags: { mode: 'mode', iface: 'iface', pcap: 'capture.pcap', bpf: 'capture.bpf', eve: 'eve.path', realtime: 'capture.realtime', loop: 'capture.loop', snaplen: 'capture.snaplen', store: 'store.path', port: 'web.port' },
     options: {
       mode: { type: 'string' },
       iface: { type: 'string', short: 'i' },
@@ -47,6 +48,7 @@ const COMMANDS: Record<string, Command> = {
       loop: { type: 'boolean' },
       snaplen: { type: 'string', short: 's' },
       store: { type: 'string' },
+      port: { type: 'string', short: 'p' },
     },
     run: (cfg) => commandRun(cfg, logFor(cfg)),
   },

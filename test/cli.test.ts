@@ -170,3 +170,37 @@ t.test('train writes a model that eval and replay use', async (t) => {
   t.match(cli(['eval', '--pcap', demo]).stderr, 'give the labels file');
   t.match(cli(['train', '--pcap', demo]).stderr, 'train needs --out DIR');
 });
+
+t.test('run serves Prometheus metrics and health while it replays, and stops cleanly on SIGTERM', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const db = join(dir, 'run.db');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), 'run', '--mode', 'replay', '--realtime', '--loop', '--port', '0', '--store', db], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  t.teardown(() => void child.kill('SIGKILL'));
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no metrics URL within 30 s:\n${stderr}`)), 30_000);
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /metrics on (http:\/\/\S+)\/metrics/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+  });
+  await new Promise((r) => setTimeout(r, 2500)); // the demo's first packets arrive after 1 s of packet time
+  const health = await (await fetch(`${url}/healthz`)).json();
+  t.match(health, { status: 'ok', mode: 'replay' });
+  t.ok(health.packets > 0, 'packets are flowing');
+  const text = await (await fetch(`${url}/metrics`)).text();
+  t.match(text, /argus_packets_total \d+/);
+  t.match(text, /argus_flows_active \d+/);
+  t.equal((await fetch(`${url}/nope`)).status, 404);
+  child.kill('SIGTERM');
+  const code = await new Promise((r) => child.on('exit', r));
+  t.equal(code, 0, stderr);
+  t.match(stderr, 'replay finished');
+  t.equal(cli(['status', '--store', db, '--json']).status, 0, 'the store is sound after the stop');
+});

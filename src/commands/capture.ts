@@ -6,6 +6,7 @@ import { replayFile, type ReplaySummary } from '../capture/replay.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { Pipeline } from '../pipeline.js';
+import { startWebServer, type WebServer } from '../web/server.js';
 import { int, progressLine, summaryText } from './format.js';
 
 /** The bundled demo capture, replayed when replay mode has no capture.pcap. */
@@ -87,6 +88,14 @@ export async function commandRun(cfg: Config, log: Logger): Promise<number> {
   const removeSignals = onStopSignal(ac, log);
   const modelId = await pipeline.loadModel();
   if (modelId !== null) log.info(`scoring flows with model ${modelId}`);
+  let web: WebServer;
+  try {
+    web = await startWebServer(pipeline);
+  } catch (err) {
+    await pipeline.shutdown();
+    throw err;
+  }
+  log.info(`metrics on http://${web.address.host.includes(':') ? `[${web.address.host}]` : web.address.host}:${web.address.port}/metrics, health on /healthz`);
   const t0 = performance.now();
   let lastPackets = 0;
   const status = setInterval(() => {
@@ -138,6 +147,7 @@ export async function commandRun(cfg: Config, log: Logger): Promise<number> {
   } finally {
     clearInterval(status);
     removeSignals();
+    await web.close();
   }
 }
 
