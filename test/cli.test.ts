@@ -191,7 +191,7 @@ t.test('run serves Prometheus metrics and health while it replays, and stops cle
     });
   });
   await new Promise((r) => setTimeout(r, 2500)); // the demo's first packets arrive after 1 s of packet time
-  const health = await (await fetch(`${url}/healthz`)).json();
+  const health = (await (await fetch(`${url}/healthz`)).json()) as { status: string; mode: string; packets: number };
   t.match(health, { status: 'ok', mode: 'replay' });
   t.ok(health.packets > 0, 'packets are flowing');
   const text = await (await fetch(`${url}/metrics`)).text();

@@ -21,6 +21,7 @@ import {
 } from '../src/capture/packet-builder.js';
 import { allSharedPcaps, SHARED_PCAPS_DIR } from './support/shared-pcaps.js';
 import { join } from 'node:path';
+import { seededRandom } from './support/capture-records.js';
 
 const SEED = Number(process.env.ARGUS_FUZZ_SEED ?? 0x5eed1234) >>> 0;
 const PACKETS = Number(process.env.ARGUS_FUZZ_PACKETS ?? 500_000);
@@ -30,17 +31,6 @@ const MAX_REAL_SEEDS = 25_000;
 /** the heap may grow this much over the run (flow table preallocated, records dropped) */
 const HEAP_BOUND = 96 * 1024 * 1024;
 
-/** mulberry32: small, fast, good enough for choosing mutations */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Seed {
   frame: Buffer;
@@ -165,7 +155,7 @@ t.test('fuzz: decodePacket and FlowTable never throw, stay in bounds, stay bound
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
 
-  const rnd = prng(SEED);
+  const rnd = seededRandom(SEED);
   const pkt = new Packet();
   const stats = new DecodeStats();
   let records = 0;
