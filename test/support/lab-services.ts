@@ -77,7 +77,10 @@ export interface Tcpdump {
  * until its 1 s timeout and a quick stop would lose them) and resolves once it is capturing.
  */
 export async function startTcpdump(lab: Lab, node: string, iface: string, file: string, filter = '', timeoutMs = 10000): Promise<Tcpdump> {
-  const args = ['-i', iface, '-n', '-U', '--immediate-mode', '-Z', 'root', '-s', '0', '-w', file];
+  // In immediate mode the kernel ring has fixed slots of about the snap length: '-s 0' (256 KiB) would leave a
+  // handful of slots in the default 2 MiB buffer and bursts (an nmap scan) would be dropped on a busy machine.
+  // 2048 bytes keeps every frame of these labs whole (offloads are off, MTU 1500); 16 MiB holds 8,192 of them.
+  const args = ['-i', iface, '-n', '-U', '--immediate-mode', '-Z', 'root', '-s', '2048', '-B', '16384', '-w', file];
   if (filter !== '') args.push(filter);
   const child = lab.spawn(node, 'tcpdump', args);
   let stderr = '';
