@@ -13,7 +13,7 @@ import { DecodeStats } from './decode/events.js';
 import { ipToString } from './decode/addr.js';
 import { Packet } from './decode/packet.js';
 import type { ConnState, EndReason, FlowRecord } from './flow/flow-record.js';
-import { FlowTable, type FlowConfig } from './flow/flow-table.js';
+import { FlowTable } from './flow/flow-table.js';
 import type { AnomalyEvent } from './models/anomaly.js';
 import { EnsembleModel } from './models/ensemble.js';
 import { FlowScorer } from './models/scorer.js';
@@ -23,18 +23,6 @@ import { Store } from './store/db.js';
 import { alertEvent, anomalyEvent, EveWriter, flowEvent } from './store/eve.js';
 import { InfluxSink } from './store/influx.js';
 import { metrics } from './store/metrics.js';
-
-export function flowConfigFrom(cfg: Config): FlowConfig {
-  const f = cfg.flow;
-  return {
-    maxFlows: f.maxFlows,
-    emergencyThreshold: f.emergencyThreshold,
-    emergencyRecovery: f.emergencyRecovery,
-    sweepInterval: f.sweepInterval,
-    communityIdSeed: f.communityIdSeed,
-    timeouts: { ...f.timeouts },
-  };
-}
 
 export interface PipelineSummary {
   packets: number;
@@ -75,10 +63,8 @@ export class Pipeline {
   bytes = 0;
   undecoded = 0;
   private readonly byState: Partial<Record<ConnState, number>> = {};
-  private readonly byReason: Partial<Record<EndReason, number>> = {};
   private eve: EveWriter | null = null;
   private readonly alertsByKind: Record<string, number> = {};
-  private flowCount = 0;
   readonly store: Store | null = null;
   readonly influx: InfluxSink | null = null;
   readonly detectors: DetectorSet | null;
@@ -93,37 +79,23 @@ export class Pipeline {
     private readonly opts: PipelineOptions = {},
   ) {
     this.bus = new Bus((m) => log.error(m));
-    this.flows = new FlowTable(flowConfigFrom(config), (rec) => this.onRecord(rec));
+    this.flows = new FlowTable(config.flow, (rec) => this.onRecord(rec));
     this.bus.on('alert', (a) => void (this.alertsByKind[a.kind] = (this.alertsByKind[a.kind] ?? 0) + 1));
     if (config.eve.path !== '') this.attachEve(config);
     // After EVE, so a flow's line is written before the alert it triggers.
     this.detectors =
       opts.detectors === false ? null : attachDetectors(this.bus, { ...config.detectors, homeNets: [...config.homeNets] } as Parameters<typeof attachDetectors>[1]);
     if (opts.store) {
-      const s = config.store;
       this.store = Store.open({
-        path: s.path,
-        flowRetentionDays: s.flowRetentionDays,
-        rollupRetentionDays: s.rollupRetentionDays,
-        maxSizeMB: s.maxSizeMB,
-        batchSize: s.batchSize,
-        flushIntervalMs: s.flushIntervalMs,
-        anomalyEvents: s.anomalyEvents,
+        ...config.store,
         log: (m) => (m.includes('migrated') ? log.info(m) : log.warn(m)),
       });
       this.store.attach(this.bus);
     }
-    const i = config.influx;
+    // the option names are the configuration keys; an empty sensor means the host name
     this.influx = InfluxSink.fromConfig({
-      url: i.url,
-      token: i.token,
-      org: i.org,
-      bucket: i.bucket,
-      sensor: i.sensor || undefined,
-      intervalMs: i.intervalMs,
-      batchSize: i.batchSize,
-      flushIntervalMs: i.flushIntervalMs,
-      maxBufferLines: i.maxBufferLines,
+      ...config.influx,
+      sensor: config.influx.sensor || undefined,
       log: (m) => log.warn(m),
     });
     this.influx?.attach(this.bus);
@@ -146,9 +118,7 @@ export class Pipeline {
   }
 
   private onRecord(rec: FlowRecord): void {
-    this.flowCount++;
     this.byState[rec.connState] = (this.byState[rec.connState] ?? 0) + 1;
-    this.byReason[rec.endReason] = (this.byReason[rec.endReason] ?? 0) + 1;
     this.bus.emit('flow.end', rec);
     this.scorer?.add(rec);
   }
@@ -264,6 +234,11 @@ export class Pipeline {
       this.influx.captureTotals(now, { packets: this.packets, bytes: this.bytes, drops: drops.kernel + drops.interface });
       this.influx.tick(now);
     }
+    this.updateMetrics(drops);
+  }
+
+  /** Copy the running counters into the Prometheus registry (a scrape of /metrics calls only this). */
+  updateMetrics(drops = this.opts.drops?.() ?? { kernel: 0, interface: 0 }): void {
     const st = this.flows.stats;
     const storeStats = this.store?.stats();
     const influxStats = this.influx?.stats();
@@ -297,13 +272,14 @@ export class Pipeline {
   }
 
   summary(): PipelineSummary {
+    const st = this.flows.stats;
     return {
       packets: this.packets,
       bytes: this.bytes,
       undecoded: this.undecoded,
-      flows: this.flowCount,
+      flows: Object.values(st.byEndReason).reduce((a, b) => a + b, 0),
       flowsByConnState: { ...this.byState },
-      flowsByEndReason: { ...this.byReason },
+      flowsByEndReason: Object.fromEntries(Object.entries(st.byEndReason).filter(([, n]) => n > 0)),
       flowsEvicted: this.flows.stats.evicted,
       decodeEvents: this.decodeStats.toJSON().events as Record<string, number>,
       firstUs: this.firstUs,

@@ -56,7 +56,7 @@ for (const c of CASES) {
     const want = expected.split('\n');
     const firstDiff = got.findIndex((line, i) => line !== want[i]);
     t.equal(got.length, want.length, 'same number of lines as the baseline');
-    t.equal(firstDiff, got.length === want.length ? -1 : firstDiff, 'no line differs');
+    t.equal(firstDiff, -1, 'no line differs');
     if (firstDiff >= 0) t.comment(`first difference at line ${firstDiff + 1}:\n got: ${got[firstDiff]}\nwant: ${want[firstDiff]}`);
   });
 }

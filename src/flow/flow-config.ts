@@ -3,6 +3,8 @@
  * The keys mirror the `flow:` section of config.yaml (src/config/schema.ts).
  */
 
+import { defaultConfig } from '../config.js';
+
 export interface FlowConfig {
   /** hard cap on concurrent flows (default 200000) */
   maxFlows: number;
@@ -31,23 +33,8 @@ export interface FlowConfig {
   communityIdSeed?: number;
 }
 
-export const DEFAULT_FLOW_CONFIG: FlowConfig = {
-  maxFlows: 200_000,
-  emergencyThreshold: 0.9,
-  emergencyRecovery: 0.7,
-  timeouts: {
-    tcpEstablished: 300,
-    tcpNew: 30,
-    tcpClosed: 5,
-    udp: 60,
-    icmp: 30,
-    other: 60,
-    active: 1800,
-    emergencyFactor: 0.1,
-  },
-  sweepInterval: 1,
-  communityIdSeed: 0,
-};
+/** The defaults of the configuration schema (config.yaml `flow:`), where each key is documented. */
+export const DEFAULT_FLOW_CONFIG: FlowConfig = structuredClone(defaultConfig().flow) as FlowConfig;
 
 /** Throws an Error naming the first bad key (bad startup config is the one place we throw). */
 export function validateFlowConfig(c: FlowConfig): void {

@@ -21,7 +21,7 @@ export function webApp(pipeline: Pipeline): Hono {
     return c.json({ status: 'ok', mode: pipeline.config.mode, packets: s.packets, flows: s.flows, activeFlows: pipeline.flows.stats.active, model: pipeline.scorer?.currentModel.id ?? null });
   });
   app.get('/metrics', async (c) => {
-    pipeline.flushOutputs();
+    pipeline.updateMetrics();
     return c.body(await metrics().metricsText(), 200, { 'content-type': metrics().contentType });
   });
   app.notFound((c) => c.json({ error: `no such page: ${c.req.path}` }, 404));
