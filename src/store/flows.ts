@@ -8,6 +8,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { FlowRecord, SeriesStats, TcpFlagCounts } from '../flow/flow-record.js';
+import { addTraffic, endpointTraffic, type DeviceTraffic } from './device-traffic.js';
 
 const HOUR_US = 3_600_000_000;
 
@@ -63,15 +64,9 @@ export type FlowDetail = Pick<
   | 'httpHost'
 >;
 
-export interface RollupRow {
+export interface RollupRow extends DeviceTraffic {
   hourUs: number;
   device: string;
-  flowsOrig: number;
-  flowsResp: number;
-  pktsOut: number;
-  pktsIn: number;
-  bytesOut: number;
-  bytesIn: number;
   /** flows this device originated that ended REJ or S0: a scan or a dead service shows up here */
   rejected: number;
 }
@@ -91,11 +86,6 @@ export interface FlowQuery {
   beforeId?: number;
   /** default 100, at most 1000 */
   limit?: number;
-}
-
-/** The rollup key of one endpoint: its MAC when the frame carried one, else its IP. */
-function deviceKey(mac: string | null, ip: string): string {
-  return mac ?? ip;
 }
 
 export class FlowStore {
@@ -132,24 +122,20 @@ export class FlowStore {
     );
     const hourUs = f.endUs - (f.endUs % HOUR_US);
     const rejected = f.connState === 'REJ' || f.connState === 'S0' ? 1 : 0;
-    this.add(hourUs, deviceKey(f.srcMac, f.srcIp), 1, 0, f.pktsToServer, f.pktsToClient, f.bytesToServer, f.bytesToClient, rejected);
-    this.add(hourUs, deviceKey(f.dstMac, f.dstIp), 0, 1, f.pktsToClient, f.pktsToServer, f.bytesToClient, f.bytesToServer, 0);
+    const [orig, resp] = endpointTraffic(f);
+    this.add(hourUs, orig.device, orig.traffic, rejected);
+    this.add(hourUs, resp.device, resp.traffic, 0);
   }
 
-  private add(hourUs: number, device: string, fo: number, fr: number, po: number, pi: number, bo: number, bi: number, rej: number): void {
+  private add(hourUs: number, device: string, d: DeviceTraffic, rejected: number): void {
     const key = `${hourUs}|${device}`;
     const r = this.pending.get(key);
     if (r === undefined) {
-      this.pending.set(key, { hourUs, device, flowsOrig: fo, flowsResp: fr, pktsOut: po, pktsIn: pi, bytesOut: bo, bytesIn: bi, rejected: rej });
+      this.pending.set(key, { hourUs, device, ...d, rejected });
       return;
     }
-    r.flowsOrig += fo;
-    r.flowsResp += fr;
-    r.pktsOut += po;
-    r.pktsIn += pi;
-    r.bytesOut += bo;
-    r.bytesIn += bi;
-    r.rejected += rej;
+    addTraffic(r, d);
+    r.rejected += rejected;
   }
 
   /** Writes the pending rollup deltas (one upsert per device-hour in the batch, not per flow). */

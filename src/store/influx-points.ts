@@ -15,18 +15,13 @@
  */
 import { Point } from '@influxdata/influxdb-client';
 import type { FlowRecord } from '../flow/flow-record.js';
+import { addTraffic, endpointTraffic, type DeviceTraffic } from './device-traffic.js';
+import type { TrustHistoryRow } from './devices.js';
 import type { Alert } from '../detectors/alert.js';
 import type { AnomalyEvent } from '../models/anomaly.js';
 
-export interface TrustPoint {
-  mac: string;
-  tsUs: number;
-  score: number;
-  behavioral: number;
-  vulnerability: number;
-  reputation: number;
-  level: string;
-}
+/** A trust-score change as InfluxDB stores it: the store's history row without the explanations. */
+export type TrustPoint = Omit<TrustHistoryRow, 'explanation'>;
 
 /** Cumulative capture counters, as the capture stage reports them (they only grow within a run). */
 export interface CaptureTotals {
@@ -34,15 +29,6 @@ export interface CaptureTotals {
   bytes: number;
   /** kernel + interface drops */
   drops: number;
-}
-
-interface Traffic {
-  bytesOut: number;
-  bytesIn: number;
-  pktsOut: number;
-  pktsIn: number;
-  flowsOrig: number;
-  flowsResp: number;
 }
 
 const lineSettings = { convertTime: (v: string | number | Date | undefined) => (v === undefined ? undefined : String(v)) };
@@ -55,7 +41,7 @@ export class InfluxAggregator {
   private readonly intervalUs: number;
   /** start of the open interval; -1 before the first event */
   private startUs = -1;
-  private traffic = new Map<string, Traffic>();
+  private traffic = new Map<string, DeviceTraffic>();
   private alerts = new Map<string, number>();
   private scored = 0;
   private anomalyAlerts = 0;
@@ -90,11 +76,10 @@ export class InfluxAggregator {
   /** Adds a flow to both endpoints' traffic in the open interval (late flows count where they arrive). */
   flow(f: FlowRecord): void {
     this.tick(f.endUs);
-    this.add(f.srcMac ?? f.srcIp, f.bytesToServer, f.bytesToClient, f.pktsToServer, f.pktsToClient, 1, 0);
-    this.add(f.dstMac ?? f.dstIp, f.bytesToClient, f.bytesToServer, f.pktsToClient, f.pktsToServer, 0, 1);
+    for (const e of endpointTraffic(f)) this.add(e.device, e.traffic);
   }
 
-  private add(device: string, bo: number, bi: number, po: number, pi: number, fo: number, fr: number): void {
+  private add(device: string, d: DeviceTraffic): void {
     let t = this.traffic.get(device);
     if (t === undefined) {
       if (this.traffic.size >= this.maxDevices) {
@@ -103,16 +88,11 @@ export class InfluxAggregator {
         t = this.traffic.get(device);
       }
       if (t === undefined) {
-        t = { bytesOut: 0, bytesIn: 0, pktsOut: 0, pktsIn: 0, flowsOrig: 0, flowsResp: 0 };
+        t = { flowsOrig: 0, flowsResp: 0, pktsOut: 0, pktsIn: 0, bytesOut: 0, bytesIn: 0 };
         this.traffic.set(device, t);
       }
     }
-    t.bytesOut += bo;
-    t.bytesIn += bi;
-    t.pktsOut += po;
-    t.pktsIn += pi;
-    t.flowsOrig += fo;
-    t.flowsResp += fr;
+    addTraffic(t, d);
   }
 
   alert(a: Alert): void {
