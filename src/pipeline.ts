@@ -8,6 +8,7 @@
 import { Bus } from './bus.js';
 import type { Config } from './config.js';
 import { decodePacket } from './decode/decode.js';
+import { aboutFlow } from './detectors/detector.js';
 import { attachDetectors, type DetectorSet } from './detectors/index.js';
 import { DecodeStats } from './decode/events.js';
 import { ipToString } from './decode/addr.js';
@@ -145,17 +146,12 @@ export class Pipeline {
     this.bus.emit('anomaly', ev);
     if (!ev.alert) return;
     this.bus.emit('alert', {
+      ...aboutFlow(rec),
       id: `anomaly:${rec.communityId}:${rec.startUs}:${rec.segment}`,
-      tsUs: ev.tsUs,
       kind: 'anomaly',
       signature: `Unusual ${rec.protoName} flow ${rec.srcIp}:${rec.srcPort} → ${rec.dstIp}:${rec.dstPort} (score ${ev.score.toFixed(3)})`,
       severity: 3,
       confidence: Math.min(1, Math.max(0, ev.score)),
-      srcIp: rec.srcIp,
-      srcMac: rec.srcMac,
-      targets: [rec.dstIp],
-      destPort: rec.dstPort,
-      proto: rec.protoName,
       evidence: [
         {
           text: `anomaly score ${ev.score.toFixed(3)} ≥ threshold ${ev.threshold.toFixed(3)} (${ev.models.map((m) => `${m.name} ${m.calibrated.toFixed(3)}`).join(', ')}); model ${ev.modelId}`,

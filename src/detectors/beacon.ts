@@ -10,7 +10,7 @@
  */
 import type { Alert } from './alert.js';
 import type { DetectorConfig } from './config.js';
-import { confidenceAbove, DetectorBase, fmtCount } from './detector.js';
+import { aboutFlow, confidenceAbove, DetectorBase, fmtCount } from './detector.js';
 import { isGroupAddress, isLoopback, PrefixSet } from './addresses.js';
 import type { FlowRecord } from '../flow/flow-record.js';
 import { LruMap, meanCv } from './window.js';
@@ -102,16 +102,11 @@ export class BeaconDetector extends DetectorBase {
     const named = s.host !== null ? ` (${s.host})` : '';
     const fromHome = this.home.has(r.srcIp);
     this.raise(target, {
-      tsUs: r.endUs,
+      ...aboutFlow(r, s.srcMac),
       kind: 'c2.beacon',
       signature: `Beaconing from ${r.srcIp} to ${target}${named} every ${(mean / 1e6).toFixed(1)} s`,
       severity: 2,
       confidence: confidenceAbove((c.maxIntervalCv - cv) * s.starts.length, c.maxIntervalCv * c.minConnections * 0.5, 0.5),
-      srcIp: r.srcIp,
-      srcMac: s.srcMac,
-      targets: [r.dstIp],
-      destPort: r.dstPort,
-      proto: r.protoName,
       evidence: [
         {
           text: `${fmtCount(s.starts.length)} connections to ${target}${named}, one every ${(mean / 1e6).toFixed(2)} s with ${(cv * 100).toFixed(0)} % jitter (threshold ${(c.maxIntervalCv * 100).toFixed(0)} %)`,

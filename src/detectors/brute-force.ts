@@ -8,7 +8,7 @@
  */
 import type { Alert, AlertKind } from './alert.js';
 import type { DetectorConfig } from './config.js';
-import { confidenceAbove, DetectorBase, fmtCount, MAX_EVIDENCE_IDS } from './detector.js';
+import { aboutFlow, confidenceAbove, DetectorBase, fmtCount, MAX_EVIDENCE_IDS } from './detector.js';
 import { PrefixSet } from './addresses.js';
 import type { FlowRecord } from '../flow/flow-record.js';
 import { LruMap, meanCv } from './window.js';
@@ -119,16 +119,11 @@ export class BruteForceDetector extends DetectorBase {
     const fromHome = this.home.has(r.srcIp);
     const ids = recent.slice(-MAX_EVIDENCE_IDS);
     this.raise(target, {
-      tsUs: r.endUs,
+      ...aboutFlow(r, s.srcMac),
       kind,
       signature: `${service} brute force against ${target} from ${r.srcIp} (${fmtCount(recent.length)} attempts)`,
       severity: 2,
       confidence: confidenceAbove(recent.length, need, 0.65),
-      srcIp: r.srcIp,
-      srcMac: s.srcMac,
-      targets: [r.dstIp],
-      destPort: r.dstPort,
-      proto: r.protoName,
       evidence: [
         {
           text: `${fmtCount(recent.length)} short ${service} connections to ${target} within ${http ? c.httpWindowSeconds : c.windowSeconds} s (threshold ${need})`,

@@ -2,6 +2,7 @@
  * What every detector shares: its name, counters, the suppression of repeated alerts and the way an alert
  * is put together (id, bounded targets and evidence).
  */
+import type { FlowRecord } from '../flow/flow-record.js';
 import type { Alert, AlertEvidence } from './alert.js';
 import type { DetectorConfig } from './config.js';
 import { Suppressor } from './window.js';
@@ -22,6 +23,14 @@ export interface DetectorStats {
 
 /** Most flow ids kept as evidence for one alert line. */
 export const MAX_EVIDENCE_IDS = 20;
+
+/**
+ * The fields of an alert about one flow's source and its destination service: the flow's end time, its
+ * originator (with `srcMac`, when the caller knows a better one than the flow's) and the responder as the target.
+ */
+export function aboutFlow(r: FlowRecord, srcMac: string | null = r.srcMac): Pick<Alert, 'tsUs' | 'srcIp' | 'srcMac' | 'targets' | 'destPort' | 'proto'> {
+  return { tsUs: r.endUs, srcIp: r.srcIp, srcMac, targets: [r.dstIp], destPort: r.dstPort, proto: r.protoName };
+}
 
 export abstract class DetectorBase {
   events = 0;

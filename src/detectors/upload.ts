@@ -10,7 +10,7 @@
  */
 import type { Alert } from './alert.js';
 import type { DetectorConfig } from './config.js';
-import { confidenceAbove, DetectorBase, fmtCount, MAX_EVIDENCE_IDS } from './detector.js';
+import { aboutFlow, confidenceAbove, DetectorBase, fmtCount, MAX_EVIDENCE_IDS } from './detector.js';
 import { isGroupAddress, isLoopback, PrefixSet } from './addresses.js';
 import type { FlowRecord } from '../flow/flow-record.js';
 import { LruMap } from './window.js';
@@ -89,16 +89,11 @@ export class UploadDetector extends DetectorBase {
     d.reported = true;
     const fromWindowUs = s.window * windowUs;
     this.raise(r.dstIp, {
-      tsUs: r.endUs,
+      ...aboutFlow(r, s.srcMac),
       kind: 'exfil.upload',
       signature: `Abnormal upload from ${r.srcIp} to ${r.dstIp} (${fmtMB(d.bytes)} in ${c.windowSeconds / 60} min, baseline ${fmtMB(s.baseline)})`,
       severity: 2,
       confidence: confidenceAbove(d.bytes, limit, 0.6),
-      srcIp: r.srcIp,
-      srcMac: s.srcMac,
-      targets: [r.dstIp],
-      destPort: r.dstPort,
-      proto: r.protoName,
       evidence: [
         {
           text: `${fmtCount(d.bytes)} bytes sent to ${r.dstIp} since ${new Date(fromWindowUs / 1000).toISOString()}`,
