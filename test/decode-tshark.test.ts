@@ -12,6 +12,7 @@ import { decodePacket } from '../src/decode/decode.js';
 import { ipToString, macToString } from '../src/decode/addr.js';
 import { readCaptureFile } from '../src/capture/pcap-file.js';
 import { sharedPcap, SHARED_PCAPS_SKIP } from './support/shared-pcaps.js';
+import { tsharkSkipReason } from './support/lab-services.js';
 
 const FILES = [
   'benign/web-page-load.pcapng',
@@ -43,12 +44,6 @@ const FIELDS = [
 ] as const;
 type Row = Record<(typeof FIELDS)[number], string[]>;
 
-let tsharkOk = true;
-try {
-  execFileSync('tshark', ['--version'], { stdio: 'ignore' });
-} catch {
-  tsharkOk = false;
-}
 
 function tshark(path: string): Map<number, Row> {
   const args = [
@@ -73,7 +68,7 @@ const printable = (s: string) => /^[\x21-\x7e]*$/.test(s);
 
 for (const rel of FILES) {
   const path = sharedPcap(rel);
-  t.test(`decode matches tshark: ${rel}`, { skip: !tsharkOk ? 'tshark is not installed' : path === null ? SHARED_PCAPS_SKIP : false }, async (t) => {
+  t.test(`decode matches tshark: ${rel}`, { skip: tsharkSkipReason() ?? (path === null ? SHARED_PCAPS_SKIP : false) }, async (t) => {
     const want = tshark(path!);
     const pkt = new Packet();
     const stats = new DecodeStats();

@@ -24,6 +24,7 @@ import { Fragment, Packet } from '../src/decode/packet.js';
 import type { FlowRecord } from '../src/flow/flow-record.js';
 import { FlowTable } from '../src/flow/flow-table.js';
 import { flowConfig } from './support/flow-packets.js';
+import { tsharkSkipReason } from './support/lab-services.js';
 
 const PCAPS = '/work/shared/pcaps';
 const CAPTURES = [
@@ -35,15 +36,7 @@ const CAPTURES = [
   'benign/kitsune-iot-camera-lan.pcap',
 ];
 
-function tsharkMissing(): string | false {
-  try {
-    execFileSync('tshark', ['-v'], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return 'tshark is not installed';
-  }
-}
-const noTshark = tsharkMissing();
+const noTshark = tsharkSkipReason() ?? false;
 
 interface Dir {
   pkts: number;

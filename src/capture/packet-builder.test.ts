@@ -13,14 +13,9 @@ import {
   arpFrame, dhcpMessage, dnsResponse, ethernet, EtherType, httpRequest, icmpFrame, internetChecksum, ipPacket, ipv4,
   ipv6, IpProto, nullLoopback, sllV1, sllV2, tcp, tcpFlagBits, tcpFrame, tlsClientHello, udp, udpFrame,
 } from './packet-builder.js';
+import { tsharkSkipReason } from '../../test/support/lab-services.js';
 
-let tsharkOk = true;
-try {
-  execFileSync('tshark', ['--version'], { stdio: 'ignore' });
-} catch {
-  tsharkOk = false;
-}
-const SKIP = tsharkOk ? false : 'tshark is not installed';
+const SKIP = tsharkSkipReason() ?? false;
 
 const dir = mkdtempSync(join(tmpdir(), 'argus-builder-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));

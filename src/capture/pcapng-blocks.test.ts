@@ -6,15 +6,6 @@ import { MAX_BLOCK_BYTES, readCaptureFile } from './pcap-file.js';
 import { PcapngWriter, type ByteOrder } from './pcap-writer.js';
 import { frameBytes, readRecords, seededRandom, type ReadRecord } from '../../test/support/capture-records.js';
 
-interface Expect {
-  tsUs: number;
-  caplen: number;
-  wirelen: number;
-  linkType: number;
-  ifIndex: number;
-  data: Buffer;
-}
-
 /** µs for a raw count in a unit of `perSec` per second, by BigInt: the reference the reader is held to. */
 function refUs(raw: bigint, perSec: bigint, offsetSec = 0): number {
   return Number((raw * 1000000n) / perSec) + offsetSec * 1e6;
@@ -30,7 +21,7 @@ function multiFixture(dir: string, order: ByteOrder) {
   const w = new PcapngWriter({ byteOrder: order, userAppl: 'fixture' });
   const ends: number[] = [w.bytes];
   const packetEnds: number[] = [];
-  const want: Expect[] = [];
+  const want: ReadRecord[] = [];
   const mark = (pkt: boolean) => {
     ends.push(w.bytes);
     if (pkt) packetEnds.push(w.bytes);
@@ -105,7 +96,7 @@ function multiFixture(dir: string, order: ByteOrder) {
   return { path, want, ends, packetEnds };
 }
 
-function mismatches(got: ReadRecord[], want: Expect[]): string[] {
+function mismatches(got: ReadRecord[], want: ReadRecord[]): string[] {
   const bad: string[] = [];
   if (got.length !== want.length) bad.push(`${got.length} records, want ${want.length}`);
   got.forEach((g, i) => {

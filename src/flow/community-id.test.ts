@@ -7,6 +7,7 @@ import { parseIp } from '../decode/addr.js';
 import { icmpFrame, ipPacket, tcpFrame, udpFrame } from '../capture/packet-builder.js';
 import { PcapWriter } from '../capture/pcap-writer.js';
 import { communityId } from './community-id.js';
+import { tsharkSkipReason } from '../../test/support/lab-services.js';
 
 const w = (s: string): Uint32Array => {
   const p = parseIp(s);
@@ -36,16 +37,8 @@ t.test('seed changes the id; one-way ICMP is not reordered', async (t) => {
 });
 
 /** Cross-check with tshark's Community ID implementation on generated frames. */
-function tsharkMissing(): string | false {
-  try {
-    execFileSync('tshark', ['-v'], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return 'tshark is not installed';
-  }
-}
 
-t.test('agrees with tshark on generated frames', { skip: tsharkMissing() }, async (t) => {
+t.test('agrees with tshark on generated frames', { skip: tsharkSkipReason() ?? false }, async (t) => {
   const cases: { frame: Buffer; ours: string }[] = [];
   const add = (frame: Buffer, ours: string): void => {
     cases.push({ frame, ours });
