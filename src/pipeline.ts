@@ -42,8 +42,6 @@ export interface PipelineSummary {
 export interface PipelineOptions {
   /** write the SQLite store at config.store.path (the appliance does; a plain replay does only when asked) */
   store?: boolean;
-  /** attach the explainable detectors configured in config.detectors (default true) */
-  detectors?: boolean;
   /** libpcap/kernel drop counters of a live capture, for metrics and InfluxDB */
   drops?: () => { kernel: number; interface: number };
 }
@@ -68,7 +66,7 @@ export class Pipeline {
   private readonly alertsByKind: Record<string, number> = {};
   readonly store: Store | null = null;
   readonly influx: InfluxSink | null = null;
-  readonly detectors: DetectorSet | null;
+  readonly detectors: DetectorSet;
   /** scores exported flows once loadModel() has loaded one */
   scorer: FlowScorer | null = null;
   private nextRetentionUs = 0;
@@ -84,8 +82,7 @@ export class Pipeline {
     this.bus.on('alert', (a) => void (this.alertsByKind[a.kind] = (this.alertsByKind[a.kind] ?? 0) + 1));
     if (config.eve.path !== '') this.attachEve(config);
     // After EVE, so a flow's line is written before the alert it triggers.
-    this.detectors =
-      opts.detectors === false ? null : attachDetectors(this.bus, { ...config.detectors, homeNets: [...config.homeNets] } as Parameters<typeof attachDetectors>[1]);
+    this.detectors = attachDetectors(this.bus, { ...config.detectors, homeNets: [...config.homeNets] } as Parameters<typeof attachDetectors>[1]);
     if (opts.store) {
       this.store = Store.open({
         ...config.store,

@@ -110,7 +110,7 @@ t.test('generated capture: each attack found with its kind and source, nothing e
 
   const config = loadConfig({ flags: { mode: 'replay', homeNets: '10.99.0.0/24' } });
   const pipeline = new Pipeline(config, createLogger('error'));
-  const set = pipeline.detectors!;
+  const set = pipeline.detectors;
   const alerts: Alert[] = [];
   pipeline.bus.on('alert', (a) => alerts.push(a));
   await replayFile(path, pipeline.pkt, pipeline.handlePacket);

@@ -13,7 +13,7 @@ import t from 'tap';
 import { replayFile } from '../src/capture/replay.js';
 import { loadConfig } from '../src/config.js';
 import type { Alert } from '../src/detectors/alert.js';
-import { attachDetectors } from '../src/detectors/index.js';
+import { resolveDetectorConfig, type DetectorConfigInput } from '../src/detectors/config.js';
 import { createLogger } from '../src/log.js';
 import { Pipeline } from '../src/pipeline.js';
 import { startHttpServer, startTcpdump } from './support/lab-services.js';
@@ -29,11 +29,11 @@ const skip = netnsSkipReason() ?? missing('tcpdump') ?? missing('nmap') ?? missi
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 1000));
 
 /** Replay a recording through a Pipeline with the detectors attached; returns the alerts. */
-async function detect(pcap: string, input: Parameters<typeof attachDetectors>[1]): Promise<Alert[]> {
-  const config = loadConfig({ flags: { mode: 'replay' } });
-  // thresholds scaled to a lab run, so the pipeline's own (default) detectors stay off
-  const pipeline = new Pipeline(config, createLogger('error'), { detectors: false });
-  attachDetectors(pipeline.bus, input);
+async function detect(pcap: string, input: DetectorConfigInput): Promise<Alert[]> {
+  // thresholds scaled to a lab run, handed to the pipeline as its configuration
+  const { homeNets, ...detectors } = resolveDetectorConfig(input);
+  const config = { ...loadConfig({ flags: { mode: 'replay' } }), homeNets, detectors };
+  const pipeline = new Pipeline(config, createLogger('error'));
   const alerts: Alert[] = [];
   pipeline.bus.on('alert', (a) => alerts.push(a));
   await replayFile(pcap, pipeline.pkt, pipeline.handlePacket);
