@@ -46,11 +46,6 @@ export function readAsset(name: string): Buffer {
   }
 }
 
-/** true when the asset exists */
-export function hasAsset(name: string): boolean {
-  return existsSync(assetPath(name));
-}
-
 const addons = new Map<string, unknown>();
 
 /**
