@@ -11,6 +11,8 @@ import type { FlowRecord } from './flow/flow-record.js';
 import type { ArpInfo, DhcpInfo, DnsMessage } from './decode/packet.js';
 import type { Alert } from './detectors/alert.js';
 import type { AnomalyEvent } from './models/anomaly.js';
+import type { DeviceEvent, TrustChange } from './trust/types.js';
+import type { ActionEvent } from './respond/types.js';
 
 export interface PacketMeta {
   tsUs: number;
@@ -34,6 +36,14 @@ export interface BusEvents {
   alert: Alert;
   /** the models scored a flow */
   anomaly: AnomalyEvent;
+  /** a device inside homeNets was seen for the first time */
+  'device.new': DeviceEvent;
+  /** a known device changed: new address, hostname or vendor */
+  'device.update': DeviceEvent;
+  /** a device's trust score moved */
+  'trust.change': TrustChange;
+  /** an action (quarantine, block, rate-limit) was created or changed state */
+  action: ActionEvent;
 }
 
 export type BusHandler<K extends keyof BusEvents> = (event: BusEvents[K]) => void;

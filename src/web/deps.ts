@@ -1,0 +1,60 @@
+/**
+ * What the web server needs from the rest of the appliance. `run` builds it from the pipeline; route tests build
+ * it from a real store and a dry-run responder.
+ */
+import type { Bus } from '../bus.js';
+import type { Config } from '../config.js';
+import type { ActionService } from '../respond/types.js';
+import type { Store } from '../store/db.js';
+
+/** capture health shown on the overview page and in /api/v1/health */
+export interface CaptureHealth {
+  mode: Config['mode'];
+  iface: string;
+  packets: number;
+  bytes: number;
+  flows: number;
+  activeFlows: number;
+  drops: { kernel: number; interface: number };
+  /** packet time of the newest packet, µs (0 before the first) */
+  lastPacketUs: number;
+}
+
+/** an integration shown in Settings with its health */
+export interface IntegrationHealth {
+  name: string;
+  enabled: boolean;
+  ok: boolean;
+  detail: string;
+}
+
+export interface ModelStatus {
+  /** id of the model in use, null when models are off or none is loaded yet */
+  activeId: string | null;
+  /** 'off', 'learning' (collecting the baseline), 'training', 'scoring' */
+  state: 'off' | 'learning' | 'training' | 'scoring';
+  /** learning period progress in [0, 1] (1 when not learning) */
+  learningProgress: number;
+  flowsScored: number;
+  /** meta.json of the active model (training date, flow count, losses, threshold) */
+  meta: Record<string, unknown> | null;
+  lastError: string | null;
+}
+
+export interface ModelService {
+  status(): ModelStatus;
+  /** start a retrain on the flows collected so far (in a worker); refused with a reason when one runs */
+  retrain(actor: string): { ok: true } | { ok: false; error: string };
+}
+
+export interface WebDeps {
+  config: Config;
+  store: Store;
+  bus: Bus;
+  actions: ActionService;
+  models: ModelService;
+  capture(): CaptureHealth;
+  integrations(): IntegrationHealth[];
+  /** the time the UI calls "now", µs: packet time in replay, wall time live */
+  nowUs(): number;
+}
