@@ -1,0 +1,20 @@
+/** The Hono environment every route of the web server shares. */
+import type { WebDeps } from './deps.js';
+
+export interface WebUser {
+  id: number;
+  username: string;
+  role: 'admin' | 'viewer';
+}
+
+export interface WebEnv {
+  Variables: {
+    deps: WebDeps;
+    /** the signed-in user, or null (only on the routes that allow anonymous access) */
+    user: WebUser | null;
+    /** the CSRF token to embed in forms (hidden input `_csrf`) and htmx requests (header `X-CSRF-Token`) */
+    csrf: string;
+    /** how the request was authenticated: a session cookie, an API bearer token, or none */
+    auth: 'session' | 'token' | 'none';
+  };
+}
