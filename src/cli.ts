@@ -8,7 +8,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
 import { commandReplay, commandRun } from './commands/capture.js';
-import { commandEval, commandTrain } from './commands/models.js';
+import { commandEval, commandRetrain, commandTrain } from './commands/models.js';
 import { commandStatus } from './commands/status.js';
 import { VERSION } from './version.js';
 
@@ -87,6 +87,23 @@ const COMMANDS: Record<string, Command> = {
     run: (cfg, values) => {
       if (typeof values.out !== 'string') throw new UsageError('train needs --out DIR');
       return commandTrain(cfg, logFor(cfg), (values.pcap as string[] | undefined) ?? [], values.out, values.name as string | undefined);
+    },
+  },
+  retrain: {
+    summary: "train a model of this network on the flows in the store and make it the active one",
+    usage: `argus-edge retrain [--hours H] [--store DB] [--config FILE]
+
+  Reads the flows the appliance stored during the last H hours of packet time (default
+  models.learningPeriodHours), at most models.maxTrainFlows of them evenly sampled, trains a model on them
+  with the models.* hyperparameters and writes it under models.localDir (default: 'models' beside the store).
+  The model becomes the active one in the store's registry; a running appliance switches to it within 10 s.
+  The dashboard's Models page and POST /api/v1/models/retrain do the same inside the running appliance.`,
+    configFlags: { store: 'store.path' },
+    options: { hours: { type: 'string' }, store: { type: 'string' } },
+    run: (cfg, values) => {
+      const hours = values.hours === undefined ? undefined : Number(values.hours);
+      if (hours !== undefined && !(hours > 0)) throw new UsageError(`--hours must be a positive number of hours, not '${String(values.hours)}'`);
+      return commandRetrain(cfg, logFor(cfg), hours);
     },
   },
   eval: {

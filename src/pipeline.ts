@@ -16,7 +16,8 @@ import { Packet } from './decode/packet.js';
 import type { ConnState, EndReason, FlowRecord } from './flow/flow-record.js';
 import { FlowTable } from './flow/flow-table.js';
 import type { AnomalyEvent } from './models/anomaly.js';
-import { EnsembleModel } from './models/ensemble.js';
+import type { EnsembleModel } from './models/ensemble.js';
+import { ModelManager } from './models/manager.js';
 import { FlowScorer } from './models/scorer.js';
 import { initTf } from './models/tf-backend.js';
 import type { Logger } from './log.js';
@@ -44,6 +45,8 @@ export interface PipelineOptions {
   store?: boolean;
   /** libpcap/kernel drop counters of a live capture, for metrics and InfluxDB */
   drops?: () => { kernel: number; interface: number };
+  /** the training worker script of a bundled build (default: beside src/models/train-in-worker) */
+  trainWorkerUrl?: URL | string;
 }
 
 /** Retention runs at most this often (packet time), a bounded chunk per run so capture never pauses long. */
@@ -69,6 +72,8 @@ export class Pipeline {
   readonly detectors: DetectorSet;
   /** scores exported flows once loadModel() has loaded one */
   scorer: FlowScorer | null = null;
+  /** the model's life: which one scores, the learning period, retraining */
+  readonly models: ModelManager;
   private nextRetentionUs = 0;
   private retentionPending = false;
 
@@ -98,6 +103,14 @@ export class Pipeline {
     });
     this.influx?.attach(this.bus);
     metrics().attach(this.bus);
+    this.models = new ModelManager({
+      config: config.models,
+      storePath: config.store.path,
+      store: this.store,
+      log,
+      onModel: (m) => this.useModel(m),
+      workerUrl: opts.trainWorkerUrl,
+    });
   }
 
   private attachEve(config: Config): void {
@@ -119,24 +132,23 @@ export class Pipeline {
     this.byState[rec.connState] = (this.byState[rec.connState] ?? 0) + 1;
     this.bus.emit('flow.end', rec);
     this.scorer?.add(rec);
+    this.models.onFlow(rec);
   }
 
   /**
-   * Load the anomaly model of config.models (when enabled) and score every exported flow with it from now on.
+   * Load the anomaly model (this network's own from the registry, else config.models.dir) and score every
+   * exported flow with it from now on; starts the learning period when there is no model of this network yet.
    * Returns the model's id, or null when the models are turned off.
    */
   async loadModel(): Promise<string | null> {
     if (!this.config.models.enabled) return null;
     await initTf((m) => this.log.info(m));
-    let model: EnsembleModel;
-    try {
-      model = await EnsembleModel.load(this.config.models.dir);
-    } catch (err) {
-      throw new Error(`cannot load the anomaly model from '${this.config.models.dir}': ${(err as Error).message} (set models.enabled: false to run without it)`);
-    }
+    return this.models.start();
+  }
+
+  private useModel(model: EnsembleModel): void {
     if (this.scorer !== null) this.scorer.setModel(model);
     else this.scorer = new FlowScorer(model, (ev, rec) => this.onAnomaly(ev, rec));
-    return model.id;
   }
 
   private onAnomaly(ev: AnomalyEvent, rec: FlowRecord): void {
@@ -250,6 +262,7 @@ export class Pipeline {
 
   /** End of capture: export every open flow with reason 'shutdown', commit and close the outputs. */
   async shutdown(): Promise<void> {
+    await this.models.stop();
     this.flows.flush('shutdown');
     this.flushOutputs();
     this.scorer?.currentModel.dispose();

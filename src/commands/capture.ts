@@ -43,7 +43,8 @@ function damageText(r: ReplaySummary): string[] {
 
 export async function commandReplay(cfg: Config, log: Logger, file: string, opts: { json: boolean; store: boolean }): Promise<number> {
   checkCaptureFile(file);
-  const pipeline = new Pipeline({ ...cfg, mode: 'replay' }, log, { store: opts.store });
+  // a replay is a measurement: it scores with the configured model and never trains one mid-file
+  const pipeline = new Pipeline({ ...cfg, mode: 'replay', models: { ...cfg.models, learn: false } }, log, { store: opts.store });
   const modelId = await pipeline.loadModel();
   const out = cfg.eve.path === '-' ? process.stderr : process.stdout;
   const ac = new AbortController();
@@ -102,6 +103,8 @@ export async function commandRun(cfg: Config, log: Logger): Promise<number> {
     const s = pipeline.summary();
     log.info(`status: ${int(s.packets)} packets (+${int(s.packets - lastPackets)}), ${int(pipeline.flows.stats.active)} active flows, ${int(s.flows)} exported`);
     lastPackets = s.packets;
+    // `argus-edge retrain` in another process activates its model in the registry; switch to it
+    void pipeline.models.poll();
   }, 10_000);
   status.unref();
   try {

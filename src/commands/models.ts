@@ -1,10 +1,15 @@
-/** `argus-edge train` and `argus-edge eval`: build a model from captures, and measure one against labels. */
+/** `argus-edge train`, `eval` and `retrain`: build a model from captures or the store, and measure one against labels. */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { formatEval } from '../models/eval.js';
 import { evalFromPcaps, formatTrainSummary, trainFromPcaps } from '../models/lifecycle.js';
 import { initTf } from '../models/tf-backend.js';
+import { localModelDir, registryRow, storedBaseline } from '../models/manager.js';
+import type { DeepPartial, ModelsConfig } from '../models/models-config.js';
+import { trainModel } from '../models/train.js';
+import { Store } from '../store/db.js';
 
 function checkFiles(paths: string[], what: string): void {
   if (paths.length === 0) throw new Error(`give at least one ${what} with --pcap FILE`);
@@ -33,4 +38,39 @@ export async function commandEval(cfg: Config, log: Logger, model: string | unde
   const r = await evalFromPcaps(model ?? cfg.models.dir, pcaps, labels, (line) => process.stderr.write(line + '\n'));
   process.stdout.write(json ? JSON.stringify(r) + '\n' : formatEval(r) + '\n');
   return 0;
+}
+
+/**
+ * `argus-edge retrain`: a model of this network from the flows the appliance stored. Runs beside a running
+ * appliance (the store is in WAL mode: readers never block its writer); the appliance notices the newly
+ * active model in the registry and switches to it.
+ */
+export async function commandRetrain(cfg: Config, log: Logger, hours: number | undefined): Promise<number> {
+  if (!existsSync(cfg.store.path)) throw new Error(`store '${cfg.store.path}' does not exist: run the appliance first (it stores the flows to learn from), or give --store DB`);
+  const store = Store.open({ ...cfg.store, log: (m) => log.warn(m) });
+  try {
+    const h = hours ?? cfg.models.learningPeriodHours;
+    const records = storedBaseline(store, h, cfg.models.maxTrainFlows);
+    if (records.length < cfg.models.minTrainFlows) {
+      throw new Error(`the store holds ${records.length} flows from the last ${h} h; training needs at least ${cfg.models.minTrainFlows} (models.minTrainFlows)`);
+    }
+    process.stderr.write(`${records.length} flows from the last ${h} h of ${cfg.store.path}\n`);
+    await initTf((m) => log.info(m));
+    const root = localModelDir(cfg.models, cfg.store.path);
+    const { enabled: _e, learn: _l, localDir: _d, minTrainFlows: _m, ...hyper } = cfg.models;
+    const model = await trainModel(records, {
+      name: 'local',
+      config: structuredClone(hyper) as DeepPartial<ModelsConfig>,
+      onProgress: (p) => process.stderr.write(`  ${p.phase}: ${p.message}\n`),
+    });
+    const dir = join(root, model.meta.id.replace(/[^A-Za-z0-9._-]/g, '_'));
+    await model.save(dir);
+    model.dispose();
+    store.registry.putModel(registryRow(model.meta, dir, true));
+    store.actions.audit({ tsUs: Date.now() * 1000, actor: 'cli', action: 'model.activate', target: model.meta.id, reason: 'argus-edge retrain', detail: { flows: model.meta.flowCount, dir } });
+    process.stdout.write(`${formatTrainSummary(model.meta, dir)}\nactive in the registry: a running appliance switches to it within 10 s\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
 }

@@ -149,6 +149,19 @@ export class FlowStore {
     this.pending.clear();
   }
 
+  /**
+   * Every stored flow that ended in [fromUs, toUs), oldest first, rebuilt as a FlowRecord (the training input
+   * of `argus-edge retrain`). Streams rows one at a time: memory stays flat however many flows match. Means and
+   * standard deviations come back rounded to whole units (see the detail layout below).
+   */
+  *records(fromUs: number, toUs: number): IterableIterator<FlowRecord> {
+    const stmt = this.db.prepare(`SELECT * FROM flows WHERE end_us >= ? AND end_us < ? ORDER BY end_us, id`);
+    for (const r of stmt.iterate(fromUs, toUs) as IterableIterator<RawFlowRow>) {
+      const { id: _id, detail, ...row } = toFlowRow(r);
+      yield { ...row, ...detail, connState: row.connState as FlowRecord['connState'], endReason: row.endReason as FlowRecord['endReason'] };
+    }
+  }
+
   /** Newest first, keyset-paged by id. */
   query(q: FlowQuery = {}): FlowRow[] {
     const where: string[] = [];

@@ -1,0 +1,266 @@
+/**
+ * ModelManager: the life of the anomaly model on a running appliance.
+ *
+ * - At start it loads the active model of this network from the store's model registry (trained here before),
+ *   else the configured one (models.dir, the bundled default).
+ * - Learning: while no model of this network exists and models.learn is on, every exported flow is offered to
+ *   a BaselineCollector (bounded, reservoir-sampled). The configured model keeps scoring meanwhile, so a new
+ *   appliance is never blind. When learningPeriodHours of packet time have passed, training starts in a
+ *   worker thread: capture, decoding and scoring go on while it runs.
+ * - Retrain (dashboard, API): trains at once on the baseline collected so far, or, when that is too small, on
+ *   the flows of the last learning period kept in the store.
+ * - `argus-edge retrain` (another process) trains from the store and activates the result in the registry;
+ *   `poll()` notices the change and switches to it, so the command works while the appliance runs.
+ *
+ * Every switch is recorded in the registry (the active model) and the audit log; every anomaly event carries
+ * the id of the model that scored it.
+ */
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { FlowRecord } from '../flow/flow-record.js';
+import type { Store } from '../store/db.js';
+import type { ModelRow } from '../store/registry.js';
+import { BaselineCollector } from './baseline.js';
+import { EnsembleModel, type ModelMeta } from './ensemble.js';
+import type { DeepPartial, ModelsConfig } from './models-config.js';
+import { trainInWorker } from './train-in-worker.js';
+
+/** The models: section of the configuration (see src/config/models-schema.ts). */
+export interface ModelsSection extends ModelsConfig {
+  enabled: boolean;
+  learn: boolean;
+  localDir: string;
+  minTrainFlows: number;
+}
+
+export type ModelState = 'off' | 'learning' | 'training' | 'scoring';
+
+export interface ManagerOptions {
+  config: ModelsSection;
+  /** store.path, to place models.localDir beside it when that is empty */
+  storePath: string;
+  store: Store | null;
+  log: { info(m: string): void; warn(m: string): void; error(m: string): void };
+  /** called with each model that becomes active (the pipeline swaps its scorer) */
+  onModel: (model: EnsembleModel) => void;
+  /** worker script for a bundled build (see trainInWorker) */
+  workerUrl?: URL | string;
+}
+
+/** Where models trained on this network go: models.localDir, or `models/` beside the store file. */
+export function localModelDir(config: Pick<ModelsSection, 'localDir'>, storePath: string): string {
+  if (config.localDir !== '') return resolve(config.localDir);
+  return resolve(storePath === ':memory:' ? 'var' : dirname(storePath), 'models');
+}
+
+/** The model's directory name: its id with characters unsafe in file names replaced. */
+const dirName = (id: string): string => id.replace(/[^A-Za-z0-9._-]/g, '_');
+
+/** The registry row of a model saved in `dir`. */
+export function registryRow(meta: ModelMeta, dir: string, active: boolean): ModelRow {
+  return {
+    id: meta.id,
+    name: meta.name,
+    createdUs: meta.trainedAtUs,
+    featureSchema: meta.featureSchemaVersion,
+    threshold: meta.threshold,
+    path: dir,
+    metrics: { flowCount: meta.flowCount, losses: meta.losses, backend: meta.backend },
+    active,
+  };
+}
+
+export class ModelManager {
+  state: ModelState = 'off';
+  model: EnsembleModel | null = null;
+  lastError: string | null = null;
+  readonly baseline: BaselineCollector | null;
+  private training: Promise<void> | null = null;
+  private readonly ac = new AbortController();
+
+  constructor(private readonly opts: ManagerOptions) {
+    const c = opts.config;
+    this.baseline =
+      c.enabled && c.learn && c.learningPeriodHours > 0 ? new BaselineCollector({ learningPeriodHours: c.learningPeriodHours, maxFlows: c.maxTrainFlows, seed: c.seed }) : null;
+  }
+
+  /** Loads the model to score with; returns its id (null when models are off). */
+  async start(): Promise<string | null> {
+    const c = this.opts.config;
+    if (!c.enabled) return null;
+    const active = this.opts.store?.registry.activeModel();
+    let model: EnsembleModel | null = null;
+    if (active !== undefined && existsSync(active.path)) {
+      try {
+        model = await EnsembleModel.load(active.path);
+      } catch (err) {
+        this.opts.log.warn(`models: cannot load this network's model ${active.id} from ${active.path}: ${(err as Error).message}; using ${c.dir}`);
+      }
+    }
+    const own = model !== null;
+    if (model === null) {
+      try {
+        model = await EnsembleModel.load(c.dir);
+      } catch (err) {
+        throw new Error(`cannot load the anomaly model from '${c.dir}': ${(err as Error).message} (set models.enabled: false to run without it)`);
+      }
+    }
+    this.use(model);
+    this.state = own || this.baseline === null ? 'scoring' : 'learning';
+    if (this.state === 'learning') {
+      this.opts.log.info(`models: learning this network for ${c.learningPeriodHours} h (scoring with ${model.id} meanwhile)`);
+    }
+    return model.id;
+  }
+
+  private use(model: EnsembleModel): void {
+    const old = this.model;
+    this.model = model;
+    this.opts.onModel(model);
+    if (old !== null && old !== model) old.dispose();
+  }
+
+  /** Offer an exported flow to the learning period; starts training when the period is over. */
+  onFlow(rec: FlowRecord): void {
+    if (this.state !== 'learning' || this.baseline === null) return;
+    if (this.baseline.add(rec) && this.training === null) {
+      if (this.baseline.flows < this.opts.config.minTrainFlows) {
+        // a quiet network: keep learning until there is enough to learn from
+        return;
+      }
+      this.startTraining('system', 'learning period complete');
+    }
+  }
+
+  /** Retrain now (dashboard, API). */
+  retrain(actor: string): { ok: true } | { ok: false; error: string } {
+    const c = this.opts.config;
+    if (!c.enabled) return { ok: false, error: 'the anomaly models are turned off (models.enabled: false)' };
+    if (this.training !== null) return { ok: false, error: 'a training is already running' };
+    const have = this.baseline?.flows ?? 0;
+    const stored = this.opts.store !== null;
+    if (have < c.minTrainFlows && !stored) {
+      return { ok: false, error: `only ${have} baseline flows collected; training needs at least ${c.minTrainFlows} (models.minTrainFlows)` };
+    }
+    this.startTraining(actor, 'retrain requested');
+    return { ok: true };
+  }
+
+  /** A training in flight (tests await it). */
+  get pending(): Promise<void> | null {
+    return this.training;
+  }
+
+  private startTraining(actor: string, why: string): void {
+    const previous = this.state;
+    this.state = 'training';
+    this.training = this.train(actor, why)
+      .then(
+        () => {
+          this.state = 'scoring';
+          this.lastError = null;
+        },
+        (err: Error) => {
+          this.lastError = err.message;
+          this.state = previous === 'training' ? 'scoring' : previous;
+          if (!this.ac.signal.aborted) this.opts.log.error(`models: training failed: ${err.message}`);
+        },
+      )
+      .finally(() => {
+        this.training = null;
+      });
+  }
+
+  private async train(actor: string, why: string): Promise<void> {
+    const c = this.opts.config;
+    const store = this.opts.store;
+    let input: Float32Array | FlowRecord[];
+    let trainedAtUs: number;
+    const b = this.baseline;
+    if (b !== null && b.flows >= c.minTrainFlows) {
+      input = b.features();
+      trainedAtUs = b.lastEndUs;
+    } else {
+      const records = store === null ? [] : storedBaseline(store, c.learningPeriodHours, c.maxTrainFlows);
+      if (records.length < c.minTrainFlows) {
+        throw new Error(`only ${records.length} flows to train on (baseline and store); training needs at least ${c.minTrainFlows} (models.minTrainFlows)`);
+      }
+      input = records;
+      trainedAtUs = records[records.length - 1]!.endUs;
+    }
+    const n = input instanceof Float32Array ? b!.flows : input.length;
+    this.opts.log.info(`models: training on ${n} flows in the background (${why}; requested by ${actor})`);
+    const root = localModelDir(c, this.opts.storePath);
+    const tmp = join(root, `.training-${trainedAtUs}`);
+    mkdirSync(root, { recursive: true });
+    const { enabled: _e, learn: _l, localDir: _d, minTrainFlows: _m, ...hyper } = c;
+    const meta = await trainInWorker(input, {
+      outDir: tmp,
+      name: 'local',
+      config: structuredClone(hyper) as DeepPartial<ModelsConfig>,
+      trainedAtUs,
+      transfer: true,
+      signal: this.ac.signal,
+      workerUrl: this.opts.workerUrl,
+    });
+    const dir = join(root, dirName(meta.id));
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+    const model = await EnsembleModel.load(dir);
+    if (store !== null) {
+      store.registry.putModel(registryRow(meta, dir, true));
+      store.actions.audit({ tsUs: trainedAtUs, actor, action: 'model.activate', target: meta.id, reason: why, detail: { flows: meta.flowCount, threshold: meta.threshold, dir } });
+    }
+    this.use(model);
+    b?.reset();
+    this.opts.log.info(`models: now scoring with ${meta.id} (trained on ${meta.flowCount} flows, threshold ${meta.threshold.toFixed(4)})`);
+  }
+
+  /**
+   * Switch to the registry's active model when another process (`argus-edge retrain`) changed it. Cheap: one
+   * indexed query; call it every few seconds.
+   */
+  async poll(): Promise<void> {
+    const store = this.opts.store;
+    if (store === null || this.model === null || this.training !== null) return;
+    const active = store.registry.activeModel();
+    if (active === undefined || active.id === this.model.id || !existsSync(active.path)) return;
+    try {
+      this.use(await EnsembleModel.load(active.path));
+      this.state = 'scoring';
+      this.opts.log.info(`models: switched to ${active.id} (activated in the registry)`);
+    } catch (err) {
+      this.lastError = `cannot load ${active.id}: ${(err as Error).message}`;
+    }
+  }
+
+  /** Learning progress in [0, 1] (1 when not learning). */
+  progress(): number {
+    return this.state === 'learning' && this.baseline !== null ? this.baseline.progress() : 1;
+  }
+
+  /** Stops a training in flight (its worker is terminated). The model is disposed by the caller's scorer. */
+  async stop(): Promise<void> {
+    this.ac.abort();
+    await this.training;
+  }
+}
+
+/** The flows of the last `hours` of packet time in the store, subsampled evenly to at most `max`. */
+export function storedBaseline(store: Store, hours: number, max: number): FlowRecord[] {
+  const last = store.db.prepare('SELECT max(end_us) AS t, count(*) AS n FROM flows').get() as { t: number | null; n: number };
+  if (last.t === null) return [];
+  const fromUs = hours > 0 ? last.t - hours * 3600e6 : 0;
+  const inRange = (store.db.prepare('SELECT count(*) AS n FROM flows WHERE end_us >= ?').get(fromUs) as { n: number }).n;
+  const step = Math.max(1, inRange / max);
+  const out: FlowRecord[] = [];
+  let i = 0;
+  let next = 0;
+  for (const rec of store.flows.records(fromUs, last.t + 1)) {
+    if (i++ >= next) {
+      out.push(rec);
+      next += step;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,149 @@
+/**
+ * The model's life on a running appliance: the learning period ends in a background training whose model
+ * replaces the configured one (and survives a restart through the registry); retrain from the dashboard/API
+ * path and from `argus-edge retrain` (another process, through the store) switch models too.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { commandRetrain } from '../src/commands/models.js';
+import { defaultConfig, type Config } from '../src/config.js';
+import { createLogger } from '../src/log.js';
+import { ModelManager, storedBaseline } from '../src/models/manager.js';
+import type { EnsembleModel } from '../src/models/ensemble.js';
+import { initTf } from '../src/models/tf-backend.js';
+import { Store } from '../src/store/db.js';
+import { syntheticBenign } from './support/flow-records.js';
+
+const quiet = createLogger('error', () => {});
+
+function setup(t: { teardown(fn: () => void): void }, patch: Partial<Config['models']> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'argus-lifecycle-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const base = defaultConfig();
+  const config: Config = {
+    ...base,
+    store: { ...base.store, path: join(dir, 'argus.db'), log: () => {} } as Config['store'],
+    models: {
+      ...base.models,
+      minTrainFlows: 300,
+      autoencoder: { ...base.models.autoencoder, maxEpochs: 3 },
+      forest: { ...base.models.forest, trees: 20 },
+      ...patch,
+    },
+  };
+  return { dir, config };
+}
+
+function manager(config: Config, store: Store | null, models: EnsembleModel[]): ModelManager {
+  return new ModelManager({ config: config.models, storePath: config.store.path, store, log: quiet, onModel: (m) => models.push(m) });
+}
+
+t.before(() => initTf(() => {}));
+
+t.test('the learning period ends in a model of this network, kept across a restart', async (t) => {
+  const flows = syntheticBenign(1500, 21);
+  const spanH = (flows[flows.length - 1]!.endUs - flows[0]!.startUs) / 3600e6;
+  const { config } = setup(t, { learningPeriodHours: spanH / 2 });
+  const store = Store.open(config.store);
+  const used: EnsembleModel[] = [];
+  const m = manager(config, store, used);
+  const first = await m.start();
+  t.equal(first, used[0]!.id, 'the bundled model scores while learning');
+  t.equal(m.state, 'learning');
+  t.equal(m.progress(), 0);
+  let i = 0;
+  while (m.state === 'learning' && i < flows.length) m.onFlow(flows[i++]!);
+  t.equal(m.state, 'training', 'training starts once the period has passed');
+  t.ok(i < flows.length && i > 300, `it started after ${i} flows, half way through the span`);
+  for (; i < flows.length; i++) m.onFlow(flows[i]!); // capture goes on; nothing is collected twice
+  t.equal(m.retrain('admin').ok, false, 'a second training is refused while one runs');
+  await m.pending;
+  t.equal(m.state, 'scoring');
+  t.equal(m.lastError, null);
+  const local = m.model!;
+  t.not(local.id, first, 'a new model scores');
+  t.match(local.id, /^local@/);
+  t.equal(used.length, 2, 'the scorer was handed the new model');
+  const active = store.registry.activeModel();
+  t.equal(active?.id, local.id, 'the registry records it as active');
+  t.match(store.actions.auditLog({ actionPrefix: 'model.' })[0], { actor: 'system', action: 'model.activate', target: local.id });
+  await m.stop();
+  local.dispose();
+  store.close();
+
+  // restart: the registry's model is loaded, no learning period again
+  const store2 = Store.open(config.store);
+  t.teardown(() => store2.close());
+  const used2: EnsembleModel[] = [];
+  const m2 = manager(config, store2, used2);
+  t.equal(await m2.start(), local.id, 'after a restart the model of this network is loaded');
+  t.equal(m2.state, 'scoring');
+  t.equal(m2.progress(), 1);
+  used2[0]!.dispose();
+});
+
+t.test('retrain: refused without enough flows, then trains on the stored flows', async (t) => {
+  const { config } = setup(t, { learn: false });
+  const store = Store.open(config.store);
+  t.teardown(() => store.close());
+  const used: EnsembleModel[] = [];
+  const m = manager(config, store, used);
+  await m.start();
+  t.equal(m.state, 'scoring', 'learn: false scores with the configured model at once');
+  t.equal(m.retrain('admin').ok, true, 'the request is accepted');
+  await m.pending;
+  t.match(m.lastError, /only 0 flows to train on.*at least 300/, 'an empty store is explained');
+  t.equal(used.length, 1, 'the model did not change');
+
+  for (const f of syntheticBenign(800, 5)) store.addFlow(f);
+  store.flush();
+  t.equal(storedBaseline(store, 0, 400).length, 400, 'the stored baseline is sampled down to maxTrainFlows');
+  t.same(m.retrain('admin'), { ok: true });
+  await m.pending;
+  t.equal(m.lastError, null);
+  t.equal(used.length, 2);
+  t.equal(store.registry.activeModel()?.id, m.model!.id);
+  t.match(store.actions.auditLog({ actionPrefix: 'model.' })[0], { actor: 'admin', reason: 'retrain requested' });
+  await m.stop();
+  m.model!.dispose();
+});
+
+t.test('argus-edge retrain trains from the store; a running appliance switches to it', async (t) => {
+  const { config } = setup(t, { learn: false });
+  const store = Store.open(config.store);
+  t.teardown(() => store.close());
+  const flows = syntheticBenign(600, 8);
+  for (const f of flows) store.addFlow(f);
+  store.flush();
+  const used: EnsembleModel[] = [];
+  const m = manager(config, store, used);
+  const bundled = await m.start();
+
+  const out: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  let code: number;
+  try {
+    code = await commandRetrain(config, quiet, 24 * 365);
+  } finally {
+    process.stdout.write = write;
+    process.stderr.write = err;
+  }
+  t.equal(code, 0);
+  t.match(out.join(''), /model local@.* written to .*\nflows 600/);
+  const active = store.registry.activeModel()!;
+  t.not(active.id, bundled);
+  await m.poll();
+  t.equal(m.model!.id, active.id, 'poll() switched the running appliance to the new model');
+  t.equal(used.length, 2);
+  await m.poll();
+  t.equal(used.length, 2, 'polling again changes nothing');
+  m.model!.dispose();
+
+  await t.rejects(commandRetrain({ ...config, store: { ...config.store, path: join(config.store.path + '.missing') } }, quiet, 1), /does not exist/);
+  await t.rejects(commandRetrain({ ...config, models: { ...config.models, minTrainFlows: 5000 } }, quiet, 24 * 365), /holds 600 flows .* at least 5000/);
+});
