@@ -4,6 +4,9 @@
  *
  *   npx tsx scripts/make-demo-pcap.ts [OUT]     (default demo/demo.pcap)
  *
+ * With `--benign-hours H` it writes H hours of the same network's normal life only (another seed, no misbehaving
+ * camera, the day before the demo): the capture the bundled default model learns from (`npm run model:default`).
+ *
  * LAN 192.168.1.0/24 behind a router (.1). Devices join with DHCP (hostnames, vendor classes, parameter lists),
  * resolve names through the router, browse over TLS (SNI), fetch over HTTP, announce themselves over mDNS, sync
  * time over NTP and ping the router. Remote servers use the documentation ranges 198.51.100.0/24 and
@@ -25,10 +28,18 @@ import {
 } from '../src/capture/packet-builder.js';
 import { PcapWriter } from '../src/capture/pcap-writer.js';
 
-const START_US = Date.UTC(2026, 0, 15, 10, 0, 0) * 1000;
-const DURATION_S = 600;
+const args = process.argv.slice(2);
+const benignAt = args.indexOf('--benign-hours');
+const benignHours = benignAt >= 0 ? Number(args.splice(benignAt, 2)[1]) : 0;
+if (benignAt >= 0 && !(benignHours > 0)) {
+  process.stderr.write('--benign-hours needs a positive number of hours\n');
+  process.exit(1);
+}
+const BENIGN = benignHours > 0;
+const START_US = (BENIGN ? Date.UTC(2026, 0, 14, 4, 0, 0) : Date.UTC(2026, 0, 15, 10, 0, 0)) * 1000;
+const DURATION_S = BENIGN ? Math.round(benignHours * 3600) : 600;
 
-let seed = 0x5eed;
+let seed = BENIGN ? 0x1ea4 : 0x5eed;
 /** mulberry32: small, fast, good enough for traffic shapes */
 function rand(): number {
   seed = (seed + 0x6d2b79f5) | 0;
@@ -171,7 +182,7 @@ for (let t = 200; t < DURATION_S; t += 150) tcpSession(t, devices.laptop, device
 // ---- the camera goes bad at minute 6 ---------------------------------------------------------------------
 const cam = devices.camera;
 const nas = devices.nas;
-{
+if (!BENIGN) {
   // SYN scan of the NAS, ports 1–1024: open ports answer SYN-ACK (then the scanner resets), closed ones RST.
   const open = new Set([22, 80, 139, 443, 445]);
   let t = 360;
@@ -205,7 +216,7 @@ const nas = devices.nas;
 
 // ---- write ---------------------------------------------------------------------------------------------
 frames.sort((a, b) => a[0] - b[0]);
-const out = process.argv[2] ?? new URL('../demo/demo.pcap', import.meta.url).pathname;
+const out = args[0] ?? new URL('../demo/demo.pcap', import.meta.url).pathname;
 mkdirSync(dirname(out), { recursive: true });
 const w = new PcapWriter({ path: out, snaplen: 65535 });
 for (const [ts, f] of frames) w.add(ts, f);

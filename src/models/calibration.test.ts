@@ -1,5 +1,6 @@
 import t from 'tap';
-import { Calibrator } from './calibration.js';
+import { alertThreshold, Calibrator } from './calibration.js';
+import { quantileSorted } from './preprocess.js';
 
 t.test('empirical distribution of benign scores, by hand', async (t) => {
   const c = Calibrator.fit([3, 1, 2, 2, 4]); // sorted 1 2 2 3 4, n = 5
@@ -33,4 +34,20 @@ t.test('monotone, and the benign quantile maps to itself', async (t) => {
   t.ok(above >= 15 && above <= 25, `${above} of 20 000 benign scores map to ≥ 0.999 (expected ~20)`);
   t.same(new Calibrator(JSON.parse(JSON.stringify(c.toJSON()))).map(0.3), c.map(0.3), 'JSON round trip');
   t.throws(() => Calibrator.fit([]));
+});
+
+t.test('alertThreshold: the quantile, raised above a block of identical benign scores', async (t) => {
+  const ramp = Array.from({ length: 1000 }, (_, i) => i / 1000);
+  t.equal(alertThreshold(ramp, 0.99), quantileSorted(ramp, 0.99), 'without ties it is the plain quantile');
+  // 5 % of the benign flows tie at 0.97: a threshold inside the block would alert on all of them
+  const tied = [...Array.from({ length: 950 }, (_, i) => i / 1000), ...Array(50).fill(0.97)].sort((a, b) => a - b);
+  const t1 = alertThreshold(tied, 0.99);
+  t.ok(t1 > 0.97 && t1 < 1, `moved above the top block (${t1})`);
+  t.equal(tied.filter((v) => v >= t1).length, 0, 'no benign flow of the block alerts');
+  // a block in the middle moves the threshold to the next higher benign score
+  const mid = [...Array.from({ length: 900 }, (_, i) => i / 2000), ...Array(95).fill(0.6), 0.7, 0.8, 0.9, 0.95, 0.99].sort((a, b) => a - b);
+  const t2 = alertThreshold(mid, 0.99);
+  t.equal(t2, 0.7, 'the next distinct score');
+  t.ok(mid.filter((v) => v >= t2).length <= 10, 'at most 1 % of benign flows alert');
+  t.equal(alertThreshold([], 0.99), 0);
 });

@@ -91,3 +91,40 @@ export class Calibrator {
     return this.json;
   }
 }
+
+/**
+ * The alert threshold: the `q` quantile of the calibrated benign scores `sorted` (ascending), raised when a
+ * block of equal scores straddles it. Identical benign flows (a backup job, a device's heartbeat) score
+ * identically; a threshold inside their block would alert on every one of them, far more than the 1 − q share
+ * the threshold promises. It then moves above the block: to the next higher benign score, or, when the block
+ * is the top, to the next number above it: any flow beyond every benign one (on the calibrator's tail) alerts.
+ */
+/** The smallest double above x (x finite and ≥ 0). */
+function nextUp(x: number): number {
+  const f = new Float64Array([x]);
+  const b = new BigInt64Array(f.buffer);
+  b[0] = b[0]! + 1n;
+  return f[0]!;
+}
+
+export function alertThreshold(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return 0;
+  const h = (n - 1) * Math.min(1, Math.max(0, q));
+  const lo = Math.floor(h);
+  const hi = Math.min(n - 1, lo + 1);
+  let t = sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+  const allowed = Math.max(1, Math.floor(n * (1 - q)));
+  let i = 0;
+  while (i < n && sorted[i]! < t) i++;
+  // without ties about `allowed` flows lie at or above t; twice that tolerates rounding and small ties
+  while (n - i > 2 * allowed) {
+    const v = sorted[i]!;
+    let j = i;
+    while (j < n && sorted[j] === v) j++;
+    if (j >= n) return nextUp(v);
+    t = sorted[j]!;
+    i = j;
+  }
+  return t;
+}

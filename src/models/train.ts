@@ -11,11 +11,11 @@
 import { FEATURE_COUNT, FEATURE_SCHEMA_VERSION, extractFeatures, featureNames } from '../features/flow-features.js';
 import type { FlowRecord } from '../flow/flow-record.js';
 import { Autoencoder } from './autoencoder.js';
-import { Calibrator } from './calibration.js';
+import { alertThreshold, Calibrator } from './calibration.js';
 import { EnsembleModel, combineCalibrated, type ModelMeta } from './ensemble.js';
 import { IsolationForest } from './isolation-forest.js';
 import { modelsConfig, modelsConfigProblems, type DeepPartial, type ModelsConfig } from './models-config.js';
-import { Preprocessor, quantileSorted } from './preprocess.js';
+import { Preprocessor } from './preprocess.js';
 import { Prng } from './prng.js';
 
 /** Training stages, in order. */
@@ -124,7 +124,7 @@ export async function trainFromFeatures(x: Float32Array, opts: TrainOptions & { 
   }
   const combinedCal = Calibrator.fit(mid);
   const final = Float64Array.from(mid, (m) => combinedCal.map(m)).sort();
-  const threshold = quantileSorted(final, cfg.threshold);
+  const threshold = alertThreshold(final, cfg.threshold);
 
   const trainedAt = new Date(Math.floor(opts.trainedAtUs / 1000)).toISOString();
   const meta: ModelMeta = {
