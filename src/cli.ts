@@ -9,7 +9,10 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
 import { commandReplay, commandRun } from './commands/capture.js';
 import { commandEval, commandRetrain, commandTrain } from './commands/models.js';
+import { commandPasswd } from './commands/passwd.js';
 import { commandStatus } from './commands/status.js';
+import { commandFirewall } from './commands/firewall.js';
+import { commandScan } from './commands/scan.js';
 import { VERSION } from './version.js';
 
 interface Command {
@@ -118,6 +121,55 @@ const COMMANDS: Record<string, Command> = {
     options: { model: { type: 'string', short: 'm' }, pcap: { type: 'string', multiple: true, short: 'r' }, labels: { type: 'string', short: 'l' }, json: { type: 'boolean' } },
     run: (cfg, values) =>
       commandEval(cfg, logFor(cfg), values.model as string | undefined, (values.pcap as string[] | undefined) ?? [], values.labels as string | undefined, values.json === true),
+  },
+  scan: {
+    summary: 'scan one device with nmap now and print its open ports and findings',
+    usage: `argus-edge scan IP|MAC [--json] [--store DB] [--config FILE]
+
+  Runs nmap (-oX, an argument list, never a shell) against IP, or against the most recent address the store
+  knows for MAC, and prints the open ports, the risky services found and what to do about them. The address
+  must lie inside scan.scope (homeNets when empty), whether or not scan.enabled is set; anything else is
+  refused. scan.ports, scan.serviceVersions and scan.timeoutSeconds apply. When the store file exists the scan
+  is recorded in it. Exits 1 when the scan was refused or failed.`,
+    configFlags: { store: 'store.path' },
+    options: { json: { type: 'boolean' }, store: { type: 'string' } },
+    run: (cfg, values, positionals) => {
+      if (positionals.length !== 1) throw new UsageError('scan needs exactly one IP or MAC');
+      return commandScan(cfg, positionals[0]!, { json: values.json === true });
+    },
+  },
+  firewall: {
+    summary: "list (--status) or remove (--remove) the appliance's firewall chain, rules and ipset sets",
+    usage: `argus-edge firewall [--status | --remove] [--json] [--netns NAME] [--config FILE]
+
+  --status (the default) lists what the appliance put into the kernel firewall: its chain (response.chain,
+  default ARGUS-EDGE) in iptables and ip6tables, the jump from FORWARD, and its ipset sets with their entries
+  and the seconds left on each. --remove deletes all of it (idempotent; uninstalling runs it); quarantines and
+  blocks recorded in the store are re-applied at the next start in inline mode. --netns NAME runs the programs
+  inside that network namespace. Needs root (CAP_NET_ADMIN).`,
+    configFlags: {},
+    options: { status: { type: 'boolean' }, remove: { type: 'boolean' }, json: { type: 'boolean' }, netns: { type: 'string' } },
+    run: async (cfg, values) => {
+      if (values.status === true && values.remove === true) throw new UsageError('give --status or --remove, not both');
+      return commandFirewall(cfg, { remove: values.remove === true, json: values.json === true, netns: values.netns as string | undefined });
+    },
+  },
+  passwd: {
+    summary: "set a dashboard user's password (creates the user when the name is new)",
+    usage: `argus-edge passwd [--user NAME] [--role admin|viewer] [--store DB] [--config FILE]
+
+  Sets the password of the dashboard user NAME (default admin) in the store (store.path), creating the user
+  with --role (default admin) when the name is new. The password (at least 10 characters) is read twice from
+  the terminal without echo, or once, as the first line of standard input, when that is not a terminal:
+    printf '%s\\n' "$PASSWORD" | argus-edge passwd --user admin
+  A changed password ends the user's sessions. Works while the appliance runs.`,
+    configFlags: { store: 'store.path' },
+    options: { user: { type: 'string', short: 'u' }, role: { type: 'string' }, store: { type: 'string' } },
+    run: (cfg, values) => {
+      const role = values.role as string | undefined;
+      if (role !== undefined && role !== 'admin' && role !== 'viewer') throw new UsageError(`--role must be admin or viewer, not '${role}'`);
+      return commandPasswd(cfg, { user: (values.user as string | undefined) ?? 'admin', role });
+    },
   },
   status: {
     summary: "check the store's integrity and size without changing anything",

@@ -167,6 +167,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const cfg = out as unknown as Config;
   if (cfg.flow.emergencyRecovery >= cfg.flow.emergencyThreshold)
     problems.push(`flow.emergencyRecovery (${cfg.flow.emergencyRecovery}) must be below flow.emergencyThreshold (${cfg.flow.emergencyThreshold})`);
+  const w = cfg.trust.weights;
+  if (!(w.behavioral + w.vulnerability + w.reputation > 0)) problems.push('trust.weights: at least one of behavioral, vulnerability, reputation must be above 0');
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;
 }

@@ -76,6 +76,10 @@ export class Pipeline {
   readonly models: ModelManager;
   private nextRetentionUs = 0;
   private retentionPending = false;
+  /** later stages that advance with packet time (trust recovery, action expiry, scan schedule) */
+  private readonly tickers: ((nowUs: number) => void)[] = [];
+  /** later stages' last words at shutdown, after the final flush and before the store closes */
+  private readonly closers: ((nowUs: number) => void)[] = [];
 
   constructor(
     readonly config: Config,
@@ -211,6 +215,16 @@ export class Pipeline {
     if (pkt.dhcp !== null && this.bus.has('dhcp')) this.bus.emit('dhcp', { ...meta(), dhcp: pkt.dhcp });
   }
 
+  /** Call `fn(nowUs)` whenever the outputs are flushed (chunks of a replay, live idle ticks): never per packet. */
+  onTick(fn: (nowUs: number) => void): void {
+    this.tickers.push(fn);
+  }
+
+  /** Call `fn(nowUs)` once at shutdown, after the open flows were exported and before the store closes. */
+  onClose(fn: (nowUs: number) => void): void {
+    this.closers.push(fn);
+  }
+
   /** Live idle tick: advance packet time to `tsUs` (expires idle flows) and flush outputs. */
   tick(tsUs: number): void {
     if (tsUs > this.nowUs) this.nowUs = tsUs;
@@ -224,6 +238,7 @@ export class Pipeline {
    */
   flushOutputs(): void {
     this.scorer?.flush();
+    if (this.nowUs > 0) for (const t of this.tickers) t(this.nowUs);
     this.eve?.flush();
     const now = this.nowUs;
     const drops = this.opts.drops?.() ?? { kernel: 0, interface: 0 };
@@ -265,6 +280,8 @@ export class Pipeline {
     await this.models.stop();
     this.flows.flush('shutdown');
     this.flushOutputs();
+    for (const c of this.closers) c(this.nowUs);
+    this.store?.flush();
     this.scorer?.currentModel.dispose();
     this.eve?.close();
     this.eve = null;

@@ -5,6 +5,7 @@ import { LiveCapture } from '../capture/live.js';
 import { replayFile, type ReplaySummary } from '../capture/replay.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { Appliance } from '../appliance.js';
 import { Pipeline } from '../pipeline.js';
 import { startWebServer, type WebServer } from '../web/server.js';
 import { int, progressLine, summaryText } from './format.js';
@@ -78,25 +79,36 @@ export async function commandReplay(cfg: Config, log: Logger, file: string, opts
 
 export async function commandRun(cfg: Config, log: Logger): Promise<number> {
   let live: LiveCapture | null = null;
-  const pipeline = new Pipeline(cfg, log, {
-    store: true,
-    drops: () => {
-      const st = live?.stats();
-      return { kernel: st?.dropped ?? 0, interface: st?.ifDropped ?? 0 };
-    },
-  });
+  const drops = () => {
+    const st = live?.stats();
+    return { kernel: st?.dropped ?? 0, interface: st?.ifDropped ?? 0 };
+  };
   const ac = new AbortController();
   const removeSignals = onStopSignal(ac, log);
-  const modelId = await pipeline.loadModel();
+  let appliance: Appliance;
+  try {
+    appliance = await Appliance.start(cfg, log, { drops });
+  } catch (err) {
+    removeSignals();
+    throw err;
+  }
+  const pipeline = appliance.pipeline;
+  const modelId = pipeline.models.model?.id ?? null;
   if (modelId !== null) log.info(`scoring flows with model ${modelId}`);
   let web: WebServer;
   try {
-    web = await startWebServer(pipeline);
+    web = await startWebServer(appliance.webDeps(drops), { log: (m) => log.warn(m) });
   } catch (err) {
-    await pipeline.shutdown();
+    removeSignals();
+    await appliance.stop();
     throw err;
   }
-  log.info(`metrics on http://${web.address.host.includes(':') ? `[${web.address.host}]` : web.address.host}:${web.address.port}/metrics, health on /healthz`);
+  log.info(`dashboard on ${web.url} (metrics on ${web.url}/metrics, health on /healthz)`);
+  if (web.needsSetup) {
+    log.info(`no dashboard user yet: run 'argus-edge passwd' to set the admin password, or open ${web.url}/setup from this machine`);
+  } else {
+    log.info('sign in with the admin password set by argus-edge passwd');
+  }
   const t0 = performance.now();
   let lastPackets = 0;
   const status = setInterval(() => {
@@ -119,7 +131,7 @@ export async function commandRun(cfg: Config, log: Logger): Promise<number> {
         signal: ac.signal,
         onIdle: () => pipeline.flushOutputs(),
       });
-      await pipeline.shutdown();
+      await appliance.stop();
       log.info(`replay finished:\n${summaryText(pipeline.summary(), (performance.now() - t0) / 1000, [alertsText(pipeline, modelId), ...damageText(r)])}`);
       return r.error ? 2 : 0;
     }
@@ -143,7 +155,7 @@ export async function commandRun(cfg: Config, log: Logger): Promise<number> {
     clearInterval(tick);
     live.stop(); // delivers what the ring still holds first, so the counters below include it
     const st = live.stats();
-    await pipeline.shutdown();
+    await appliance.stop();
     const drops = `capture   ${int(st.received)} received by the kernel filter, ${int(st.dropped)} dropped for lack of buffer, ${int(st.ifDropped)} dropped by the interface`;
     log.info(`capture stopped:\n${summaryText(pipeline.summary(), (performance.now() - t0) / 1000, [alertsText(pipeline, modelId), drops])}`);
     return 0;
@@ -151,6 +163,7 @@ export async function commandRun(cfg: Config, log: Logger): Promise<number> {
     clearInterval(status);
     removeSignals();
     await web.close();
+    await appliance.stop();
   }
 }
 

@@ -3,7 +3,11 @@
  * keys for people; a test checks that the two agree.
  */
 import { detectorsSchema } from './detectors-schema.js';
+import { decoysSchema, intelSchema } from './intel-schema.js';
 import { modelsSchema } from './models-schema.js';
+import { responseSchema } from './response-schema.js';
+import { scanSchema, trustSchema } from './trust-schema.js';
+import { webSchema } from './web-schema.js';
 import { bool, cidr, list, num, oneOf, str, type Field } from './fields.js';
 
 export const MODES = ['passive', 'inline', 'replay'] as const;
@@ -78,10 +82,12 @@ export const schema = {
   },
   models: modelsSchema,
   detectors: detectorsSchema,
-  web: {
-    host: str('127.0.0.1', "address the dashboard listens on ('0.0.0.0' for the whole LAN)"),
-    port: num(8080, 'dashboard port', { int: true, min: 0, max: 65535 }),
-  },
+  response: responseSchema,
+  intel: intelSchema,
+  decoys: decoysSchema,
+  trust: trustSchema,
+  scan: scanSchema,
+  web: webSchema,
   log: {
     level: oneOf(['error', 'warn', 'info', 'debug'] as const, 'info', 'log verbosity on stderr'),
   },

@@ -87,10 +87,11 @@ export class DeviceStore {
   private readonly getStmt: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
-    // first_seen never moves forward and last_seen never backward, so out-of-order sightings are harmless
+    // first_seen never moves forward and last_seen never backward, so out-of-order sightings are harmless;
+    // a new device starts fully trusted (100, normal): nothing is held against it until evidence arrives
     this.sightStmt = db.prepare(`
-      INSERT INTO devices (mac, first_seen_us, last_seen_us, hostname, vendor, dhcp_fingerprint, dhcp_vendor_class)
-      VALUES (@mac, @tsUs, @tsUs, @hostname, @vendor, @dhcpFingerprint, @dhcpVendorClass)
+      INSERT INTO devices (mac, first_seen_us, last_seen_us, hostname, vendor, dhcp_fingerprint, dhcp_vendor_class, trust_score, trust_level)
+      VALUES (@mac, @tsUs, @tsUs, @hostname, @vendor, @dhcpFingerprint, @dhcpVendorClass, 100, 'normal')
       ON CONFLICT (mac) DO UPDATE SET
         first_seen_us = min(first_seen_us, excluded.first_seen_us),
         last_seen_us = max(last_seen_us, excluded.last_seen_us),

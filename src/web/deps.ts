@@ -57,4 +57,6 @@ export interface WebDeps {
   integrations(): IntegrationHealth[];
   /** the time the UI calls "now", µs: packet time in replay, wall time live */
   nowUs(): number;
+  /** brings the Prometheus gauges up to date before /metrics answers (run: pipeline.updateMetrics()) */
+  refreshMetrics?(): void;
 }

@@ -1,47 +1,151 @@
 /**
- * The appliance's HTTP server (Hono on Node's http server). For now it serves what monitoring needs:
- * GET /metrics (Prometheus text format) and GET /healthz (no authentication, for load balancers and systemd
- * watchdogs). The dashboard and the JSON API build on this server.
+ * The appliance's HTTP(S) server: Hono on Node's http or https server. It serves
+ * - GET /healthz (no authentication, for load balancers and systemd watchdogs) and GET /metrics (Prometheus),
+ * - sign-in, sign-out and first-run setup (auth.ts),
+ * - the JSON API under /api/v1 (api.ts),
+ * - the dashboard pages, /static files and the server-sent event stream (pages.ts, sse.ts).
+ * Every response carries the security headers below; every route behind the sign-in is checked by auth.ts.
  */
 import { serve, type ServerType } from '@hono/node-server';
-import { Hono } from 'hono';
-import type { Pipeline } from '../pipeline.js';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { createServer as createHttpsServer } from 'node:https';
 import { metrics } from '../store/metrics.js';
+import type { WebDeps } from './deps.js';
+import type { WebEnv } from './env.js';
+import { html } from './html.js';
+import { registerApi } from './api.js';
+import { authenticate, registerAuthRoutes } from './auth.js';
+import { LoginLimiter } from './rate-limit.js';
+import { Sessions } from './session.js';
+import { loadOrCreateTls } from './tls.js';
+import type { WebContext } from './web-context.js';
+import { layout } from './views/layout.js';
+import { registerPages } from './pages.js';
+import { registerSse } from './sse.js';
+import { registerStatic } from './static-files.js';
 
 export interface WebServer {
   /** the address and port it listens on (port 0 in the config picks a free one) */
   address: { host: string; port: number };
+  /** e.g. https://127.0.0.1:8080 */
+  url: string;
+  /** the certificate in use when web.tls is on (generated: created by this start) */
+  tls: { certFile: string; keyFile: string; generated: boolean } | null;
+  /** no dashboard user exists yet: worth a log line saying to run `argus-edge passwd` or open /setup locally */
+  needsSetup: boolean;
   close(): Promise<void>;
 }
 
-export function webApp(pipeline: Pipeline): Hono {
-  const app = new Hono();
+export interface WebAppOptions {
+  /** served over TLS: session cookies get Secure and the __Host- prefix (default: config web.tls) */
+  secure?: boolean;
+  /** wall clock in ms for sessions, login limits and tokens (default Date.now; tests move it) */
+  nowMs?: () => number;
+  /** where unexpected route errors are reported (default stderr) */
+  log?: (msg: string) => void;
+}
+
+/**
+ * Content-Security-Policy: everything from this origin only, no inline script or style (the pages load htmx and
+ * uPlot from /static), no framing, forms post only here. uPlot and htmx set element styles through the DOM,
+ * which style-src does not restrict.
+ */
+export const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
+  "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+const securityHeaders: MiddlewareHandler<WebEnv> = async (c, next) => {
+  await next();
+  c.header('Content-Security-Policy', CSP);
+  c.header('X-Frame-Options', 'DENY');
+  c.header('Referrer-Policy', 'no-referrer');
+  c.header('X-Content-Type-Options', 'nosniff');
+  c.header('Cross-Origin-Opener-Policy', 'same-origin');
+  // pages and API answers hold network data: no shared or back-button caches; static files may be cached
+  if (!c.req.path.startsWith('/static/') && c.res.headers.get('cache-control') === null) c.header('Cache-Control', 'no-store');
+};
+
+/** Bodies larger than this are refused (413) before any route reads them. */
+const MAX_BODY_BYTES = 256 * 1024;
+
+/** The Hono app: route tests call `webApp(deps).request(…)`; `startWebServer` serves it. */
+export function webApp(deps: WebDeps, opts: WebAppOptions = {}): Hono<WebEnv> {
+  const web = deps.config.web;
+  const nowMs = opts.nowMs ?? Date.now;
+  const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
+  const ctx: WebContext = {
+    deps,
+    secure: opts.secure ?? web.tls,
+    nowMs,
+    sessions: new Sessions(deps.store, { idleMs: web.sessionIdleMinutes * 60_000, maxMs: web.sessionMaxHours * 3_600_000, nowMs }),
+    limiter: new LoginLimiter({ maxFailures: web.loginMaxFailures, windowMs: web.loginWindowMinutes * 60_000, nowMs }),
+  };
+  const app = new Hono<WebEnv>();
+  app.use('*', securityHeaders);
+  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `the body is larger than ${MAX_BODY_BYTES} bytes` }, 413) }));
+  app.use('*', authenticate(ctx));
+
   app.get('/healthz', (c) => {
-    const s = pipeline.summary();
-    return c.json({ status: 'ok', mode: pipeline.config.mode, packets: s.packets, flows: s.flows, activeFlows: pipeline.flows.stats.active, model: pipeline.scorer?.currentModel.id ?? null });
+    const cap = deps.capture();
+    return c.json({ status: 'ok', mode: deps.config.mode, packets: cap.packets, flows: cap.flows, activeFlows: cap.activeFlows, model: deps.models.status().activeId });
   });
   app.get('/metrics', async (c) => {
-    pipeline.updateMetrics();
+    deps.refreshMetrics?.();
     return c.body(await metrics().metricsText(), 200, { 'content-type': metrics().contentType });
   });
-  app.notFound((c) => c.json({ error: `no such page: ${c.req.path}` }, 404));
+
+  registerAuthRoutes(app, ctx);
+  registerApi(app, ctx, log);
+  registerStatic(app);
+  registerSse(app);
+  registerPages(app);
+
+  app.notFound((c) => {
+    if (c.req.path.startsWith('/api/')) return c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404);
+    const body = html`<section class="card"><h1>Not found</h1><p>There is no page at ${c.req.path}.</p><p><a href="/">Back to the dashboard</a></p></section>`;
+    return c.html(layout({ title: 'Not found', user: c.get('user') ?? null, csrf: c.get('csrf') ?? '', body }).value, 404);
+  });
+  app.onError((err, c) => {
+    log(`web: ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}`);
+    if (c.req.path.startsWith('/api/')) return c.json({ error: 'internal error; the appliance log has the details' }, 500);
+    return c.text('internal error; the appliance log has the details', 500);
+  });
   return app;
 }
 
-/** Listen on web.host:web.port; rejects with a clear message when the port is taken. */
-export function startWebServer(pipeline: Pipeline): Promise<WebServer> {
-  const { host, port } = pipeline.config.web;
+/**
+ * Listens on web.host:web.port, over HTTPS when web.tls is on (generating the self-signed certificate on first
+ * start, see tls.ts). Rejects with a clear message when the port is taken or the certificate is unusable.
+ */
+export async function startWebServer(deps: WebDeps, opts: WebAppOptions = {}): Promise<WebServer> {
+  const { host, port } = deps.config.web;
+  const tls = deps.config.web.tls ? await loadOrCreateTls(deps.config.web, deps.config.store.path) : null;
+  const app = webApp(deps, { ...opts, secure: opts.secure ?? tls !== null });
   return new Promise((resolve, reject) => {
     let server: ServerType;
     const onError = (err: NodeJS.ErrnoException) =>
       reject(new Error(err.code === 'EADDRINUSE' ? `web.port ${port} on ${host} is already in use: pick another with --port or web.port` : `cannot listen on ${host}:${port}: ${err.message}`));
-    server = serve({ fetch: webApp(pipeline).fetch, hostname: host, port }, (info) => {
+    const listening = (info: { port: number }) => {
       server.off('error', onError);
+      const h = host.includes(':') ? `[${host}]` : host;
       resolve({
         address: { host, port: info.port },
-        close: () => new Promise<void>((r) => server.close(() => r())),
+        url: `${tls !== null ? 'https' : 'http'}://${h}:${info.port}`,
+        tls: tls === null ? null : { certFile: tls.certFile, keyFile: tls.keyFile, generated: tls.generated },
+        needsSetup: deps.store.auth.users().length === 0,
+        close: () =>
+          new Promise<void>((r) => {
+            server.close(() => r());
+            // open event streams would hold close() forever
+            (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+          }),
       });
-    });
+    };
+    server =
+      tls === null
+        ? serve({ fetch: app.fetch, hostname: host, port }, listening)
+        : serve({ fetch: app.fetch, hostname: host, port, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert } }, listening);
     server.once('error', onError);
   });
 }

@@ -1,0 +1,192 @@
+/**
+ * The running appliance: the pipeline plus the stages that live beside it — device inventory, trust scores,
+ * vulnerability scans, threat-intelligence feeds, decoys, the response policy with its firewall — and what the
+ * web server needs from all of them. `argus-edge run` builds one; the browser test builds one on a replay.
+ *
+ * Time: the pipeline's packet time drives every stage (trust decay, action expiry, scan schedule) through its
+ * flush ticks; manual requests from the dashboard use `nowUs()`: packet time in replay, the wall clock live.
+ */
+import { existsSync } from 'node:fs';
+import { attachBlocklist, type BlocklistHandle } from './detectors/blocklist.js';
+import { Decoys, type DecoyPortStatus } from './detectors/decoy.js';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import { Pipeline, type PipelineOptions } from './pipeline.js';
+import { applianceHosts } from './respond/appliance-hosts.js';
+import { createFirewall } from './respond/firewall.js';
+import { Policy } from './respond/policy.js';
+import type { Store } from './store/db.js';
+import { DeviceInventory } from './trust/devices.js';
+import { Reputation } from './trust/reputation.js';
+import { TrustScorer } from './trust/score.js';
+import { VulnScanner } from './trust/vuln-scan.js';
+import type { CaptureHealth, IntegrationHealth, ModelService, ModelStatus, WebDeps } from './web/deps.js';
+
+export interface ApplianceOptions extends Omit<PipelineOptions, 'store'> {
+  /** run the firewall's commands inside this network namespace (tests); production leaves it unset */
+  netns?: string;
+}
+
+export class Appliance {
+  readonly pipeline: Pipeline;
+  readonly store: Store;
+  readonly inventory: DeviceInventory;
+  readonly trust: TrustScorer;
+  readonly scanner: VulnScanner;
+  readonly policy: Policy;
+  readonly reputation: Reputation;
+  readonly blocklist: BlocklistHandle;
+  readonly decoys: Decoys;
+  decoyPorts: DecoyPortStatus[] = [];
+  private stopped = false;
+
+  private constructor(
+    readonly config: Config,
+    readonly log: Logger,
+    opts: ApplianceOptions,
+    reputation: Reputation,
+  ) {
+    this.pipeline = new Pipeline(config, log, { ...opts, store: true });
+    const store = this.pipeline.store!;
+    const bus = this.pipeline.bus;
+    this.store = store;
+    this.reputation = reputation;
+    // order matters on the bus: the inventory learns a device before the trust score and the policy hear of it
+    this.inventory = new DeviceInventory(bus, store, config);
+    this.trust = new TrustScorer(bus, store, this.inventory, config);
+    this.blocklist = attachBlocklist(bus, reputation, { ...config.detectors, homeNets: [...config.homeNets] } as Parameters<typeof attachBlocklist>[2]);
+    this.scanner = new VulnScanner(bus, store, this.inventory, this.trust, config, { now: () => this.nowUs(), log: (m) => log.info(m) });
+    this.policy = new Policy(bus, store, createFirewall(config, log, { netns: opts.netns }), config, { log, nowUs: () => this.nowUs() });
+    // the appliance itself, its default gateways and DNS servers (from the kernel and resolver files, never from
+    // packets: a rogue DHCP server cannot get itself protected), and the configured gateways
+    for (const h of applianceHosts()) this.policy.protect(h.entry, h.why);
+    for (const gw of config.detectors.arp.gatewayIps) this.policy.protect(gw, 'gateway (detectors.arp.gatewayIps)');
+    this.decoys = new Decoys(config.decoys, bus, log, { homeNets: config.homeNets });
+    this.pipeline.onTick((now) => {
+      this.inventory.tick(now);
+      this.trust.tick(now);
+      this.policy.tick(now);
+      if (config.mode !== 'replay') this.scanner.tick(now);
+    });
+    this.pipeline.onClose((now) => {
+      this.inventory.close(now);
+      this.trust.close();
+    });
+  }
+
+  /**
+   * Builds and starts everything but the capture: loads the feeds and the model, reconciles the firewall with
+   * the store, opens the decoys. Throws with a message that says what to do when a part cannot start.
+   */
+  static async start(config: Config, log: Logger, opts: ApplianceOptions = {}): Promise<Appliance> {
+    const reputation = await Reputation.load(config.intel, log, { storePath: config.store.path });
+    const a = new Appliance(config, log, opts, reputation);
+    try {
+      await a.pipeline.loadModel();
+      a.policy.start(a.nowUs());
+      // nmap sends real traffic: never while replaying a capture
+      if (config.mode !== 'replay') a.scanner.start();
+      reputation.startRefresh();
+      a.decoyPorts = await a.decoys.start();
+      for (const p of a.decoyPorts) if (!p.ok) log.warn(`decoys: cannot listen on port ${p.port}: ${p.error}`);
+    } catch (err) {
+      await a.stop();
+      throw err;
+    }
+    return a;
+  }
+
+  /** "Now" for requests from outside the capture: packet time in replay, the wall clock live. */
+  nowUs(): number {
+    if (this.config.mode === 'replay') return this.pipeline.nowUs > 0 ? this.pipeline.nowUs : Date.now() * 1000;
+    return Math.max(Date.now() * 1000, this.pipeline.nowUs);
+  }
+
+  /** What the web server needs; `drops` reads the live capture's counters. */
+  webDeps(drops: () => { kernel: number; interface: number } = () => ({ kernel: 0, interface: 0 })): WebDeps {
+    const p = this.pipeline;
+    const cfg = this.config;
+    return {
+      config: cfg,
+      store: this.store,
+      bus: p.bus,
+      actions: this.policy,
+      models: this.modelService(),
+      capture: (): CaptureHealth => {
+        const s = p.summary();
+        return { mode: cfg.mode, iface: cfg.iface, packets: s.packets, bytes: s.bytes, flows: s.flows, activeFlows: p.flows.stats.active, drops: drops(), lastPacketUs: s.lastUs };
+      },
+      integrations: () => this.integrations(),
+      nowUs: () => this.nowUs(),
+      refreshMetrics: () => p.updateMetrics(),
+    };
+  }
+
+  private modelService(): ModelService {
+    const m = this.pipeline.models;
+    return {
+      status: (): ModelStatus => ({
+        activeId: m.model?.id ?? null,
+        state: m.state,
+        learningProgress: m.progress(),
+        flowsScored: this.pipeline.scorer?.scored ?? 0,
+        meta: m.model ? (m.model.meta as unknown as Record<string, unknown>) : null,
+        lastError: m.lastError,
+      }),
+      retrain: (actor) => m.retrain(actor),
+    };
+  }
+
+  /** Each integration with its health, for the Settings page and /api/v1/health. */
+  integrations(): IntegrationHealth[] {
+    const cfg = this.config;
+    const out: IntegrationHealth[] = [];
+    const fw = this.policy.firewall;
+    out.push({
+      name: 'firewall',
+      enabled: true,
+      ok: this.policy.stats.firewallErrors === 0,
+      detail: fw.dryRun ? `dry run (${cfg.mode} mode): commands are recorded, never run` : `iptables/ipset chain ${cfg.response.chain}; ${this.policy.stats.firewallErrors} errors`,
+    });
+    const influx = this.pipeline.influx?.stats();
+    out.push({
+      name: 'influxdb',
+      enabled: influx !== undefined,
+      ok: influx === undefined || influx.lastError === null,
+      detail: influx === undefined ? 'off (influx.url is empty)' : `${influx.pointsWritten} points written, ${influx.buffered} buffered, ${influx.failures} failed requests${influx.lastError ? `; last error: ${influx.lastError}` : ''}`,
+    });
+    for (const f of this.reputation.feeds()) {
+      out.push({
+        name: `feed ${f.name}`,
+        enabled: true,
+        ok: f.lastError === null,
+        detail: `${f.ips} addresses, ${f.domains} domains${f.updatedAt ? `, updated ${new Date(f.updatedAt).toISOString()}` : ', never loaded'}${f.lastError ? `; ${f.lastError}` : ''}`,
+      });
+    }
+    out.push({
+      name: 'vulnerability scans',
+      enabled: cfg.scan.enabled,
+      ok: !cfg.scan.enabled || existsSync('/usr/bin/nmap') || existsSync('/usr/local/bin/nmap'),
+      detail: cfg.scan.enabled ? `${this.scanner.stats.done} done, ${this.scanner.stats.failed} failed, ${this.scanner.stats.queued} queued` : 'off (scan.enabled: false)',
+    });
+    out.push({
+      name: 'decoys',
+      enabled: cfg.decoys.enabled,
+      ok: this.decoyPorts.every((p) => p.ok),
+      detail: cfg.decoys.enabled ? this.decoyPorts.map((p) => `${p.port} ${p.ok ? 'listening' : `failed: ${p.error}`}`).join(', ') : 'off (decoys.enabled: false)',
+    });
+    return out;
+  }
+
+  /** Stops the side parts, then the pipeline (which exports the open flows and closes the store). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.reputation.stop();
+    await this.decoys.stop();
+    await this.scanner.stop();
+    this.policy.stop();
+    await this.pipeline.shutdown();
+    this.blocklist.detach();
+  }
+}

@@ -1,0 +1,430 @@
+/**
+ * Device inventory: every device inside homeNets, keyed by MAC, with the addresses it used over time, its
+ * hostname (DHCP option 12, mDNS answers), DHCP fingerprint (option 55 list, option 60 vendor class), vendor
+ * (IEEE OUI) and first/last sighting; plus the remote hosts the LAN talks to, keyed by IP, with the DNS names
+ * the LAN resolved for them.
+ *
+ * Input is the bus ('arp', 'dhcp', 'dns', 'flow.end'); output is 'device.new' (once per MAC, also across
+ * restarts: known devices are reloaded from the store) and 'device.update' (new address, hostname, fingerprint).
+ * Both tables are keyed by attacker-controlled values, so both are capped (trust.maxDevices,
+ * trust.maxRemoteHosts), evict the least recently seen entry and count evictions.
+ *
+ * Persistence never runs SQL per packet: writes are handed to the store's batch queue (`store.defer`), at
+ * once for something new (a device, an address, a name) and at most once a minute of packet time for a
+ * device that was merely seen again.
+ */
+import type { Bus } from '../bus.js';
+import type { DhcpInfo, DnsMessage, ArpInfo } from '../decode/packet.js';
+import { ipv4ToString, macToString } from '../decode/addr.js';
+import { isGroupAddress, PrefixSet } from '../detectors/addresses.js';
+import type { FlowRecord } from '../flow/flow-record.js';
+import type { Store } from '../store/db.js';
+import type { AddressSource, DeviceSighting } from '../store/devices.js';
+import { isGroupMac, isLocallyAdministered, vendorOf } from './oui.js';
+import { RemoteHosts, type RemoteHost } from './remote-hosts.js';
+
+export type { RemoteHost } from './remote-hosts.js';
+import type { DeviceEvent } from './types.js';
+
+export interface InventoryConfig {
+  homeNets: readonly string[];
+  trust: { maxDevices: number; maxRemoteHosts: number };
+}
+
+export interface DeviceAddress {
+  firstSeenUs: number;
+  lastSeenUs: number;
+  source: AddressSource;
+}
+
+/** Where a hostname came from; DHCP wins over mDNS because the device sends it for itself, by name. */
+export type HostnameSource = 'dhcp' | 'mdns';
+
+export interface Device {
+  mac: string;
+  randomMac: boolean;
+  vendor: string | null;
+  hostname: string | null;
+  hostnameSource: HostnameSource | null;
+  /** DHCP option 55 list, comma-separated, in the order the client asked ("1,3,6,15,119,252") */
+  dhcpFingerprint: string | null;
+  /** DHCP option 60 ("MSFT 5.0", "android-dhcp-13") */
+  dhcpVendorClass: string | null;
+  firstSeenUs: number;
+  lastSeenUs: number;
+  /** addresses by text form, least recently seen first, at most MAX_ADDRESSES */
+  addresses: Map<string, DeviceAddress>;
+}
+
+export interface InventoryStats {
+  devices: number;
+  remoteHosts: number;
+  /** devices announced with 'device.new' since start */
+  newDevices: number;
+  devicesEvicted: number;
+  remoteHostsEvicted: number;
+  /** addresses dropped from a device that had MAX_ADDRESSES already (a router forwarding for many hosts) */
+  addressesEvicted: number;
+}
+
+/** Addresses kept per device: DHCP churn and IPv6 privacy addresses add a few a day; a router's MAC adds many. */
+export const MAX_ADDRESSES = 16;
+/** A device that was only seen again is written at most this often (packet time). */
+const PERSIST_EVERY_US = 60_000_000;
+/** Devices reloaded from the store per query page at start. */
+const RELOAD_PAGE = 1000;
+
+export class DeviceInventory {
+  /** least recently seen first: a Map re-inserted on every touch keeps that order for free */
+  private readonly devices = new Map<string, Device>();
+  private readonly remotes: RemoteHosts;
+  /** address → MAC of the device that used it last */
+  private readonly byIp = new Map<string, string>();
+  private readonly home: PrefixSet;
+  /** MACs seen again since their last write, and the addresses whose last sighting moved */
+  private readonly dirty = new Map<string, Set<string>>();
+  private nextPersistUs = 0;
+  private readonly offs: (() => void)[] = [];
+  readonly stats: InventoryStats = { devices: 0, remoteHosts: 0, newDevices: 0, devicesEvicted: 0, remoteHostsEvicted: 0, addressesEvicted: 0 };
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly store: Store | null,
+    private readonly cfg: InventoryConfig,
+  ) {
+    this.home = new PrefixSet(cfg.homeNets);
+    this.remotes = new RemoteHosts(cfg.trust.maxRemoteHosts);
+    if (store !== null) this.reload(store);
+    this.offs.push(
+      bus.on('arp', (e) => this.onArp(e.tsUs, e.arp)),
+      bus.on('dhcp', (e) => this.onDhcp(e.tsUs, e.dhcp)),
+      bus.on('dns', (e) => this.onDns(e.tsUs, e.srcMac, e.srcIp, e.dns)),
+      bus.on('flow.end', (r) => this.onFlow(r)),
+    );
+  }
+
+  /** true when `ip` lies inside homeNets */
+  isHome(ip: string): boolean {
+    return this.home.has(ip);
+  }
+
+  get(mac: string): Device | undefined {
+    return this.devices.get(mac);
+  }
+
+  /** Every device held, most recently seen first. */
+  list(): Device[] {
+    return [...this.devices.values()].reverse();
+  }
+
+  /** MAC of the device that used `ip` most recently, when it is held. */
+  macForIp(ip: string): string | undefined {
+    return this.byIp.get(ip);
+  }
+
+  /** The device's addresses, most recently seen first. */
+  addressesOf(mac: string): string[] {
+    const d = this.devices.get(mac);
+    return d === undefined ? [] : [...d.addresses.keys()].reverse();
+  }
+
+  remoteHost(ip: string): RemoteHost | undefined {
+    return this.remotes.get(ip);
+  }
+
+  /** Periodic work (with the scorer's tick): queues the sightings of a quiet minute that no packet flushed. */
+  tick(nowUs: number): void {
+    this.maybePersist(nowUs);
+  }
+
+  /** Unsubscribes from the bus and queues the pending writes. */
+  close(tsUs: number): void {
+    this.offs.forEach((off) => off());
+    this.offs.length = 0;
+    this.persist(tsUs);
+  }
+
+  // ---- bus input ---------------------------------------------------------------------------------------
+
+  private onArp(tsUs: number, a: ArpInfo): void {
+    const ip = a.senderIp === 0 ? null : ipv4ToString(a.senderIp); // 0.0.0.0: an address probe (RFC 5227)
+    if (ip !== null && !this.home.has(ip)) return;
+    this.sight(tsUs, macToString(a.senderMac), ip, 'arp');
+  }
+
+  private onDhcp(tsUs: number, d: DhcpInfo): void {
+    const mac = macToString(d.clientMac);
+    if (d.op === 2) {
+      // the server's ACK is what assigns the address; OFFERs may go unused
+      if (d.messageType === 5 && d.yourIp !== '' && this.home.has(d.yourIp)) this.sight(tsUs, mac, d.yourIp, 'dhcp');
+      return;
+    }
+    const dev = this.sight(tsUs, mac, d.clientIp !== '' && this.home.has(d.clientIp) ? d.clientIp : null, 'dhcp');
+    if (dev === null) return;
+    let changed = false;
+    if (d.hostname !== null && d.hostname !== '' && (dev.hostname !== d.hostname || dev.hostnameSource !== 'dhcp')) {
+      dev.hostname = d.hostname;
+      dev.hostnameSource = 'dhcp';
+      changed = true;
+    }
+    const fp = d.paramRequestList === null || d.paramRequestList.length === 0 ? null : d.paramRequestList.join(',');
+    if (fp !== null && fp !== dev.dhcpFingerprint) {
+      dev.dhcpFingerprint = fp;
+      changed = true;
+    }
+    if (d.vendorClass !== null && d.vendorClass !== '' && d.vendorClass !== dev.dhcpVendorClass) {
+      dev.dhcpVendorClass = d.vendorClass;
+      changed = true;
+    }
+    if (changed) this.changed(tsUs, dev);
+  }
+
+  private onDns(tsUs: number, srcMac: number, srcIp: string, m: DnsMessage): void {
+    if (!m.response) return;
+    if (m.mdns) {
+      if (!this.home.has(srcIp)) return;
+      // a device announcing "name.local" for its own address names itself
+      for (const a of m.answers) {
+        if ((a.type !== 1 && a.type !== 28) || a.data !== srcIp || !a.name.toLowerCase().endsWith('.local')) continue;
+        const dev = this.sight(tsUs, macToString(srcMac), srcIp, 'flow');
+        const name = a.name.slice(0, -'.local'.length);
+        if (dev !== null && dev.hostnameSource !== 'dhcp' && dev.hostname !== name && name !== '') {
+          dev.hostname = name;
+          dev.hostnameSource = 'mdns';
+          this.changed(tsUs, dev);
+        }
+        return;
+      }
+      return;
+    }
+    for (const a of m.answers) {
+      if ((a.type !== 1 && a.type !== 28) || a.data === '' || this.home.has(a.data) || isGroupAddress(a.data)) continue;
+      const r = this.remote(tsUs, a.data);
+      // the name the client asked for first: a CDN's CNAME target tells an admin less than "api.vendor.com"
+      RemoteHosts.addName(r, m.qname !== '' ? m.qname : a.name);
+      if (a.name !== m.qname && a.name !== '') RemoteHosts.addName(r, a.name);
+    }
+  }
+
+  private onFlow(r: FlowRecord): void {
+    const ts = r.endUs;
+    this.endpoint(ts, r.srcMac, r.srcIp);
+    this.endpoint(ts, r.dstMac, r.dstIp);
+  }
+
+  private endpoint(tsUs: number, mac: string | null, ip: string): void {
+    if (isGroupAddress(ip)) return;
+    if (this.home.has(ip)) {
+      if (mac !== null) this.sight(tsUs, mac, ip, 'flow');
+    } else {
+      this.remote(tsUs, ip);
+    }
+  }
+
+  // ---- tables ------------------------------------------------------------------------------------------
+
+  /**
+   * Records a sighting of `mac` (with `ip` when known); returns the device, or null for MACs that are never
+   * devices (group, all-zero). Emits 'device.new' or 'device.update' as needed.
+   */
+  private sight(tsUs: number, mac: string, ip: string | null, source: AddressSource): Device | null {
+    if (mac === '' || mac === '00:00:00:00:00:00' || isGroupMac(mac)) return null;
+    let dev = this.devices.get(mac);
+    let isNew = false;
+    if (dev !== undefined) {
+      this.devices.delete(mac);
+    } else {
+      dev = this.fromStore(mac) ?? undefined;
+      if (dev === undefined) {
+        isNew = true;
+        dev = {
+          mac,
+          randomMac: isLocallyAdministered(mac),
+          vendor: vendorOf(mac),
+          hostname: null,
+          hostnameSource: null,
+          dhcpFingerprint: null,
+          dhcpVendorClass: null,
+          firstSeenUs: tsUs,
+          lastSeenUs: tsUs,
+          addresses: new Map(),
+        };
+      }
+      this.makeRoom();
+    }
+    this.devices.set(mac, dev);
+    if (tsUs > dev.lastSeenUs) dev.lastSeenUs = tsUs;
+    let newAddr = false;
+    if (ip !== null && !isGroupAddress(ip)) newAddr = this.addAddress(dev, ip, tsUs, source);
+    this.stats.devices = this.devices.size;
+    if (isNew) {
+      this.stats.newDevices++;
+      this.persistNow(tsUs, dev);
+      this.bus.emit('device.new', this.event(tsUs, dev));
+    } else if (newAddr) {
+      this.changed(tsUs, dev);
+    } else {
+      this.markDirty(tsUs, dev, ip);
+    }
+    return dev;
+  }
+
+  private addAddress(dev: Device, ip: string, tsUs: number, source: AddressSource): boolean {
+    const a = dev.addresses.get(ip);
+    const owner = this.byIp.get(ip);
+    if (owner !== dev.mac) this.byIp.set(ip, dev.mac);
+    if (a !== undefined) {
+      dev.addresses.delete(ip);
+      dev.addresses.set(ip, a);
+      if (tsUs > a.lastSeenUs) a.lastSeenUs = tsUs;
+      // a DHCP assignment says more than a flow did
+      if (source === 'dhcp') a.source = source;
+      return false;
+    }
+    if (dev.addresses.size >= MAX_ADDRESSES) {
+      const oldest = dev.addresses.keys().next().value as string;
+      dev.addresses.delete(oldest);
+      if (this.byIp.get(oldest) === dev.mac) this.byIp.delete(oldest);
+      this.stats.addressesEvicted++;
+    }
+    dev.addresses.set(ip, { firstSeenUs: tsUs, lastSeenUs: tsUs, source });
+    return true;
+  }
+
+  private makeRoom(): void {
+    while (this.devices.size >= this.cfg.trust.maxDevices) {
+      const [mac, dev] = this.devices.entries().next().value as [string, Device];
+      this.devices.delete(mac);
+      for (const ip of dev.addresses.keys()) if (this.byIp.get(ip) === mac) this.byIp.delete(ip);
+      this.dirty.delete(mac);
+      this.stats.devicesEvicted++;
+    }
+    this.stats.devices = this.devices.size;
+  }
+
+  private remote(tsUs: number, ip: string): RemoteHost {
+    const r = this.remotes.touch(ip, tsUs);
+    this.stats.remoteHosts = this.remotes.size;
+    this.stats.remoteHostsEvicted = this.remotes.evicted;
+    return r;
+  }
+
+  private event(tsUs: number, d: Device): DeviceEvent {
+    return { tsUs, mac: d.mac, ips: [...d.addresses.keys()].reverse(), hostname: d.hostname, vendor: d.vendor, randomMac: d.randomMac };
+  }
+
+  private changed(tsUs: number, dev: Device): void {
+    this.persistNow(tsUs, dev);
+    this.bus.emit('device.update', this.event(tsUs, dev));
+  }
+
+  // ---- persistence -------------------------------------------------------------------------------------
+
+  private sighting(dev: Device, tsUs: number): DeviceSighting {
+    const s: DeviceSighting = { mac: dev.mac, tsUs };
+    if (dev.hostname !== null) s.hostname = dev.hostname;
+    if (dev.vendor !== null) s.vendor = dev.vendor;
+    if (dev.dhcpFingerprint !== null) s.dhcpFingerprint = dev.dhcpFingerprint;
+    if (dev.dhcpVendorClass !== null) s.dhcpVendorClass = dev.dhcpVendorClass;
+    return s;
+  }
+
+  /** Queues the device row and all its addresses into the store's next batch. */
+  private persistNow(tsUs: number, dev: Device): void {
+    this.dirty.delete(dev.mac);
+    if (this.store === null) return;
+    const s = this.sighting(dev, dev.lastSeenUs);
+    const first = { ...s, tsUs: dev.firstSeenUs };
+    const addrs = [...dev.addresses].map(([ip, a]) => [ip, { ...a }] as const);
+    const devices = this.store.devices;
+    this.store.defer(tsUs, () => {
+      devices.upsert(first);
+      devices.upsert(s);
+      for (const [ip, a] of addrs) {
+        devices.addAddress(dev.mac, ip, a.firstSeenUs, a.source);
+        if (a.lastSeenUs !== a.firstSeenUs) devices.addAddress(dev.mac, ip, a.lastSeenUs, a.source);
+      }
+    });
+    this.maybePersist(tsUs);
+  }
+
+  private markDirty(tsUs: number, dev: Device, ip: string | null): void {
+    if (this.store !== null) {
+      let set = this.dirty.get(dev.mac);
+      if (set === undefined) this.dirty.set(dev.mac, (set = new Set()));
+      if (ip !== null && dev.addresses.has(ip)) set.add(ip);
+    }
+    this.maybePersist(tsUs);
+  }
+
+  private maybePersist(tsUs: number): void {
+    if (tsUs >= this.nextPersistUs) this.persist(tsUs);
+  }
+
+  /** Queues the last sightings of every device seen since the previous call (one deferred write for all). */
+  persist(tsUs: number): void {
+    this.nextPersistUs = tsUs + PERSIST_EVERY_US;
+    if (this.store === null || this.dirty.size === 0) return;
+    const rows: { s: DeviceSighting; addrs: [string, number, AddressSource][] }[] = [];
+    for (const [mac, ips] of this.dirty) {
+      const dev = this.devices.get(mac);
+      if (dev === undefined) continue;
+      const addrs: [string, number, AddressSource][] = [];
+      for (const ip of ips) {
+        const a = dev.addresses.get(ip);
+        if (a !== undefined) addrs.push([ip, a.lastSeenUs, a.source]);
+      }
+      rows.push({ s: this.sighting(dev, dev.lastSeenUs), addrs });
+    }
+    this.dirty.clear();
+    const devices = this.store.devices;
+    this.store.defer(tsUs, () => {
+      for (const r of rows) {
+        devices.upsert(r.s);
+        for (const [ip, ts, src] of r.addrs) devices.addAddress(r.s.mac, ip, ts, src);
+      }
+    });
+  }
+
+  /** A device evicted from memory (or known before a restart) that is still in the store; null when unknown. */
+  private fromStore(mac: string): Device | null {
+    if (this.store === null) return null;
+    // one indexed read per MAC not held in memory: rare after start, and bounded by the packets that carry MACs
+    const row = this.store.devices.get(mac);
+    if (row === undefined) return null;
+    return this.rowToDevice(row, this.store);
+  }
+
+  private rowToDevice(row: NonNullable<ReturnType<Store['devices']['get']>>, store: Store): Device {
+    const dev: Device = {
+      mac: row.mac,
+      randomMac: isLocallyAdministered(row.mac),
+      vendor: row.vendor,
+      hostname: row.hostname,
+      hostnameSource: row.hostname === null ? null : 'dhcp',
+      dhcpFingerprint: row.dhcpFingerprint,
+      dhcpVendorClass: row.dhcpVendorClass,
+      firstSeenUs: row.firstSeenUs,
+      lastSeenUs: row.lastSeenUs,
+      addresses: new Map(),
+    };
+    const addrs = store.devices.addresses(row.mac).slice(0, MAX_ADDRESSES).reverse();
+    for (const a of addrs) {
+      dev.addresses.set(a.ip, { firstSeenUs: a.firstSeenUs, lastSeenUs: a.lastSeenUs, source: a.source });
+      this.byIp.set(a.ip, row.mac);
+    }
+    return dev;
+  }
+
+  /** Loads the most recently seen devices (up to the cap) so a restart does not announce them again. */
+  private reload(store: Store): void {
+    const rows: NonNullable<ReturnType<Store['devices']['get']>>[] = [];
+    for (let offset = 0; rows.length < this.cfg.trust.maxDevices; offset += RELOAD_PAGE) {
+      const page = store.devices.query({ orderBy: 'lastSeen', offset, limit: Math.min(RELOAD_PAGE, this.cfg.trust.maxDevices - rows.length) });
+      rows.push(...page);
+      if (page.length < RELOAD_PAGE) break;
+    }
+    for (const row of rows.reverse()) this.devices.set(row.mac, this.rowToDevice(row, store));
+    this.stats.devices = this.devices.size;
+  }
+}

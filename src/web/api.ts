@@ -1,0 +1,38 @@
+/**
+ * The JSON API under /api/v1. Authentication (session cookie + CSRF, or `Authorization: Bearer <token>`) and
+ * the viewer's read-only rule are enforced before these routes by auth.ts. Every refusal is `{ "error": "…" }`
+ * with a 4xx status, and a refused request has changed nothing.
+ *
+ * Endpoints:
+ *   GET    /devices?search&level&sort&limit&offset      GET /devices/:mac      PATCH /devices/:mac {label}
+ *   GET    /alerts?severity&kind&mac&ip&since&until&acknowledged&limit&before     POST /alerts/:id/ack
+ *   GET    /flows?mac&ip&since&until&limit&beforeId
+ *   GET    /actions?state&kind&mac&limit&beforeId        POST /actions {kind: quarantine|block, mac|target, reason}
+ *   POST   /actions/:id/release|approve|deny {reason}
+ *   GET    /allow-list                                   POST /allow-list {entry, reason}
+ *   GET    /models                                       POST /models/retrain
+ *   GET    /health
+ *   GET    /tokens                                       POST /tokens {name}     DELETE /tokens/:id
+ */
+import { Hono } from 'hono';
+import type { WebEnv } from './env.js';
+import { ApiError } from './api-input.js';
+import { registerActionApi } from './api-actions.js';
+import { registerDeviceApi } from './api-devices.js';
+import { registerEventApi } from './api-events.js';
+import { registerSystemApi } from './api-system.js';
+import type { WebContext } from './web-context.js';
+
+export function registerApi(app: Hono<WebEnv>, ctx: WebContext, log: (msg: string) => void): void {
+  const api = new Hono<WebEnv>();
+  api.onError((err, c) => {
+    if (err instanceof ApiError) return c.json({ error: err.message }, err.status);
+    log(`web: ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}`);
+    return c.json({ error: 'internal error; the appliance log has the details' }, 500);
+  });
+  registerDeviceApi(api, ctx);
+  registerEventApi(api, ctx);
+  registerActionApi(api, ctx);
+  registerSystemApi(api, ctx);
+  app.route('/api/v1', api);
+}

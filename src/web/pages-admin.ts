@@ -1,0 +1,169 @@
+/**
+ * Quarantine (approve, deny, release), Models (status, retrain), Audit log, Settings (configuration, integrations,
+ * allow-list, API tokens). Response actions go through deps.actions; token routes call the store directly with
+ * the same token format and hashing as the API (`ae_` + 32 random bytes, stored as SHA-256).
+ *
+ * Audit verbs written here:
+ * - token.create / token.revoke: an API token made or revoked from Settings (target: the token's name)
+ */
+import { randomBytes } from 'node:crypto';
+import type { Hono } from 'hono';
+import type { ActionRow, ActionState } from '../store/actions.js';
+import type { WebEnv } from './env.js';
+import { sha256Hex } from './session.js';
+import { audit } from './web-context.js';
+import { backTo, canAct, cleanText, doneMessage, form, page, parseIntParam, problem, redirectDone, userOf, type Ctx } from './pages-common.js';
+import { namesFor } from './pages-overview.js';
+import { auditPage } from './views/audit.js';
+import { modelsPage } from './views/models.js';
+import { quarantinePage } from './views/quarantine.js';
+import { settingsPage, type SettingsPageData } from './views/settings.js';
+import { flash } from './views/format.js';
+
+const FINISHED: ActionState[] = ['expired', 'released', 'denied'];
+
+function actionId(c: Ctx): number | Response {
+  const id = parseIntParam(c.req.param('id'));
+  if (id === undefined || !Number.isSafeInteger(id)) return problem(c, 400, 'the action id must be a whole number', 'quarantine');
+  if (c.get('deps').store.actions.get(id) === undefined) return problem(c, 404, `no action with id ${id}`, 'quarantine');
+  return id;
+}
+
+function settingsData(c: Ctx, newToken: SettingsPageData['newToken'] = null, message: SettingsPageData['message'] = null): SettingsPageData {
+  const deps = c.get('deps');
+  const cfg = deps.config;
+  const users = new Map(deps.store.auth.users().map((u) => [u.id, u.username]));
+  const rec = cfg as unknown as Record<string, any>;
+  const w = rec['trust']?.weights as Record<string, number> | undefined;
+  const resp = rec['response'] as Record<string, unknown> | undefined;
+  // the sections of the stages that use them (trust weights, response policy, …), when the schema has them
+  const sections = ['trust', 'response', 'models', 'detectors', 'scan', 'intel', 'decoys', 'store', 'web']
+    .filter((k) => rec[k] !== undefined)
+    .map((k): [string, unknown] => [k, rec[k]]);
+  return {
+    summary: [
+      ['mode', cfg.mode],
+      ['interface', cfg.iface === '' ? '(none)' : cfg.iface],
+      ['home networks', [...cfg.homeNets]],
+      ['firewall', deps.actions.dryRun ? 'dry run (records, does not enforce)' : 'enforcing'],
+      ['trust weights', w === undefined ? '—' : `behavioral ${w['behavioral']}, vulnerability ${w['vulnerability']}, reputation ${w['reputation']}`],
+      ['trust levels', '≥ 75 normal, 50–75 warning, 20–50 alert, < 20 critical'],
+      ...(resp === undefined
+        ? []
+        : ([
+            ['auto-quarantine', resp['autoQuarantine']],
+            ['approval required', resp['requireApproval']],
+            ['quarantine length', `${resp['quarantineSeconds']} s`],
+          ] as [string, unknown][])),
+      ['anomaly threshold', `${cfg.models.enabled ? 'models on' : 'models off'}, calibrated quantile ${String((cfg.models as Record<string, unknown>)['threshold'] ?? '—')}`],
+      ['dashboard', `${cfg.web.host}:${cfg.web.port}`],
+    ],
+    sections,
+    integrations: deps.integrations(),
+    allowList: deps.actions.allowListEntries(),
+    tokens: deps.store.auth.tokens().map((t) => ({ ...t, owner: users.get(t.userId) ?? `#${t.userId}` })),
+    newToken,
+    csrf: c.get('csrf'),
+    canAct: canAct(c),
+    message: message ?? doneMessage(c),
+  };
+}
+
+export function registerAdminPages(app: Hono<WebEnv>): void {
+  app.get('/quarantine', (c) => {
+    const deps = c.get('deps');
+    const q = deps.store.actions;
+    const finished = FINISHED.flatMap((state) => q.query({ state, limit: 30 }))
+      .sort((a, b) => b.id - a.id)
+      .slice(0, 30);
+    const pending = q.query({ state: 'pending', limit: 200 });
+    const active = q.query({ state: 'active', limit: 200 });
+    const all: ActionRow[] = [...pending, ...active, ...finished];
+    return page(c, 'Quarantine', 'quarantine', quarantinePage({
+      pending,
+      active,
+      finished,
+      names: namesFor(deps.store, all.map((a) => a.mac)),
+      dryRun: deps.actions.dryRun,
+      csrf: c.get('csrf'),
+      canAct: canAct(c),
+      message: doneMessage(c),
+    }));
+  });
+
+  for (const verb of ['approve', 'deny', 'release'] as const) {
+    app.post(`/actions/:id/${verb}`, async (c) => {
+      const id = actionId(c);
+      if (id instanceof Response) return id;
+      const f = await form(c);
+      const reason = cleanText(f['reason'] ?? '', 200);
+      if (reason === null) return problem(c, 400, 'the reason must be one line of at most 200 characters', 'quarantine');
+      const actor = userOf(c).username;
+      const actions = c.get('deps').actions;
+      const r =
+        verb === 'approve' ? actions.approve(id, actor) : verb === 'deny' ? actions.deny(id, actor, reason || undefined) : actions.release(id, actor, reason || undefined);
+      if (!r.ok) return problem(c, 409, r.error, 'quarantine');
+      return redirectDone(c, backTo(f['back'], '/quarantine'), verb === 'approve' ? 'approved' : verb === 'deny' ? 'denied' : 'released');
+    });
+  }
+
+  app.get('/models', (c) => {
+    const deps = c.get('deps');
+    return page(c, 'Models', 'models', modelsPage({ status: deps.models.status(), models: deps.store.registry.models(), csrf: c.get('csrf'), canAct: canAct(c), message: doneMessage(c) }));
+  });
+
+  app.post('/models/retrain', (c) => {
+    const r = c.get('deps').models.retrain(userOf(c).username);
+    if (!r.ok) return problem(c, 409, r.error, 'models');
+    return redirectDone(c, '/models', 'retrain');
+  });
+
+  app.get('/audit', (c) => {
+    const actor = cleanText(c.req.query('actor') ?? '', 64);
+    const prefix = cleanText(c.req.query('action') ?? '', 64);
+    if (actor === null || prefix === null) return problem(c, 400, 'actor and action must be one line of at most 64 characters', 'audit');
+    const before = parseIntParam(c.req.query('before'));
+    if (before !== undefined && !Number.isSafeInteger(before)) return problem(c, 400, 'before must be an entry id', 'audit');
+    const rows = c.get('deps').store.actions.auditLog({ actor: actor || undefined, actionPrefix: prefix || undefined, beforeId: before, limit: 50 });
+    return page(c, 'Audit log', 'audit', auditPage({ rows, filter: { actor, prefix }, next: rows.length === 50 ? rows[rows.length - 1]!.id : null }));
+  });
+
+  app.get('/settings', (c) => page(c, 'Settings', 'settings', settingsPage(settingsData(c))));
+
+  app.post('/settings/allow', async (c) => {
+    const entry = ((await form(c))['entry'] ?? '').trim();
+    if (!/^[0-9A-Fa-f:.\/-]{2,64}$/.test(entry)) return problem(c, 400, 'enter a MAC, an IP address or a CIDR prefix', 'settings');
+    const r = c.get('deps').actions.allowList(entry, userOf(c).username, 'added from Settings');
+    if (!r.ok) return problem(c, 409, r.error, 'settings');
+    return redirectDone(c, '/settings', 'allowed');
+  });
+
+  app.post('/settings/tokens', async (c) => {
+    const name = cleanText((await form(c))['name'] ?? '', 64);
+    if (name === null || name === '') return problem(c, 400, 'the token needs a name of one line, at most 64 characters', 'settings');
+    const user = userOf(c);
+    const token = 'ae_' + randomBytes(32).toString('base64url');
+    const deps = c.get('deps');
+    deps.store.db.transaction(() => {
+      deps.store.auth.createToken(user.id, name, sha256Hex(token), Date.now() * 1000);
+      audit(deps, { actor: user.username, action: 'token.create', target: name });
+    })();
+    // the only time the token is shown: rendered directly (no redirect) and never cached
+    c.header('Cache-Control', 'no-store');
+    return page(c, 'Settings', 'settings', settingsPage(settingsData(c, { name, token }, flash('ok', 'Token created.'))));
+  });
+
+  app.post('/settings/tokens/:id/revoke', (c) => {
+    const id = parseIntParam(c.req.param('id'));
+    if (id === undefined || !Number.isSafeInteger(id)) return problem(c, 400, 'the token id must be a whole number', 'settings');
+    const deps = c.get('deps');
+    const t = deps.store.auth.tokens().find((x) => x.id === id);
+    if (t === undefined) return problem(c, 404, `no token with id ${id}`, 'settings');
+    if (t.revoked) return problem(c, 409, `token ${t.name} is already revoked`, 'settings');
+    deps.store.db.transaction(() => {
+      deps.store.auth.revokeToken(id);
+      audit(deps, { actor: userOf(c).username, action: 'token.revoke', target: t.name, detail: { id } });
+    })();
+    return redirectDone(c, '/settings', 'revoked');
+  });
+}

@@ -1,0 +1,213 @@
+// Argus Edge dashboard behaviour. Loaded from <head> without defer so the saved theme applies before the
+// first paint; everything else waits for the DOM. No inline script anywhere (CSP script-src 'self').
+(function () {
+  'use strict';
+  var THEME_KEY = 'argus-theme';
+  var root = document.documentElement;
+  try {
+    var saved = localStorage.getItem(THEME_KEY);
+    if (saved === 'dark' || saved === 'light') root.setAttribute('data-theme', saved);
+  } catch (e) { /* storage disabled: follow the system */ }
+
+  function currentTheme() {
+    var t = root.getAttribute('data-theme');
+    if (t === 'dark' || t === 'light') return t;
+    return window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+  }
+
+  function cssVar(name) {
+    return getComputedStyle(root).getPropertyValue(name).trim() || '#888';
+  }
+
+  // ---- charts (uPlot) -------------------------------------------------------------------------------
+  var charts = [];
+
+  function fmtBytes(v) {
+    if (v == null) return '';
+    var u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    var i = 0;
+    while (Math.abs(v) >= 1024 && i < u.length - 1) { v /= 1024; i++; }
+    return (Math.abs(v) < 10 && i > 0 ? v.toFixed(1) : Math.round(v)) + ' ' + u[i];
+  }
+
+  function axis(scale, fmt, side) {
+    var a = { stroke: cssVar('--muted'), grid: { stroke: cssVar('--line'), width: 1 }, ticks: { stroke: cssVar('--line') }, size: 64 };
+    // no axis titles: the legend names the series, and a title crowds the values on a phone
+    if (fmt) a.values = function (u, vals) { return vals.map(fmt); };
+    if (side) { a.side = side; a.grid = { show: false }; }
+    if (scale) a.scale = scale;
+    return a;
+  }
+
+  // bars show a lone hourly bucket, which a line cannot
+  function bars() {
+    return uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.8, 24] }) : undefined;
+  }
+
+  function empty(el, text) {
+    el.textContent = '';
+    var p = document.createElement('p');
+    p.className = 'chart-empty';
+    p.textContent = text;
+    el.appendChild(p);
+  }
+
+  function makeChart(el, opts, data) {
+    if (typeof uPlot === 'undefined') { empty(el, 'Chart library not loaded.'); return null; }
+    el.textContent = '';
+    opts.width = Math.max(200, el.clientWidth);
+    opts.height = 180;
+    opts.axes = opts.axes || [axis(), axis()];
+    opts.axes[0] = axis();
+    opts.legend = { live: true };
+    if (opts.xRange) {
+      opts.scales = opts.scales || {};
+      opts.scales.x = { time: true, range: opts.xRange };
+      delete opts.xRange;
+    }
+    var u = new uPlot(opts, data, el);
+    charts.push({ el: el, u: u });
+    return u;
+  }
+
+  var DRAW = {
+    traffic: function (el, d) {
+      var s = d.traffic;
+      if (!s.t.length) return empty(el, 'No traffic stored in this period.');
+      makeChart(el, {
+        xRange: [d.fromS, d.toS],
+        scales: { bytes: { range: [0, null] }, flows: { range: [0, null] } },
+        series: [{}, { label: 'bytes', scale: 'bytes', stroke: cssVar('--accent'), fill: cssVar('--accent') + '55', width: 1, paths: bars(), value: function (u, v) { return fmtBytes(v); } },
+          { label: 'flows', scale: 'flows', stroke: cssVar('--warning'), width: 1.5 }],
+        axes: [axis(), axis('bytes', fmtBytes), axis('flows', null, 1)],
+      }, [s.t, s.a, s.b]);
+    },
+    anomaly: function (el, d) {
+      var s = d.anomaly;
+      if (!s.t.length) return empty(el, 'No flows scored in this period.');
+      makeChart(el, {
+        xRange: [d.fromS, d.toS],
+        scales: { rate: { range: [0, null] }, alerts: { range: [0, null] } },
+        series: [{}, { label: 'anomaly rate', scale: 'rate', stroke: cssVar('--critical'), width: 2, value: function (u, v) { return v == null ? '' : (v * 100).toFixed(2) + ' %'; } },
+          { label: 'anomalies', scale: 'alerts', stroke: cssVar('--alert'), width: 1, paths: bars() }],
+        axes: [axis(), axis('rate', function (v) { return (v * 100).toFixed(1) + '%'; }), axis('alerts', null, 1)],
+      }, [s.t, s.a, s.b]);
+    },
+    trust: function (el, d) {
+      if (!d.t.length) return empty(el, 'No trust score recorded yet.');
+      makeChart(el, {
+        scales: { score: { range: [0, 100] } },
+        series: [{}, { label: 'trust', scale: 'score', stroke: cssVar('--accent'), width: 2.5 },
+          { label: 'behavioral', scale: 'score', stroke: cssVar('--normal'), width: 1, dash: [4, 3] },
+          { label: 'vulnerability', scale: 'score', stroke: cssVar('--warning'), width: 1, dash: [4, 3] },
+          { label: 'reputation', scale: 'score', stroke: cssVar('--alert'), width: 1, dash: [4, 3] }],
+        axes: [axis(), axis('score')],
+      }, [d.t, d.score, d.behavioral, d.vulnerability, d.reputation]);
+    },
+  };
+
+  var live = { el: null, u: null, t: [], pps: [], bps: [], last: null };
+
+  function initLive(el) {
+    live.el = el;
+    empty(el, 'Waiting for live statistics…');
+  }
+
+  function onCaptureStats(ev) {
+    if (!live.el) return;
+    var s;
+    try { s = JSON.parse(ev.detail && ev.detail.data); } catch (e) { return; }
+    var prev = live.last;
+    live.last = s;
+    if (!prev || s.tMs <= prev.tMs) return;
+    var dt = (s.tMs - prev.tMs) / 1000;
+    live.t.push(s.tMs / 1000);
+    live.pps.push(Math.max(0, (s.packets - prev.packets) / dt));
+    live.bps.push(Math.max(0, (s.bytes - prev.bytes) / dt));
+    if (live.t.length > 150) { live.t.shift(); live.pps.shift(); live.bps.shift(); }
+    var data = [live.t, live.pps, live.bps];
+    if (!live.u) {
+      live.u = makeChart(live.el, {
+        scales: { pps: {}, bps: {} },
+        series: [{}, { label: 'packets/s', scale: 'pps', stroke: cssVar('--accent'), width: 2, value: function (u, v) { return v == null ? '' : Math.round(v); } },
+          { label: 'bytes/s', scale: 'bps', stroke: cssVar('--normal'), width: 1.5, value: function (u, v) { return fmtBytes(v); } }],
+        axes: [axis(), axis('pps', function (v) { return Math.round(v); }), axis('bps', fmtBytes, 1)],
+      }, data);
+    } else {
+      live.u.setData(data);
+    }
+  }
+
+  function loadCharts() {
+    var byUrl = {};
+    document.querySelectorAll('[data-chart]').forEach(function (el) {
+      var kind = el.getAttribute('data-chart');
+      if (kind === 'live') return initLive(el);
+      var src = el.getAttribute('data-src');
+      if (!src || !DRAW[kind]) return;
+      (byUrl[src] = byUrl[src] || []).push({ el: el, kind: kind });
+    });
+    Object.keys(byUrl).forEach(function (src) {
+      fetch(src, { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
+        .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
+        .then(function (d) { byUrl[src].forEach(function (x) { DRAW[x.kind](x.el, d); }); })
+        .catch(function (e) { byUrl[src].forEach(function (x) { empty(x.el, 'Chart data unavailable (' + e.message + ').'); }); });
+    });
+  }
+
+  function resizeCharts() {
+    charts.forEach(function (c) {
+      if (c.el.isConnected) c.u.setSize({ width: Math.max(200, c.el.clientWidth), height: 180 });
+    });
+  }
+
+  // ---- toasts from the live stream: keep five, each for ten seconds ---------------------------------
+  function watchToasts() {
+    var box = document.getElementById('toasts');
+    if (!box || !window.MutationObserver) return;
+    new MutationObserver(function () {
+      while (box.children.length > 5) box.removeChild(box.lastElementChild);
+      Array.prototype.forEach.call(box.children, function (t) {
+        if (t.getAttribute('data-timer')) return;
+        t.setAttribute('data-timer', '1');
+        setTimeout(function () { if (t.parentNode) t.parentNode.removeChild(t); }, 10000);
+      });
+    }).observe(box, { childList: true });
+  }
+
+  function init() {
+    var toggle = document.getElementById('theme-toggle');
+    if (toggle) {
+      toggle.addEventListener('click', function () {
+        var next = currentTheme() === 'dark' ? 'light' : 'dark';
+        root.setAttribute('data-theme', next);
+        try { localStorage.setItem(THEME_KEY, next); } catch (e) { /* not saved: applies to this page only */ }
+        // charts read their colours from the theme's variables when drawn
+        charts.forEach(function (c) { c.u.destroy(); });
+        charts = [];
+        live.u = null;
+        loadCharts();
+      });
+    }
+    var liveEl = document.getElementById('live');
+    if (liveEl) liveEl.addEventListener('capture-stats', onCaptureStats);
+    // the overview's "no alerts yet" note goes once the first live alert arrives
+    var recent = document.getElementById('recent-alerts');
+    if (recent && window.MutationObserver) {
+      new MutationObserver(function () {
+        var none = document.getElementById('no-alerts');
+        if (none && recent.children.length) none.parentNode.removeChild(none);
+      }).observe(recent, { childList: true });
+    }
+    watchToasts();
+    loadCharts();
+    var pending = null;
+    window.addEventListener('resize', function () {
+      clearTimeout(pending);
+      pending = setTimeout(resizeCharts, 150);
+    });
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+})();

@@ -1,0 +1,136 @@
+/**
+ * One device: trust history chart (score and its three components, drawn by app.js from
+ * /ui/devices/:mac/trust), why the score moved, recent flows with the names behind their addresses, top
+ * destinations, open ports from the last scan, alerts, recommendations and the actions an admin may take.
+ */
+import type { ActionRow } from '../../store/actions.js';
+import type { AlertRow } from '../../store/alerts.js';
+import type { DeviceAddressRow, DeviceRow, TrustHistoryRow } from '../../store/devices.js';
+import type { FlowRow } from '../../store/flows.js';
+import type { ScanRow } from '../../store/registry.js';
+import type { Destination } from '../pages-queries.js';
+import { html, type Html } from '../html.js';
+import { alertRow, alertTableHead } from './alerts.js';
+import { csrfField } from './layout.js';
+import { deviceName, trustBadgeId } from './devices.js';
+import { fmtAgo, fmtBytes, fmtInt, fmtTime, stateBadge, trustBadge } from './format.js';
+
+export interface Recommendation {
+  text: string;
+  /** the response it suggests: 'quarantine', 'block', 'rate-limit', 'monitor', 'none' */
+  response: string;
+}
+
+export interface DevicePageData {
+  device: DeviceRow;
+  addresses: DeviceAddressRow[];
+  /** newest first, only points whose explanation says something */
+  changes: TrustHistoryRow[];
+  flows: FlowRow[];
+  names: Map<string, string>;
+  top: Destination[];
+  scan: ScanRow | null;
+  alerts: AlertRow[];
+  recommendations: Recommendation[];
+  actions: ActionRow[];
+  allowListed: boolean;
+  dryRun: boolean;
+  nowUs: number;
+  csrf: string;
+  canAct: boolean;
+  message: Html | null;
+}
+
+const PROTO: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'ipv6-icmp' };
+
+function flowName(f: FlowRow, names: Map<string, string>): string {
+  return f.detail.tlsSni ?? f.detail.httpHost ?? (f.detail.dns !== null ? f.detail.dns.qname : null) ?? names.get(f.dstIp) ?? '';
+}
+
+function actionsCard(d: DevicePageData): Html {
+  const mac = d.device.mac;
+  const open = d.actions.filter((a) => a.state === 'active' || a.state === 'pending');
+  const quarantined = open.some((a) => a.kind === 'quarantine');
+  return html`<section class="card" id="device-actions"><h2>Actions</h2>
+    ${d.dryRun ? html`<p class="muted small">The firewall runs as a dry run: actions are recorded, not enforced.</p>` : ''}
+    ${open.length > 0 ? html`<ul class="plain">${open.map(
+      (a) => html`<li>${stateBadge(a.state)} ${a.kind} since ${fmtTime(a.createdUs)} by ${a.actor}${a.expiresUs !== null ? html`, until ${fmtTime(a.expiresUs)}` : ''}
+        ${d.canAct ? html`<form method="post" action="/actions/${a.id}/release" class="inline">${csrfField(d.csrf)}<input type="hidden" name="back" value="/devices/${mac}"><button type="submit" class="small">Release</button></form>` : ''}</li>`,
+    )}</ul>` : html`<p class="muted">No open action.</p>`}
+    ${d.allowListed ? html`<p>This device is on the allow-list: it is never acted on.</p>` : ''}
+    ${d.canAct ? html`<div class="buttons">
+      ${quarantined ? '' : html`<form method="post" action="/devices/${mac}/quarantine" class="stack">${csrfField(d.csrf)}
+        <input name="reason" placeholder="reason (optional)" maxlength="200" aria-label="reason">
+        <button type="submit" class="danger">Quarantine</button></form>`}
+      ${d.allowListed ? '' : html`<form method="post" action="/devices/${mac}/allow" class="inline">${csrfField(d.csrf)}<button type="submit">Allow-list</button></form>`}
+      <form method="post" action="/devices/${mac}/scan" class="inline">${csrfField(d.csrf)}<button type="submit">Scan now</button></form>
+    </div>` : ''}
+  </section>`;
+}
+
+function renameForm(d: DevicePageData): Html {
+  if (!d.canAct) return html``;
+  return html`<form method="post" action="/devices/${d.device.mac}/label" class="filters">${csrfField(d.csrf)}
+    <label>Name <input name="label" value="${d.device.label ?? ''}" maxlength="64" placeholder="${d.device.hostname ?? 'a name for this device'}"></label>
+    <button type="submit">Rename</button></form>`;
+}
+
+export function devicePage(d: DevicePageData): Html {
+  const dev = d.device;
+  const name = deviceName(dev);
+  return html`<h1>${name ?? dev.mac} <span id="${trustBadgeId(dev.mac)}">${trustBadge(dev.trustScore, dev.trustLevel)}</span></h1>
+  ${d.message}
+  <div class="grid2">
+    <section class="card"><h2>Device</h2>
+      <dl class="kv">
+        <dt>MAC</dt><dd><code>${dev.mac}</code></dd>
+        <dt>Vendor</dt><dd>${dev.vendor ?? '—'}</dd>
+        <dt>Hostname</dt><dd>${dev.hostname ?? '—'}</dd>
+        <dt>Addresses</dt><dd>${d.addresses.length === 0 ? '—' : d.addresses.slice(0, 6).map((a) => html`<code>${a.ip}</code> <span class="muted small">(${a.source}, ${fmtAgo(a.lastSeenUs, d.nowUs)})</span><br>`)}</dd>
+        <dt>First seen</dt><dd>${fmtTime(dev.firstSeenUs)}</dd>
+        <dt>Last seen</dt><dd>${fmtTime(dev.lastSeenUs)} <span class="muted">(${fmtAgo(dev.lastSeenUs, d.nowUs)})</span></dd>
+        ${dev.dhcpVendorClass !== null ? html`<dt>DHCP class</dt><dd>${dev.dhcpVendorClass}</dd>` : ''}
+      </dl>
+      ${renameForm(d)}
+    </section>
+    ${actionsCard(d)}
+  </div>
+  <section class="card"><h2>Trust history</h2>
+    <div class="chart" id="chart-trust" data-chart="trust" data-src="/ui/devices/${dev.mac}/trust"></div>
+    <h3>Why it moved</h3>
+    ${d.changes.length === 0 ? html`<p class="muted">No change recorded yet.</p>` : html`<ul class="plain changes">${d.changes.map(
+      (h) => html`<li><span class="muted small nowrap">${fmtTime(h.tsUs)}</span> ${trustBadge(h.score, h.level)}
+        <ul>${h.explanation.map((e) => html`<li><span class="${e.delta < 0 ? 'bad' : 'good'}">${e.delta > 0 ? '+' : ''}${e.delta.toFixed(1)}</span> <span class="muted">${e.factor}</span> ${e.text}</li>`)}</ul></li>`,
+    )}</ul>`}
+  </section>
+  <div class="grid2">
+    <section class="card"><h2>Recommendations</h2>
+      ${d.recommendations.length === 0 ? html`<p class="muted">Nothing to do.</p>` : html`<ul class="plain">${d.recommendations.map((r) => html`<li><span class="badge resp-${r.response}">${r.response}</span> ${r.text}</li>`)}</ul>`}
+    </section>
+    <section class="card"><h2>Open ports</h2>
+      ${d.scan === null ? html`<p class="muted">Never scanned.</p>` : html`<p class="muted small">Scan ${d.scan.status}, ${fmtTime(d.scan.startedUs)}${d.scan.score !== null ? html`, vulnerability score ${Math.round(d.scan.score)}` : ''}</p>
+        ${d.scan.openPorts.length === 0 ? html`<p>No open port found.</p>` : html`<ul class="plain">${(d.scan.openPorts as { port?: number; proto?: string; service?: string }[]).map(
+          (p) => html`<li><code>${String(p.port ?? '?')}/${p.proto ?? 'tcp'}</code> ${p.service ?? ''}</li>`,
+        )}</ul>`}
+        ${(d.scan.findings as { text?: string }[]).map((f) => html`<p class="bad small">${f.text ?? JSON.stringify(f)}</p>`)}`}
+    </section>
+  </div>
+  <section class="card"><h2>Alerts</h2>
+    ${d.alerts.length === 0 ? html`<p class="muted">No alerts for this device.</p>` : html`<div class="table-wrap"><table class="data compact stack">${alertTableHead()}<tbody>${d.alerts.map((a) => alertRow(a, { csrf: d.csrf, canAct: d.canAct, deviceName: name }))}</tbody></table></div>`}
+  </section>
+  <div class="grid2">
+    <section class="card"><h2>Top destinations, 24 h</h2>
+      ${d.top.length === 0 ? html`<p class="muted">No traffic stored.</p>` : html`<div class="table-wrap"><table class="data compact"><thead><tr><th>Destination</th><th>Flows</th><th>Bytes</th></tr></thead><tbody>${d.top.map(
+        (t) => html`<tr><td><code>${t.ip}</code>${t.name ?? d.names.get(t.ip) ? html` <span class="muted small">${t.name ?? d.names.get(t.ip)}</span>` : ''}</td><td>${fmtInt(t.flows)}</td><td>${fmtBytes(t.bytes)}</td></tr>`,
+      )}</tbody></table></div>`}
+    </section>
+    <section class="card"><h2>Recent flows</h2>
+      ${d.flows.length === 0 ? html`<p class="muted">No flows stored.</p>` : html`<div class="table-wrap"><table class="data compact flows"><thead><tr><th>End (UTC)</th><th>Peer</th><th>Name</th><th class="hide-sm">State</th><th class="hide-sm">Bytes</th></tr></thead><tbody>${d.flows.map((f) => {
+        const out = f.srcMac === d.device.mac;
+        return html`<tr><td class="nowrap small">${fmtTime(f.endUs).slice(11)}</td>
+          <td class="nowrap small" title="${f.srcIp}:${f.srcPort} → ${f.dstIp}:${f.dstPort}">${out ? '→' : '←'} <code>${out ? f.dstIp : f.srcIp}:${out ? f.dstPort : f.srcPort}</code> <span class="muted">${PROTO[f.proto] ?? f.proto}</span></td>
+          <td class="small name">${flowName(f, d.names)}</td><td class="hide-sm"><code>${f.connState}</code></td><td class="hide-sm nowrap small">${fmtBytes(f.bytesToServer + f.bytesToClient)}</td></tr>`;
+      })}</tbody></table></div>`}
+    </section>
+  </div>`;
+}

@@ -1,0 +1,71 @@
+/**
+ * Settings: the running configuration that matters to an admin (mode, thresholds, weights), integrations with
+ * their health, the allow-list, and API tokens (list, create, revoke). Configuration values are shown
+ * read-only: they come from config.yaml and change with a restart.
+ */
+import type { ApiTokenRow } from '../../store/web-auth.js';
+import type { IntegrationHealth } from '../deps.js';
+import { html, type Html } from '../html.js';
+import { csrfField } from './layout.js';
+import { fmtTime } from './format.js';
+
+export interface SettingsPageData {
+  /** the values an admin looks for first (mode, weights, thresholds), label → value */
+  summary: [string, unknown][];
+  /** whole configuration sections, shown folded as dotted keys */
+  sections: [string, unknown][];
+  integrations: IntegrationHealth[];
+  allowList: { entry: string; source: 'config' | 'runtime' }[];
+  tokens: (ApiTokenRow & { owner: string })[];
+  /** a token just created: shown once, never stored in clear */
+  newToken: { name: string; token: string } | null;
+  csrf: string;
+  canAct: boolean;
+  message: Html | null;
+}
+
+function show(v: unknown): Html {
+  if (Array.isArray(v)) return v.length === 0 ? html`<span class="muted">none</span>` : html`<code>${v.map(String).join(', ')}</code>`;
+  if (v !== null && typeof v === 'object') return html`<code>${JSON.stringify(v)}</code>`;
+  return html`<code>${String(v)}</code>`;
+}
+
+/** Nested configuration as dotted keys ("portScan.verticalMinPorts"), arrays kept whole. */
+export function flatten(v: unknown, prefix = ''): [string, unknown][] {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return [[prefix, v]];
+  return Object.entries(v as Record<string, unknown>).flatMap(([k, x]) => flatten(x, prefix === '' ? k : `${prefix}.${k}`));
+}
+
+export function settingsPage(d: SettingsPageData): Html {
+  return html`<h1>Settings</h1>
+  ${d.message}
+  <div class="grid2">
+    <section class="card"><h2>Running configuration</h2>
+      <p class="muted small">From config.yaml; edit the file and restart to change.</p>
+      <dl class="kv">${d.summary.map(([k, v]) => html`<dt>${k}</dt><dd>${show(v)}</dd>`)}</dl>
+      ${d.sections.map(
+        ([name, v]) => html`<details class="section"><summary>${name}</summary><dl class="kv small">${flatten(v).map(([k, x]) => html`<dt>${k}</dt><dd>${show(x)}</dd>`)}</dl></details>`,
+      )}
+    </section>
+    <section class="card"><h2>Integrations</h2>
+      ${d.integrations.length === 0 ? html`<p class="muted">None configured.</p>` : html`<ul class="plain">${d.integrations.map(
+        (i) => html`<li><span class="badge ${!i.enabled ? 'st-off' : i.ok ? 'st-active' : 'st-failed'}">${!i.enabled ? 'off' : i.ok ? 'ok' : 'failing'}</span> <b>${i.name}</b> <span class="muted small">${i.detail}</span></li>`,
+      )}</ul>`}
+      <h2>Allow-list</h2>
+      ${d.allowList.length === 0 ? html`<p class="muted">Empty.</p>` : html`<ul class="plain">${d.allowList.map((a) => html`<li><code>${a.entry}</code> <span class="muted small">${a.source}</span></li>`)}</ul>`}
+      ${d.canAct ? html`<form method="post" action="/settings/allow" class="filters">${csrfField(d.csrf)}
+        <label>MAC, IP or CIDR <input name="entry" required maxlength="64"></label><button type="submit">Add</button></form>` : ''}
+    </section>
+  </div>
+  <section class="card" id="tokens"><h2>API tokens</h2>
+    ${d.newToken !== null ? html`<div class="flash flash-ok" role="status">Token <b>${d.newToken.name}</b> created. Copy it now, it is not shown again:
+      <pre class="token">${d.newToken.token}</pre></div>` : ''}
+    ${d.tokens.length === 0 ? html`<p class="muted">No tokens.</p>` : html`<div class="table-wrap"><table class="data"><thead><tr><th>Name</th><th class="hide-sm">Owner</th><th>Created (UTC)</th><th class="hide-sm">Last used</th><th>State</th><th></th></tr></thead><tbody>${d.tokens.map(
+      (t) => html`<tr><td>${t.name}</td><td class="hide-sm">${t.owner}</td><td class="nowrap">${fmtTime(t.createdUs)}</td><td class="hide-sm nowrap">${fmtTime(t.lastUsedUs)}</td>
+        <td>${t.revoked ? html`<span class="badge st-released">revoked</span>` : html`<span class="badge st-active">valid</span>`}</td>
+        <td>${d.canAct && !t.revoked ? html`<form method="post" action="/settings/tokens/${t.id}/revoke" class="inline">${csrfField(d.csrf)}<button type="submit" class="small danger">Revoke</button></form>` : ''}</td></tr>`,
+    )}</tbody></table></div>`}
+    ${d.canAct ? html`<form method="post" action="/settings/tokens" class="filters">${csrfField(d.csrf)}
+      <label>Name <input name="name" required maxlength="64" placeholder="e.g. grafana"></label><button type="submit">Create token</button></form>` : ''}
+  </section>`;
+}

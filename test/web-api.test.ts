@@ -1,0 +1,374 @@
+/**
+ * Route tests of the JSON API (/api/v1): every endpoint with a session (and its CSRF token) or an API token,
+ * unauthenticated access, wrong CSRF tokens, bad input and the viewer role — checking the store to see that a
+ * refused request changed nothing. Real store on a temporary file, real bus, a store-backed action service.
+ */
+import t from 'tap';
+import type { Alert } from '../src/detectors/alert.js';
+import { setUserPassword } from '../src/web/password.js';
+import { sha256Hex } from '../src/web/session.js';
+import { webApp } from '../src/web/server.js';
+import { makeFlow } from './support/store-flows.js';
+import { buildWebDeps, WebClient, type TestWeb } from './support/web-deps.js';
+
+const PASSWORD = 'correct horse battery';
+const MAC1 = '02:00:00:00:00:01';
+const MAC2 = '02:00:00:00:00:02';
+const T0 = 1_763_700_000_000_000; // µs
+
+function alert(i: number, o: Partial<Alert> = {}): Alert {
+  return {
+    id: `scan.port.vertical:10.99.0.${i}:${T0 + i}`,
+    tsUs: T0 + i * 1_000_000,
+    kind: 'scan.port.vertical',
+    signature: `Vertical port scan ${i}`,
+    severity: ((i % 3) + 1) as 1 | 2 | 3,
+    confidence: 0.9,
+    srcIp: `10.99.0.${i}`,
+    srcMac: i % 2 === 0 ? MAC1 : MAC2,
+    targets: ['10.99.0.200'],
+    destPort: null,
+    proto: 'tcp',
+    evidence: [{ text: `${i} ports` }],
+    suggestedResponse: 'monitor',
+    ...o,
+  };
+}
+
+async function fixture(t: { teardown(fn: () => void): void }): Promise<{ w: TestWeb; app: ReturnType<typeof webApp>; admin: WebClient; viewer: WebClient }> {
+  const w = buildWebDeps({ nowUs: () => T0 + 3_600_000_000 });
+  t.teardown(() => w.close());
+  const s = w.store;
+  s.devices.upsert({ mac: MAC1, tsUs: T0, hostname: 'camera', vendor: 'Acme' });
+  s.devices.upsert({ mac: MAC2, tsUs: T0 + 10, hostname: 'laptop', vendor: 'Other' });
+  s.devices.addAddress(MAC1, '10.99.0.2', T0, 'dhcp');
+  s.devices.recordTrust({ mac: MAC1, tsUs: T0 + 5, score: 40, behavioral: 30, vulnerability: 50, reputation: 60, level: 'alert', explanation: [{ factor: 'behavioral', delta: -20, text: 'scan' }] });
+  s.devices.recordTrust({ mac: MAC2, tsUs: T0 + 5, score: 90, behavioral: 90, vulnerability: 90, reputation: 90, level: 'normal', explanation: [] });
+  s.registry.startScan('10.99.0.2', MAC1, T0);
+  for (let i = 1; i <= 6; i++) s.alerts.insert(alert(i));
+  for (let i = 1; i <= 12; i++) s.addFlow(makeFlow(i, T0 + i * 1_000_000, 4));
+  s.flush();
+  await setUserPassword(s, { username: 'admin', password: PASSWORD, role: 'admin', actor: 'test', tsUs: 1 });
+  await setUserPassword(s, { username: 'viewer', password: PASSWORD, role: 'viewer', actor: 'test', tsUs: 1 });
+  const app = webApp(w.deps, { log: () => {} });
+  const admin = new WebClient(app);
+  const viewer = new WebClient(app, '192.0.2.11');
+  for (const [c, u] of [[admin, 'admin'], [viewer, 'viewer']] as const) {
+    if ((await c.login(u, PASSWORD)).status !== 303) throw new Error(`${u} cannot sign in`);
+  }
+  return { w, app, admin, viewer };
+}
+
+const counts = (w: TestWeb) => ({
+  audit: w.store.actions.auditLog({ limit: 1000 }).length,
+  actions: w.store.actions.query({ limit: 1000 }).length,
+  tokens: w.store.auth.tokens().length,
+  labels: w.store.devices.query().map((d) => d.label),
+  acked: w.store.alerts.query({ acknowledged: true }).length,
+  allow: w.actions.allowListEntries().length,
+  retrains: w.models.retrains.length,
+});
+
+/** every write endpoint with a valid body, for the refusal tests */
+const WRITES: [string, string, unknown][] = [
+  ['PATCH', `/api/v1/devices/${MAC1}`, { label: 'x' }],
+  ['POST', `/api/v1/alerts/${encodeURIComponent(alert(1).id)}/ack`, {}],
+  ['POST', '/api/v1/actions', { kind: 'quarantine', mac: MAC1, reason: 'r' }],
+  ['POST', '/api/v1/actions/1/release', {}],
+  ['POST', '/api/v1/actions/1/approve', {}],
+  ['POST', '/api/v1/actions/1/deny', {}],
+  ['POST', '/api/v1/allow-list', { entry: MAC2 }],
+  ['POST', '/api/v1/models/retrain', {}],
+  ['POST', '/api/v1/tokens', { name: 'ci' }],
+  ['DELETE', '/api/v1/tokens/1', undefined],
+];
+const READS = ['/api/v1/devices', `/api/v1/devices/${MAC1}`, '/api/v1/alerts', '/api/v1/flows', '/api/v1/actions', '/api/v1/allow-list', '/api/v1/models', '/api/v1/health', '/api/v1/tokens'];
+
+t.test('every endpoint refuses a request without credentials (401) and changes nothing', async (t) => {
+  const { w, app } = await fixture(t);
+  w.store.actions.create({ tsUs: T0, kind: 'quarantine', state: 'pending', mac: MAC2, ip: null, reason: 'p', alertId: null, actor: 'system', expiresUs: null, dryRun: true });
+  const before = counts(w);
+  const anon = new WebClient(app);
+  for (const p of READS) t.equal((await anon.request(p)).status, 401, `GET ${p}`);
+  for (const [method, p, json] of WRITES) t.equal((await anon.request(p, { method, json })).status, 401, `${method} ${p}`);
+  t.same(counts(w), before);
+});
+
+t.test('every write refuses a wrong or missing CSRF token (403) and changes nothing', async (t) => {
+  const { w, admin } = await fixture(t);
+  w.store.actions.create({ tsUs: T0, kind: 'quarantine', state: 'pending', mac: MAC2, ip: null, reason: 'p', alertId: null, actor: 'system', expiresUs: null, dryRun: true });
+  const before = counts(w);
+  for (const [method, p, json] of WRITES) {
+    t.equal((await admin.request(p, { method, json, csrf: false })).status, 403, `${method} ${p} without token`);
+    const res = await admin.request(p, { method, json, csrf: 'A'.repeat(43) });
+    t.equal(res.status, 403, `${method} ${p} with a wrong token`);
+    t.match(await res.json(), { error: /CSRF/ });
+  }
+  t.same(counts(w), before);
+  t.equal(w.store.actions.get(1)!.state, 'pending');
+});
+
+t.test('viewer: every read allowed, every write refused (403), nothing changed', async (t) => {
+  const { w, viewer } = await fixture(t);
+  w.store.actions.create({ tsUs: T0, kind: 'quarantine', state: 'pending', mac: MAC2, ip: null, reason: 'p', alertId: null, actor: 'system', expiresUs: null, dryRun: true });
+  const before = counts(w);
+  for (const p of READS) t.equal((await viewer.request(p)).status, 200, `GET ${p}`);
+  for (const [method, p, json] of WRITES) t.equal((await viewer.request(p, { method, json })).status, 403, `${method} ${p}`);
+  t.same(counts(w), before);
+});
+
+t.test('devices: list, filters, one device, label', async (t) => {
+  const { w, admin } = await fixture(t);
+  let body = (await (await admin.request('/api/v1/devices')).json()) as { devices: { mac: string }[] };
+  t.same(body.devices.map((d) => d.mac).sort(), [MAC1, MAC2]);
+  body = (await (await admin.request('/api/v1/devices?search=CAM')).json()) as typeof body;
+  t.same(body.devices.map((d) => d.mac), [MAC1], 'search is case-insensitive');
+  body = (await (await admin.request('/api/v1/devices?level=normal')).json()) as typeof body;
+  t.same(body.devices.map((d) => d.mac), [MAC2]);
+  body = (await (await admin.request('/api/v1/devices?sort=trust&limit=1')).json()) as typeof body;
+  t.same(body.devices.map((d) => d.mac), [MAC1], 'least trusted first');
+  body = (await (await admin.request('/api/v1/devices?sort=trust&limit=1&offset=1')).json()) as typeof body;
+  t.same(body.devices.map((d) => d.mac), [MAC2]);
+  for (const q of ['level=bogus', 'limit=0', 'limit=5000', 'limit=abc', 'offset=-1', 'sort=name', 'colour=red', `search=${'x'.repeat(101)}`]) {
+    const res = await admin.request(`/api/v1/devices?${q}`);
+    t.equal(res.status, 400, q);
+    t.type(((await res.json()) as { error: string }).error, 'string');
+  }
+
+  const res = await admin.request(`/api/v1/devices/${MAC1.toUpperCase().replaceAll(':', '-')}`);
+  t.equal(res.status, 200, 'MAC in any case and with dashes');
+  const d = (await res.json()) as Record<string, unknown[]> & { device: { mac: string } };
+  t.equal(d.device.mac, MAC1);
+  t.equal(d.addresses!.length, 1);
+  t.equal(d.trustHistory!.length, 1);
+  t.equal(d.alerts!.length, 3, 'alerts of this MAC');
+  t.equal(d.scans!.length, 1);
+  t.same(d.actions, []);
+  t.equal((await admin.request('/api/v1/devices/02:00:00:00:00:99')).status, 404);
+  t.equal((await admin.request('/api/v1/devices/not-a-mac')).status, 400);
+
+  const before = counts(w);
+  for (const json of [{ label: 'a\u0007b' }, { label: 'x'.repeat(65) }, { label: 5 }, {}, { label: 'ok', extra: 1 }]) {
+    t.equal((await admin.request(`/api/v1/devices/${MAC1}`, { method: 'PATCH', json })).status, 400, JSON.stringify(json).slice(0, 40));
+  }
+  t.equal((await admin.request(`/api/v1/devices/${MAC1}`, { method: 'PATCH', body: '{bad json', headers: { 'content-type': 'application/json' } })).status, 400);
+  t.equal((await admin.request('/api/v1/devices/02:00:00:00:00:99', { method: 'PATCH', json: { label: 'x' } })).status, 404);
+  t.same(counts(w), before, 'refused label changes changed nothing');
+
+  const ok = await admin.request(`/api/v1/devices/${MAC1}`, { method: 'PATCH', json: { label: '  Front door camera ' } });
+  t.equal(ok.status, 200);
+  t.equal(((await ok.json()) as { device: { label: string } }).device.label, 'Front door camera');
+  t.equal(w.store.devices.get(MAC1)!.label, 'Front door camera');
+  const a = w.store.actions.auditLog({ actionPrefix: 'device.label' })[0]!;
+  t.match(a, { actor: 'admin', target: MAC1, detail: { from: null, to: 'Front door camera' } });
+  t.equal((await admin.request(`/api/v1/devices/${MAC1}`, { method: 'PATCH', json: { label: null } })).status, 200);
+  t.equal(w.store.devices.get(MAC1)!.label, null, 'null removes the label');
+});
+
+t.test('alerts: filters, paging, acknowledge', async (t) => {
+  const { w, admin } = await fixture(t);
+  const get = async (q: string) => (await (await admin.request(`/api/v1/alerts${q}`)).json()) as { alerts: Alert[]; next: string | null };
+  t.equal((await get('')).alerts.length, 6);
+  t.same((await get('?severity=1')).alerts.map((a) => a.severity), [1, 1], 'severity 1: high only');
+  t.equal((await get(`?mac=${MAC1}`)).alerts.length, 3);
+  t.equal((await get('?ip=10.99.0.3')).alerts.length, 1);
+  t.equal((await get(`?since=${T0 + 4_000_000}`)).alerts.length, 3, 'since in µs');
+  t.equal((await get(`?since=${new Date((T0 + 4_000_000) / 1000).toISOString()}`)).alerts.length, 3, 'since as ISO 8601');
+  t.equal((await get('?kind=dns.tunnel')).alerts.length, 0);
+  const seen: string[] = [];
+  let page = await get('?limit=4');
+  seen.push(...page.alerts.map((a) => a.id));
+  t.type(page.next, 'string');
+  page = await get(`?limit=4&before=${page.next}`);
+  seen.push(...page.alerts.map((a) => a.id));
+  t.equal(page.next, null, 'last page');
+  t.equal(new Set(seen).size, 6, 'two pages, every alert once');
+  for (const q of ['severity=4', 'kind=nope', 'mac=xyz', 'ip=10.0.0', 'since=yesterday', 'before=garbage', 'acknowledged=maybe', 'limit=-3']) {
+    t.equal((await admin.request(`/api/v1/alerts?${q}`)).status, 400, q);
+  }
+
+  const id = alert(2).id;
+  const path = `/api/v1/alerts/${encodeURIComponent(id)}/ack`;
+  const before = counts(w);
+  t.equal((await admin.request('/api/v1/alerts/nope/ack', { method: 'POST' })).status, 404);
+  t.equal((await admin.request(path, { method: 'POST', json: { acknowledged: 'perhaps' } })).status, 400);
+  t.same(counts(w), before);
+  const res = await admin.request(path, { method: 'POST' });
+  t.equal(res.status, 200);
+  t.equal(((await res.json()) as { alert: { acknowledged: boolean } }).alert.acknowledged, true);
+  t.equal(w.store.alerts.get(id)!.acknowledged, true);
+  t.match(w.store.actions.auditLog({ actionPrefix: 'alert.ack' })[0], { actor: 'admin', target: id });
+  t.equal((await get('?acknowledged=true')).alerts.length, 1);
+  t.equal((await admin.request(path, { method: 'POST', json: { acknowledged: false } })).status, 200);
+  t.equal(w.store.alerts.get(id)!.acknowledged, false);
+});
+
+t.test('flows: filters and paging', async (t) => {
+  const { admin } = await fixture(t);
+  const get = async (q: string) => (await (await admin.request(`/api/v1/flows${q}`)).json()) as { flows: { id: number; srcMac: string; srcIp: string }[]; next: number | null };
+  t.equal((await get('')).flows.length, 12);
+  const byMac = await get('?mac=02:99:00:00:00:01');
+  t.equal(byMac.flows.length, 3);
+  t.ok(byMac.flows.every((f) => f.srcMac === '02:99:00:00:00:01'));
+  t.ok((await get('?ip=10.99.0.11')).flows.every((f) => f.srcIp === '10.99.0.11'));
+  t.equal((await get(`?since=${T0 + 10_000_000}`)).flows.length, 3);
+  const p1 = await get('?limit=5');
+  t.equal(p1.next, p1.flows[4]!.id);
+  const p2 = await get(`?limit=5&beforeId=${p1.next}`);
+  t.ok(p2.flows.every((f) => f.id < p1.next!));
+  for (const q of ['mac=1', 'ip=300.1.1.1', 'beforeId=0', 'limit=1001', 'port=80']) t.equal((await admin.request(`/api/v1/flows?${q}`)).status, 400, q);
+});
+
+t.test('actions: quarantine, block, release, approve, deny; policy refusals are 409', async (t) => {
+  const { w, admin } = await fixture(t);
+  const before = counts(w);
+  for (const json of [
+    { kind: 'quarantine', mac: 'zz:00:00:00:00:01' },
+    { kind: 'quarantine' },
+    { kind: 'rate-limit', mac: MAC1 },
+    { kind: 'block', target: '10.0.0.0/33' },
+    { kind: 'block', target: '2001:db8::/129' },
+    { kind: 'block', target: 'example.com' },
+    { kind: 'quarantine', mac: MAC1, reason: 'x'.repeat(501) },
+    { kind: 'quarantine', mac: MAC1, target: '10.0.0.1' },
+  ]) {
+    const res = await admin.request('/api/v1/actions', { method: 'POST', json });
+    t.equal(res.status, 400, JSON.stringify(json).slice(0, 60));
+  }
+  t.same(counts(w), before, 'bad requests changed nothing');
+
+  let res = await admin.request('/api/v1/actions', { method: 'POST', json: { kind: 'quarantine', mac: MAC1, reason: 'scanning' } });
+  t.equal(res.status, 201);
+  const q = ((await res.json()) as { action: { id: number; state: string; actor: string } }).action;
+  t.match(q, { state: 'active', actor: 'admin' });
+  t.equal(w.store.actions.get(q.id)!.mac, MAC1);
+  t.ok(w.store.actions.auditLog({ actionPrefix: 'action.create' }).some((a) => a.actor === 'admin'), 'audited by the action service');
+  res = await admin.request('/api/v1/actions', { method: 'POST', json: { kind: 'quarantine', mac: MAC1, reason: 'again' } });
+  t.equal(res.status, 409, 'the service refuses a second quarantine');
+  t.match(await res.json(), { error: /already/ });
+  res = await admin.request('/api/v1/actions', { method: 'POST', body: new URLSearchParams({ kind: 'block', target: '203.0.113.0/24', reason: 'c2' }) });
+  t.equal(res.status, 201, 'form bodies work too');
+
+  const list = (await (await admin.request('/api/v1/actions?state=active')).json()) as { actions: { id: number }[]; dryRun: boolean };
+  t.equal(list.actions.length, 2);
+  t.equal(list.dryRun, true);
+  t.equal(((await (await admin.request('/api/v1/actions?kind=block')).json()) as { actions: unknown[] }).actions.length, 1);
+  for (const qs of ['state=on', 'kind=nuke', 'mac=1', 'beforeId=x']) t.equal((await admin.request(`/api/v1/actions?${qs}`)).status, 400, qs);
+
+  res = await admin.request(`/api/v1/actions/${q.id}/release`, { method: 'POST', json: { reason: 'false positive' } });
+  t.equal(res.status, 200);
+  t.equal(w.store.actions.get(q.id)!.state, 'released');
+  t.equal((await admin.request(`/api/v1/actions/${q.id}/release`, { method: 'POST' })).status, 409, 'already released');
+  t.equal((await admin.request('/api/v1/actions/9999/release', { method: 'POST' })).status, 404);
+  t.equal((await admin.request('/api/v1/actions/abc/release', { method: 'POST' })).status, 400);
+  t.equal((await admin.request('/api/v1/actions/0/deny', { method: 'POST' })).status, 400);
+  t.equal((await admin.request(`/api/v1/actions/${q.id}/approve`, { method: 'POST', json: { reason: 'x' } })).status, 400, 'approve takes no reason');
+
+  const p1 = w.store.actions.create({ tsUs: T0, kind: 'quarantine', state: 'pending', mac: MAC2, ip: null, reason: 'trust critical', alertId: null, actor: 'system', expiresUs: null, dryRun: true });
+  const p2 = w.store.actions.create({ tsUs: T0, kind: 'block', state: 'pending', mac: null, ip: '198.51.100.7', reason: 'intel', alertId: null, actor: 'system', expiresUs: null, dryRun: true });
+  t.equal((await admin.request(`/api/v1/actions/${p1}/approve`, { method: 'POST' })).status, 200);
+  t.equal(w.store.actions.get(p1)!.state, 'active');
+  t.equal((await admin.request(`/api/v1/actions/${p2}/deny`, { method: 'POST', json: { reason: 'known host' } })).status, 200);
+  t.equal(w.store.actions.get(p2)!.state, 'denied');
+  t.equal((await admin.request(`/api/v1/actions/${p2}/approve`, { method: 'POST' })).status, 409, 'a denied action cannot be approved');
+  const verbs = w.store.actions.auditLog({ actor: 'admin', actionPrefix: 'action.' }).map((a) => a.action);
+  t.same(verbs.sort(), ['action.approve', 'action.create', 'action.create', 'action.deny', 'action.release']);
+});
+
+t.test('allow-list', async (t) => {
+  const { w, admin } = await fixture(t);
+  t.same(((await (await admin.request('/api/v1/allow-list')).json()) as { entries: unknown[] }).entries, []);
+  for (const entry of ['AA-BB-CC-DD-EE-FF', '192.0.2.1', '2001:db8::/48']) {
+    t.equal((await admin.request('/api/v1/allow-list', { method: 'POST', json: { entry, reason: 'printer' } })).status, 201, entry);
+  }
+  const before = counts(w);
+  for (const entry of ['printer', '192.0.2.0/40', '', 42]) t.equal((await admin.request('/api/v1/allow-list', { method: 'POST', json: { entry } })).status, 400, String(entry));
+  t.same(counts(w), before);
+  t.equal((await admin.request('/api/v1/allow-list', { method: 'POST', json: { entry: '192.0.2.1' } })).status, 409);
+  const entries = ((await (await admin.request('/api/v1/allow-list')).json()) as { entries: { entry: string }[] }).entries.map((e) => e.entry);
+  t.same(entries, ['aa:bb:cc:dd:ee:ff', '192.0.2.1', '2001:db8::/48'], 'MACs normalised');
+  t.equal((await admin.request('/api/v1/actions', { method: 'POST', json: { kind: 'quarantine', mac: 'aa:bb:cc:dd:ee:ff' } })).status, 409, 'allow-listed device is never quarantined');
+});
+
+t.test('models and health', async (t) => {
+  const { w, admin } = await fixture(t);
+  const m = (await (await admin.request('/api/v1/models')).json()) as { status: { state: string }; models: unknown[] };
+  t.equal(m.status.state, 'scoring');
+  t.same(m.models, []);
+  t.equal((await admin.request('/api/v1/models/retrain', { method: 'POST', json: { now: true } })).status, 400);
+  const res = await admin.request('/api/v1/models/retrain', { method: 'POST' });
+  t.equal(res.status, 202);
+  t.same(w.models.retrains, ['admin']);
+  const again = await admin.request('/api/v1/models/retrain', { method: 'POST' });
+  t.equal(again.status, 409);
+  t.match(await again.json(), { error: /already running/ });
+  t.same(w.store.actions.auditLog({ actionPrefix: 'model.retrain' }).map((a) => a.detail), [{ ok: false, via: 'session' }, { ok: true, via: 'session' }]);
+
+  w.capture.packets = 1234;
+  w.integrations[0]!.ok = false;
+  const h = (await (await admin.request('/api/v1/health')).json()) as Record<string, any>;
+  t.equal(h.capture.packets, 1234);
+  t.equal(h.integrations[0].ok, false);
+  t.equal(h.respond.dryRun, true);
+  t.equal(h.models.state, 'training');
+  t.ok(h.store.fileBytes > 0);
+  t.equal((await admin.request('/api/v1/health?x=1')).status, 400);
+});
+
+t.test('API tokens: created once with a session, used as bearer without CSRF, revoked', async (t) => {
+  const { w, app, admin, viewer } = await fixture(t);
+  let res = await admin.request('/api/v1/tokens', { method: 'POST', json: {} });
+  t.equal(res.status, 400, 'a name is required');
+  res = await admin.request('/api/v1/tokens', { method: 'POST', json: { name: 'x'.repeat(65) } });
+  t.equal(res.status, 400);
+  t.equal(w.store.auth.tokens().length, 0);
+  res = await admin.request('/api/v1/tokens', { method: 'POST', json: { name: 'grafana' } });
+  t.equal(res.status, 201);
+  const created = (await res.json()) as { id: number; token: string };
+  t.match(created.token, /^ae_[A-Za-z0-9_-]{43}$/);
+  const row = w.store.auth.tokens()[0]!;
+  t.equal(row.tokenHash, sha256Hex(created.token), 'stored as its SHA-256');
+  const dump = JSON.stringify(w.store.db.prepare('SELECT * FROM api_tokens').all());
+  t.notOk(dump.includes(created.token), 'the token itself is not in the store');
+  t.match(w.store.actions.auditLog({ actionPrefix: 'token.create' })[0], { actor: 'admin', target: 'grafana' });
+
+  const list = await (await admin.request('/api/v1/tokens')).text();
+  t.notOk(list.includes(created.token) || list.includes(row.tokenHash), 'listing shows neither token nor hash');
+  t.match(JSON.parse(list), { tokens: [{ id: created.id, name: 'grafana', user: 'admin', revoked: false }] });
+  t.same(((await (await viewer.request('/api/v1/tokens')).json()) as { tokens: unknown[] }).tokens, [], "a viewer sees only their own tokens");
+
+  const bearer = new WebClient(app, '192.0.2.50');
+  const auth = { authorization: `Bearer ${created.token}` };
+  res = await bearer.request('/api/v1/devices', { headers: auth });
+  t.equal(res.status, 200);
+  t.not(w.store.auth.tokens()[0]!.lastUsedUs, null, 'use recorded');
+  res = await bearer.request(`/api/v1/devices/${MAC2}`, { method: 'PATCH', headers: auth, json: { label: 'laptop' } });
+  t.equal(res.status, 200, 'no CSRF needed with a bearer token');
+  t.match(w.store.actions.auditLog({ actionPrefix: 'device.label' })[0], { actor: 'admin', detail: { via: 'token' } });
+  res = await bearer.request('/api/v1/tokens', { method: 'POST', headers: auth, json: { name: 'more' } });
+  t.equal(res.status, 403, 'a token cannot mint tokens');
+  t.equal((await bearer.request('/', { headers: auth })).status, 302, 'a token does not open the pages');
+  t.equal((await bearer.request('/api/v1/devices', { headers: { authorization: `Bearer ae_${'A'.repeat(43)}` } })).status, 401);
+  t.equal((await bearer.request('/api/v1/devices', { headers: { authorization: `Basic YWRtaW46eA==` } })).status, 401);
+
+  t.equal((await admin.request('/api/v1/tokens/999', { method: 'DELETE' })).status, 404);
+  t.equal((await admin.request('/api/v1/tokens/x', { method: 'DELETE' })).status, 400);
+  t.equal((await bearer.request(`/api/v1/tokens/${created.id}`, { method: 'DELETE', headers: auth })).status, 403, 'a token cannot revoke');
+  t.equal((await admin.request(`/api/v1/tokens/${created.id}`, { method: 'DELETE', csrf: false })).status, 403);
+  t.equal(w.store.auth.tokens()[0]!.revoked, false);
+  res = await admin.request(`/api/v1/tokens/${created.id}`, { method: 'DELETE' });
+  t.equal(res.status, 200);
+  t.equal(w.store.auth.tokens()[0]!.revoked, true);
+  t.ok(w.store.actions.auditLog({ actionPrefix: 'token.revoke' }).length === 1);
+  t.equal((await bearer.request('/api/v1/devices', { headers: auth })).status, 401, 'revoked');
+
+  // a viewer's token reads but cannot write
+  const vu = w.store.auth.userByName('viewer')!;
+  const { randomBytes } = await import('node:crypto');
+  const vt = 'ae_' + randomBytes(32).toString('base64url');
+  w.store.auth.createToken(vu.id, 'viewer token', sha256Hex(vt), 1);
+  const vauth = { authorization: `Bearer ${vt}` };
+  t.equal((await bearer.request('/api/v1/alerts', { headers: vauth })).status, 200);
+  t.equal((await bearer.request(`/api/v1/devices/${MAC1}`, { method: 'PATCH', headers: vauth, json: { label: 'v' } })).status, 403);
+  t.equal(w.store.devices.get(MAC1)!.label, null);
+});

@@ -1,0 +1,379 @@
+/**
+ * Route tests of the dashboard pages on a real store: every page renders for a signed-in user and sends an
+ * anonymous visitor to /login; every action changes the store and writes the audit log with the user as actor;
+ * bad input gets a clear 4xx and changes nothing; the live stream delivers bus events as htmx partials and
+ * drops a client that stops reading. The heavy queries are checked with EXPLAIN QUERY PLAN.
+ */
+import t, { type Test as TestBase } from 'tap';
+import type { Hono } from 'hono';
+import { registerPages } from '../src/web/pages.js';
+import { registerSse, setSseLimits, sseStats, type SseOptions } from '../src/web/sse.js';
+import { registerStatic } from '../src/web/static-files.js';
+import { webApp } from '../src/web/server.js';
+import type { WebEnv } from '../src/web/env.js';
+import { sha256Hex } from '../src/web/session.js';
+import { alertRowId } from '../src/web/views/alerts.js';
+import { buildWebDeps, WebClient, type TestWeb } from './support/web-deps.js';
+import { createUser, seedDashboard, seedMac } from './support/web-seed.js';
+
+const PASSWORD = 'correct horse battery';
+
+/** The server app with the dashboard mounted (server.ts mounts it; registering here only when it does not yet). */
+export function dashboardApp(web: TestWeb, sse: SseOptions = {}): Hono<WebEnv> {
+  setSseLimits(web.deps, sse);
+  const app = webApp(web.deps);
+  const has = (p: string) => app.routes.some((r) => r.path === p);
+  if (!has('/static/:name')) registerStatic(app);
+  if (!has('/events')) registerSse(app, sse);
+  if (!has('/devices')) registerPages(app);
+  return app;
+}
+
+async function setup(t: TestBase, sse: SseOptions = {}) {
+  let endUs = 0;
+  const web = buildWebDeps({ nowUs: () => endUs });
+  t.teardown(() => web.close());
+  endUs = seedDashboard(web.store, { devices: 12, alerts: 60 });
+  await createUser(web.store, 'admin', PASSWORD, 'admin');
+  await createUser(web.store, 'viewer', PASSWORD, 'viewer');
+  const app = dashboardApp(web, sse);
+  const admin = new WebClient(app);
+  t.equal((await admin.login('admin', PASSWORD)).status, 303, 'admin signs in');
+  return { web, app, admin, endUs };
+}
+
+const PAGES = ['/', '/devices', `/devices/${seedMac(0)}`, '/alerts', '/quarantine', '/models', '/audit', '/settings'];
+
+t.test('every page renders for a signed-in user and redirects an anonymous one to /login', async (t) => {
+  const { app, admin } = await setup(t);
+  const anon = new WebClient(app);
+  for (const p of PAGES) {
+    const r = await admin.request(p);
+    const body = await r.text();
+    t.equal(r.status, 200, `${p} renders`);
+    t.match(r.headers.get('content-type') ?? '', /text\/html/, `${p} is HTML`);
+    t.match(body, /<nav class="nav"/, `${p} has the navigation`);
+    t.match(body, /hx-sse:connect="\/events"/, `${p} opens the live stream`);
+    t.notMatch(body, /<script>(?!<\/script>)|style="/, `${p} has no inline script or style`);
+    const a = await anon.request(p);
+    t.equal(a.status, 302, `${p} refuses an anonymous visitor`);
+    t.match(a.headers.get('location') ?? '', /^\/login\?next=/, `${p} sends them to /login`);
+  }
+  const ev = await anon.request('/events');
+  t.equal(ev.status, 302, '/events refuses an anonymous visitor');
+  const post = await anon.request(`/devices/${seedMac(0)}/quarantine`, { method: 'POST', body: new URLSearchParams({ reason: 'x' }) });
+  t.equal(post.status, 303, 'an anonymous POST is sent to /login');
+  t.equal(post.headers.get('location'), '/login');
+});
+
+t.test('pages show the stored data', async (t) => {
+  const { admin, web } = await setup(t);
+  const overview = await (await admin.request('/')).text();
+  t.match(overview, /id="recent-alerts"/);
+  t.match(overview, /Seeded [a-z.]+ number 59/, 'the newest alert is listed');
+  t.match(overview, /id="capture-health"/);
+  const devices = await (await admin.request('/devices')).text();
+  t.match(devices, /12 devices/);
+  t.match(devices, /host-1/);
+  t.match(devices, /<svg class="spark/, 'trust sparklines are drawn');
+  const sorted = await (await admin.request('/devices?sort=name&dir=desc')).text();
+  t.ok(sorted.indexOf('host-9') < sorted.indexOf('host-10'), 'sorted by name, descending');
+  const filtered = await (await admin.request('/devices?q=host-10')).text();
+  t.match(filtered, /1 device\b/);
+  const byIp = await (await admin.request('/devices?q=10.99.0.5')).text();
+  t.match(byIp, /host-5/, 'search matches an address');
+  const partial = await admin.request('/devices?q=host', { headers: { 'hx-request': 'true' } });
+  const pbody = await partial.text();
+  t.match(pbody, /^<div id="devices-table">/, 'htmx gets only the table');
+  const device = await (await admin.request(`/devices/${seedMac(0)}`)).text();
+  t.match(device, /Telnet is open/, 'scan findings');
+  t.match(device, /23\/tcp/, 'open ports');
+  t.match(device, /updates\.example\.org/, 'names of flows');
+  t.match(device, /port scan of 8 hosts/, 'trust explanations');
+  t.match(device, /data-chart="trust"/);
+  const trust = (await (await admin.request(`/ui/devices/${seedMac(0)}/trust`)).json()) as { t: number[]; score: number[]; behavioral: number[] };
+  t.equal(trust.t.length, 6, 'six trust points');
+  t.equal(trust.behavioral.length, 6);
+  const series = (await (await admin.request('/ui/overview/series?hours=48')).json()) as { traffic: { t: number[]; a: number[] } };
+  t.ok(series.traffic.t.length > 0, 'traffic series from the rollups');
+  t.ok(series.traffic.a.every((v) => v > 0));
+  const alerts = await (await admin.request('/alerts?severity=1')).text();
+  t.notMatch(alerts, /badge sev-medium/, 'severity filter');
+  t.match(alerts, /badge sev-high/);
+  const byKind = await (await admin.request('/alerts?kind=dns.tunnel')).text();
+  t.match(byKind, /Seeded dns\.tunnel/);
+  t.notMatch(byKind, /Seeded c2\.beacon/);
+  const older = /href="\/alerts\?before=([^"]+)"/.exec(await (await admin.request('/alerts')).text());
+  t.ok(older, 'an Older link');
+  const page2 = await (await admin.request(`/alerts?before=${older![1]!}`)).text();
+  t.match(page2, /Seeded [a-z.]+ number 9\b/, 'the second page has older alerts');
+  t.notMatch(page2, /number 59\b/);
+  const q = await (await admin.request('/quarantine')).text();
+  t.match(q, /seeded: awaiting approval/);
+  const m = await (await admin.request('/models')).text();
+  t.match(m, /default-2026-01-01/);
+  const s = await (await admin.request('/settings')).text();
+  t.match(s, /influx/, 'integrations');
+  t.match(s, /dry run/);
+  t.equal(web.store.actions.auditLog({ actionPrefix: 'device.' }).length, 0, 'reading changes nothing');
+});
+
+t.test('actions change the store and are audited with the user as actor', async (t) => {
+  const { admin, web } = await setup(t);
+  const mac = seedMac(1);
+  let r = await admin.request(`/devices/${mac}/label`, { method: 'POST', body: new URLSearchParams({ label: 'Kitchen tablet' }) });
+  t.equal(r.status, 303);
+  t.equal(web.store.devices.get(mac)!.label, 'Kitchen tablet');
+  t.match(web.store.actions.auditLog({ actionPrefix: 'device.label' })[0], { actor: 'admin', target: mac, detail: { from: null, to: 'Kitchen tablet' } });
+  t.match(await (await admin.request(r.headers.get('location')!)).text(), /Name saved/);
+
+  r = await admin.request(`/devices/${mac}/quarantine`, { method: 'POST', body: new URLSearchParams({ reason: 'suspicious' }) });
+  t.equal(r.status, 303);
+  const q = web.store.actions.query({ mac, state: 'active' });
+  t.equal(q.length, 1, 'quarantine is active (dry run)');
+  t.equal(q[0]!.actor, 'admin');
+  t.match(web.store.actions.auditLog({ actionPrefix: 'action.create' })[0], { actor: 'admin', target: mac, reason: 'suspicious' });
+  const again = await admin.request(`/devices/${mac}/quarantine`, { method: 'POST', body: new URLSearchParams({}) });
+  t.equal(again.status, 409, 'a second quarantine is refused with the reason');
+  t.match(await again.text(), /class="flash flash-error" role="alert">already active/);
+  t.equal(web.store.actions.query({ mac }).length, 1, 'nothing more created');
+
+  r = await admin.request(`/actions/${q[0]!.id}/release`, { method: 'POST', body: new URLSearchParams({ back: `/devices/${mac}` }) });
+  t.equal(r.status, 303);
+  t.match(r.headers.get('location'), new RegExp(`^/devices/${mac}\\?done=released`));
+  t.equal(web.store.actions.get(q[0]!.id)!.state, 'released');
+
+  const pending = web.store.actions.query({ state: 'pending' })[0]!;
+  r = await admin.request(`/actions/${pending.id}/approve`, { method: 'POST' });
+  t.equal(r.status, 303);
+  t.equal(web.store.actions.get(pending.id)!.state, 'active');
+  r = await admin.request(`/actions/${pending.id}/deny`, { method: 'POST' });
+  t.equal(r.status, 409, 'denying an active action is refused');
+  t.equal(web.store.actions.get(pending.id)!.state, 'active', 'and changes nothing');
+
+  r = await admin.request(`/devices/${mac}/allow`, { method: 'POST' });
+  t.equal(r.status, 303);
+  t.same(web.actions.allowListEntries(), [{ entry: mac, source: 'runtime' }]);
+  r = await admin.request(`/devices/${mac}/scan`, { method: 'POST' });
+  t.equal(r.status, 303);
+  t.match(web.store.actions.auditLog({ actionPrefix: 'device.scan' })[0], { actor: 'admin', target: mac });
+
+  const alert = web.store.alerts.query({ limit: 1 })[0]!;
+  r = await admin.request(`/alerts/${encodeURIComponent(alert.id)}/ack`, { method: 'POST', headers: { 'hx-request': 'true' } });
+  t.equal(r.status, 200);
+  const row = await r.text();
+  t.match(row, new RegExp(`^<tr id="${alertRowId(alert.id)}" class="acked`), 'htmx gets the updated row');
+  t.equal(web.store.alerts.get(alert.id)!.acknowledged, true);
+  t.match(web.store.actions.auditLog({ actionPrefix: 'alert.ack' })[0], { actor: 'admin', target: alert.id });
+
+  r = await admin.request('/alerts/mute', { method: 'POST', body: new URLSearchParams({ mac: seedMac(0), kind: 'scan.arp' }) });
+  t.equal(r.status, 303);
+  t.match(web.store.registry.setting('alerts.mutes'), [{ mac: seedMac(0), kind: 'scan.arp', actor: 'admin' }]);
+  t.notMatch(await (await admin.request('/alerts?kind=scan.arp')).text(), new RegExp(`Seeded scan\\.arp number 32\\b`), 'a muted kind is hidden');
+  r = await admin.request('/alerts/unmute', { method: 'POST', body: new URLSearchParams({ mac: seedMac(0), kind: 'scan.arp' }) });
+  t.equal(r.status, 303);
+  t.same(web.store.registry.setting('alerts.mutes'), []);
+
+  r = await admin.request('/models/retrain', { method: 'POST' });
+  t.equal(r.status, 303);
+  t.same(web.models.retrains, ['admin']);
+  r = await admin.request('/models/retrain', { method: 'POST' });
+  t.equal(r.status, 409, 'a second retrain while training is refused');
+
+  r = await admin.request('/settings/tokens', { method: 'POST', body: new URLSearchParams({ name: 'grafana' }) });
+  t.equal(r.status, 200);
+  const token = /<pre class="token">(ae_[A-Za-z0-9_-]{43})<\/pre>/.exec(await r.text());
+  t.ok(token, 'the new token is shown once');
+  const rows = web.store.auth.tokens();
+  t.equal(rows.length, 1);
+  t.equal(rows[0]!.tokenHash, sha256Hex(token![1]!), 'only its hash is stored');
+  t.notMatch(await (await admin.request('/settings')).text(), new RegExp(token![1]!), 'and never shown again');
+  r = await admin.request(`/settings/tokens/${rows[0]!.id}/revoke`, { method: 'POST' });
+  t.equal(r.status, 303);
+  t.equal(web.store.auth.tokens()[0]!.revoked, true);
+
+  const audit = await (await admin.request('/audit?actor=admin')).text();
+  t.match(audit, /device\.label/);
+  t.match(audit, /token\.revoke/);
+});
+
+t.test('bad input gets a clear 4xx and changes nothing', async (t) => {
+  const { admin, web } = await setup(t);
+  const mac = seedMac(0);
+  const audits = () => web.store.actions.auditLog({ limit: 1000 }).length;
+  const before = { audits: audits(), actions: web.store.actions.query({}).length, label: web.store.devices.get(mac)!.label };
+  const cases: [string, string, RequestInit | undefined, number, RegExp][] = [
+    ['GET', '/devices?sort=bogus', undefined, 400, /sort must be one of/],
+    ['GET', '/devices?level=purple', undefined, 400, /level must be one of/],
+    ['GET', '/devices?page=0', undefined, 400, /page must be/],
+    ['GET', '/devices?page=abc', undefined, 400, /page must be/],
+    ['GET', '/devices/not-a-mac', undefined, 400, /is not a MAC address/],
+    ['GET', '/devices/02:aa:ff:ff:ff:ff', undefined, 404, /no device with MAC/],
+    ['GET', '/ui/devices/02:aa:ff:ff:ff:ff/trust', undefined, 404, /no device/],
+    ['GET', `/ui/devices/${mac}/trust?days=1000`, undefined, 400, /days must be/],
+    ['GET', '/ui/overview/series?hours=-1', undefined, 400, /hours must be/],
+    ['GET', '/alerts?severity=9', undefined, 400, /severity must be/],
+    ['GET', '/alerts?kind=bogus', undefined, 400, /unknown alert kind/],
+    ['GET', '/alerts?mac=zz', undefined, 400, /is not a MAC/],
+    ['GET', '/alerts?before=nonsense', undefined, 400, /cursor/],
+    ['GET', '/audit?before=x', undefined, 400, /before must be/],
+    ['POST', `/devices/${mac}/label`, { body: new URLSearchParams({ label: 'bad\u0000name' }) }, 400, /one line of at most 64/],
+    ['POST', `/devices/${mac}/label`, { body: new URLSearchParams({ label: 'x'.repeat(65) }) }, 400, /one line of at most 64/],
+    ['POST', '/devices/02:aa:ff:ff:ff:ff/quarantine', { body: new URLSearchParams({}) }, 404, /no device/],
+    ['POST', `/devices/${mac}/quarantine`, { body: new URLSearchParams({ reason: 'r'.repeat(201) }) }, 400, /reason/],
+    ['POST', '/actions/abc/release', undefined, 400, /whole number/],
+    ['POST', '/actions/99999/approve', undefined, 404, /no action/],
+    ['POST', '/alerts/nope/ack', undefined, 404, /no alert/],
+    ['POST', '/alerts/mute', { body: new URLSearchParams({ mac: 'zz', kind: 'scan.arp' }) }, 400, /not a MAC/],
+    ['POST', '/alerts/mute', { body: new URLSearchParams({ mac, kind: 'nope' }) }, 400, /unknown alert kind/],
+    ['POST', '/alerts/unmute', { body: new URLSearchParams({ mac, kind: 'scan.arp' }) }, 404, /not muted/],
+    ['POST', '/settings/tokens', { body: new URLSearchParams({ name: '' }) }, 400, /needs a name/],
+    ['POST', '/settings/tokens/77/revoke', undefined, 404, /no token/],
+    ['POST', '/settings/allow', { body: new URLSearchParams({ entry: '<script>' }) }, 400, /MAC, an IP/],
+  ];
+  for (const [method, path, init, status, text] of cases) {
+    const r = await admin.request(path, { ...init, method });
+    t.equal(r.status, status, `${method} ${path} → ${status}`);
+    t.match(await r.text(), text, `${method} ${path} says why`);
+  }
+  t.equal(audits(), before.audits, 'no audit entry written');
+  t.equal(web.store.actions.query({}).length, before.actions, 'no action created');
+  t.equal(web.store.devices.get(mac)!.label, before.label, 'label unchanged');
+  t.equal(web.store.auth.tokens().length, 0, 'no token created');
+
+  const noCsrf = await admin.request(`/devices/${mac}/quarantine`, { method: 'POST', body: new URLSearchParams({}), csrf: false });
+  t.equal(noCsrf.status, 403, 'a POST without the CSRF token is refused');
+  t.equal(web.store.actions.query({ mac }).length, 0);
+});
+
+t.test('a viewer sees pages without action buttons and cannot act', async (t) => {
+  const { app, web } = await setup(t);
+  const viewer = new WebClient(app);
+  t.equal((await viewer.login('viewer', PASSWORD)).status, 303);
+  const page = await (await viewer.request(`/devices/${seedMac(0)}`)).text();
+  t.notMatch(page, /action="\/devices\/[^"]+\/quarantine"/, 'no quarantine form');
+  t.notMatch(await (await viewer.request('/quarantine')).text(), /\/approve"/, 'no approve button');
+  const r = await viewer.request(`/devices/${seedMac(0)}/quarantine`, { method: 'POST', body: new URLSearchParams({}) });
+  t.equal(r.status, 403);
+  t.equal(web.store.actions.query({ mac: seedMac(0) }).length, 0);
+});
+
+t.test('static files are served from the bundled assets', async (t) => {
+  const { app } = await setup(t);
+  const anon = new WebClient(app);
+  for (const [name, type] of [['style.css', /text\/css/], ['app.js', /javascript/], ['htmx.min.js', /javascript/], ['htmx-sse.js', /javascript/], ['uplot.min.js', /javascript/], ['uplot.min.css', /text\/css/]] as const) {
+    const r = await anon.request(`/static/${name}`);
+    t.equal(r.status, 200, `${name} is served without signing in`);
+    t.match(r.headers.get('content-type') ?? '', type);
+    t.ok((await r.arrayBuffer()).byteLength > 100);
+    const etag = r.headers.get('etag')!;
+    t.equal((await anon.request(`/static/${name}`, { headers: { 'if-none-match': etag } })).status, 304, `${name} revalidates`);
+  }
+  t.equal((await anon.request('/static/..%2Fpackage.json')).status, 404);
+  t.equal((await anon.request('/static/nope.js')).status, 404);
+});
+
+/** Reads SSE text from a streaming response until `pred` matches or `ms` pass. */
+async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, pred: (s: string) => boolean, ms: number): Promise<string> {
+  const dec = new TextDecoder();
+  let text = '';
+  const deadline = Date.now() + ms;
+  while (!pred(text) && Date.now() < deadline) {
+    const r = await Promise.race([reader.read(), new Promise<null>((res) => setTimeout(() => res(null), Math.max(1, deadline - Date.now())))]);
+    if (r === null || r.done) break;
+    text += dec.decode(r.value, { stream: true });
+  }
+  return text;
+}
+
+t.test('the live stream sends alerts, trust changes, actions and capture statistics as htmx partials', async (t) => {
+  const { admin, web } = await setup(t, { statsMs: 100, heartbeatMs: 150 });
+  const r = await admin.request('/events');
+  t.equal(r.status, 200);
+  t.match(r.headers.get('content-type') ?? '', /text\/event-stream/);
+  const raw = r.body!.getReader();
+  t.teardown(() => raw.cancel());
+  // everything read so far, so a heartbeat read early still counts
+  let all = '';
+  const reader = {
+    read: async () => {
+      const x = await raw.read();
+      if (!x.done) all += new TextDecoder().decode(x.value);
+      return x;
+    },
+  } as ReadableStreamDefaultReader<Uint8Array>;
+  t.match(await readUntil(reader, (s) => s.includes(': connected'), 2000), /: connected/);
+  t.equal(sseStats(web.deps).clients, 1);
+  const mac = seedMac(3);
+  web.bus.emit('alert', { id: 'live-1', tsUs: 1, kind: 'scan.port.vertical', signature: 'Live <scan> of 10.99.0.3', severity: 1, confidence: 1, srcIp: '10.99.0.3', srcMac: mac, targets: [], destPort: null, proto: 'tcp', evidence: [], suggestedResponse: 'quarantine' });
+  let text = await readUntil(reader, (s) => s.includes('live-1') || s.includes(alertRowId('live-1')), 2000);
+  t.match(text, /data: <hx-partial hx-target="#recent-alerts" hx-swap="afterbegin"><tr id="alert-/, 'the alert row is prepended');
+  t.match(text, /Live &lt;scan&gt; of 10\.99\.0\.3/, 'escaped');
+  t.match(text, /name="_csrf" value="[A-Za-z0-9_-]{43}"/, 'the row carries this client\'s CSRF token');
+  web.bus.emit('trust.change', { tsUs: 2, mac, ip: '10.99.0.3', score: 15, behavioral: 10, vulnerability: 20, reputation: 30, level: 'critical', previousLevel: 'alert', explanation: [] });
+  text = await readUntil(reader, (s) => s.includes('#trust-02aa00000003'), 2000);
+  t.match(text, /hx-target="#trust-02aa00000003" hx-swap="innerHTML"><span class="badge lvl-critical"/);
+  t.match(text, /trust alert → <b>critical<\/b>/, 'a level change makes a toast');
+  web.actions.quarantine(mac, 'admin', 'live test');
+  text = await readUntil(reader, (s) => s.includes('quarantine of'), 2000);
+  t.match(text, /quarantine of <a href="\/devices\/02:aa:00:00:00:03">/);
+  web.capture.packets = 12345;
+  text = await readUntil(reader, (s) => s.includes('"packets":12345'), 2000);
+  t.match(text, /hx-target="#capture-health" hx-swap="outerHTML"/);
+  t.match(text, /event: capture-stats\ndata: \{"tMs":\d+,"packets":12345,/);
+  await readUntil(reader, () => all.includes(': heartbeat'), 2000);
+  t.match(all, /\n: heartbeat\n\n/, 'heartbeat comments');
+  await raw.cancel();
+  await new Promise((res) => setTimeout(res, 50));
+  t.equal(sseStats(web.deps).clients, 0, 'the client is gone after it disconnects');
+  t.equal(web.bus.has('alert'), false, 'and the bus subscription with it');
+});
+
+t.test('a client that stops reading is dropped; the number of clients is capped', async (t) => {
+  const { admin, web, app } = await setup(t, { queueLimit: 8, maxClients: 2, statsMs: 60_000 });
+  const r = await admin.request('/events');
+  t.equal(r.status, 200);
+  // never read from r.body: the stream's internal buffer fills and the queue grows
+  const second = await admin.request('/events');
+  t.equal(second.status, 200);
+  const third = await admin.request('/events');
+  t.equal(third.status, 503, 'a third stream is refused');
+  const big = 'x'.repeat(200_000);
+  for (let i = 0; i < 40 && sseStats(web.deps).dropped === 0; i++) {
+    web.bus.emit('alert', { id: `flood-${i}`, tsUs: i, kind: 'anomaly', signature: big, severity: 3, confidence: 1, srcIp: '10.99.0.9', srcMac: null, targets: [], destPort: null, proto: null, evidence: [], suggestedResponse: 'none' });
+    await new Promise((res) => setImmediate(res));
+  }
+  t.ok(sseStats(web.deps).dropped >= 1, 'a slow client is dropped');
+  await second.body?.cancel();
+  await r.body?.cancel().catch(() => {});
+  void app;
+});
+
+t.test('a stream ends after its maximum age, so a reconnect checks the session again', async (t) => {
+  const { admin, web } = await setup(t, { maxAgeMs: 200, statsMs: 60_000 });
+  const r = await admin.request('/events');
+  const reader = r.body!.getReader();
+  const t0 = Date.now();
+  let done = false;
+  while (!done && Date.now() - t0 < 3000) done = (await reader.read()).done;
+  t.ok(done, `the stream ended after ${Date.now() - t0} ms`);
+  t.equal(sseStats(web.deps).clients, 0);
+});
+
+t.test('the dashboard queries use indexes', async (t) => {
+  const { web } = await setup(t);
+  const plan = (sql: string, ...args: unknown[]): string =>
+    (web.store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail).join(' | ');
+  t.match(plan('SELECT score FROM trust_history WHERE mac = ? ORDER BY ts_us DESC LIMIT 24', 'x'), /USING INDEX trust_history_mac/);
+  t.match(plan('SELECT ip FROM device_addresses a WHERE a.mac = ? ORDER BY a.last_seen_us DESC LIMIT 1', 'x'), /USING PRIMARY KEY|USING INDEX/);
+  t.match(plan('SELECT * FROM alerts ORDER BY ts_us DESC, id DESC LIMIT 50'), /alerts_ts/);
+  t.match(plan('SELECT * FROM alerts WHERE src_mac = ? ORDER BY ts_us DESC, id DESC LIMIT 50', 'x'), /alerts_src_mac/);
+  t.match(plan('SELECT dst_ip, count(*) FROM flows WHERE src_mac = ? AND end_us >= ? GROUP BY dst_ip', 'x', 0), /flows_src_mac/);
+  t.match(plan('SELECT hour_us, sum(bytes_out) FROM flow_rollups WHERE hour_us >= ? AND hour_us < ? GROUP BY hour_us', 0, 1), /PRIMARY KEY|SEARCH/);
+  t.match(plan('SELECT count(*) FROM anomaly_events WHERE ts_us >= ? AND ts_us < ?', 0, 1), /anomaly_events_ts/);
+  t.match(plan('SELECT mac FROM devices ORDER BY last_seen_us DESC LIMIT 50'), /devices_last_seen/);
+  // the alert page's filters walk the time index and stop early instead of sorting every alert
+  const kindPlan = plan(`SELECT id FROM alerts INDEXED BY alerts_ts WHERE kind = ? AND severity <= ? ORDER BY ts_us DESC, id DESC LIMIT 50`, 'dns.tunnel', 1);
+  t.match(kindPlan, /alerts_ts/);
+  t.notMatch(kindPlan, /TEMP B-TREE FOR ORDER BY/);
+});
