@@ -15,8 +15,10 @@ import { Pipeline, type PipelineOptions } from './pipeline.js';
 import { applianceHosts } from './respond/appliance-hosts.js';
 import { createFirewall } from './respond/firewall.js';
 import { Policy } from './respond/policy.js';
+import type { ActionResult } from './respond/types.js';
 import type { Store } from './store/db.js';
 import { DeviceInventory } from './trust/devices.js';
+import { recommend } from './trust/recommend.js';
 import { Reputation } from './trust/reputation.js';
 import { TrustScorer } from './trust/score.js';
 import { VulnScanner } from './trust/vuln-scan.js';
@@ -119,7 +121,22 @@ export class Appliance {
       integrations: () => this.integrations(),
       nowUs: () => this.nowUs(),
       refreshMetrics: () => p.updateMetrics(),
+      scan: (mac, actor) => this.scanNow(mac, actor),
+      recommend: (mac) => {
+        const st = this.trust.state(mac);
+        return st === undefined ? null : recommend(st);
+      },
     };
+  }
+
+  /** "Scan now" from the dashboard: nmap against the device's newest address inside scan.scope. */
+  scanNow(mac: string, actor: string): ActionResult {
+    if (this.config.mode === 'replay') return { ok: false, error: 'replay mode: the devices of a capture file are not on this network, nothing is scanned' };
+    const ip = this.inventory.addressesOf(mac).find((a) => this.scanner.scope.check(a) !== null);
+    if (ip === undefined) return { ok: false, error: `no address of ${mac} lies inside scan.scope (homeNets when empty)` };
+    this.store.actions.audit({ tsUs: this.nowUs(), actor, action: 'device.scan', target: mac, reason: `scan of ${ip} requested from the dashboard`, detail: { ip } });
+    this.scanner.scanNow(ip, mac).catch((err: Error) => this.log.warn(`scan of ${ip}: ${err.message}`));
+    return { ok: true };
   }
 
   private modelService(): ModelService {

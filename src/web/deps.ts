@@ -4,7 +4,7 @@
  */
 import type { Bus } from '../bus.js';
 import type { Config } from '../config.js';
-import type { ActionService } from '../respond/types.js';
+import type { ActionResult, ActionService } from '../respond/types.js';
 import type { Store } from '../store/db.js';
 
 /** capture health shown on the overview page and in /api/v1/health */
@@ -57,6 +57,10 @@ export interface WebDeps {
   integrations(): IntegrationHealth[];
   /** the time the UI calls "now", µs: packet time in replay, wall time live */
   nowUs(): number;
+  /** start a vulnerability scan of the device now (absent: no scanner attached) */
+  scan?(mac: string, actor: string): ActionResult;
+  /** advice from the trust stage for one device, most severe first (absent or null: derive it from its alerts) */
+  recommend?(mac: string): { severity: 1 | 2 | 3; text: string }[] | null;
   /** brings the Prometheus gauges up to date before /metrics answers (run: pipeline.updateMetrics()) */
   refreshMetrics?(): void;
 }

@@ -22,11 +22,6 @@ import { isMuted, loadMutes } from './pages-mutes.js';
 const DAY_US = 86_400_000_000;
 const PAGE_SIZE = 50;
 
-/** An optional scanner hook: `run` provides it when the vulnerability scanner is wired in. */
-interface ScanHook {
-  scan?: (mac: string, actor: string) => ActionResult;
-}
-
 function devicesData(c: Ctx): DevicesPageData | string {
   const q = cleanText(c.req.query('q') ?? '', 100);
   if (q === null) return 'the search text must be one line of at most 100 characters';
@@ -100,7 +95,7 @@ export function registerDevicePages(app: Hono<WebEnv>): void {
       top: topDestinations(store, dev.mac, fromUs),
       scan,
       alerts,
-      recommendations: recommendationsFor(device, alerts, scan),
+      recommendations: recommendationsFor(device, alerts, scan, deps.recommend?.(device.mac) ?? null),
       actions: openActions(store, dev.mac),
       allowListed,
       dryRun: deps.actions.dryRun,
@@ -170,8 +165,7 @@ export function registerDevicePages(app: Hono<WebEnv>): void {
     const dev = deviceOf(c);
     if (dev instanceof Response) return dev;
     const deps = c.get('deps');
-    const hook = (deps as typeof deps & ScanHook).scan;
-    if (hook !== undefined) return actionDone(c, hook(dev.mac, userOf(c).username), dev.mac, 'scan');
+    if (deps.scan !== undefined) return actionDone(c, deps.scan(dev.mac, userOf(c).username), dev.mac, 'scan');
     audit(deps, { actor: userOf(c).username, action: 'device.scan.request', target: dev.mac, reason: 'scan requested from the dashboard', detail: { scanner: 'none attached' } });
     return redirectDone(c, `/devices/${dev.mac}`, 'scan-recorded');
   });

@@ -1,6 +1,7 @@
 /**
- * Recommendations for one device, derived from its open alerts' suggested responses and its last scan's
- * findings: the strongest response first, one line per distinct suggestion.
+ * Recommendations for one device: the trust stage's advice (src/trust/recommend.ts) when the appliance gives
+ * it, else derived from its open alerts' suggested responses; then its last scan's findings. The strongest
+ * first, one line per distinct suggestion.
  */
 import type { AlertRow } from '../store/alerts.js';
 import type { DeviceRow } from '../store/devices.js';
@@ -10,9 +11,21 @@ import type { Recommendation } from './views/device.js';
 /** strongest first; 'none' is never shown */
 const RANK: Record<string, number> = { quarantine: 0, block: 1, 'rate-limit': 2, monitor: 3 };
 
-export function recommendationsFor(device: DeviceRow, alerts: readonly AlertRow[], scan: ScanRow | null): Recommendation[] {
+/** the trust stage's severities as the response they call for */
+const BY_SEVERITY: Record<number, string> = { 1: 'quarantine', 2: 'monitor', 3: 'monitor' };
+
+export function recommendationsFor(
+  device: DeviceRow,
+  alerts: readonly AlertRow[],
+  scan: ScanRow | null,
+  advice: readonly { severity: number; text: string }[] | null = null,
+): Recommendation[] {
   const out: Recommendation[] = [];
   const seen = new Set<string>();
+  if (advice !== null && advice.length > 0) {
+    for (const r of advice) out.push({ response: BY_SEVERITY[r.severity] ?? 'monitor', text: r.text });
+    return out.slice(0, 10);
+  }
   for (const a of alerts) {
     if (a.acknowledged || a.suggestedResponse === 'none') continue;
     const key = `${a.suggestedResponse}|${a.kind}`;
