@@ -89,8 +89,7 @@ export class Appliance {
       // nmap sends real traffic: never while replaying a capture
       if (config.mode !== 'replay') a.scanner.start();
       reputation.startRefresh();
-      a.decoyPorts = await a.decoys.start();
-      for (const p of a.decoyPorts) if (!p.ok) log.warn(`decoys: cannot listen on port ${p.port}: ${p.error}`);
+      a.decoyPorts = await a.decoys.start(); // a port it cannot bind is logged by Decoys, the others still listen
     } catch (err) {
       await a.stop();
       throw err;

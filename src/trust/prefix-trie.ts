@@ -36,9 +36,9 @@ class BitTrie {
     return this.count;
   }
 
-  /** bytes held by the node arrays */
+  /** bytes held by the node arrays and the depth-16 table */
   get bytes(): number {
-    return this.zero.byteLength * 3;
+    return this.zero.byteLength * 3 + (this.top === null ? 0 : this.top.byteLength * 2);
   }
 
   private newNode(): number {
@@ -57,6 +57,8 @@ class BitTrie {
 
   /** Insert the prefix whose bits `bit(0..len-1)` gives; returns the value already there, or NONE after storing `value`. */
   insert(bit: (i: number) => number, len: number, value: number): number {
+    this.top = null;
+    this.topBest = null;
     let node = 0;
     for (let i = 0; i < len; i++) {
       const arr = bit(i) === 0 ? this.zero : this.one;
@@ -75,14 +77,42 @@ class BitTrie {
     return NONE;
   }
 
+  /**
+   * For 32-bit keys: the node reached after the first 16 bits of every possible key (or NONE when the path
+   * ends earlier) and the best value met on the way, so a lookup starts at depth 16 with one array read
+   * instead of 16 steps (512 KiB; built on the first lookup after an insert).
+   */
+  private top: Int32Array | null = null;
+  private topBest: Int32Array | null = null;
+
+  private buildTop(): void {
+    const top = new Int32Array(65536);
+    const best = new Int32Array(65536);
+    for (let k = 0; k < 65536; k++) {
+      let node = 0;
+      let b = this.val[0]!;
+      for (let i = 15; i >= 0 && node !== NONE; i--) {
+        node = ((k >>> i) & 1) === 0 ? this.zero[node]! : this.one[node]!;
+        if (node !== NONE && this.val[node]! !== NONE) b = this.val[node]!;
+      }
+      top[k] = node;
+      best[k] = b;
+    }
+    this.top = top;
+    this.topBest = best;
+  }
+
   /** Longest-prefix match of a 32-bit key (IPv4 as an unsigned number). */
   lookup32(n: number): number {
+    if (this.top === null) this.buildTop();
     const zero = this.zero;
     const one = this.one;
     const val = this.val;
-    let best = val[0]!;
-    let node = 0;
-    for (let i = 31; i >= 0; i--) {
+    const k = n >>> 16;
+    let best = this.topBest![k]!;
+    let node = this.top![k]!;
+    if (node === NONE) return best;
+    for (let i = 15; i >= 0; i--) {
       node = ((n >>> i) & 1) === 0 ? zero[node]! : one[node]!;
       if (node === NONE) return best;
       const v = val[node]!;

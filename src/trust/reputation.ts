@@ -10,14 +10,15 @@
  *
  * The index (IpTable + DomainSet + the entries' feed names and notes) is immutable once built and swapped in
  * whole, so a lookup never sees half a refresh. Refresh scheduling runs on the wall clock (it is about the
- * network, not about packets); lookups take no time at all.
+ * network, not about packets); lookups never wait for it.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FeedSpec } from '../config/intel-schema.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { DomainSet } from './domain-set.js';
+import { FeedCopies, fetchFeed } from './feed-copies.js';
 import { parseFeed, type ConcreteFeedFormat, type FeedKind } from './feed-formats.js';
 import { IpTable, ipv4Number } from './prefix-trie.js';
 
@@ -77,19 +78,13 @@ interface Index {
   next: number[];
 }
 
-interface Meta {
-  source: string;
-  fetchedAt: number;
-  etag?: string;
-  lastModified?: string;
-}
-
 const emptyIndex = (): Index => ({ ips: new IpTable(), domains: new DomainSet(), feedOf: [], text: [], note: [], next: [] });
 
 export class Reputation {
   private index: Index = emptyIndex();
   private readonly status: FeedStatus[];
   readonly cacheDir: string;
+  private readonly copies: FeedCopies;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | null = null;
   private refreshing: Promise<void> | null = null;
@@ -104,6 +99,7 @@ export class Reputation {
     private readonly opts: ReputationOptions = {},
   ) {
     this.cacheDir = cfg.cacheDir !== '' ? cfg.cacheDir : join(dirname(opts.storePath ?? 'var/argus-edge.db'), 'intel');
+    this.copies = new FeedCopies(this.cacheDir);
     this.now = opts.now ?? Date.now;
     this.status = cfg.feeds.map((f) => ({
       name: f.name,
@@ -135,7 +131,8 @@ export class Reputation {
 
   /** Synchronous start-up load: path feeds from their files (copied to the cache), URL feeds from their cached copies. */
   loadLocal(): void {
-    this.ensureCacheDir();
+    const err = this.copies.ensureDir();
+    if (err !== null) this.log.warn(`intel: cannot create the feed cache ${this.cacheDir}: ${err}; URL feeds will not survive a restart`);
     this.cfg.feeds.forEach((f, i) => {
       if (f.path !== null) this.readPathFeed(f, i);
     });
@@ -183,7 +180,7 @@ export class Reputation {
         const fresh = st.updatedAt !== null && now - st.updatedAt < refreshMs;
         const backingOff = st.lastAttemptAt !== null && st.lastError !== null && now - st.lastAttemptAt < retryMs;
         if (!force && (fresh || backingOff)) continue;
-        changed = (await this.fetchFeed(f, i)) || changed;
+        changed = (await this.fetchUrlFeed(f, i)) || changed;
       } catch (err) {
         this.fail(i, (err as Error).message);
       }
@@ -239,38 +236,6 @@ export class Reputation {
 
   // ---- loading ----
 
-  private cachePath(name: string): string {
-    return join(this.cacheDir, `${name}.txt`);
-  }
-
-  private ensureCacheDir(): void {
-    try {
-      mkdirSync(this.cacheDir, { recursive: true });
-    } catch (err) {
-      this.log.warn(`intel: cannot create the feed cache ${this.cacheDir}: ${(err as Error).message}; URL feeds will not survive a restart`);
-    }
-  }
-
-  private readMeta(name: string): Meta | null {
-    try {
-      const m = JSON.parse(readFileSync(this.cachePath(name) + '.meta.json', 'utf8')) as Meta;
-      return typeof m.source === 'string' && typeof m.fetchedAt === 'number' ? m : null;
-    } catch {
-      return null;
-    }
-  }
-
-  /** Write the copy and its metadata atomically (temporary file + rename), so a crash leaves the old copy. */
-  private writeCopy(name: string, body: string | null, meta: Meta): void {
-    const path = this.cachePath(name);
-    if (body !== null) {
-      writeFileSync(path + '.tmp', body);
-      renameSync(path + '.tmp', path);
-    }
-    writeFileSync(path + '.meta.json.tmp', JSON.stringify(meta));
-    renameSync(path + '.meta.json.tmp', path + '.meta.json');
-  }
-
   /** Re-read a file feed when its mtime changed; keeps a copy in the cache. Returns true when it changed. */
   private readPathFeed(f: FeedSpec, i: number): boolean {
     const st = this.status[i]!;
@@ -283,7 +248,7 @@ export class Reputation {
       st.lastAttemptAt = this.now();
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      const cached = this.readMeta(f.name)?.source === path;
+      const cached = this.copies.meta(f.name)?.source === path;
       const why = `${(err as Error).message}${cached ? '; using the last good copy' : ''}`;
       if (st.lastError !== why) this.fail(i, why); // once per distinct problem, not every tick
       return false;
@@ -291,7 +256,7 @@ export class Reputation {
     this.fileMtimes.set(f.name, mtime);
     if (!this.plausible(f, i, text)) return false;
     try {
-      this.writeCopy(f.name, text, { source: path, fetchedAt: this.now() });
+      this.copies.write(f.name, text, { source: path, fetchedAt: this.now() });
     } catch (err) {
       this.log.warn(`intel: feed ${f.name}: cannot keep a copy in ${this.cacheDir}: ${(err as Error).message}`);
     }
@@ -300,58 +265,38 @@ export class Reputation {
     return true;
   }
 
-  /** Fetch a URL feed (conditional GET against the cached copy). Returns true when the copy changed. */
-  private async fetchFeed(f: FeedSpec, i: number): Promise<boolean> {
+  /** Fetch a URL feed (conditional GET against its copy). Returns true when the copy changed. */
+  private async fetchUrlFeed(f: FeedSpec, i: number): Promise<boolean> {
     const st = this.status[i]!;
     const url = f.url!;
     st.lastAttemptAt = this.now();
-    const meta = this.readMeta(f.name);
-    const headers: Record<string, string> = { 'user-agent': 'argus-edge' };
-    if (meta?.source === url && st.updatedAt !== null) {
-      if (meta.etag) headers['if-none-match'] = meta.etag;
-      if (meta.lastModified) headers['if-modified-since'] = meta.lastModified;
+    const meta = this.copies.meta(f.name);
+    const r = await fetchFeed(url, {
+      timeoutMs: this.cfg.fetchTimeoutSeconds * 1000,
+      capBytes: Math.floor(this.cfg.maxFeedMB * 1048576),
+      meta: meta?.source === url && st.updatedAt !== null ? meta : null,
+    });
+    if (!r.changed) {
+      this.copies.write(f.name, null, { ...meta!, fetchedAt: this.now() });
+      st.updatedAt = this.now();
+      st.lastError = null;
+      this.log.debug(`intel: feed ${f.name} unchanged (304)`);
+      return false;
     }
-    const capBytes = Math.floor(this.cfg.maxFeedMB * 1048576);
-    const ctl = new AbortController();
-    const timer = setTimeout(() => ctl.abort(new Error(`no complete answer within ${this.cfg.fetchTimeoutSeconds} s`)), this.cfg.fetchTimeoutSeconds * 1000);
-    let body: string;
-    let res: Response;
+    if (!this.plausible(f, i, r.body)) return false;
     try {
-      res = await fetch(url, { headers, signal: ctl.signal, redirect: 'follow' });
-      if (res.status === 304) {
-        await res.body?.cancel();
-        this.writeCopy(f.name, null, { ...meta!, fetchedAt: this.now() });
-        st.updatedAt = this.now();
-        st.lastError = null;
-        this.log.debug(`intel: feed ${f.name} unchanged (304)`);
-        return false;
-      }
-      if (!res.ok) {
-        await res.body?.cancel();
-        throw new Error(`HTTP ${res.status}`);
-      }
-      body = await readCapped(res, capBytes, ctl);
-    } catch (err) {
-      const e = err as Error;
-      const why = e.name === 'AbortError' || ctl.signal.aborted ? String((ctl.signal.reason as Error)?.message ?? e.message) : e.message;
-      throw new Error(`fetching ${url}: ${why}`);
-    } finally {
-      clearTimeout(timer);
-    }
-    if (!this.plausible(f, i, body)) return false;
-    const next: Meta = { source: url, fetchedAt: this.now() };
-    const etag = res.headers.get('etag');
-    const lm = res.headers.get('last-modified');
-    if (etag) next.etag = etag;
-    if (lm) next.lastModified = lm;
-    try {
-      this.writeCopy(f.name, body, next);
+      this.copies.write(f.name, r.body, {
+        source: url,
+        fetchedAt: this.now(),
+        ...(r.etag ? { etag: r.etag } : {}),
+        ...(r.lastModified ? { lastModified: r.lastModified } : {}),
+      });
     } catch (err) {
       throw new Error(`cannot keep the copy in ${this.cacheDir}: ${(err as Error).message}`);
     }
-    st.updatedAt = next.fetchedAt;
+    st.updatedAt = this.now();
     st.lastError = null;
-    this.log.info(`intel: feed ${f.name} fetched (${body.length.toLocaleString('en-US')} bytes)`);
+    this.log.info(`intel: feed ${f.name} fetched (${r.body.length.toLocaleString('en-US')} bytes)`);
     return true;
   }
 
@@ -386,20 +331,17 @@ export class Reputation {
     let total = 0;
     for (const [i, f] of this.cfg.feeds.entries()) {
       const st = this.status[i]!;
-      const meta = this.readMeta(f.name);
-      let text: string;
-      try {
-        if (meta === null || meta.source !== (f.url ?? f.path)) throw new Error('no copy yet');
-        text = readFileSync(this.cachePath(f.name), 'utf8');
-      } catch {
-        // a file feed whose copy could not be written: read the file itself
-        if (f.path === null) continue;
+      const meta = this.copies.meta(f.name);
+      let text = this.copies.read(f.name, f.url ?? f.path!);
+      if (text === null && f.path !== null) {
+        // a file feed whose copy could not be written: the file itself
         try {
           text = readFileSync(f.path, 'utf8');
         } catch {
-          continue;
+          // nothing to load: the failure was reported when the file was read
         }
       }
+      if (text === null) continue;
       if (st.updatedAt === null && meta !== null) st.updatedAt = meta.fetchedAt;
       let dropped = 0;
       const add = (text: string, note: string | null, insert: (id: number) => number): void => {
@@ -437,29 +379,4 @@ export class Reputation {
     this.builds++;
     this.log.info(`intel: ${total.toLocaleString('en-US')} entries from ${this.status.filter((s) => s.format !== null).length} of ${this.cfg.feeds.length} feeds`);
   }
-}
-
-/** The response body as UTF-8 text, abandoned (and the request aborted) past `cap` bytes. */
-async function readCapped(res: Response, cap: number, ctl: AbortController): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (declared > cap) {
-    ctl.abort(new Error(`larger than intel.maxFeedMB (${declared} bytes declared)`));
-    throw new Error(`larger than intel.maxFeedMB (${declared} bytes declared)`);
-  }
-  const chunks: Uint8Array[] = [];
-  let n = 0;
-  if (res.body === null) return '';
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    n += value.byteLength;
-    if (n > cap) {
-      ctl.abort(new Error(`larger than intel.maxFeedMB (more than ${cap} bytes)`));
-      await reader.cancel().catch(() => {});
-      throw new Error(`larger than intel.maxFeedMB (more than ${cap} bytes)`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, n).toString('utf8');
 }
