@@ -31,6 +31,29 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The single executables (npm run build:sea) for x64 and arm64, built on an x64 machine: the arm64 native parts
+# are cross-compiled against Debian's arm64 libpcap, and the tests run the arm64 executable under qemu.
+CROSS=(gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libpcap-dev:arm64 libstdc++6:arm64 qemu-user-static)
+cross=no
+if [ "$(dpkg --print-architecture)" = amd64 ]; then
+  cross_missing=()
+  for p in "${CROSS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || cross_missing+=("$p")
+  done
+  if [ ${#cross_missing[@]} -eq 0 ]; then
+    cross=yes
+  elif [ "$(id -u)" -eq 0 ]; then
+    echo "setup: installing the arm64 cross toolchain: ${cross_missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${cross_missing[@]}" >/dev/null
+    cross=yes
+  else
+    echo "setup: the arm64 executable needs ${cross_missing[*]} (run as root to install them); building x64 only" >&2
+  fi
+fi
+
 if ! command -v node >/dev/null 2>&1; then
   echo "setup: Node.js 20 or later is needed (node was not found on PATH)" >&2
   exit 1
@@ -48,4 +71,10 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 npm run --silent build
+# the single executables: the first build takes a few minutes, later ones skip what has not changed
+if [ "$cross" = yes ]; then
+  npm run --silent build:sea -- --quiet
+else
+  npm run --silent build:sea -- --arch "$(node -p process.arch)" --quiet
+fi
 echo "setup: ready. 'npm start' runs the appliance on the demo capture; 'npm test' runs the tests."

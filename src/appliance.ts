@@ -7,6 +7,7 @@
  * flush ticks; manual requests from the dashboard use `nowUs()`: packet time in replay, the wall clock live.
  */
 import { existsSync } from 'node:fs';
+import { trainWorkerUrl } from './assets.js';
 import { attachBlocklist, type BlocklistHandle } from './detectors/blocklist.js';
 import { Decoys, type DecoyPortStatus } from './detectors/decoy.js';
 import type { Config } from './config.js';
@@ -48,7 +49,7 @@ export class Appliance {
     opts: ApplianceOptions,
     reputation: Reputation,
   ) {
-    this.pipeline = new Pipeline(config, log, { ...opts, store: true });
+    this.pipeline = new Pipeline(config, log, { trainWorkerUrl: trainWorkerUrl(), ...opts, store: true });
     const store = this.pipeline.store!;
     const bus = this.pipeline.bus;
     this.store = store;

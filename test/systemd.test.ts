@@ -20,8 +20,8 @@ t.test('the unit verifies', { skip: analyze.status === 0 ? false : 'systemd-anal
 });
 
 t.test('only the capabilities capture and the firewall need, and the hardening', async (t) => {
-  t.match(unit, /^AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN$/m);
-  t.match(unit, /^CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN$/m);
+  t.match(unit, /^AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN CAP_NET_BIND_SERVICE$/m);
+  t.match(unit, /^CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN CAP_NET_BIND_SERVICE$/m);
   for (const line of ['NoNewPrivileges=yes', 'ProtectSystem=strict', 'StateDirectory=argus-edge', 'Restart=on-failure', 'User=argus-edge', 'PrivateTmp=yes', 'ProtectHome=yes']) {
     t.match(unit, new RegExp(`^${line}$`, 'm'), line);
   }

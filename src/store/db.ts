@@ -10,6 +10,7 @@
  * pipeline's clock: packet time in replay, wall time live).
  */
 import Database from 'better-sqlite3';
+import { sqliteNativeBinding } from '../assets.js';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Bus } from '../bus.js';
@@ -86,7 +87,7 @@ export class Store {
     this.log = log;
     this.path = opts.path;
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
-    this.db = new Database(opts.path);
+    this.db = new Database(opts.path, { nativeBinding: sqliteNativeBinding() });
     this.flowRetentionDays = opts.flowRetentionDays ?? 7;
     this.anomalyEvents = opts.anomalyEvents ?? 'all';
     this.rollupRetentionDays = opts.rollupRetentionDays ?? 90;
@@ -246,7 +247,7 @@ export class Store {
  * migrate or write). Returns the schema version and SQLite's messages (['ok'] when sound).
  */
 export function checkStoreFile(path: string): { ok: boolean; schemaVersion: number; messages: string[] } {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+  const db = new Database(path, { readonly: true, fileMustExist: true, nativeBinding: sqliteNativeBinding() });
   try {
     const messages = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
     return { ok: messages.length === 1 && messages[0] === 'ok', schemaVersion: schemaVersion(db), messages };

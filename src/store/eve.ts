@@ -188,6 +188,12 @@ export class EveWriter {
     this.pendingBytes = 0;
     if (this.opts.path !== '-' && this.opts.maxBytes > 0 && this.size > 0 && this.size + Buffer.byteLength(data) > this.opts.maxBytes) this.rotate();
     const buf = Buffer.from(data);
+    if (this.opts.path === '-') {
+      // stdout may be a non-blocking pipe, where writeSync fails part-way with EAGAIN and a line would be cut;
+      // Node writes pipes synchronously on Linux and waits out a full pipe itself
+      process.stdout.write(buf);
+      return;
+    }
     let off = 0;
     while (off < buf.length) off += writeSync(this.fd, buf, off);
     this.size += buf.length;
