@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../src/assets.js';
 import { VERSION } from '../src/version.js';
-import { tcpFrame } from '../src/capture/packet-builder.js';
-import { PcapWriter } from '../src/capture/pcap-writer.js';
+import { smallCapture } from './support/small-capture.js';
 
 const root = projectRoot();
 const dir = mkdtempSync(join(tmpdir(), 'argus-cli-'));
@@ -18,25 +17,6 @@ const cli = (args: string[], env: Record<string, string> = {}) =>
     timeout: 60_000,
   });
 
-/** a small capture: one complete TCP connection and one rejected attempt */
-function smallCapture(path: string): Buffer {
-  const w = new PcapWriter();
-  const c = { src: '10.99.0.2', dst: '10.99.0.3' };
-  const r = { src: '10.99.0.3', dst: '10.99.0.2' };
-  const t0 = 1_700_000_000_000_000;
-  w.add(t0, tcpFrame({ ...c, sport: 40000, dport: 80, flags: 'S', seq: 1 }));
-  w.add(t0 + 100, tcpFrame({ ...r, sport: 80, dport: 40000, flags: 'SA', seq: 9, ack: 2 }));
-  w.add(t0 + 200, tcpFrame({ ...c, sport: 40000, dport: 80, flags: 'A', seq: 2, ack: 10 }));
-  w.add(t0 + 300, tcpFrame({ ...c, sport: 40000, dport: 80, flags: 'PA', seq: 2, ack: 10, payload: 'GET / HTTP/1.1\r\nHost: a.test\r\n\r\n' }));
-  w.add(t0 + 400, tcpFrame({ ...c, sport: 40000, dport: 80, flags: 'FA', seq: 34, ack: 10 }));
-  w.add(t0 + 500, tcpFrame({ ...r, sport: 80, dport: 40000, flags: 'FA', seq: 10, ack: 35 }));
-  w.add(t0 + 600, tcpFrame({ ...c, sport: 40000, dport: 80, flags: 'A', seq: 35, ack: 11 }));
-  w.add(t0 + 700, tcpFrame({ ...c, sport: 40001, dport: 81, flags: 'S', seq: 1 }));
-  w.add(t0 + 800, tcpFrame({ ...r, sport: 81, dport: 40001, flags: 'RA', seq: 0, ack: 2 }));
-  const buf = w.toBuffer();
-  writeFileSync(path, buf);
-  return buf;
-}
 
 t.test('--help and --version', async (t) => {
   const h = cli(['--help']);

@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import { projectRoot, SQLITE_ADDON } from '../src/assets.js';
 import { LIBPCAP_ADDON } from '../src/capture/libpcap.js';
 import { STATIC_FILES } from '../src/web/static-files.js';
-import { tcpFrame, udpFrame } from '../src/capture/packet-builder.js';
-import { PcapWriter } from '../src/capture/pcap-writer.js';
 import { VERSION } from '../src/version.js';
+import { smallCapture } from './support/small-capture.js';
 
 const root = projectRoot();
 const which = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -29,25 +28,6 @@ const noBuild = onX64 ? false : `the executables are built and tested on linux-x
 const work = mkdtempSync(join(tmpdir(), 'argus-sea-'));
 t.teardown(() => rmSync(work, { recursive: true, force: true }));
 
-/** a small capture: a TCP connection, a rejected attempt, a DNS exchange */
-function smallCapture(path: string): void {
-  const w = new PcapWriter();
-  const c = { src: '10.99.0.2', dst: '10.99.0.3' };
-  const r = { src: '10.99.0.3', dst: '10.99.0.2' };
-  const t0 = 1_700_000_000_000_000;
-  w.add(t0, tcpFrame({ ...c, sport: 40000, dport: 80, flags: 'S', seq: 1 }));
-  w.add(t0 + 100, tcpFrame({ ...r, sport: 80, dport: 40000, flags: 'SA', seq: 9, ack: 2 }));
-  w.add(t0 + 200, tcpFrame({ ...c, sport: 40000, dport: 80, flags: 'A', seq: 2, ack: 10 }));
-  w.add(t0 + 300, tcpFrame({ ...c, sport: 40000, dport: 80, flags: 'PA', seq: 2, ack: 10, payload: 'GET / HTTP/1.1\r\nHost: a.test\r\n\r\n' }));
-  w.add(t0 + 400, tcpFrame({ ...c, sport: 40000, dport: 80, flags: 'FA', seq: 34, ack: 10 }));
-  w.add(t0 + 500, tcpFrame({ ...r, sport: 80, dport: 40000, flags: 'FA', seq: 10, ack: 35 }));
-  w.add(t0 + 600, tcpFrame({ ...c, sport: 40000, dport: 80, flags: 'A', seq: 35, ack: 11 }));
-  w.add(t0 + 700, tcpFrame({ ...c, sport: 40001, dport: 81, flags: 'S', seq: 1 }));
-  w.add(t0 + 800, tcpFrame({ ...r, sport: 81, dport: 40001, flags: 'RA', seq: 0, ack: 2 }));
-  w.add(t0 + 900, udpFrame({ ...c, sport: 53000, dport: 53, payload: Buffer.alloc(30, 1) }));
-  w.add(t0 + 1000, udpFrame({ ...r, sport: 53, dport: 53000, payload: Buffer.alloc(60, 2) }));
-  w.writeFile(path);
-}
 
 let outputs = 0;
 
@@ -90,7 +70,7 @@ function firstDifference(got: string, want: string): { line: number; got?: strin
 }
 
 const small = join(work, 'small.pcap');
-smallCapture(small);
+smallCapture(small, { dns: true });
 const demo = join(root, 'demo/demo.pcap');
 
 t.test('single executables', { skip: noBuild, timeout: 30 * 60_000 }, async (t) => {

@@ -8,6 +8,8 @@
  * Above the largest benign value the map keeps rising toward 1 along an exponential tail, so flows beyond
  * everything seen in training still rank by how far beyond they are instead of all tying at 1.
  */
+import { quantileSorted } from './preprocess.js';
+
 export interface CalibratorJson {
   /** ascending raw values */
   values: number[];
@@ -110,10 +112,7 @@ function nextUp(x: number): number {
 export function alertThreshold(sorted: ArrayLike<number>, q: number): number {
   const n = sorted.length;
   if (n === 0) return 0;
-  const h = (n - 1) * Math.min(1, Math.max(0, q));
-  const lo = Math.floor(h);
-  const hi = Math.min(n - 1, lo + 1);
-  let t = sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+  let t = quantileSorted(sorted, q);
   const allowed = Math.max(1, Math.floor(n * (1 - q)));
   let i = 0;
   while (i < n && sorted[i]! < t) i++;

@@ -6,6 +6,8 @@
  */
 
 /** A bad address, MAC or prefix: the message says what was given and what is accepted. */
+import { ipToString } from '../decode/addr.js';
+
 export class AddressError extends Error {
   constructor(message: string) {
     super(message);
@@ -81,25 +83,11 @@ function v6ToBig(s: string): bigint | null {
   return v;
 }
 
-/** RFC 5952 text of a 128-bit value: lower case, the longest run (≥ 2) of zero groups as '::'. */
+/** RFC 5952 text of a 128-bit value (the decoder's formatter: one text form for an address everywhere). */
 function bigToV6(v: bigint): string {
-  const g: number[] = [];
-  for (let i = 7; i >= 0; i--) g.push(Number((v >> BigInt(i * 16)) & 0xffffn));
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) [bestAt, bestLen] = [i, j - i];
-    i = j;
-  }
-  const hex = g.map((x) => x.toString(16));
-  if (bestAt < 0) return hex.join(':');
-  return `${hex.slice(0, bestAt).join(':')}::${hex.slice(bestAt + bestLen).join(':')}`;
+  const w = new Uint32Array(4);
+  for (let i = 0; i < 4; i++) w[i] = Number((v >> BigInt((3 - i) * 32)) & 0xffffffffn);
+  return ipToString(w, 6);
 }
 
 /** An IPv4/IPv6 address or prefix, canonical; null when `s` is neither. Host bits of a prefix must be zero. */

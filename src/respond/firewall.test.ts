@@ -12,7 +12,7 @@ t.test('addresses are canonicalised', async (t) => {
   t.equal(canonicalPrefix('198.51.100.0/24')?.text, '198.51.100.0/24');
   t.equal(canonicalPrefix('FD00:0099:0000:0000:0000:0000:0000:000A')?.text, 'fd00:99::a');
   t.equal(canonicalPrefix('2001:db8:0:0:1:0:0:1')?.text, '2001:db8::1:0:0:1', 'the first longest zero run is compressed');
-  t.equal(canonicalPrefix('::ffff:192.0.2.1')?.text, '::ffff:c000:201');
+  t.equal(canonicalPrefix('::ffff:192.0.2.1')?.text, '::ffff:192.0.2.1', 'IPv4-mapped in dotted form (RFC 5952 section 5)');
   t.equal(canonicalPrefix('::')?.text, '::');
   t.equal(canonicalPrefix('2001:db8::/32')?.text, '2001:db8::/32');
   t.equal(canonicalPrefix('fe80::1:2:3:4:5:6')?.text, 'fe80:0:1:2:3:4:5:6', 'a single zero group is not compressed');
