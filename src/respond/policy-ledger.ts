@@ -10,7 +10,7 @@ import type { AllowList } from './allow-list.js';
 import { canonicalPrefix } from './firewall-address.js';
 
 /** What the policy uses of the store. */
-export type PolicyStore = Pick<Store, 'actions' | 'devices' | 'registry' | 'db'>;
+export type PolicyStore = Pick<Store, 'actions' | 'devices' | 'registry'>;
 
 /** The device (MAC and/or address) or remote address/prefix an action is about. */
 export interface Target {
@@ -84,15 +84,5 @@ export class ActionLedger {
       if (page.length < 1000) return out;
       beforeId = page[page.length - 1]!.id;
     }
-  }
-
-  openCount(): number {
-    // not in ActionStore (yet): one COUNT instead of paging every open action
-    return (this.store.db.prepare(`SELECT count(*) AS n FROM actions WHERE state IN ('pending', 'active')`).get() as { n: number }).n;
-  }
-
-  /** Approval starts the planned duration; ActionStore.transition keeps expires_us, so it is set here. */
-  setExpiry(id: number, expiresUs: number | null): void {
-    this.store.db.prepare('UPDATE actions SET expires_us = ? WHERE id = ?').run(expiresUs, id);
   }
 }

@@ -29,11 +29,12 @@ import type { Logger } from '../log.js';
 import type { ActionKind, ActionRow, ActionState } from '../store/actions.js';
 import type { DeviceEvent, TrustChange } from '../trust/types.js';
 import { AllowList } from './allow-list.js';
-import { AddressError, canonicalMac, canonicalPrefix, type Prefix } from './firewall-address.js';
+import { canonicalMac, canonicalPrefix, type Prefix } from './firewall-address.js';
 import { validateEntry } from './firewall-kernel.js';
-import { DryRunFirewall, type Firewall, type FirewallEntry, type TimedEntry } from './firewall.js';
+import { DryRunFirewall, type Firewall, type TimedEntry } from './firewall.js';
 import { blocklistTargets, escalatedSeconds, levelToAct, parseHomeNets, trustReason, type NoticeKind, type PolicyConfig } from './policy-rules.js';
 import { ActionLedger, type PolicyStore, type Target } from './policy-ledger.js';
+import { Enforcer, timeoutSec } from './policy-enforcer.js';
 import type { ActionResult, ActionService } from './types.js';
 
 export type { PolicyConfig, ResponseNotice, NoticeKind } from './policy-rules.js';
@@ -69,8 +70,7 @@ export class Policy implements ActionService {
   private lastUs = 0;
   private nextDueCheckUs = 0;
   private offs: (() => void)[] = [];
-  /** what each enforced action put into the firewall, so a release lifts exactly that (bounded by active actions) */
-  private readonly applied = new Map<number, FirewallEntry>();
+  private readonly hands: Enforcer;
   private readonly ledger: ActionLedger;
 
   constructor(
@@ -90,6 +90,7 @@ export class Policy implements ActionService {
     this.allow = new AllowList(config.response.allowList, store.registry);
     this.home = parseHomeNets(config.homeNets);
     this.ledger = new ActionLedger(store, this.allow, config.response.escalationWindowHours);
+    this.hands = new Enforcer(firewall, store, this.ledger, this.stats, this.log);
   }
 
   get dryRun(): boolean {
@@ -222,15 +223,15 @@ export class Policy implements ActionService {
     if (exempt !== null) return { ok: false, error: `${row.mac ?? row.ip} is exempt (${exempt}); deny the action instead` };
     // the planned duration starts now, not when the action was proposed
     const expiresUs = row.expiresUs === null ? null : tsUs + (row.expiresUs - row.createdUs);
-    const entry = this.entryFor(row, tsUs);
-    const failed = this.enforce(row, entry, expiresUs, tsUs, actor);
+    const entry = this.hands.entryFor(row, tsUs);
+    const failed = this.hands.enforce(row, entry, expiresUs, tsUs, actor);
     if (failed !== null) return failed;
     if (!this.store.actions.transition(actionId, 'pending', 'active', tsUs)) {
-      if (row.dryRun === this.dryRun) this.lift(entry);
+      if (row.dryRun === this.dryRun) this.hands.lift(entry);
       return { ok: false, error: `action ${actionId} was changed by someone else` };
     }
-    this.ledger.setExpiry(actionId, expiresUs);
-    this.applied.set(actionId, entry);
+    this.store.actions.setExpiry(actionId, expiresUs);
+    this.hands.remember(actionId, entry);
     return this.record(actionId, 'action.approve', actor, null, tsUs);
   }
 
@@ -282,7 +283,7 @@ export class Policy implements ActionService {
     if (exempt !== null) return refuse(`${t.mac ?? t.ip} is exempt (${exempt})`);
     const existing = this.ledger.inForce(kind, t);
     if (existing !== undefined) return refuse(`already ${existing.state}: action ${existing.id}`);
-    if (o.auto && this.ledger.openCount() >= r.maxActiveActions) {
+    if (o.auto && this.store.actions.openCount() >= r.maxActiveActions) {
       this.stats.refusedAtCap++;
       // a flood of new MACs must not flood the audit log either: the first refusal and every 100th are written
       if (this.stats.refusedAtCap % 100 !== 1) return { ok: false, error: 'at the cap' };
@@ -298,14 +299,14 @@ export class Policy implements ActionService {
     const state: ActionState = o.auto && r.requireApproval && !o.hold ? 'pending' : 'active';
     const expiresUs = seconds === null ? null : o.tsUs + seconds * 1_000_000;
     const draft = { kind, mac: t.mac, ip: t.ip, dryRun: this.dryRun };
-    const entry = this.entryFor(draft, o.tsUs);
+    const entry = this.hands.entryFor(draft, o.tsUs);
     try {
       validateEntry(entry);
     } catch (err) {
       return refuse((err as Error).message);
     }
     if (state === 'active') {
-      const failed = this.enforce(draft, entry, expiresUs, o.tsUs, o.actor);
+      const failed = this.hands.enforce(draft, entry, expiresUs, o.tsUs, o.actor);
       if (failed !== null) return failed;
     }
     const id = this.store.actions.create({
@@ -320,36 +321,9 @@ export class Policy implements ActionService {
       expiresUs,
       dryRun: this.dryRun,
     });
-    if (state === 'active') this.applied.set(id, entry);
+    if (state === 'active') this.hands.remember(id, entry);
     this.stats.actionsCreated++;
     return this.record(id, 'action.create', o.actor, o.reason, o.tsUs, { entry, seconds, escalation: previous });
-  }
-
-  /** Puts an entry into the firewall; on failure audits 'action.fail' and returns the refusal. */
-  private enforce(row: { kind: ActionKind; mac: string | null; ip: string | null; dryRun: boolean }, entry: FirewallEntry, expiresUs: number | null, tsUs: number, actor: string): ActionResult | null {
-    if (row.dryRun !== this.dryRun) return null; // recorded by another backend: nothing to do here
-    try {
-      this.firewall.add(entry, expiresUs === null ? 0 : Math.max(1, (expiresUs - tsUs) / 1_000_000));
-      return null;
-    } catch (err) {
-      this.stats.firewallErrors++;
-      const error = (err as Error).message;
-      this.log?.error(`response: ${row.kind} of ${row.mac ?? row.ip} failed: ${error}`);
-      this.store.actions.audit({ tsUs, actor, action: 'action.fail', target: row.mac ?? row.ip, reason: error, detail: { kind: row.kind, entry } });
-      return { ok: false, error: err instanceof AddressError ? error : `the firewall refused: ${error}` };
-    }
-  }
-
-  /** Lifts an entry, logging (not throwing) a failure: its kernel timeout still ends it. */
-  private lift(entry: FirewallEntry): string | null {
-    try {
-      this.firewall.del(entry);
-      return null;
-    } catch (err) {
-      this.stats.firewallErrors++;
-      this.log?.error(`response: lifting ${JSON.stringify(entry)} failed: ${(err as Error).message}`);
-      return (err as Error).message;
-    }
   }
 
   /** Moves an action to a final state (lifting it from the firewall when it was active). */
@@ -358,18 +332,18 @@ export class Policy implements ActionService {
     if (row === undefined) return { ok: false, error: `no action ${id}` };
     if (!from.includes(row.state)) return { ok: false, error: `action ${id} is ${row.state}, not ${from.join(' or ')}` };
     if (row.state === 'active' && row.dryRun === this.dryRun) {
-      const error = this.lift(this.entryFor(row, tsUs));
+      const error = this.hands.lift(this.hands.entryFor(row, tsUs));
       if (error !== null && row.expiresUs === null) return { ok: false, error: `the firewall refused to lift it: ${error}` };
     }
     if (!this.store.actions.transition(id, row.state, to, tsUs)) return { ok: false, error: `action ${id} was changed by someone else` };
-    this.applied.delete(id);
+    this.hands.forget(id);
     return this.record(id, verb, actor, reason, tsUs);
   }
 
   private expire(row: ActionRow, tsUs: number, lift: boolean): void {
-    if (lift && row.dryRun === this.dryRun) this.lift(this.entryFor(row, tsUs));
+    if (lift && row.dryRun === this.dryRun) this.hands.lift(this.hands.entryFor(row, tsUs));
     if (!this.store.actions.transition(row.id, 'active', 'expired', tsUs)) return;
-    this.applied.delete(row.id);
+    this.hands.forget(row.id);
     this.stats.expired++;
     this.record(row.id, 'action.expire', 'system', null, tsUs);
   }
@@ -391,15 +365,15 @@ export class Policy implements ActionService {
         continue;
       }
       if (row.dryRun !== this.dryRun) continue; // recorded by the other backend; it lapses by its expiry
-      const entry = this.entryFor(row, nowUs);
+      const entry = this.hands.entryFor(row, nowUs);
       try {
         validateEntry(entry);
       } catch (err) {
         this.log?.warn(`response: action ${row.id} cannot be re-applied: ${(err as Error).message}`);
         continue;
       }
-      this.applied.set(row.id, entry);
-      entries.push({ entry, timeoutSec: row.expiresUs === null ? 0 : Math.max(1, (row.expiresUs - nowUs) / 1_000_000) });
+      this.hands.remember(row.id, entry);
+      entries.push({ entry, timeoutSec: timeoutSec(row.expiresUs, nowUs) });
     }
     this.firewall.sync(entries);
     this.stats.reapplied += entries.length;
@@ -414,17 +388,6 @@ export class Policy implements ActionService {
   }
 
   // ── helpers ───────────────────────────────────────────────────────────────────────────────────────────────
-
-  /** The firewall entry of an action; a quarantine covers the device's current addresses, not another's. */
-  private entryFor(row: { id?: number; kind: ActionKind; mac: string | null; ip: string | null }, tsUs: number): FirewallEntry {
-    if (row.id !== undefined) {
-      const known = this.applied.get(row.id);
-      if (known !== undefined) return known;
-    }
-    if (row.kind === 'block') return { kind: 'block', target: row.ip ?? '' };
-    if (row.kind === 'rate-limit') return { kind: 'rate-limit', ip: row.ip ?? '' };
-    return { kind: 'quarantine', mac: row.mac, ips: this.ledger.deviceIps(row.mac, row.ip, tsUs) };
-  }
 
   private exemption(kind: ActionKind, t: Target): string | null {
     if (kind === 'block') {

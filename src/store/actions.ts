@@ -98,6 +98,16 @@ export class ActionStore {
     return this.stateStmt.run(to, tsUs, id, from).changes > 0;
   }
 
+  /** Pending plus active actions (one COUNT over the state index). */
+  openCount(): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM actions WHERE state IN ('pending', 'active')`).get() as { n: number }).n;
+  }
+
+  /** Sets an action's expiry (approval starts the planned duration; transition keeps expires_us). */
+  setExpiry(id: number, expiresUs: number | null): boolean {
+    return this.db.prepare('UPDATE actions SET expires_us = ? WHERE id = ?').run(expiresUs, id).changes > 0;
+  }
+
   get(id: number): ActionRow | undefined {
     const r = this.getStmt.get(id) as RawActionRow | undefined;
     return r === undefined ? undefined : toActionRow(r);
