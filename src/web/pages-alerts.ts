@@ -6,9 +6,9 @@
  * - alert.ack: an admin acknowledged an alert (target: the alert id)
  * - alert.mute / alert.unmute: a kind muted or unmuted for a device (target: the MAC; detail: kind)
  */
+import type { AlertKind, Severity } from '../detectors/alert.js';
 import type { Hono } from 'hono';
 import { ALERT_KINDS } from '../detectors/alert.js';
-import { alertPageIds } from './pages-queries.js';
 import type { WebEnv } from './env.js';
 import { audit } from './web-context.js';
 import { canAct, doneMessage, form, page, parseIntParam, parseMac, problem, redirectDone, userOf, type Ctx } from './pages-common.js';
@@ -37,14 +37,14 @@ export function registerAlertPages(app: Hono<WebEnv>): void {
     }
     const unacked = c.req.query('unacked') === '1';
     const store = c.get('deps').store;
-    const fetched = alertPageIds(store, {
-      maxSeverity: severity,
-      kind: kind === '' ? undefined : kind,
+    const fetched = store.alerts.query({
+      maxSeverity: severity as Severity | undefined,
+      kind: kind === '' ? undefined : (kind as AlertKind),
       mac: mac === '' ? undefined : mac,
-      unacked,
+      acknowledged: unacked ? false : undefined,
       before,
       limit: PAGE_SIZE,
-    }).flatMap((id) => store.alerts.get(id) ?? []);
+    });
     const mutes = loadMutes(store);
     // muted kinds stay visible when the list is filtered down to one device
     const rows = mac === '' ? fetched.filter((a) => !isMuted(mutes, a)) : fetched;

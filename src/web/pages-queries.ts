@@ -174,46 +174,6 @@ export function openActions(store: Store, mac: string): ReturnType<Store['action
   return [...store.actions.query({ mac, state: 'active', limit: 20 }), ...store.actions.query({ mac, state: 'pending', limit: 20 })];
 }
 
-export interface AlertPageQuery {
-  maxSeverity?: number;
-  kind?: string;
-  mac?: string;
-  unacked?: boolean;
-  before?: { tsUs: number; id: string };
-  limit: number;
-}
-
-/**
- * Ids of one page of alerts, newest first. The walk is pinned to the time index (or the per-device index when
- * a MAC is given) so a filter stops after `limit` matches instead of sorting the whole table: left to itself,
- * SQLite scans and sorts every alert when the filter is on kind or severity, which have no index of their own.
- */
-export function alertPageIds(store: Store, q: AlertPageQuery): string[] {
-  const where: string[] = [];
-  const args: (string | number)[] = [];
-  if (q.mac !== undefined) {
-    where.push('src_mac = ?');
-    args.push(q.mac);
-  }
-  if (q.kind !== undefined) {
-    where.push('kind = ?');
-    args.push(q.kind);
-  }
-  if (q.maxSeverity !== undefined) {
-    where.push('severity <= ?');
-    args.push(q.maxSeverity);
-  }
-  if (q.unacked === true) where.push('acknowledged = 0');
-  if (q.before !== undefined) {
-    where.push('(ts_us < ? OR (ts_us = ? AND id < ?))');
-    args.push(q.before.tsUs, q.before.tsUs, q.before.id);
-  }
-  const index = q.mac !== undefined ? 'alerts_src_mac' : 'alerts_ts';
-  const sql = `SELECT id FROM alerts INDEXED BY ${index} ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''}
-    ORDER BY ts_us DESC, id DESC LIMIT ?`;
-  return (stmt(store.db, sql).all(...args, q.limit) as { id: string }[]).map((r) => r.id);
-}
-
 /** Small summaries the overview shows, recomputed at most every `ttlMs` (counting a day of alerts is the cost). */
 const summaries = new WeakMap<Store, { atMs: number; nowUs: number; value: OverviewCounts }>();
 
