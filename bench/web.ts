@@ -83,4 +83,4 @@ for (const path of routes) {
 }
 console.log(`\nworst p95: ${worst.toFixed(1)} ms (target ≤ 50 ms); load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
 await server.close();
-web.close();
+await web.close();

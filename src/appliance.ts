@@ -12,6 +12,7 @@ import { attachBlocklist, type BlocklistHandle } from './detectors/blocklist.js'
 import { Decoys, type DecoyPortStatus } from './detectors/decoy.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
+import type { ModelManager } from './models/manager.js';
 import { Pipeline, type PipelineOptions } from './pipeline.js';
 import { applianceHosts } from './respond/appliance-hosts.js';
 import { createFirewall } from './respond/firewall.js';
@@ -113,7 +114,7 @@ export class Appliance {
       store: this.store,
       bus: p.bus,
       actions: this.policy,
-      models: this.modelService(),
+      models: modelServiceOf(this.pipeline.models, () => this.pipeline.scorer?.scored ?? 0),
       capture: (): CaptureHealth => {
         const s = p.summary();
         return { mode: cfg.mode, iface: cfg.iface, packets: s.packets, bytes: s.bytes, flows: s.flows, activeFlows: p.flows.stats.active, drops: drops(), lastPacketUs: s.lastUs };
@@ -137,21 +138,6 @@ export class Appliance {
     this.store.actions.audit({ tsUs: this.nowUs(), actor, action: 'device.scan', target: mac, reason: `scan of ${ip} requested from the dashboard`, detail: { ip } });
     this.scanner.scanNow(ip, mac).catch((err: Error) => this.log.warn(`scan of ${ip}: ${err.message}`));
     return { ok: true };
-  }
-
-  private modelService(): ModelService {
-    const m = this.pipeline.models;
-    return {
-      status: (): ModelStatus => ({
-        activeId: m.model?.id ?? null,
-        state: m.state,
-        learningProgress: m.progress(),
-        flowsScored: this.pipeline.scorer?.scored ?? 0,
-        meta: m.model ? (m.model.meta as unknown as Record<string, unknown>) : null,
-        lastError: m.lastError,
-      }),
-      retrain: (actor) => m.retrain(actor),
-    };
   }
 
   /** Each integration with its health, for the Settings page and /api/v1/health. */
@@ -206,4 +192,19 @@ export class Appliance {
     await this.pipeline.shutdown();
     this.blocklist.detach();
   }
+}
+
+/** What the dashboard and the API see of the model's life (status, retrain), over the real ModelManager. */
+export function modelServiceOf(m: ModelManager, flowsScored: () => number): ModelService {
+  return {
+    status: (): ModelStatus => ({
+      activeId: m.model?.id ?? null,
+      state: m.state,
+      learningProgress: m.progress(),
+      flowsScored: flowsScored(),
+      meta: m.model ? (m.model.meta as unknown as Record<string, unknown>) : null,
+      lastError: m.lastError,
+    }),
+    retrain: (actor) => m.retrain(actor),
+  };
 }

@@ -10,6 +10,8 @@ import { sha256Hex } from '../src/web/session.js';
 import { webApp } from '../src/web/server.js';
 import { makeFlow } from './support/store-flows.js';
 import { buildWebDeps, WebClient, type TestWeb } from './support/web-deps.js';
+import { initTf } from '../src/models/tf-backend.js';
+import { syntheticBenign } from './support/flow-records.js';
 
 const PASSWORD = 'correct horse battery';
 const MAC1 = '02:00:00:00:00:01';
@@ -66,7 +68,8 @@ const counts = (w: TestWeb) => ({
   labels: w.store.devices.query().map((d) => d.label),
   acked: w.store.alerts.query({ acknowledged: true }).length,
   allow: w.actions.allowListEntries().length,
-  retrains: w.models.retrains.length,
+  training: w.models.state === 'training',
+  models: w.store.registry.models().length,
 });
 
 /** every write endpoint with a valid body, for the refusal tests */
@@ -292,13 +295,18 @@ t.test('allow-list', async (t) => {
 
 t.test('models and health', async (t) => {
   const { w, admin } = await fixture(t);
-  const m = (await (await admin.request('/api/v1/models')).json()) as { status: { state: string }; models: unknown[] };
+  await initTf(() => {});
+  await w.models.start(); // the bundled model
+  for (const f of syntheticBenign(300, 4, w.deps.nowUs() - 3_600_000_000)) w.store.addFlow(f);
+  w.store.flush();
+  const m = (await (await admin.request('/api/v1/models')).json()) as { status: { state: string; activeId: string }; models: unknown[] };
   t.equal(m.status.state, 'scoring');
+  t.match(m.status.activeId, /^default@/);
   t.same(m.models, []);
   t.equal((await admin.request('/api/v1/models/retrain', { method: 'POST', json: { now: true } })).status, 400);
   const res = await admin.request('/api/v1/models/retrain', { method: 'POST' });
   t.equal(res.status, 202);
-  t.same(w.models.retrains, ['admin']);
+  t.equal(w.models.state, 'training', 'a real training started');
   const again = await admin.request('/api/v1/models/retrain', { method: 'POST' });
   t.equal(again.status, 409);
   t.match(await again.json(), { error: /already running/ });
@@ -313,6 +321,13 @@ t.test('models and health', async (t) => {
   t.equal(h.models.state, 'training');
   t.ok(h.store.fileBytes > 0);
   t.equal((await admin.request('/api/v1/health?x=1')).status, 400);
+
+  await w.models.pending;
+  t.equal(w.models.lastError, null, 'the training finished');
+  const after = (await (await admin.request('/api/v1/models')).json()) as { status: { state: string; activeId: string }; models: { id: string; active: boolean }[] };
+  t.equal(after.status.state, 'scoring');
+  t.match(after.status.activeId, /^local@/, 'the model trained on the stored flows scores now');
+  t.match(after.models, [{ id: after.status.activeId, active: true }]);
 });
 
 t.test('API tokens: created once with a session, used as bearer without CSRF, revoked', async (t) => {

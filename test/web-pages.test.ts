@@ -15,6 +15,8 @@ import { sha256Hex } from '../src/web/session.js';
 import { alertRowId } from '../src/web/views/alerts.js';
 import { buildWebDeps, WebClient, type TestWeb } from './support/web-deps.js';
 import { createUser, seedDashboard, seedMac } from './support/web-seed.js';
+import { initTf } from '../src/models/tf-backend.js';
+import { syntheticBenign } from './support/flow-records.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -174,11 +176,16 @@ t.test('actions change the store and are audited with the user as actor', async 
   t.equal(r.status, 303);
   t.same(web.store.registry.setting('alerts.mutes'), []);
 
+  for (const f of syntheticBenign(300, 6, web.deps.nowUs() - 3_600_000_000)) web.store.addFlow(f);
+  web.store.flush();
+  await initTf(() => {}); // the trained model is loaded here once the worker is done
   r = await admin.request('/models/retrain', { method: 'POST' });
   t.equal(r.status, 303);
-  t.same(web.models.retrains, ['admin']);
+  t.equal(web.models.state, 'training', 'a real training started');
   r = await admin.request('/models/retrain', { method: 'POST' });
   t.equal(r.status, 409, 'a second retrain while training is refused');
+  await web.models.pending;
+  t.match(web.store.registry.activeModel(), { name: 'local', active: true }, 'and it ends in a model of this network');
 
   r = await admin.request('/settings/tokens', { method: 'POST', body: new URLSearchParams({ name: 'grafana' }) });
   t.equal(r.status, 200);

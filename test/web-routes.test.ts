@@ -8,6 +8,7 @@ import { setUserPassword } from '../src/web/password.js';
 import { sha256Hex } from '../src/web/session.js';
 import { webApp } from '../src/web/server.js';
 import { buildWebDeps, fromAddress, WebClient, type TestWeb } from './support/web-deps.js';
+import { initTf } from '../src/models/tf-backend.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -262,9 +263,13 @@ t.test('security headers, /healthz and /metrics without sign-in', async (t) => {
     t.equal(res.headers.get('referrer-policy'), 'no-referrer');
     t.equal(res.headers.get('x-content-type-options'), 'nosniff');
   }
-  const h = await app.request('http://argus.test/healthz', {}, fromAddress('192.0.2.1'));
+  let h = await app.request('http://argus.test/healthz', {}, fromAddress('192.0.2.1'));
   t.equal(h.status, 200);
-  t.match(await h.json(), { status: 'ok', packets: 10, flows: 2, activeFlows: 1, model: 'default-2026-01-01' });
+  t.match(await h.json(), { status: 'ok', packets: 10, flows: 2, activeFlows: 1, model: null }, 'no model before one is loaded');
+  await initTf(() => {});
+  await w.models.start();
+  h = await app.request('http://argus.test/healthz', {}, fromAddress('192.0.2.1'));
+  t.match(await h.json(), { model: /^default@/ }, 'the bundled model once loaded');
   const m = await app.request('http://argus.test/metrics', {}, fromAddress('192.0.2.1'));
   t.equal(m.status, 200);
   t.match(m.headers.get('content-type'), /text\/plain/);

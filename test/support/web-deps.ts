@@ -1,8 +1,9 @@
 /**
  * The shared way tests build WebDeps: a real Store on a temporary file, a real Bus, the configuration from the
  * schema (with overrides), and the real response policy (src/respond/policy.ts) over a dry-run firewall as the
- * ActionService. Capture and integration health are plain values the test can change; the model service is a
- * small stand-in whose state the test sets (the real one trains TensorFlow models). The policy serves manual
+ * ActionService, and the real model manager (not started: call `w.models.start()` after initTf() to load the
+ * bundled model; a retrain trains for real, on small hyperparameters, from the flows in the store). Capture and
+ * integration health are plain values the test can change. The policy serves manual
  * requests only: it is not started, so it does not subscribe to the bus (call `w.actions.start(nowUs)` for
  * automatic responses).
  */
@@ -15,34 +16,21 @@ import { DryRunFirewall } from '../../src/respond/firewall.js';
 import { Policy } from '../../src/respond/policy.js';
 import { Store } from '../../src/store/db.js';
 import { csrfToken } from '../../src/web/csrf.js';
-import type { CaptureHealth, IntegrationHealth, ModelService, ModelStatus, WebDeps } from '../../src/web/deps.js';
-
-/** A model service whose state the test sets; retrain refuses while one is 'training'. */
-export class TestModelService implements ModelService {
-  state: ModelStatus = { activeId: 'default-2026-01-01', state: 'scoring', learningProgress: 1, flowsScored: 0, meta: null, lastError: null };
-  retrains: string[] = [];
-  status(): ModelStatus {
-    return { ...this.state };
-  }
-  retrain(actor: string): { ok: true } | { ok: false; error: string } {
-    if (this.state.state === 'training') return { ok: false, error: 'a training is already running' };
-    this.retrains.push(actor);
-    this.state = { ...this.state, state: 'training' };
-    return { ok: true };
-  }
-}
+import type { CaptureHealth, IntegrationHealth, WebDeps } from '../../src/web/deps.js';
+import { modelServiceOf } from '../../src/appliance.js';
+import { ModelManager } from '../../src/models/manager.js';
 
 export interface TestWeb {
   deps: WebDeps;
   store: Store;
   bus: Bus;
   actions: Policy;
-  models: TestModelService;
+  models: ModelManager;
   capture: CaptureHealth;
   integrations: IntegrationHealth[];
   dir: string;
-  /** closes the store and removes the temporary directory */
-  close(): void;
+  /** stops a training in flight, closes the store and removes the temporary directory */
+  close(): Promise<void>;
 }
 
 /**
@@ -57,7 +45,19 @@ export function buildWebDeps(o: { config?: Record<string, string>; nowUs?: () =>
   const bus = new Bus(() => {});
   const nowUs = o.nowUs ?? (() => Date.now() * 1000);
   const actions = new Policy(bus, store, new DryRunFirewall({ chain: config.response.chain, ratePerSecond: config.response.rateLimitPerSecond }), config, { nowUs });
-  const models = new TestModelService();
+  const models = new ModelManager({
+    config: {
+      ...config.models,
+      learn: false,
+      minTrainFlows: 100,
+      autoencoder: { ...config.models.autoencoder, maxEpochs: 2 },
+      forest: { ...config.models.forest, trees: 10 },
+    },
+    storePath,
+    store,
+    log: { info: () => {}, warn: () => {}, error: () => {} },
+    onModel: () => {},
+  });
   const capture: CaptureHealth = { mode: config.mode, iface: 'eth0', packets: 10, bytes: 1000, flows: 2, activeFlows: 1, drops: { kernel: 0, interface: 0 }, lastPacketUs: 0 };
   const integrations: IntegrationHealth[] = [{ name: 'influx', enabled: false, ok: true, detail: 'off' }];
   const deps: WebDeps = {
@@ -65,14 +65,16 @@ export function buildWebDeps(o: { config?: Record<string, string>; nowUs?: () =>
     store,
     bus,
     actions,
-    models,
+    models: modelServiceOf(models, () => 0),
     capture: () => ({ ...capture }),
     integrations: () => integrations.map((i) => ({ ...i })),
     nowUs,
   };
   return {
     deps, store, bus, actions, models, capture, integrations, dir,
-    close: () => {
+    close: async () => {
+      await models.stop();
+      models.model?.dispose();
       store.close();
       rmSync(dir, { recursive: true, force: true });
     },
