@@ -4,7 +4,7 @@
  * and counted), every client socket ends closed, and the heap after a round is where it was after the
  * first one (no growth per connection handled). Alerts stay one per (source, port) per window.
  */
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import t from 'tap';
@@ -13,17 +13,10 @@ import { defaultConfig } from '../src/config.js';
 import type { Alert } from '../src/detectors/alert.js';
 import { Decoys } from '../src/detectors/decoy.js';
 import { createLogger } from '../src/log.js';
+import { freePort } from './support/victoria-metrics.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** Opens `n` connections at once to the ports in turn, each writes `payload`; resolves when all have closed. */
 function flood(ports: number[], n: number, payload: Buffer, timeoutMs: number): Promise<{ closed: number; errors: number; timedOut: number }> {

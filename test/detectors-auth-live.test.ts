@@ -13,14 +13,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { replayFile } from '../src/capture/replay.js';
-import { loadConfig } from '../src/config.js';
-import type { Alert } from '../src/detectors/alert.js';
-import { resolveDetectorConfig, type DetectorConfigInput } from '../src/detectors/config.js';
-import { createLogger } from '../src/log.js';
-import { Pipeline } from '../src/pipeline.js';
 import { startHttpServer, startTcpdump } from './support/lab-services.js';
 import { createSwitchLab, netnsSkipReason, waitForLine } from './support/netns.js';
+import { detect, settle } from './support/lab-detect.js';
 
 const SSHD = '/usr/sbin/sshd';
 const missing = (cmd: string, arg = '--version'): string | null => (spawnSync(cmd, [arg], { stdio: 'ignore' }).error ? `${cmd} is not installed` : null);
@@ -32,20 +27,6 @@ const sshSkip =
   missing('ssh-keygen', '-?') ??
   missing('ssh', '-V');
 const arpSkip = base ?? missing('arping', '-V') ?? missing('curl');
-
-/** tcpdump reports "listening" a moment before the bridge hands it forwarded frames (see detectors-live). */
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 1000));
-
-async function detect(pcap: string, input: DetectorConfigInput): Promise<Alert[]> {
-  const { homeNets, ...detectors } = resolveDetectorConfig(input);
-  const config = { ...loadConfig({ flags: { mode: 'replay' } }), homeNets, detectors };
-  const pipeline = new Pipeline(config, createLogger('error'));
-  const alerts: Alert[] = [];
-  pipeline.bus.on('alert', (a) => alerts.push(a));
-  await replayFile(pcap, pipeline.pkt, pipeline.handlePacket);
-  await pipeline.shutdown();
-  return alerts;
-}
 
 t.test('hydra against sshd is bruteforce.ssh from the attacker; one ssh login beside it is nothing', { skip: sshSkip ?? false }, async (t) => {
   const tmp = mkdtempSync(join(tmpdir(), 'ae-auth-live-'));

@@ -10,36 +10,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { replayFile } from '../src/capture/replay.js';
-import { loadConfig } from '../src/config.js';
-import type { Alert } from '../src/detectors/alert.js';
-import { resolveDetectorConfig, type DetectorConfigInput } from '../src/detectors/config.js';
-import { createLogger } from '../src/log.js';
-import { Pipeline } from '../src/pipeline.js';
 import { startHttpServer, startTcpdump } from './support/lab-services.js';
 import { createSwitchLab, netnsSkipReason, waitForLine } from './support/netns.js';
+import { detect, settle } from './support/lab-detect.js';
 
 const missing = (cmd: string, arg = '--version'): string | null => (spawnSync(cmd, [arg], { stdio: 'ignore' }).error ? `${cmd} is not installed` : null);
 const skip = netnsSkipReason() ?? missing('tcpdump') ?? missing('nmap') ?? missing('hping3', '--version') ?? missing('curl');
-
-/**
- * tcpdump says "listening" before the bridge delivers forwarded frames to it (br0 in promiscuous mode): on a
- * busy machine a sub-second nmap run started at once was seen only in part. Give it a moment.
- */
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 1000));
-
-/** Replay a recording through a Pipeline with the detectors attached; returns the alerts. */
-async function detect(pcap: string, input: DetectorConfigInput): Promise<Alert[]> {
-  // thresholds scaled to a lab run, handed to the pipeline as its configuration
-  const { homeNets, ...detectors } = resolveDetectorConfig(input);
-  const config = { ...loadConfig({ flags: { mode: 'replay' } }), homeNets, detectors };
-  const pipeline = new Pipeline(config, createLogger('error'));
-  const alerts: Alert[] = [];
-  pipeline.bus.on('alert', (a) => alerts.push(a));
-  await replayFile(pcap, pipeline.pkt, pipeline.handlePacket);
-  await pipeline.shutdown();
-  return alerts;
-}
 
 t.test('nmap, hping3 and an ARP sweep are detected; curl beside them is not', { skip: skip ?? false }, async (t) => {
   const tmp = mkdtempSync(join(tmpdir(), 'ae-detectors-live-'));

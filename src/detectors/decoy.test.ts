@@ -5,15 +5,7 @@ import { defaultConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import type { Alert } from './alert.js';
 import { Decoys, printableEscape, type DecoyConfig } from './decoy.js';
-
-/** A free TCP port on 127.0.0.1 (bound and released). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { freePort } from '../../test/support/victoria-metrics.js';
 
 /** Connect, send `data`, wait until the decoy closes the connection; resolves to what the client received. */
 function touch(port: number, data: Buffer | string | null, opts: { endAfterWrite?: boolean } = {}): Promise<{ received: number; closedBy: 'server' | 'error' }> {
