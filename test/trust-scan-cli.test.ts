@@ -4,20 +4,14 @@
  * in the store, which records it.
  */
 import t from 'tap';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { projectRoot } from '../src/assets.js';
 import { Store } from '../src/store/db.js';
+import { nmapSkipReason } from './support/lab-services.js';
 
-const nmapSkip = (() => {
-  try {
-    execFileSync('nmap', ['--version'], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return 'nmap is not installed (Debian package nmap)';
-  }
-})();
+const nmapSkip = nmapSkipReason();
 
 const root = projectRoot();
 const cli = (args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> =>

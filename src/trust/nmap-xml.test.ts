@@ -6,15 +6,9 @@ import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { parseNmapXml, parseXml } from './nmap-xml.js';
+import { nmapSkipReason } from '../../test/support/lab-services.js';
 
-const nmapSkip = (() => {
-  try {
-    execFileSync('nmap', ['--version'], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return 'nmap is not installed (Debian package nmap)';
-  }
-})();
+const nmapSkip = nmapSkipReason();
 
 async function listen(port = 0): Promise<Server> {
   const s = createServer((c) => c.end());

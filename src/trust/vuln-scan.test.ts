@@ -3,22 +3,15 @@
  * with the scope set to 127.0.0.0/8; and every way a target outside the scope is refused before nmap starts.
  */
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { Bus } from '../bus.js';
 import { Store } from '../store/db.js';
 import { TrustScorer } from './score.js';
 import { findingsFor, nmapArgs, ScanScope, VulnScanner, vulnerabilityScore, type ScanConfig } from './vuln-scan.js';
+import { nmapSkipReason } from '../../test/support/lab-services.js';
 
-const nmapSkip = (() => {
-  try {
-    execFileSync('nmap', ['--version'], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return 'nmap is not installed (Debian package nmap)';
-  }
-})();
+const nmapSkip = nmapSkipReason();
 
 const MAC = 'b8:27:eb:00:00:42';
 

@@ -118,3 +118,8 @@ export function tsharkFields(file: string, fields: string[], displayFilter = '')
     .filter((l) => l.length > 0)
     .map((l) => l.split('\t'));
 }
+
+/** Why tests that run nmap must skip, or false when nmap is installed. */
+export function nmapSkipReason(): string | false {
+  return spawnSync('nmap', ['--version'], { stdio: 'ignore' }).error ? 'nmap is not installed (Debian package nmap)' : false;
+}
