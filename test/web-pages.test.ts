@@ -360,9 +360,13 @@ t.test('a stream ends after its maximum age, so a reconnect checks the session a
   const { admin, web } = await setup(t, { maxAgeMs: 200, statsMs: 60_000 });
   const r = await admin.request('/events');
   const reader = r.body!.getReader();
+  // the stream's own timers are unref'd (a listening server keeps a real process alive); app.request() has no
+  // server, so hold the event loop open while waiting, or the test process may exit before the stream ends
+  const keepAlive = setTimeout(() => {}, 5000);
   const t0 = Date.now();
   let done = false;
   while (!done && Date.now() - t0 < 3000) done = (await reader.read()).done;
+  clearTimeout(keepAlive);
   t.ok(done, `the stream ended after ${Date.now() - t0} ms`);
   t.equal(sseStats(web.deps).clients, 0);
 });
