@@ -13,6 +13,7 @@ import type { Alert } from './detectors/alert.js';
 import type { AnomalyEvent } from './models/anomaly.js';
 import type { DeviceEvent, TrustChange } from './trust/types.js';
 import type { ActionEvent } from './respond/types.js';
+import type { IncidentEvent } from './incidents/types.js';
 
 export interface PacketMeta {
   tsUs: number;
@@ -44,6 +45,8 @@ export interface BusEvents {
   'trust.change': TrustChange;
   /** an action (quarantine, block, rate-limit) was created or changed state */
   action: ActionEvent;
+  /** an incident opened, grew, escalated or closed (src/incidents) */
+  incident: IncidentEvent;
 }
 
 export type BusHandler<K extends keyof BusEvents> = (event: BusEvents[K]) => void;

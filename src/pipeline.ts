@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { decodePacket } from './decode/decode.js';
 import { aboutFlow } from './detectors/detector.js';
 import { attachDetectors, type DetectorSet } from './detectors/index.js';
+import { attachIncidents, type IncidentTracker } from './incidents/index.js';
 import { DecodeStats } from './decode/events.js';
 import { ipToString } from './decode/addr.js';
 import { Packet } from './decode/packet.js';
@@ -70,6 +71,8 @@ export class Pipeline {
   readonly store: Store | null = null;
   readonly influx: InfluxSink | null = null;
   readonly detectors: DetectorSet;
+  /** folds every alert into incidents and emits `incident` events */
+  readonly incidents: IncidentTracker;
   /** scores exported flows once loadModel() has loaded one */
   scorer: FlowScorer | null = null;
   /** the model's life: which one scores, the learning period, retraining */
@@ -92,6 +95,7 @@ export class Pipeline {
     if (config.eve.path !== '') this.attachEve(config);
     // After EVE, so a flow's line is written before the alert it triggers.
     this.detectors = attachDetectors(this.bus, { ...config.detectors, homeNets: [...config.homeNets] } as Parameters<typeof attachDetectors>[1]);
+    this.incidents = attachIncidents(this.bus, config.incidents);
     if (opts.store) {
       this.store = Store.open({
         ...config.store,
@@ -238,6 +242,7 @@ export class Pipeline {
    */
   flushOutputs(): void {
     this.scorer?.flush();
+    if (this.nowUs > 0) this.incidents.tick(this.nowUs);
     if (this.nowUs > 0) for (const t of this.tickers) t(this.nowUs);
     this.eve?.flush();
     const now = this.nowUs;
@@ -280,6 +285,8 @@ export class Pipeline {
     await this.models.stop();
     this.flows.flush('shutdown');
     this.flushOutputs();
+    // a replay's incidents end with its file; a live appliance's stay open across a restart
+    this.incidents.finish(this.nowUs, this.config.mode === 'replay');
     for (const c of this.closers) c(this.nowUs);
     this.store?.flush();
     this.scorer?.currentModel.dispose();

@@ -3,6 +3,7 @@
  * keys for people; a test checks that the two agree.
  */
 import { detectorsSchema } from './detectors-schema.js';
+import { incidentsSchema } from './incidents-schema.js';
 import { decoysSchema, intelSchema } from './intel-schema.js';
 import { modelsSchema } from './models-schema.js';
 import { responseSchema } from './response-schema.js';
@@ -82,6 +83,7 @@ export const schema = {
   },
   models: modelsSchema,
   detectors: detectorsSchema,
+  incidents: incidentsSchema,
   response: responseSchema,
   intel: intelSchema,
   decoys: decoysSchema,
