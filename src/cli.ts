@@ -110,17 +110,40 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   eval: {
-    summary: 'measure a model on labelled capture files (ROC AUC, TPR at low FPR, time to detection)',
-    usage: `argus-edge eval --model DIR --pcap FILE [--pcap FILE …] --labels FILE [--json] [--config FILE]
+    summary: 'measure the whole pipeline on labelled captures: detection and delay per attack, false alerts per hour',
+    usage: `argus-edge eval --pcap FILE [--pcap FILE …] --labels FILE [--model DIR] [--grace S] [--json] [--config FILE]
 
-  Labels are TSV lines 'start_epoch_s end_epoch_s ip label': a flow is labelled when either endpoint is ip and
-  it overlaps the interval; every other flow is benign. Prints, per model and for the ensemble, ROC AUC and the
-  TPR at FPR 1% and 0.1%, and per label the flows detected at the threshold and the time from the label's start
-  to the first detection. --model defaults to models.dir.`,
+  Replays each capture through the pipeline the appliance runs (detectors, the anomaly models with --model,
+  default models.dir, and the incident tracker; homeNets, detectors.*, incidents.* from the configuration),
+  in packet time, without a store or learning: the same inputs always give the same report.
+  Labels are TSV lines 'start_epoch_s end_epoch_s host label', one attack window each; host is the attacker's
+  IP (or MAC), or, when the label starts with 'victim:', the attacked host. Reported per window: whether an
+  alert or incident named the host (as its source; as a target for victim labels) between the start and
+  --grace seconds (default 60) after the end, the delay from the start to the first one (packet time at which
+  it was raised), the first kind, alert and incident counts. Overall: alert lines and incidents by kind; false
+  alerts and incidents (naming no labelled host inside its window) and their rate per hour of capture; for
+  the models, ROC AUC and TPR at FPR 1% and 0.1% per model and for the ensemble, where a flow is labelled when
+  either endpoint is a window's host and it overlaps the window. --json prints the report as one JSON object
+  (keys: labels[].detected, labels[].delayS, falseAlertsPerHour, incidents, metrics.ensemble.rocAuc, …).`,
     configFlags: {},
-    options: { model: { type: 'string', short: 'm' }, pcap: { type: 'string', multiple: true, short: 'r' }, labels: { type: 'string', short: 'l' }, json: { type: 'boolean' } },
-    run: (cfg, values) =>
-      commandEval(cfg, logFor(cfg), values.model as string | undefined, (values.pcap as string[] | undefined) ?? [], values.labels as string | undefined, values.json === true),
+    options: {
+      model: { type: 'string', short: 'm' },
+      pcap: { type: 'string', multiple: true, short: 'r' },
+      labels: { type: 'string', short: 'l' },
+      grace: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    run: (cfg, values) => {
+      const grace = values.grace === undefined ? undefined : Number(values.grace);
+      if (grace !== undefined && !(grace >= 0)) throw new UsageError(`--grace must be a number of seconds, not '${String(values.grace)}'`);
+      return commandEval(cfg, logFor(cfg), {
+        model: values.model as string | undefined,
+        pcaps: (values.pcap as string[] | undefined) ?? [],
+        labels: values.labels as string | undefined,
+        json: values.json === true,
+        graceS: grace,
+      });
+    },
   },
   scan: {
     summary: 'scan one device with nmap now and print its open ports and findings',

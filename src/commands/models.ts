@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import { formatEval } from '../models/eval.js';
-import { evalFromPcaps, formatTrainSummary, trainFromPcaps } from '../models/lifecycle.js';
+import { evaluatePipelineFiles, formatReport } from '../eval/index.js';
+import { formatTrainSummary, trainFromPcaps } from '../models/lifecycle.js';
 import { initTf } from '../models/tf-backend.js';
 import { localModelDir, registryRow, storedBaseline } from '../models/manager.js';
 import type { DeepPartial, ModelsConfig } from '../models/models-config.js';
@@ -30,13 +30,18 @@ export async function commandTrain(cfg: Config, log: Logger, pcaps: string[], ou
   return 0;
 }
 
-export async function commandEval(cfg: Config, log: Logger, model: string | undefined, pcaps: string[], labels: string | undefined, json: boolean): Promise<number> {
-  checkFiles(pcaps, 'capture file');
-  if (labels === undefined) throw new Error('give the labels file (TSV: start_epoch_s end_epoch_s ip label) with --labels FILE');
-  if (!existsSync(labels)) throw new Error(`labels file '${labels}' does not exist`);
-  await initTf((m) => log.info(m));
-  const r = await evalFromPcaps(model ?? cfg.models.dir, pcaps, labels, (line) => process.stderr.write(line + '\n'));
-  process.stdout.write(json ? JSON.stringify(r) + '\n' : formatEval(r) + '\n');
+/**
+ * `argus-edge eval`: replay labelled captures through the whole pipeline (detectors, models, incidents) with
+ * `model` (default models.dir) and print the report (src/eval/types.ts), as JSON with `json`.
+ */
+export async function commandEval(cfg: Config, log: Logger, opts: { model?: string; pcaps: string[]; labels?: string; json: boolean; graceS?: number }): Promise<number> {
+  checkFiles(opts.pcaps, 'capture file');
+  if (opts.labels === undefined) throw new Error('give the labels file (TSV: start_epoch_s end_epoch_s ip label) with --labels FILE');
+  if (!existsSync(opts.labels)) throw new Error(`labels file '${opts.labels}' does not exist`);
+  if (opts.model !== undefined && !existsSync(opts.model)) throw new Error(`model directory '${opts.model}' does not exist`);
+  const run = { ...cfg, models: { ...cfg.models, dir: opts.model ?? cfg.models.dir } };
+  const r = await evaluatePipelineFiles(run, log, opts.pcaps, opts.labels, { graceS: opts.graceS, log: (line) => process.stderr.write(line + '\n') });
+  process.stdout.write((opts.json ? JSON.stringify(r) : formatReport(r)) + '\n');
   return 0;
 }
 

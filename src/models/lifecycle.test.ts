@@ -5,7 +5,10 @@ import t from 'tap';
 import { tcpFrame, udpFrame } from '../capture/packet-builder.js';
 import { PcapWriter } from '../capture/pcap-writer.js';
 import { Prng } from './prng.js';
-import { evalFromPcaps, formatTrainSummary, trainFromPcaps } from './lifecycle.js';
+import { loadConfig } from '../config.js';
+import { evaluatePipelineFiles } from '../eval/index.js';
+import { createLogger } from '../log.js';
+import { formatTrainSummary, trainFromPcaps } from './lifecycle.js';
 
 const T0 = 1_700_000_000_000_000;
 
@@ -41,11 +44,15 @@ t.test('train from capture files, then evaluate on another with labels', async (
   t.equal(meta.flowCount, 300);
   t.match(formatTrainSummary(meta, join(dir, 'model')), /model unit@2023-11-14T22:13:34\.\d+Z written to/);
 
-  const r = await evalFromPcaps(join(dir, 'model'), [join(dir, 'test.pcap')], join(dir, 'labels.tsv'));
+  // the model is scored inside the whole pipeline, as `argus-edge eval --model DIR` does
+  const cfg = loadConfig({ flags: { 'models.dir': join(dir, 'model') } });
+  const r = await evaluatePipelineFiles(cfg, createLogger('warn'), [join(dir, 'test.pcap')], join(dir, 'labels.tsv'));
   t.equal(r.flows, 300);
   t.equal(r.positives, 200);
+  t.equal(r.model!.id, meta.id);
   t.equal(r.labels[0]!.label, 'port-scan');
-  t.ok(r.metrics.ensemble.rocAuc! >= 0.95, `ensemble ROC AUC ${r.metrics.ensemble.rocAuc}`);
-  t.ok(r.labels[0]!.detected > 150, `${r.labels[0]!.detected} of 200 probes detected`);
+  t.ok(r.metrics!.ensemble.rocAuc! >= 0.95, `ensemble ROC AUC ${r.metrics!.ensemble.rocAuc}`);
+  t.ok(r.labels[0]!.flowsAlerted > 150, `${r.labels[0]!.flowsAlerted} of 200 probes alerted by the models`);
+  t.ok(r.labels[0]!.detected, 'the scan window is detected');
   t.same(JSON.parse(JSON.stringify(r)), r, 'the result is plain JSON');
 });

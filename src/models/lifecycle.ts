@@ -1,12 +1,10 @@
 /**
- * What `argus-edge train` and `argus-edge eval` do, as library calls: capture files → flows → a saved model,
- * and a saved model + capture files + labels → an EvalResult. The CLI parses arguments, prints and exits;
- * everything else is here.
+ * What `argus-edge train` does, as library calls: capture files → flows → a saved model. The CLI parses
+ * arguments, prints and exits; everything else is here. (`argus-edge eval` replays the whole pipeline:
+ * src/eval/.)
  */
-import { readFileSync } from 'node:fs';
 import type { FlowRecord } from '../flow/flow-record.js';
-import { EnsembleModel, type ModelMeta } from './ensemble.js';
-import { evaluate, parseLabels, type EvalResult } from './eval.js';
+import type { ModelMeta } from './ensemble.js';
 import { flowsFromPcap } from './flows-from-pcap.js';
 import { trainModel, type TrainOptions } from './train.js';
 
@@ -28,17 +26,6 @@ export async function trainFromPcaps(paths: readonly string[], outDir: string, o
   await model.save(outDir);
   model.dispose();
   return model.meta;
-}
-
-/** Evaluate the model in `modelDir` on the flows of `paths` against the labels TSV file `labelsPath`. */
-export async function evalFromPcaps(modelDir: string, paths: readonly string[], labelsPath: string, log?: (line: string) => void): Promise<EvalResult> {
-  const labels = parseLabels(readFileSync(labelsPath, 'utf8'));
-  const model = await EnsembleModel.load(modelDir);
-  try {
-    return evaluate(model, await flowsFromPcaps(paths, log), labels);
-  } finally {
-    model.dispose();
-  }
 }
 
 /** A few lines summarising a trained model, for the end of `train`. */

@@ -1,0 +1,223 @@
+/**
+ * EvalAccumulator: takes what the pipeline emits during a labelled replay (scored flows, alerts, incident
+ * changes), each with the packet time at which it was emitted, and turns it into an EvalReport (types.ts
+ * defines every number). Pure: no I/O, no clock; the same inputs give the same report.
+ */
+import type { Alert, AlertKind } from '../detectors/alert.js';
+import type { FlowRecord } from '../flow/flow-record.js';
+import type { Incident, IncidentEvent } from '../incidents/index.js';
+import type { AnomalyEvent } from '../models/anomaly.js';
+import { labelOf, rocAuc, tprAtFpr, type LabelInterval, type ScoreMetrics } from '../models/eval.js';
+import type { EvalReport, FalseByHost, LabelRole, WindowResult } from './types.js';
+
+/** `victim:…` labels name the attacked host; every other label the attacker. */
+export function roleOf(label: string): LabelRole {
+  return /^victim\b\s*[:\s]/i.test(label) ? 'victim' : 'source';
+}
+
+/** The parts of an alert or incident a window is matched on. */
+interface Named {
+  srcIp: string;
+  srcMac: string | null;
+  targets: readonly string[];
+}
+
+function names(w: { host: string; role: LabelRole }, x: Named): boolean {
+  if (w.role === 'victim') return x.targets.includes(w.host);
+  return x.srcIp === w.host || (x.srcMac !== null && x.srcMac.toLowerCase() === w.host.toLowerCase());
+}
+
+interface WindowState {
+  w: LabelInterval & { host: string; role: LabelRole };
+  firstUs: number;
+  firstKind: AlertKind | null;
+  detectorUs: number;
+  incidentUs: number;
+  alerts: number;
+  alertKinds: Partial<Record<AlertKind, number>>;
+  incidents: number;
+  incidentKinds: Partial<Record<AlertKind, number>>;
+  flows: number;
+  flowsAlerted: number;
+}
+
+const bump = <K extends string>(o: Partial<Record<K, number>>, k: K, n = 1): void => void (o[k] = (o[k] ?? 0) + n);
+
+/** Most hosts listed under falseByHost. */
+const MAX_FALSE_HOSTS = 20;
+
+export class EvalAccumulator {
+  private readonly windows: WindowState[];
+  private readonly graceUs: number;
+  private readonly ens: number[] = [];
+  private readonly ae: number[] = [];
+  private readonly forest: number[] = [];
+  private readonly positive: boolean[] = [];
+  private benignFlowsAlerted = 0;
+  private alerts = 0;
+  private readonly alertsByKind: Partial<Record<AlertKind, number>> = {};
+  private falseAlerts = 0;
+  /** last snapshot of every incident and the packet time it opened at, by id */
+  private readonly incidents = new Map<string, { inc: Incident; openedUs: number }>();
+  private readonly falseHosts = new Map<string, FalseByHost>();
+
+  constructor(
+    private readonly labels: readonly LabelInterval[],
+    graceS: number,
+  ) {
+    if (!(graceS >= 0)) throw new Error(`grace must be a non-negative number of seconds, not ${graceS}`);
+    this.graceUs = graceS * 1e6;
+    this.windows = labels.map((l) => ({
+      w: { ...l, host: l.ip, role: roleOf(l.label) },
+      firstUs: Infinity,
+      firstKind: null,
+      detectorUs: Infinity,
+      incidentUs: Infinity,
+      alerts: 0,
+      alertKinds: {},
+      incidents: 0,
+      incidentKinds: {},
+      flows: 0,
+      flowsAlerted: 0,
+    }));
+  }
+
+  /** One scored flow and the models' verdict on it. */
+  addFlow(rec: Pick<FlowRecord, 'startUs' | 'endUs' | 'srcIp' | 'dstIp'>, ev: AnomalyEvent): void {
+    this.ens.push(ev.score);
+    this.ae.push(ev.models[0]!.raw);
+    this.forest.push(ev.models[1]!.raw);
+    const label = labelOf(rec as FlowRecord, this.labels);
+    this.positive.push(label !== null);
+    if (label === null && ev.alert) this.benignFlowsAlerted++;
+    for (const s of this.windows) {
+      if ((rec.srcIp === s.w.ip || rec.dstIp === s.w.ip) && rec.startUs <= s.w.endUs && rec.endUs >= s.w.startUs) {
+        s.flows++;
+        if (ev.alert) s.flowsAlerted++;
+      }
+    }
+  }
+
+  /** One alert line, raised when packet time was `raisedUs`. */
+  addAlert(a: Alert, raisedUs: number): void {
+    this.alerts++;
+    bump(this.alertsByKind, a.kind);
+    const at = Math.max(raisedUs, a.tsUs);
+    const hit = this.assign(a.tsUs, a);
+    for (const s of hit) {
+      s.alerts++;
+      bump(s.alertKinds, a.kind);
+      if (at < s.firstUs) [s.firstUs, s.firstKind] = [at, a.kind];
+      if (a.kind !== 'anomaly' && at < s.detectorUs) s.detectorUs = at;
+    }
+    if (hit.length === 0) {
+      this.falseAlerts++;
+      const h = this.falseHost(a.srcIp);
+      h.alerts++;
+      bump(h.alertKinds, a.kind);
+    }
+  }
+
+  /**
+   * The windows an alert or incident at packet time `tsUs` belongs to: the windows naming it that contain
+   * `tsUs`; when none does, the one naming it that ended last within the grace before `tsUs`. So an attack's
+   * late alert is not credited to the host's earlier window, nor a window's miss hidden by the next one.
+   */
+  private assign(tsUs: number, x: Named): WindowState[] {
+    const inside = this.windows.filter((s) => tsUs >= s.w.startUs && tsUs <= s.w.endUs && names(s.w, x));
+    if (inside.length > 0) return inside;
+    let best: WindowState | null = null;
+    for (const s of this.windows) {
+      if (tsUs > s.w.endUs && tsUs <= s.w.endUs + this.graceUs && names(s.w, x) && (best === null || s.w.endUs > best.w.endUs)) best = s;
+    }
+    return best === null ? [] : [best];
+  }
+
+  /** One incident change, emitted when packet time was `nowUs`. */
+  addIncident(e: IncidentEvent, nowUs: number): void {
+    const cur = this.incidents.get(e.incident.id);
+    if (cur === undefined) this.incidents.set(e.incident.id, { inc: e.incident, openedUs: Math.max(nowUs, e.tsUs) });
+    else cur.inc = e.incident;
+  }
+
+  private falseHost(ip: string): FalseByHost {
+    let h = this.falseHosts.get(ip);
+    if (h === undefined) this.falseHosts.set(ip, (h = { host: ip, alerts: 0, alertKinds: {}, incidents: 0, incidentKinds: {} }));
+    return h;
+  }
+
+  /** The report; `hours` and `files` come from the replay. */
+  report(model: EvalReport['model'], files: EvalReport['files'], hours: number): EvalReport {
+    const incidentsByKind: Partial<Record<AlertKind, number>> = {};
+    let falseIncidents = 0;
+    for (const { inc, openedUs } of this.incidents.values()) {
+      bump(incidentsByKind, inc.kind);
+      const x: Named = { srcIp: inc.srcIp, srcMac: inc.srcMac, targets: inc.target === '*' ? inc.targets : [inc.target, ...inc.targets] };
+      // an incident belongs to the window its first member alert came in (later members may be other attacks)
+      const hit = this.assign(inc.firstUs, x);
+      for (const s of hit) {
+        s.incidents++;
+        bump(s.incidentKinds, inc.kind);
+        if (openedUs < s.incidentUs) s.incidentUs = openedUs;
+        if (openedUs < s.firstUs) [s.firstUs, s.firstKind] = [openedUs, inc.kind];
+      }
+      if (hit.length === 0) {
+        falseIncidents++;
+        const h = this.falseHost(inc.srcIp);
+        h.incidents++;
+        bump(h.incidentKinds, inc.kind);
+      }
+    }
+    const n = this.ens.length;
+    const pos = this.positive.filter(Boolean).length;
+    const m = (scores: number[]): ScoreMetrics => ({
+      rocAuc: rocAuc(scores, this.positive),
+      tprAtFpr1pct: tprAtFpr(scores, this.positive, 0.01),
+      tprAtFpr01pct: tprAtFpr(scores, this.positive, 0.001),
+    });
+    const delay = (us: number, startUs: number): number | null => (Number.isFinite(us) ? Math.max(0, us - startUs) / 1e6 : null);
+    const labels: WindowResult[] = this.windows.map((s) => ({
+      label: s.w.label,
+      host: s.w.host,
+      role: s.w.role,
+      startEpochS: s.w.startUs / 1e6,
+      endEpochS: s.w.endUs / 1e6,
+      detected: Number.isFinite(s.firstUs),
+      delayS: delay(s.firstUs, s.w.startUs),
+      firstKind: s.firstKind,
+      detectorDelayS: delay(s.detectorUs, s.w.startUs),
+      incidentDelayS: delay(s.incidentUs, s.w.startUs),
+      alerts: s.alerts,
+      alertKinds: s.alertKinds,
+      incidents: s.incidents,
+      incidentKinds: s.incidentKinds,
+      flows: s.flows,
+      flowsAlerted: s.flowsAlerted,
+    }));
+    const perHour = (v: number): number | null => (hours > 0 ? v / hours : null);
+    return {
+      model,
+      files,
+      flows: n,
+      positives: pos,
+      negatives: n - pos,
+      benignFlowsAlerted: this.benignFlowsAlerted,
+      metrics: model === null ? null : { ensemble: m(this.ens), autoencoder: m(this.ae), 'isolation-forest': m(this.forest) },
+      hours,
+      alerts: this.alerts,
+      alertsByKind: { ...this.alertsByKind },
+      incidents: this.incidents.size,
+      incidentsByKind,
+      falseAlerts: this.falseAlerts,
+      falseIncidents,
+      falseAlertsPerHour: perHour(this.falseAlerts),
+      falseIncidentsPerHour: perHour(falseIncidents),
+      falseByHost: [...this.falseHosts.values()]
+        .sort((a, b) => b.alerts + b.incidents - (a.alerts + a.incidents) || a.host.localeCompare(b.host))
+        .slice(0, MAX_FALSE_HOSTS)
+        .map((h) => ({ ...h, alertKinds: { ...h.alertKinds }, incidentKinds: { ...h.incidentKinds } })),
+      graceS: this.graceUs / 1e6,
+      labels,
+    };
+  }
+}
