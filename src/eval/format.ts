@@ -38,7 +38,7 @@ export function formatReport(r: EvalReport): string {
   const detected = r.labels.filter((l) => l.detected).length;
   out.push(
     r.model === null ? 'anomaly models off (models.enabled: false)' : `model ${r.model.id}  threshold ${r.model.threshold.toFixed(6)} (benign quantile ${r.model.thresholdQuantile})`,
-    `capture   ${r.hours.toFixed(3)} h; ${int(r.flows)} flows scored: ${int(r.positives)} labelled, ${int(r.negatives)} benign, ${int(r.benignFlowsAlerted)} benign flows alerted by the models`,
+    `capture   ${r.hours.toFixed(3)} h; ${int(r.flows)} flows: ${int(r.positives)} labelled, ${int(r.negatives)} benign, ${int(r.benignFlowsAlerted)} benign flows alerted by the models`,
     `alerts    ${int(r.alerts)} lines: ${kinds(r.alertsByKind)}`,
     `incidents ${int(r.incidents)}: ${kinds(r.incidentsByKind)}`,
     `false     ${int(r.falseAlerts)} alerts (${num(r.falseAlertsPerHour, 2)}/h), ${int(r.falseIncidents)} incidents (${num(r.falseIncidentsPerHour, 2)}/h) naming no labelled host in its window`,

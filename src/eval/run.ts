@@ -47,7 +47,9 @@ export async function evaluatePipeline(cfg: Config, log: Logger, paths: readonly
     // the scorer keeps the order of the flows it was given: each anomaly event is the oldest flow not yet scored
     const unscored: Pick<FlowRecord, 'flowId' | 'startUs' | 'endUs' | 'srcIp' | 'dstIp'>[] = [];
     let head = 0;
-    if (pipeline.scorer !== null) {
+    if (pipeline.scorer === null) {
+      pipeline.bus.on('flow.end', (r) => acc.addFlow(r, null));
+    } else {
       pipeline.bus.on('flow.end', (r) => void unscored.push({ flowId: r.flowId, startUs: r.startUs, endUs: r.endUs, srcIp: r.srcIp, dstIp: r.dstIp }));
       pipeline.bus.on('anomaly', (ev) => {
         const rec = unscored[head++];

@@ -54,6 +54,8 @@ export class EvalAccumulator {
   private readonly forest: number[] = [];
   private readonly positive: boolean[] = [];
   private benignFlowsAlerted = 0;
+  private flowCount = 0;
+  private positives = 0;
   private alerts = 0;
   private readonly alertsByKind: Partial<Record<AlertKind, number>> = {};
   private falseAlerts = 0;
@@ -82,18 +84,23 @@ export class EvalAccumulator {
     }));
   }
 
-  /** One scored flow and the models' verdict on it. */
-  addFlow(rec: Pick<FlowRecord, 'startUs' | 'endUs' | 'srcIp' | 'dstIp'>, ev: AnomalyEvent): void {
-    this.ens.push(ev.score);
-    this.ae.push(ev.models[0]!.raw);
-    this.forest.push(ev.models[1]!.raw);
+  /** One exported flow and the models' verdict on it (null when the models are off). */
+  addFlow(rec: Pick<FlowRecord, 'startUs' | 'endUs' | 'srcIp' | 'dstIp'>, ev: AnomalyEvent | null): void {
     const label = labelOf(rec as FlowRecord, this.labels);
-    this.positive.push(label !== null);
-    if (label === null && ev.alert) this.benignFlowsAlerted++;
+    this.flowCount++;
+    if (label !== null) this.positives++;
+    const alerted = ev !== null && ev.alert;
+    if (ev !== null) {
+      this.ens.push(ev.score);
+      this.ae.push(ev.models[0]!.raw);
+      this.forest.push(ev.models[1]!.raw);
+      this.positive.push(label !== null);
+      if (label === null && alerted) this.benignFlowsAlerted++;
+    }
     for (const s of this.windows) {
       if ((rec.srcIp === s.w.ip || rec.dstIp === s.w.ip) && rec.startUs <= s.w.endUs && rec.endUs >= s.w.startUs) {
         s.flows++;
-        if (ev.alert) s.flowsAlerted++;
+        if (alerted) s.flowsAlerted++;
       }
     }
   }
@@ -119,18 +126,28 @@ export class EvalAccumulator {
   }
 
   /**
-   * The windows an alert or incident at packet time `tsUs` belongs to: the windows naming it that contain
-   * `tsUs`; when none does, the one naming it that ended last within the grace before `tsUs`. So an attack's
-   * late alert is not credited to the host's earlier window, nor a window's miss hidden by the next one.
+   * The windows an alert or incident at packet time `tsUs` belongs to. Per labelled host (and role) it names:
+   * that host's windows containing `tsUs`; when none does, the host's window that ended last within the grace
+   * before `tsUs`. So an attack's late alert is not credited to the host's earlier window, nor a window's miss
+   * hidden by the host's next one.
    */
   private assign(tsUs: number, x: Named): WindowState[] {
-    const inside = this.windows.filter((s) => tsUs >= s.w.startUs && tsUs <= s.w.endUs && names(s.w, x));
-    if (inside.length > 0) return inside;
-    let best: WindowState | null = null;
+    const out: WindowState[] = [];
+    const late = new Map<string, WindowState>();
+    const inside = new Set<string>();
     for (const s of this.windows) {
-      if (tsUs > s.w.endUs && tsUs <= s.w.endUs + this.graceUs && names(s.w, x) && (best === null || s.w.endUs > best.w.endUs)) best = s;
+      if (!names(s.w, x)) continue;
+      const key = `${s.w.role}|${s.w.host}`;
+      if (tsUs >= s.w.startUs && tsUs <= s.w.endUs) {
+        out.push(s);
+        inside.add(key);
+      } else if (tsUs > s.w.endUs && tsUs <= s.w.endUs + this.graceUs) {
+        const cur = late.get(key);
+        if (cur === undefined || s.w.endUs > cur.w.endUs) late.set(key, s);
+      }
     }
-    return best === null ? [] : [best];
+    for (const [key, s] of late) if (!inside.has(key)) out.push(s);
+    return out;
   }
 
   /** One incident change, emitted when packet time was `nowUs`. */
@@ -168,8 +185,6 @@ export class EvalAccumulator {
         bump(h.incidentKinds, inc.kind);
       }
     }
-    const n = this.ens.length;
-    const pos = this.positive.filter(Boolean).length;
     const m = (scores: number[]): ScoreMetrics => ({
       rocAuc: rocAuc(scores, this.positive),
       tprAtFpr1pct: tprAtFpr(scores, this.positive, 0.01),
@@ -198,9 +213,9 @@ export class EvalAccumulator {
     return {
       model,
       files,
-      flows: n,
-      positives: pos,
-      negatives: n - pos,
+      flows: this.flowCount,
+      positives: this.positives,
+      negatives: this.flowCount - this.positives,
       benignFlowsAlerted: this.benignFlowsAlerted,
       metrics: model === null ? null : { ensemble: m(this.ens), autoencoder: m(this.ae), 'isolation-forest': m(this.forest) },
       hours,

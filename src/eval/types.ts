@@ -49,7 +49,7 @@ export interface WindowResult {
   /** incidents naming the host in the window, and their kinds */
   incidents: number;
   incidentKinds: Partial<Record<AlertKind, number>>;
-  /** scored flows with the host at either end overlapping the window, and how many of them the models alerted on */
+  /** flows with the host at either end overlapping the window, and how many of them the models alerted on */
   flows: number;
   flowsAlerted: number;
 }
@@ -67,7 +67,7 @@ export interface EvalReport {
   /** the model that scored, or null when models.enabled is false */
   model: { id: string; threshold: number; thresholdQuantile: number } | null;
   files: { path: string; packets: number; flows: number; firstEpochS: number; lastEpochS: number; error: string | null }[];
-  /** scored flows; positives have a labelled host at either end inside its window (as models/eval.ts labelOf) */
+  /** exported flows; positives have a labelled host at either end inside its window (as models/eval.ts labelOf) */
   flows: number;
   positives: number;
   negatives: number;

@@ -1,0 +1,93 @@
+import t from 'tap';
+import type { Alert } from '../detectors/alert.js';
+import type { IncidentEvent } from '../incidents/index.js';
+import { parseLabels } from '../models/eval.js';
+import { EvalAccumulator, roleOf } from './score.js';
+
+const S = 1_000_000;
+function alert(tsS: number, over: Partial<Alert> = {}): Alert {
+  return {
+    id: `a${tsS}`,
+    tsUs: tsS * S,
+    kind: 'scan.port.vertical',
+    signature: 'scan',
+    severity: 2,
+    confidence: 1,
+    srcIp: '10.0.0.66',
+    srcMac: '02:00:00:00:00:66',
+    targets: ['10.0.0.1'],
+    destPort: null,
+    proto: 'TCP',
+    evidence: [],
+    suggestedResponse: 'monitor',
+    ...over,
+  };
+}
+
+t.test('roleOf: victim labels by prefix', async (t) => {
+  t.equal(roleOf('victim:syn-flood'), 'victim');
+  t.equal(roleOf('Victim: flood'), 'victim');
+  t.equal(roleOf('victimised-scan'), 'source');
+  t.equal(roleOf('nmap-syn-scan'), 'source');
+});
+
+t.test("a late alert goes to its host's window that just ended, never to an earlier one; grace bounds it", async (t) => {
+  const labels = parseLabels('100 110 10.0.0.66 first\n200 210 10.0.0.66 second\n100 300 02:00:00:00:00:77 by-mac\n');
+  const acc = new EvalAccumulator(labels, 60);
+  acc.addAlert(alert(105), 106 * S); // inside first
+  acc.addAlert(alert(215), 230 * S); // after second, within grace: second, not first
+  acc.addAlert(alert(400), 400 * S); // beyond the grace of every window: false
+  acc.addAlert(alert(150, { srcIp: '10.0.0.77', srcMac: '02:00:00:00:00:77', kind: 'anomaly' }), 151 * S); // named by MAC
+  const r = acc.report(null, [], 2);
+  t.same(
+    r.labels.map((l) => [l.label, l.detected, l.delayS, l.alerts, l.firstKind]),
+    [
+      ['first', true, 6, 1, 'scan.port.vertical'],
+      ['second', true, 30, 1, 'scan.port.vertical'],
+      ['by-mac', true, 51, 1, 'anomaly'],
+    ],
+  );
+  t.equal(r.labels[2]!.detectorDelayS, null, 'only an anomaly alert named it');
+  t.equal(r.falseAlerts, 1);
+  t.equal(r.falseAlertsPerHour, 0.5);
+  t.equal(r.alerts, 4);
+});
+
+t.test('incidents: the window of their first member alert, delay from when they opened; victims by target', async (t) => {
+  const labels = parseLabels('100 110 10.0.0.66 scan\n100 110 10.0.0.1 victim:scan\n500 600 10.0.0.66 later-attack\n');
+  const acc = new EvalAccumulator(labels, 0);
+  const inc = (firstS: number, lastS: number) =>
+    ({
+      id: `inc-${firstS}`,
+      key: 'k',
+      kind: 'anomaly',
+      device: '02:00:00:00:00:66',
+      srcIp: '10.0.0.66',
+      srcMac: '02:00:00:00:00:66',
+      target: '*',
+      title: '',
+      severity: 'low',
+      state: 'open',
+      count: 1,
+      anomalyCount: 1,
+      firstUs: firstS * S,
+      lastUs: lastS * S,
+      targets: ['10.0.0.1'],
+      evidence: [],
+      alertIds: [],
+      maxAlertSeverity: 3,
+      confidence: 1,
+    }) as IncidentEvent['incident'];
+  // an anomaly incident that opened 300 s after its first member and grew into the later attack's window
+  acc.addIncident({ change: 'open', tsUs: 101 * S, incident: inc(101, 101) }, 401 * S);
+  acc.addIncident({ change: 'update', tsUs: 550 * S, incident: inc(101, 550) }, 550 * S);
+  const r = acc.report(null, [], 1);
+  t.equal(r.incidents, 1);
+  t.same(r.labels.map((l) => [l.label, l.detected, l.incidentDelayS, l.incidents]), [
+    ['scan', true, 301, 1],
+    ['victim:scan', true, 301, 1],
+    ['later-attack', false, null, 0],
+  ]);
+  t.equal(r.falseIncidents, 0);
+  t.throws(() => new EvalAccumulator(labels, -1), /grace/);
+});
