@@ -44,7 +44,9 @@ export function formatReport(r: EvalReport): string {
     `false     ${int(r.falseAlerts)} alerts (${num(r.falseAlertsPerHour, 2)}/h), ${int(r.falseIncidents)} incidents (${num(r.falseIncidentsPerHour, 2)}/h) naming no labelled host in its window`,
   );
   for (const h of r.falseByHost.slice(0, 10)) out.push(`          ${h.host}: ${int(h.alerts)} alerts (${kinds(h.alertKinds)}), ${int(h.incidents)} incidents (${kinds(h.incidentKinds)})`);
-  out.push(`windows   ${detected} of ${r.labels.length} detected (grace ${r.graceS} s after a window's end)`);
+  const byDetector = r.labels.filter((l) => l.detectorDelayS !== null).length;
+  const withIncident = r.labels.filter((l) => l.incidentDelayS !== null).length;
+  out.push(`windows   ${detected} of ${r.labels.length} detected, ${byDetector} by a detector alert, ${withIncident} with an incident (grace ${r.graceS} s after a window's end)`);
   if (r.metrics !== null) {
     out.push('', 'model               ROC AUC   TPR@FPR1%  TPR@FPR0.1%');
     for (const [name, m] of Object.entries(r.metrics)) {

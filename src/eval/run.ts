@@ -9,6 +9,7 @@ import { replayFile } from '../capture/replay.js';
 import type { Config } from '../config.js';
 import type { FlowRecord } from '../flow/flow-record.js';
 import type { Logger } from '../log.js';
+import { PrefixSet } from '../detectors/addresses.js';
 import { parseLabels } from '../models/eval.js';
 import { Pipeline } from '../pipeline.js';
 import { EvalAccumulator } from './score.js';
@@ -35,7 +36,8 @@ const FLUSH_EVERY_US = 1_000_000;
  */
 export async function evaluatePipeline(cfg: Config, log: Logger, paths: readonly string[], opts: EvalOptions): Promise<EvalReport> {
   const labels = parseLabels(opts.labels);
-  const acc = new EvalAccumulator(labels, opts.graceS ?? 60);
+  const home = new PrefixSet(cfg.homeNets);
+  const acc = new EvalAccumulator(labels, { graceS: opts.graceS ?? 60, isHome: (ip) => home.has(ip) });
   const files: EvalReport['files'] = [];
   let model: EvalReport['model'] = null;
   let hours = 0;
@@ -45,12 +47,12 @@ export async function evaluatePipeline(cfg: Config, log: Logger, paths: readonly
     const m = pipeline.scorer?.currentModel;
     if (m !== undefined && model === null) model = { id: m.id, threshold: m.threshold, thresholdQuantile: m.meta.thresholdQuantile };
     // the scorer keeps the order of the flows it was given: each anomaly event is the oldest flow not yet scored
-    const unscored: Pick<FlowRecord, 'flowId' | 'startUs' | 'endUs' | 'srcIp' | 'dstIp'>[] = [];
+    const unscored: Pick<FlowRecord, 'flowId' | 'startUs' | 'endUs' | 'srcIp' | 'dstIp' | 'srcMac'>[] = [];
     let head = 0;
     if (pipeline.scorer === null) {
       pipeline.bus.on('flow.end', (r) => acc.addFlow(r, null));
     } else {
-      pipeline.bus.on('flow.end', (r) => void unscored.push({ flowId: r.flowId, startUs: r.startUs, endUs: r.endUs, srcIp: r.srcIp, dstIp: r.dstIp }));
+      pipeline.bus.on('flow.end', (r) => void unscored.push({ flowId: r.flowId, startUs: r.startUs, endUs: r.endUs, srcIp: r.srcIp, dstIp: r.dstIp, srcMac: r.srcMac }));
       pipeline.bus.on('anomaly', (ev) => {
         const rec = unscored[head++];
         if (rec === undefined || rec.flowId !== ev.flowId) throw new Error(`eval: anomaly event for flow ${ev.flowId} does not match the next exported flow ${rec?.flowId}`);

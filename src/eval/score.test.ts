@@ -33,7 +33,7 @@ t.test('roleOf: victim labels by prefix', async (t) => {
 
 t.test("a late alert goes to its host's window that just ended, never to an earlier one; grace bounds it", async (t) => {
   const labels = parseLabels('100 110 10.0.0.66 first\n200 210 10.0.0.66 second\n100 300 02:00:00:00:00:77 by-mac\n');
-  const acc = new EvalAccumulator(labels, 60);
+  const acc = new EvalAccumulator(labels, { graceS: 60 });
   acc.addAlert(alert(105), 106 * S); // inside first
   acc.addAlert(alert(215), 230 * S); // after second, within grace: second, not first
   acc.addAlert(alert(400), 400 * S); // beyond the grace of every window: false
@@ -55,7 +55,7 @@ t.test("a late alert goes to its host's window that just ended, never to an earl
 
 t.test('incidents: the window of their first member alert, delay from when they opened; victims by target', async (t) => {
   const labels = parseLabels('100 110 10.0.0.66 scan\n100 110 10.0.0.1 victim:scan\n500 600 10.0.0.66 later-attack\n');
-  const acc = new EvalAccumulator(labels, 0);
+  const acc = new EvalAccumulator(labels, { graceS: 0 });
   const inc = (firstS: number, lastS: number) =>
     ({
       id: `inc-${firstS}`,
@@ -89,5 +89,25 @@ t.test('incidents: the window of their first member alert, delay from when they 
     ['later-attack', false, null, 0],
   ]);
   t.equal(r.falseIncidents, 0);
-  t.throws(() => new EvalAccumulator(labels, -1), /grace/);
+  t.throws(() => new EvalAccumulator(labels, { graceS: -1 }), /grace/);
+  t.throws(() => acc.report(null, [], 1), /once/);
+});
+
+t.test("the host's MAC names it (its link-local address, an incident keyed by MAC); a router's MAC names nobody", async (t) => {
+  const labels = parseLabels('100 200 10.0.0.66 attack\n100 200 203.0.113.9 remote-attack\n');
+  const acc = new EvalAccumulator(labels, { graceS: 0, isHome: (ip) => ip.startsWith('10.') });
+  const flow = (srcIp: string, srcMac: string) => acc.addFlow({ startUs: 10 * S, endUs: 11 * S, srcIp, dstIp: '10.0.0.1', srcMac }, null);
+  flow('10.0.0.66', '02:00:00:00:00:66');
+  flow('203.0.113.9', '02:00:00:00:00:01'); // the router's MAC carries every remote address ...
+  flow('10.0.0.1', '02:00:00:00:00:01'); // ... and its own
+  acc.addAlert(alert(150, { srcIp: 'fe80::66', srcMac: '02:00:00:00:00:66', kind: 'anomaly' }), 150 * S);
+  acc.addAlert(alert(160, { srcIp: '198.51.100.7', srcMac: '02:00:00:00:00:01', kind: 'anomaly' }), 160 * S);
+  acc.addAlert(alert(170, { srcIp: '10.0.0.5', srcMac: '02:00:00:00:00:66' }), 170 * S); // another IPv4 host: not by MAC
+  const r = acc.report(null, [], 1);
+  t.same(r.labels.map((l) => [l.label, l.detected, l.alerts]), [
+    ['attack', true, 1],
+    ['remote-attack', false, 0],
+  ]);
+  t.equal(r.falseAlerts, 2, "another remote address behind the router's MAC, another LAN address: not the labelled host");
+  t.equal(r.flows, 3);
 });

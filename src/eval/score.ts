@@ -22,13 +22,46 @@ interface Named {
   targets: readonly string[];
 }
 
-function names(w: { host: string; role: LabelRole }, x: Named): boolean {
+/**
+ * Whether `x` names the window's host: for a victim, among the targets; for an attacker, as the source — its
+ * address, or, when the source is an IPv6 address or 0.0.0.0, its MAC: the MAC written as the host, or one the
+ * host's IPv4 address was seen with (so what the device raised from its link-local IPv6 address names it too).
+ */
+function names(w: { host: string; role: LabelRole; macs: ReadonlySet<string> }, x: Named): boolean {
   if (w.role === 'victim') return x.targets.includes(w.host);
-  return x.srcIp === w.host || (x.srcMac !== null && x.srcMac.toLowerCase() === w.host.toLowerCase());
+  if (x.srcIp === w.host) return true;
+  if (x.srcMac === null) return false;
+  const mac = x.srcMac.toLowerCase();
+  if (mac === w.host.toLowerCase()) return true;
+  // another IPv4 source is another host, whatever MAC the alert carries; the MAC speaks for IPv6 and 0.0.0.0
+  if (!x.srcIp.includes(':') && x.srcIp !== '0.0.0.0') return false;
+  return w.macs.has(mac);
+}
+
+/** A MAC seen with more than this many IPv4 source addresses is a router's (or a NAT's): it names nobody. */
+const MAX_IPS_PER_MAC = 1;
+/** Most MACs whose addresses are tracked (the rest are not learned, and counted). */
+const MAX_MACS = 65_536;
+
+export interface AccumulatorOptions {
+  /** after a window's end, seconds in which its host's alerts still count for it */
+  graceS: number;
+  /** addresses of "ours" (homeNets): only their MAC bindings are learned */
+  isHome?: (ip: string) => boolean;
+}
+
+interface StoredAlert {
+  id: string;
+  tsUs: number;
+  at: number;
+  kind: AlertKind;
+  srcIp: string;
+  srcMac: string | null;
+  targets: readonly string[];
 }
 
 interface WindowState {
-  w: LabelInterval & { host: string; role: LabelRole };
+  w: LabelInterval & { host: string; role: LabelRole; macs: Set<string> };
   firstUs: number;
   firstKind: AlertKind | null;
   detectorUs: number;
@@ -60,17 +93,25 @@ export class EvalAccumulator {
   private readonly alertsByKind: Partial<Record<AlertKind, number>> = {};
   private falseAlerts = 0;
   /** last snapshot of every incident and the packet time it opened at, by id */
-  private readonly incidents = new Map<string, { inc: Incident; openedUs: number }>();
+  private readonly incidents = new Map<string, { inc: Incident; openedUs: number; openedBy: string | null }>();
   private readonly falseHosts = new Map<string, FalseByHost>();
+  private readonly stored: StoredAlert[] = [];
+  /** IPv4 source addresses inside homeNets each MAC was seen with (at most MAX_IPS_PER_MAC + 1 kept) */
+  private readonly macIps = new Map<string, Set<string>>();
+  private readonly isHome: (ip: string) => boolean;
+  private reported = false;
+  /** MACs not learned past MAX_MACS */
+  macsDropped = 0;
 
   constructor(
     private readonly labels: readonly LabelInterval[],
-    graceS: number,
+    opts: AccumulatorOptions,
   ) {
-    if (!(graceS >= 0)) throw new Error(`grace must be a non-negative number of seconds, not ${graceS}`);
-    this.graceUs = graceS * 1e6;
+    if (!(opts.graceS >= 0)) throw new Error(`grace must be a non-negative number of seconds, not ${opts.graceS}`);
+    this.graceUs = opts.graceS * 1e6;
+    this.isHome = opts.isHome ?? (() => true);
     this.windows = labels.map((l) => ({
-      w: { ...l, host: l.ip, role: roleOf(l.label) },
+      w: { ...l, host: l.ip, role: roleOf(l.label), macs: new Set<string>() },
       firstUs: Infinity,
       firstKind: null,
       detectorUs: Infinity,
@@ -85,7 +126,8 @@ export class EvalAccumulator {
   }
 
   /** One exported flow and the models' verdict on it (null when the models are off). */
-  addFlow(rec: Pick<FlowRecord, 'startUs' | 'endUs' | 'srcIp' | 'dstIp'>, ev: AnomalyEvent | null): void {
+  addFlow(rec: Pick<FlowRecord, 'startUs' | 'endUs' | 'srcIp' | 'dstIp' | 'srcMac'>, ev: AnomalyEvent | null): void {
+    if (rec.srcMac !== null && !rec.srcIp.includes(':') && this.isHome(rec.srcIp)) this.learn(rec.srcMac.toLowerCase(), rec.srcIp);
     const label = labelOf(rec as FlowRecord, this.labels);
     this.flowCount++;
     if (label !== null) this.positives++;
@@ -105,11 +147,27 @@ export class EvalAccumulator {
     }
   }
 
-  /** One alert line, raised when packet time was `raisedUs`. */
+  private learn(mac: string, ip: string): void {
+    let ips = this.macIps.get(mac);
+    if (ips === undefined) {
+      if (this.macIps.size >= MAX_MACS) {
+        this.macsDropped++;
+        return;
+      }
+      this.macIps.set(mac, (ips = new Set()));
+    }
+    if (ips.size <= MAX_IPS_PER_MAC) ips.add(ip);
+  }
+
+  /** One alert line, raised when packet time was `raisedUs`; matched to the windows in report(). */
   addAlert(a: Alert, raisedUs: number): void {
     this.alerts++;
     bump(this.alertsByKind, a.kind);
-    const at = Math.max(raisedUs, a.tsUs);
+    this.stored.push({ id: a.id, tsUs: a.tsUs, at: Math.max(raisedUs, a.tsUs), kind: a.kind, srcIp: a.srcIp, srcMac: a.srcMac, targets: a.targets });
+  }
+
+  private matchAlert(a: StoredAlert): void {
+    const at = a.at;
     const hit = this.assign(a.tsUs, a);
     for (const s of hit) {
       s.alerts++;
@@ -153,7 +211,7 @@ export class EvalAccumulator {
   /** One incident change, emitted when packet time was `nowUs`. */
   addIncident(e: IncidentEvent, nowUs: number): void {
     const cur = this.incidents.get(e.incident.id);
-    if (cur === undefined) this.incidents.set(e.incident.id, { inc: e.incident, openedUs: Math.max(nowUs, e.tsUs) });
+    if (cur === undefined) this.incidents.set(e.incident.id, { inc: e.incident, openedUs: Math.max(nowUs, e.tsUs), openedBy: e.alertId ?? null });
     else cur.inc = e.incident;
   }
 
@@ -163,15 +221,27 @@ export class EvalAccumulator {
     return h;
   }
 
-  /** The report; `hours` and `files` come from the replay. */
+  /** The report, once; `hours` and `files` come from the replay. */
   report(model: EvalReport['model'], files: EvalReport['files'], hours: number): EvalReport {
+    if (this.reported) throw new Error('EvalAccumulator.report() runs once: it matches the alerts to the windows');
+    this.reported = true;
+    for (const s of this.windows) {
+      s.w.macs.clear();
+      for (const [mac, ips] of this.macIps) if (ips.size <= MAX_IPS_PER_MAC && ips.has(s.w.host)) s.w.macs.add(mac);
+    }
+    const alertTs = new Map<string, number>();
+    for (const a of this.stored) {
+      this.matchAlert(a);
+      alertTs.set(a.id, a.tsUs);
+    }
     const incidentsByKind: Partial<Record<AlertKind, number>> = {};
     let falseIncidents = 0;
-    for (const { inc, openedUs } of this.incidents.values()) {
+    for (const { inc, openedUs, openedBy } of this.incidents.values()) {
       bump(incidentsByKind, inc.kind);
       const x: Named = { srcIp: inc.srcIp, srcMac: inc.srcMac, targets: inc.target === '*' ? inc.targets : [inc.target, ...inc.targets] };
-      // an incident belongs to the window its first member alert came in (later members may be other attacks)
-      const hit = this.assign(inc.firstUs, x);
+      // an incident belongs to the window of the alert that opened it: anomaly members joined from before it
+      // opened, and later members, may be other traffic or other attacks
+      const hit = this.assign((openedBy !== null ? alertTs.get(openedBy) : undefined) ?? inc.firstUs, x);
       for (const s of hit) {
         s.incidents++;
         bump(s.incidentKinds, inc.kind);

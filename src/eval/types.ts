@@ -8,9 +8,11 @@
  * attack was aimed at; every other label names the host that attacked.
  *
  * A window is detected when an alert or an incident names its host inside it:
- * - an attacker window (`role: 'source'`): the alert's source (srcIp, or srcMac) is the host;
+ * - an attacker window (`role: 'source'`): the alert's source is the host: its srcIp, or its srcMac when the
+ *   host is written as a MAC, or when the source is an IPv6 address or 0.0.0.0 and the MAC is the one the
+ *   host's IPv4 address was seen with in the capture (a MAC seen with several addresses, a router's, names nobody);
  * - a victim window (`role: 'victim'`): the host is among the alert's targets;
- * - in time: the alert's packet time (an incident's: its first member alert's) lies in [start, end]; failing
+ * - in time: the alert's packet time (an incident's: that of the alert that opened it) lies in [start, end]; failing
  *   every window of the host, in (end, end + grace] of the one that ended last. The grace (default 60 s)
  *   covers detectors that judge a stretch of traffic after it ended.
  * An alert or incident that names no window's host that way is false: `falseAlerts`, `falseIncidents`, and
