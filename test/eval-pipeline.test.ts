@@ -167,6 +167,27 @@ t.test('the whole pipeline with the bundled model, through the CLI: stable JSON 
   t.match(spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), 'eval', '--pcap', pcap, '--labels', labelsPath, '--grace=-1'], { encoding: 'utf8' }).stderr, /--grace must be/);
 });
 
+t.test('the demo capture (scripts/make-demo-pcap.ts): the camera\'s scan and sweep windows, the plug beside them', async (t) => {
+  // the generator's timeline: start 2026-01-15T10:00:00Z; the camera (192.168.1.30) SYN-scans the NAS from
+  // +360 s (1,024 ports, 2 ms apart) and ARP/telnet-sweeps the LAN from +420 s (253 addresses, 10 ms apart)
+  const start = Date.UTC(2026, 0, 15, 10, 0, 0) / 1000;
+  const labels = [`${start + 359}\t${start + 363}\t192.168.1.30\tcamera-syn-scan`, `${start + 419}\t${start + 423}\t192.168.1.30\tcamera-telnet-sweep`, `${start + 359}\t${start + 363}\t192.168.1.50\tvictim:camera-syn-scan`, ''].join('\n');
+  const r = await evaluatePipeline(loadConfig({ flags: { 'models.enabled': 'false' } }), log, [join(root, 'demo/demo.pcap')], { labels });
+  t.comment(formatReport(r));
+  const [scan, sweep, nas] = r.labels;
+  t.equal(scan!.detected, true);
+  t.equal(scan!.firstKind, 'scan.port.vertical');
+  // the 30th closed port is probed 1 + 0.058 s into the window; rejected probes are exported 5 s later
+  t.ok(scan!.delayS! >= 1.058 + 5 && scan!.delayS! <= 1.058 + 5 + 2, `scan found after ${scan!.delayS} s`);
+  t.equal(nas!.detected, true, 'the NAS is the target');
+  t.equal(sweep!.detected, true, `the sweep: ${JSON.stringify(sweep!.alertKinds)}`);
+  t.ok(sweep!.detectorDelayS! < 30, `sweep found after ${sweep!.detectorDelayS} s`);
+  // the plug's heartbeat to 203.0.113.66 every 30 s is a beacon nobody labelled: a false alert by the labels
+  t.same(r.falseByHost.map((h) => [h.host, h.alertKinds]), [['192.168.1.60', { 'c2.beacon': 1 }]]);
+  t.equal(r.falseAlertsPerHour, 1 / r.hours);
+  t.ok(Math.abs(r.hours - (r.files[0]!.lastEpochS - r.files[0]!.firstEpochS) / 3600) < 1e-9, 'hours: first to last packet');
+});
+
 const SHARED = 'attack/nmap-tcp-syn-scan.pcap';
 t.test('a shared attack capture: the scanner is detected as soon as the detector can see it', { skip: sharedPcap(SHARED) === null ? SHARED_PCAPS_SKIP : false }, async (t) => {
   const file = sharedPcap(SHARED)!;

@@ -25,10 +25,13 @@ export interface EvalOptions {
 }
 
 /**
- * Outputs are flushed (models' batch scored, incidents ticked) every second of packet time, as a live
- * appliance's idle tick does, so delays do not depend on how the file is chunked.
+ * Packet time advances in steps of one second, as a live appliance's idle tick does (`pipeline.tick`, once a
+ * second of wall time): before a packet that comes more than a second after the last step, the steps in
+ * between are ticked (at most MAX_IDLE_STEPS per gap, then one jump), so flows time out and the models' batch
+ * is scored when they would be live, and delays do not depend on when the next packet happens to arrive.
  */
-const FLUSH_EVERY_US = 1_000_000;
+const STEP_US = 1_000_000;
+const MAX_IDLE_STEPS = 600;
 
 /**
  * Replay `paths` one after another, each through a fresh Pipeline (each file is its own replay, as with
@@ -62,16 +65,15 @@ export async function evaluatePipeline(cfg: Config, log: Logger, paths: readonly
     }
     pipeline.bus.on('alert', (a) => acc.addAlert(a, pipeline.nowUs));
     pipeline.bus.on('incident', (e) => acc.addIncident(e, pipeline.nowUs));
-    let nextFlushUs = 0;
+    let nextStepUs = 0;
     const onPacket = pipeline.handlePacket;
     let r;
     try {
       r = await replayFile(path, pipeline.pkt, (p) => {
+        if (nextStepUs === 0) nextStepUs = p.tsUs + STEP_US;
+        for (let i = 0; p.tsUs > nextStepUs && i < MAX_IDLE_STEPS; i++, nextStepUs += STEP_US) pipeline.tick(nextStepUs);
+        if (p.tsUs > nextStepUs) nextStepUs = p.tsUs + STEP_US;
         onPacket(p);
-        if (pipeline.nowUs >= nextFlushUs) {
-          if (nextFlushUs !== 0) pipeline.flushOutputs();
-          nextFlushUs = pipeline.nowUs + FLUSH_EVERY_US;
-        }
       }, { bpf: cfg.capture.bpf || undefined });
     } finally {
       await pipeline.shutdown();
