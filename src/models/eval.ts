@@ -1,5 +1,6 @@
 /**
- * Evaluation of a model on labelled traffic.
+ * Evaluation of a model on labelled traffic, on its own: the flow-level metrics. `argus-edge eval` measures the
+ * whole pipeline (src/eval/) and takes the labels format, labelOf and the metrics from here.
  *
  * Labels file: TSV, one interval per line, `start_epoch_s end_epoch_s ip label` (seconds may be
  * fractional; blank lines and lines starting with '#' are skipped, as is a header line whose first field is
