@@ -106,6 +106,16 @@ export class Pipeline {
       log: (m) => log.warn(m),
     });
     this.influx?.attach(this.bus);
+    const store = this.store;
+    if (this.influx !== null && store !== null) {
+      this.influx.addGauge({
+        measurement: 'store',
+        read: () => {
+          const st = store.stats();
+          return { queue_depth: st.depth, committed: st.committedItems, dropped: Object.values(st.dropped).reduce((a, b) => a + b, 0), rejected: st.rejected, flush_errors: st.flushErrors };
+        },
+      });
+    }
     metrics().attach(this.bus);
     this.models = new ModelManager({
       config: config.models,
@@ -286,7 +296,11 @@ export class Pipeline {
     this.eve?.close();
     this.eve = null;
     this.store?.close();
-    await this.influx?.close();
+    if (this.influx !== null) {
+      await this.influx.close();
+      const st = this.influx.stats();
+      this.log.info(`influx: ${st.pointsQueued} points produced, ${st.pointsWritten} written, ${st.pointsDropped} dropped, ${st.pointsRejected} rejected by the server`);
+    }
   }
 
   /** alerts raised so far, by kind */
