@@ -10,47 +10,16 @@
  */
 import t from 'tap';
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { projectRoot } from '../src/assets.js';
 import { OTHER_DEVICE } from '../src/store/influx-points.js';
+import { DEMO_CAPTURE as DEMO, DEMO_PACKETS, influxAccounting as accounting, startRun, waitFor } from './support/argus-run.js';
 import { VictoriaMetrics, freePort, haveVictoriaMetrics, type ExportedSeries } from './support/victoria-metrics.js';
 
-const root = projectRoot();
-const DEMO = join(root, 'demo/demo.pcap');
-const DEMO_PACKETS = 4847; // capinfos demo/demo.pcap
 const skip = !haveVictoriaMetrics() ? 'victoria-metrics is not installed (/usr/bin/victoria-metrics)' : !existsSync(DEMO) ? `demo capture missing: ${DEMO}` : false;
-
-interface RunProcess {
-  child: ChildProcess;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-/** `argus-edge run` with these flags and ARGUS_EDGE_* settings, in `dir`. */
-function startRun(dir: string, args: string[], env: Record<string, string>): RunProcess {
-  const base = { ...process.env };
-  delete base.ARGUS_EDGE_CONFIG;
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(root, 'src/cli.ts'), 'run', '--mode', 'replay', '--port', '0', ...args], {
-    cwd: dir,
-    env: { ...base, ARGUS_EDGE_WEB_HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stderr: () => err, exited };
-}
-
-/** The sink's last words: "influx: N points produced, W written, D dropped, R rejected by the server". */
-function accounting(stderr: string): { produced: number; written: number; dropped: number; rejected: number } {
-  const m = /influx: (\d+) points produced, (\d+) written, (\d+) dropped, (\d+) rejected/.exec(stderr);
-  if (m === null) throw new Error(`no influx accounting line in:\n${stderr}`);
-  return { produced: Number(m[1]), written: Number(m[2]), dropped: Number(m[3]), rejected: Number(m[4]) };
-}
 
 const sum = (series: ExportedSeries[]): number => series.reduce((a, s) => a + s.values.reduce((b, v) => b + v, 0), 0);
 
@@ -59,14 +28,6 @@ function latest(series: ExportedSeries[]): { ts: number; value: number } | null 
   let best: { ts: number; value: number } | null = null;
   for (const s of series) s.timestamps.forEach((ts, i) => (best === null || ts >= best.ts ? (best = { ts, value: s.values[i]! }) : undefined));
   return best;
-}
-
-async function waitFor(what: string, ms: number, ok: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 t.test('argus-edge run writes what the store holds into a real victoria-metrics', { skip }, async (t) => {
