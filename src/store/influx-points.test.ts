@@ -1,4 +1,9 @@
 import t from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store } from './db.js';
+import { lastTrustPoints } from './influx.js';
 import { InfluxAggregator } from './influx-points.js';
 import { makeFlow, deviceMac, GATEWAY_MAC } from '../../test/support/store-flows.js';
 
@@ -93,4 +98,34 @@ t.test('health gauges and times before the first packet', async (t) => {
   agg.shiftUs = 5_000_000;
   agg.finish();
   t.same(lines, [`store,sensor=s dropped=0i,queue_depth=7i ${T0 + 999_999}`, `store,sensor=s dropped=0i,queue_depth=7i ${T0 + 6_999_999}`]);
+});
+
+t.test('the trust gauge goes on from the store after a restart, without writing old changes again', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'argus-influx-trust-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const store = Store.open({ path: join(dir, 'a.db'), log: () => {} });
+  const row = (mac: string, tsUs: number, score: number, level: string) => ({ mac, tsUs, score, behavioral: score, vulnerability: 100, reputation: 100, level, explanation: [] });
+  store.defer(T0, (db) => {
+    for (const mac of [deviceMac(1), deviceMac(2)]) db.prepare('INSERT INTO devices (mac, first_seen_us, last_seen_us) VALUES (?, ?, ?)').run(mac, T0, T0);
+  });
+  store.flush();
+  store.devices.recordTrust(row(deviceMac(1), T0 - 50, 60, 'warning'));
+  store.devices.recordTrust(row(deviceMac(2), T0 - 40, 30, 'alert'));
+  store.devices.recordTrust(row(deviceMac(1), T0 - 30, 45, 'alert'));
+  const points = lastTrustPoints(store, 10);
+  t.same(points.map((p) => [p.mac, p.score]), [[deviceMac(2), 30], [deviceMac(1), 45]], 'each device\'s newest row, oldest first');
+  t.same(lastTrustPoints(store, 1).map((p) => p.mac), [deviceMac(1)], 'the limit keeps the newest');
+  store.close();
+
+  const lines: string[] = [];
+  const agg = new InfluxAggregator((l) => lines.push(l), 's', 1000);
+  agg.restoreTrust(points);
+  agg.tick(T0 + 1);
+  t.same(lines, [], 'no point for the old changes');
+  agg.finish();
+  t.same(lines, [
+    `trust,device=${deviceMac(1)},level=alert,sensor=s behavioral=45,reputation=100,score=45,vulnerability=100 ${T0 + 999_999}`,
+    `trust,device=${deviceMac(2)},level=alert,sensor=s behavioral=30,reputation=100,score=30,vulnerability=100 ${T0 + 999_999}`,
+    `trust_levels,level=alert,sensor=s devices=2i ${T0 + 999_999}`,
+  ]);
 });

@@ -208,6 +208,18 @@ export class InfluxAggregator {
     this.lastTrust.set(t.mac, { mac: t.mac, tsUs: t.tsUs, score: t.score, behavioral: t.behavioral, vulnerability: t.vulnerability, reputation: t.reputation, level: t.level });
   }
 
+  /**
+   * The devices' trust as a previous run left it (oldest first): the gauge goes on from the next interval's
+   * end without writing the old changes again.
+   */
+  restoreTrust(points: readonly TrustPoint[]): void {
+    for (const t of points) {
+      this.lastTrust.delete(t.mac);
+      if (this.lastTrust.size >= this.maxDevices) this.lastTrust.delete(this.lastTrust.keys().next().value as string);
+      this.lastTrust.set(t.mac, { mac: t.mac, tsUs: t.tsUs, score: t.score, behavioral: t.behavioral, vulnerability: t.vulnerability, reputation: t.reputation, level: t.level });
+    }
+  }
+
   private trustLine(t: TrustPoint, tsUs: number): string {
     return line(
       new Point('trust')

@@ -13,6 +13,7 @@
 import { InfluxDB, HttpError } from '@influxdata/influxdb-client';
 import { hostname } from 'node:os';
 import type { Bus } from '../bus.js';
+import type { Store } from './db.js';
 import { LineBuffer } from './line-buffer.js';
 import { InfluxAggregator, type CaptureTotals, type GaugeSource, type TrustPoint } from './influx-points.js';
 
@@ -148,6 +149,11 @@ export class InfluxSink {
 
   trust(t: TrustPoint): void {
     this.agg.trust(t);
+  }
+
+  /** Continues the trust gauge of the devices a previous run left (see lastTrustPoints). */
+  restoreTrust(points: readonly TrustPoint[]): void {
+    this.agg.restoreTrust(points);
   }
 
   /** Counts one event per interval under bounded tags (see InfluxAggregator.count): the hook for new event series. */
@@ -315,4 +321,15 @@ export class InfluxSink {
     this.s.droppedAtClose += this.buffer.size;
     this.buffer.take(this.buffer.size);
   }
+}
+
+/** Each device's newest trust history row in the store, oldest first, at most `limit` (the newest ones). */
+export function lastTrustPoints(store: Store, limit: number): TrustPoint[] {
+  const rows = store.db
+    .prepare(
+      `SELECT h.mac, h.ts_us AS tsUs, h.score, h.behavioral, h.vulnerability, h.reputation, h.level FROM trust_history h
+       JOIN (SELECT max(id) AS id FROM trust_history GROUP BY mac) l ON h.id = l.id ORDER BY h.ts_us DESC, h.id DESC LIMIT ?`,
+    )
+    .all(limit) as TrustPoint[];
+  return rows.reverse();
 }
