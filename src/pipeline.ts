@@ -23,7 +23,7 @@ import { initTf } from './models/tf-backend.js';
 import type { Logger } from './log.js';
 import { Store } from './store/db.js';
 import { alertEvent, anomalyEvent, EveWriter, flowEvent } from './store/eve.js';
-import { InfluxSink } from './store/influx.js';
+import { InfluxSink, storeGauge } from './store/influx.js';
 import { metrics } from './store/metrics.js';
 
 export interface PipelineSummary {
@@ -106,16 +106,7 @@ export class Pipeline {
       log: (m) => log.warn(m),
     });
     this.influx?.attach(this.bus);
-    const store = this.store;
-    if (this.influx !== null && store !== null) {
-      this.influx.addGauge({
-        measurement: 'store',
-        read: () => {
-          const st = store.stats();
-          return { queue_depth: st.depth, committed: st.committedItems, dropped: Object.values(st.dropped).reduce((a, b) => a + b, 0), rejected: st.rejected, flush_errors: st.flushErrors };
-        },
-      });
-    }
+    if (this.influx !== null && this.store !== null) this.influx.addGauge(storeGauge(this.store));
     metrics().attach(this.bus);
     this.models = new ModelManager({
       config: config.models,

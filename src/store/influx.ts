@@ -333,3 +333,14 @@ export function lastTrustPoints(store: Store, limit: number): TrustPoint[] {
     .all(limit) as TrustPoint[];
   return rows.reverse();
 }
+
+/** The `store` health gauge: the write queue's depth and its counters since start. */
+export function storeGauge(store: Store): GaugeSource {
+  return {
+    measurement: 'store',
+    read: () => {
+      const st = store.stats();
+      return { queue_depth: st.depth, committed: st.committedItems, dropped: Object.values(st.dropped).reduce((a, b) => a + b, 0), rejected: st.rejected, flush_errors: st.flushErrors };
+    },
+  };
+}
