@@ -159,7 +159,7 @@ export class Appliance {
       name: 'influxdb',
       enabled: influx !== undefined,
       ok: influx === undefined || influx.lastError === null,
-      detail: influx === undefined ? 'off (influx.url is empty)' : `${influx.pointsWritten} points written, ${influx.buffered} buffered, ${influx.failures} failed requests${influx.lastError ? `; last error: ${influx.lastError}` : ''}`,
+      detail: influx === undefined ? 'off (influx.url is empty)' : `${influx.pointsWritten} points written, ${influx.buffered} buffered, ${influx.pointsDropped} dropped, ${influx.failures} failed requests${influx.lastError ? `; last error: ${influx.lastError}` : ''}`,
     });
     for (const f of this.reputation.feeds()) {
       out.push({
