@@ -9,6 +9,9 @@
  * counted apart, since sending it again cannot succeed. Nothing here throws into the pipeline.
  *
  * Accounting, always: pointsQueued = pointsWritten + pointsDropped + pointsRejected + buffered + in flight.
+ *
+ * Timestamps are packet time (influx.clock 'packet'), or a replay shifted to the present ('wall'); the
+ * series and their tags are listed in the README ("InfluxDB and Grafana") and built in influx-points.ts.
  */
 import { InfluxDB, HttpError } from '@influxdata/influxdb-client';
 import { hostname } from 'node:os';
@@ -107,7 +110,8 @@ export class InfluxSink {
       const behindUs = Date.now() * 1000 - tsUs;
       const intervalUs = intervalMs * 1000;
       if (clock === 'wall') {
-        this.agg.shiftUs = Math.floor(behindUs / intervalUs) * intervalUs;
+        // whole intervals keep the points on the interval grid; live packet time is the present already
+        this.agg.shiftUs = Math.max(0, Math.floor(behindUs / intervalUs)) * intervalUs;
       } else if (behindUs > OLD_POINTS_US) {
         // a server drops points older than its retention, VictoriaMetrics without any error: say so once
         this.log(
