@@ -139,8 +139,9 @@ t.test('InfluxDB sink against victoria-metrics', { skip }, async (t) => {
       }
     });
     t.equal(phase, 'back', 'the server was stopped and restarted during the replay');
-    // a send waiting on the dead server would take the request timeout (2 s); 100 ms leaves room for a GC pause
-    t.ok(r.maxCallMs < 100, `the longest synchronous call into the sink took ${r.maxCallMs.toFixed(2)} ms`);
+    // a send waiting on the dead server would take the request timeout (2 s); half of it leaves room for GC
+    // pauses and a loaded machine
+    t.ok(r.maxCallMs < 1000, `the longest synchronous call into the sink took ${r.maxCallMs.toFixed(2)} ms`);
     t.ok(queuedAtRestart - queuedAtStop > 400, `${queuedAtRestart - queuedAtStop} lines produced while the server was down (buffer 400)`);
     t.ok(writtenBeforeStop > 0, 'lines were delivered before the stop');
     await sink.close();
@@ -151,8 +152,7 @@ t.test('InfluxDB sink against victoria-metrics', { skip }, async (t) => {
     t.equal(st.buffered + st.inFlight, 0);
     t.equal(st.pointsWritten + st.pointsDropped, st.pointsQueued, 'every line was either written or counted as dropped');
     t.match(logs.join('\n'), /write failed/);
-    await vm.forceFlush();
-    const onServer = await vm.lines('outage');
+    const onServer = await vm.settledLines('outage', st.pointsWritten);
     t.equal(onServer, st.pointsWritten, `the server holds exactly the ${st.pointsWritten} lines written`);
     t.equal(st.pointsQueued - onServer, st.pointsDropped, 'missing lines = the drop counter');
   });

@@ -119,6 +119,20 @@ export class VictoriaMetrics {
     return n;
   }
 
+  /**
+   * Samples on the server for `sensor` once they stop growing towards `expected`: rows written just before
+   * a request returned can take a moment to become searchable on a loaded machine (at most `ms`).
+   */
+  async settledLines(sensor: string, expected: number, ms = 15_000): Promise<number> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      await this.forceFlush();
+      const n = await this.lines(sensor);
+      if (n >= expected || Date.now() > deadline) return n;
+      await sleep(250);
+    }
+  }
+
   /** Every series matching a series selector, over all time (up to a day ahead: a replay at wall time runs ahead of it). */
   async export(selector: string): Promise<ExportedSeries[]> {
     const q = new URLSearchParams({ 'match[]': selector, start: '0', end: String(Math.ceil(Date.now() / 1000) + 86_400) });
