@@ -19,6 +19,7 @@ import { createFirewall } from './respond/firewall.js';
 import { Policy } from './respond/policy.js';
 import type { ActionResult } from './respond/types.js';
 import type { Store } from './store/db.js';
+import { lastTrustPoints } from './store/influx.js';
 import { DeviceInventory } from './trust/devices.js';
 import { recommend } from './trust/recommend.js';
 import { Reputation } from './trust/reputation.js';
@@ -58,6 +59,8 @@ export class Appliance {
     // order matters on the bus: the inventory learns a device before the trust score and the policy hear of it
     this.inventory = new DeviceInventory(bus, store, config);
     this.trust = new TrustScorer(bus, store, this.inventory, config);
+    // the InfluxDB trust gauge goes on where the previous run left each device
+    this.pipeline.influx?.restoreTrust(lastTrustPoints(store, config.trust.maxDevices));
     this.blocklist = attachBlocklist(bus, reputation, { ...config.detectors, homeNets: [...config.homeNets] } as Parameters<typeof attachBlocklist>[2]);
     this.scanner = new VulnScanner(bus, store, this.inventory, this.trust, config, { now: () => this.nowUs(), log: (m) => log.info(m) });
     this.policy = new Policy(bus, store, createFirewall(config, log, { netns: opts.netns }), config, { log, nowUs: () => this.nowUs() });
@@ -156,7 +159,7 @@ export class Appliance {
       name: 'influxdb',
       enabled: influx !== undefined,
       ok: influx === undefined || influx.lastError === null,
-      detail: influx === undefined ? 'off (influx.url is empty)' : `${influx.pointsWritten} points written, ${influx.buffered} buffered, ${influx.failures} failed requests${influx.lastError ? `; last error: ${influx.lastError}` : ''}`,
+      detail: influx === undefined ? 'off (influx.url is empty)' : `${influx.pointsWritten} points written, ${influx.buffered} buffered, ${influx.pointsDropped} dropped, ${influx.failures} failed requests${influx.lastError ? `; last error: ${influx.lastError}` : ''}`,
     });
     for (const f of this.reputation.feeds()) {
       out.push({

@@ -24,7 +24,7 @@ import { initTf } from './models/tf-backend.js';
 import type { Logger } from './log.js';
 import { Store } from './store/db.js';
 import { alertEvent, anomalyEvent, EveWriter, flowEvent } from './store/eve.js';
-import { InfluxSink } from './store/influx.js';
+import { InfluxSink, storeGauge } from './store/influx.js';
 import { metrics } from './store/metrics.js';
 
 export interface PipelineSummary {
@@ -110,6 +110,7 @@ export class Pipeline {
       log: (m) => log.warn(m),
     });
     this.influx?.attach(this.bus);
+    if (this.influx !== null && this.store !== null) this.influx.addGauge(storeGauge(this.store));
     metrics().attach(this.bus);
     this.models = new ModelManager({
       config: config.models,
@@ -293,7 +294,11 @@ export class Pipeline {
     this.eve?.close();
     this.eve = null;
     this.store?.close();
-    await this.influx?.close();
+    if (this.influx !== null) {
+      await this.influx.close();
+      const st = this.influx.stats();
+      this.log.info(`influx: ${st.pointsQueued} points produced, ${st.pointsWritten} written, ${st.pointsDropped} dropped, ${st.pointsRejected} rejected by the server`);
+    }
   }
 
   /** alerts raised so far, by kind */

@@ -16,17 +16,12 @@ import { Packet } from '../src/decode/packet.js';
 import { DEFAULT_FLOW_CONFIG, FlowTable } from '../src/flow/flow-table.js';
 import { Store } from '../src/store/db.js';
 import { InfluxSink } from '../src/store/influx.js';
+import { OTHER_DEVICE } from '../src/store/influx-points.js';
 import { VictoriaMetrics, freePort, haveVictoriaMetrics, type ExportedSeries } from './support/victoria-metrics.js';
 
 const CAPTURE = join(import.meta.dirname, '../../shared/pcaps/benign/madea-smarthome-11h.pcap');
 const skip = !haveVictoriaMetrics() ? 'victoria-metrics is not installed (/usr/bin/victoria-metrics)' : !existsSync(CAPTURE) ? `capture not present: ${CAPTURE}` : false;
 
-/** Lines a measurement received: every line of it carries `field`, so its sample count is the line count. */
-const LINE_FIELDS = ['device_traffic_bytes_out', 'capture_packets', 'alerts_count', 'anomaly_scored', 'trust_score'];
-
-function samples(series: ExportedSeries[]): number {
-  return series.reduce((a, s) => a + s.values.length, 0);
-}
 
 /**
  * Replays the capture into `sink` (and `store` when given); `hook(fraction)` runs between packets every
@@ -96,8 +91,12 @@ t.test('InfluxDB sink against victoria-metrics', { skip }, async (t) => {
 
     const bytesOut = await vm.export('device_traffic_bytes_out{sensor="replay"}');
     const flowsOrig = await vm.export('device_traffic_flows_orig{sensor="replay"}');
+    // an endpoint known only by its address (a responder that never answered) is device="other" in InfluxDB
     const rollups = store.db
-      .prepare('SELECT device, sum(bytes_out) AS bytesOut, sum(flows_orig) AS flowsOrig FROM flow_rollups GROUP BY device')
+      .prepare(
+        `SELECT CASE WHEN device GLOB '??:??:??:??:??:??' THEN device ELSE '${OTHER_DEVICE}' END AS device, sum(bytes_out) AS bytesOut, sum(flows_orig) AS flowsOrig
+         FROM flow_rollups GROUP BY 1`,
+      )
       .all() as { device: string; bytesOut: number; flowsOrig: number }[];
     t.ok(rollups.length > 5, `${rollups.length} devices in the store`);
     const sumBy = (series: ExportedSeries[]): Map<string, number> =>
@@ -140,8 +139,9 @@ t.test('InfluxDB sink against victoria-metrics', { skip }, async (t) => {
       }
     });
     t.equal(phase, 'back', 'the server was stopped and restarted during the replay');
-    // a send waiting on the dead server would take the request timeout (2 s); 100 ms leaves room for a GC pause
-    t.ok(r.maxCallMs < 100, `the longest synchronous call into the sink took ${r.maxCallMs.toFixed(2)} ms`);
+    // a send waiting on the dead server would take the request timeout (2 s); half of it leaves room for GC
+    // pauses and a loaded machine
+    t.ok(r.maxCallMs < 1000, `the longest synchronous call into the sink took ${r.maxCallMs.toFixed(2)} ms`);
     t.ok(queuedAtRestart - queuedAtStop > 400, `${queuedAtRestart - queuedAtStop} lines produced while the server was down (buffer 400)`);
     t.ok(writtenBeforeStop > 0, 'lines were delivered before the stop');
     await sink.close();
@@ -152,9 +152,7 @@ t.test('InfluxDB sink against victoria-metrics', { skip }, async (t) => {
     t.equal(st.buffered + st.inFlight, 0);
     t.equal(st.pointsWritten + st.pointsDropped, st.pointsQueued, 'every line was either written or counted as dropped');
     t.match(logs.join('\n'), /write failed/);
-    await vm.forceFlush();
-    let onServer = 0;
-    for (const m of LINE_FIELDS) onServer += samples(await vm.export(`${m}{sensor="outage"}`));
+    const onServer = await vm.settledLines('outage', st.pointsWritten);
     t.equal(onServer, st.pointsWritten, `the server holds exactly the ${st.pointsWritten} lines written`);
     t.equal(st.pointsQueued - onServer, st.pointsDropped, 'missing lines = the drop counter');
   });

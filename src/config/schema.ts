@@ -80,6 +80,7 @@ export const schema = {
     batchSize: num(5000, 'lines per write request at most', { int: true, min: 1 }),
     flushIntervalMs: num(1000, 'a partial batch is sent after this long', { int: true, min: 100 }),
     maxBufferLines: num(50000, 'lines held while the server is unreachable; beyond it the oldest are dropped and counted', { int: true, min: 100 }),
+    clock: oneOf(['packet', 'wall'] as const, 'packet', "timestamps: 'packet' time (live that is now; a replay keeps the capture's dates, like the store), or 'wall': a replay shifted so its first packet lands at the moment it is read (servers drop points older than their retention)"),
   },
   models: modelsSchema,
   detectors: detectorsSchema,

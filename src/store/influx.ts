@@ -9,12 +9,19 @@
  * counted apart, since sending it again cannot succeed. Nothing here throws into the pipeline.
  *
  * Accounting, always: pointsQueued = pointsWritten + pointsDropped + pointsRejected + buffered + in flight.
+ *
+ * Timestamps are packet time (influx.clock 'packet'), or a replay shifted to the present ('wall'); the
+ * series and their tags are listed in the README ("InfluxDB and Grafana") and built in influx-points.ts.
  */
 import { InfluxDB, HttpError } from '@influxdata/influxdb-client';
 import { hostname } from 'node:os';
 import type { Bus } from '../bus.js';
+import type { Store } from './db.js';
 import { LineBuffer } from './line-buffer.js';
-import { InfluxAggregator, type CaptureTotals, type TrustPoint } from './influx-points.js';
+import { InfluxAggregator, type CaptureTotals, type GaugeSource, type TrustPoint } from './influx-points.js';
+
+/** Packet time this far behind the wall clock is beyond many servers' retention (VictoriaMetrics' default: 1 month). */
+const OLD_POINTS_US = 7 * 86_400_000_000;
 
 export interface InfluxOptions {
   /** influx.url, e.g. http://127.0.0.1:8086; the sink is off when empty */
@@ -38,6 +45,12 @@ export interface InfluxOptions {
   /** first retry delay, doubled per failure up to retryMaxMs (defaults 1,000 and 30,000) */
   retryMinMs?: number;
   retryMaxMs?: number;
+  /**
+   * influx.clock: 'packet' stamps points with packet time (live that is the wall clock; a replay then
+   * matches the store and EVE); 'wall' shifts a replay's points by whole intervals so its first packet
+   * lands at the moment it was read. Default 'packet'.
+   */
+  clock?: 'packet' | 'wall';
   /** request timeout (default 10,000) */
   timeoutMs?: number;
   log?: (msg: string) => void;
@@ -54,8 +67,12 @@ export interface InfluxStats {
   inFlight: number;
   requests: number;
   failures: number;
-  /** devices folded into device="other" (see influx-points.ts) */
+  /** MACs summed under device="other" because the device tag cap was full within one interval */
   overflowDevices: number;
+  /** MACs that took over the device tag of a less recently seen one (see influx-points.ts DeviceTags) */
+  evictedDevices: number;
+  /** µs added to every timestamp (influx.clock 'wall'); 0 with packet time */
+  shiftUs: number;
   lastError: string | null;
 }
 
@@ -86,7 +103,25 @@ export class InfluxSink {
     this.retryMaxMs = opts.retryMaxMs ?? 30_000;
     this.log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
     this.buffer = new LineBuffer(opts.maxBufferLines ?? 50_000);
-    this.agg = new InfluxAggregator((l) => this.push(l), opts.sensor ?? hostname(), opts.intervalMs ?? 10_000);
+    const intervalMs = opts.intervalMs ?? 10_000;
+    this.agg = new InfluxAggregator((l) => this.push(l), opts.sensor ?? hostname(), intervalMs);
+    const clock = opts.clock ?? 'packet';
+    this.agg.onFirstTime = (tsUs) => {
+      const behindUs = Date.now() * 1000 - tsUs;
+      const intervalUs = intervalMs * 1000;
+      if (clock === 'wall') {
+        // whole intervals keep the points on the interval grid; live packet time is the present already
+        this.agg.shiftUs = Math.max(0, Math.floor(behindUs / intervalUs)) * intervalUs;
+      } else if (behindUs > OLD_POINTS_US) {
+        // a server drops points older than its retention, VictoriaMetrics without any error: say so once
+        this.log(
+          `influx: points are stamped with packet time, ${new Date(tsUs / 1000).toISOString()} (${Math.round(behindUs / 86_400_000_000)} days ago); ` +
+            "a server keeps them only when its retention reaches back that far (VictoriaMetrics: -retentionPeriod, default 1 month; InfluxDB: the bucket's retention). " +
+            'Set influx.clock: wall to write a replay at the present time.',
+        );
+      }
+    };
+    this.agg.addGauge({ measurement: 'influx_sink', read: () => this.gaugeFields() });
     const transport = new InfluxDB({ url: opts.url, token: opts.token, timeout: opts.timeoutMs ?? 10_000 }).transport;
     const path = `/api/v2/write?org=${encodeURIComponent(opts.org)}&bucket=${encodeURIComponent(opts.bucket)}&precision=us`;
     this.write = (body) =>
@@ -120,6 +155,21 @@ export class InfluxSink {
     this.agg.trust(t);
   }
 
+  /** Continues the trust gauge of the devices a previous run left (see lastTrustPoints). */
+  restoreTrust(points: readonly TrustPoint[]): void {
+    this.agg.restoreTrust(points);
+  }
+
+  /** Counts one event per interval under bounded tags (see InfluxAggregator.count): the hook for new event series. */
+  count(measurement: string, tags: Record<string, string>, tsUs: number): void {
+    this.agg.count(measurement, tags, tsUs);
+  }
+
+  /** Writes a health gauge once per interval (store, notifications, …). */
+  addGauge(g: GaugeSource): void {
+    this.agg.addGauge(g);
+  }
+
   captureTotals(tsUs: number, c: CaptureTotals): void {
     this.agg.captureTotals(tsUs, c);
   }
@@ -129,10 +179,25 @@ export class InfluxSink {
     this.push(line);
   }
 
-  /** Subscribes to the bus's flow, alert and anomaly events; returns the unsubscribe function. */
+  /**
+   * Subscribes to every bus event that has a series: flows, alerts, anomaly scores, trust changes. The
+   * pipeline calls this once for every mode, so `run` and `replay` write the same series. Returns the
+   * unsubscribe function.
+   */
   attach(bus: Bus): () => void {
-    const offs = [bus.on('flow.end', (f) => this.flow(f)), bus.on('alert', (a) => this.alert(a)), bus.on('anomaly', (e) => this.anomaly(e))];
+    const offs = [
+      bus.on('flow.end', (f) => this.flow(f)),
+      bus.on('alert', (a) => this.alert(a)),
+      bus.on('anomaly', (e) => this.anomaly(e)),
+      bus.on('trust.change', (c) => this.trust(c)),
+    ];
     return () => offs.forEach((off) => off());
+  }
+
+  /** The sink's own counters as the `influx_sink` gauge writes them (as they stand before this line). */
+  private gaugeFields(): Record<string, number> {
+    const st = this.stats();
+    return { queued: st.pointsQueued, written: st.pointsWritten, dropped: st.pointsDropped, rejected: st.pointsRejected, buffered: st.buffered + st.inFlight, failures: st.failures };
   }
 
   stats(): InfluxStats {
@@ -146,6 +211,8 @@ export class InfluxSink {
       requests: this.s.requests,
       failures: this.s.failures,
       overflowDevices: this.agg.overflowDevices,
+      evictedDevices: this.agg.evictedDevices,
+      shiftUs: this.agg.shiftUs,
       lastError: this.s.lastError,
     };
   }
@@ -258,4 +325,26 @@ export class InfluxSink {
     this.s.droppedAtClose += this.buffer.size;
     this.buffer.take(this.buffer.size);
   }
+}
+
+/** Each device's newest trust history row in the store, oldest first, at most `limit` (the newest ones). */
+export function lastTrustPoints(store: Store, limit: number): TrustPoint[] {
+  const rows = store.db
+    .prepare(
+      `SELECT h.mac, h.ts_us AS tsUs, h.score, h.behavioral, h.vulnerability, h.reputation, h.level FROM trust_history h
+       JOIN (SELECT max(id) AS id FROM trust_history GROUP BY mac) l ON h.id = l.id ORDER BY h.ts_us DESC, h.id DESC LIMIT ?`,
+    )
+    .all(limit) as TrustPoint[];
+  return rows.reverse();
+}
+
+/** The `store` health gauge: the write queue's depth and its counters since start. */
+export function storeGauge(store: Store): GaugeSource {
+  return {
+    measurement: 'store',
+    read: () => {
+      const st = store.stats();
+      return { queue_depth: st.depth, committed: st.committedItems, dropped: Object.values(st.dropped).reduce((a, b) => a + b, 0), rejected: st.rejected, flush_errors: st.flushErrors };
+    },
+  };
 }

@@ -32,6 +32,22 @@ export interface ExportedSeries {
   timestamps: number[];
 }
 
+export interface VictoriaMetricsOptions {
+  /**
+   * keep one sample per series and millisecond, as InfluxDB overwrites a point written twice (default true);
+   * false keeps every sample, so the sample count equals the lines written
+   */
+  dedup?: boolean;
+  /** false: the server's default retention (1 month), as a packaged server runs; default: keep 100 years */
+  longRetention?: boolean;
+}
+
+/**
+ * The line-protocol fields every line of each measurement the sink writes carries: a measurement's line
+ * count is the sample count of its field here.
+ */
+export const LINE_FIELDS = ['device_traffic_bytes_out', 'capture_packets', 'alerts_count', 'anomaly_scored', 'trust_score', 'trust_levels_devices', 'influx_sink_queued', 'store_queue_depth'];
+
 export class VictoriaMetrics {
   private proc: ChildProcess | null = null;
   readonly url: string;
@@ -39,6 +55,7 @@ export class VictoriaMetrics {
   constructor(
     readonly dataDir: string,
     readonly port: number,
+    private readonly opts: VictoriaMetricsOptions = {},
   ) {
     this.url = `http://127.0.0.1:${port}`;
   }
@@ -52,9 +69,9 @@ export class VictoriaMetrics {
         `-storageDataPath=${this.dataDir}`,
         `-httpListenAddr=127.0.0.1:${this.port}`,
         // captures are old: keep everything
-        '-retentionPeriod=100y',
+        ...(this.opts.longRetention === false ? [] : ['-retentionPeriod=100y']),
         // InfluxDB overwrites a point written twice (same series and time); this makes VictoriaMetrics do the same
-        '-dedup.minScrapeInterval=1ms',
+        ...(this.opts.dedup === false ? [] : ['-dedup.minScrapeInterval=1ms']),
         '-loggerLevel=ERROR',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
@@ -95,9 +112,30 @@ export class VictoriaMetrics {
     if (!r.ok) throw new Error(`force_flush: HTTP ${r.status}`);
   }
 
-  /** Every series matching a series selector, over all time. */
+  /** Samples on the server of every line the sink wrote with `sensor` (see LINE_FIELDS). */
+  async lines(sensor: string): Promise<number> {
+    let n = 0;
+    for (const f of LINE_FIELDS) for (const s of await this.export(`${f}{sensor="${sensor}"}`)) n += s.values.length;
+    return n;
+  }
+
+  /**
+   * Samples on the server for `sensor` once they stop growing towards `expected`: rows written just before
+   * a request returned can take a moment to become searchable on a loaded machine (at most `ms`).
+   */
+  async settledLines(sensor: string, expected: number, ms = 15_000): Promise<number> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      await this.forceFlush();
+      const n = await this.lines(sensor);
+      if (n >= expected || Date.now() > deadline) return n;
+      await sleep(250);
+    }
+  }
+
+  /** Every series matching a series selector, over all time (up to a day ahead: a replay at wall time runs ahead of it). */
   async export(selector: string): Promise<ExportedSeries[]> {
-    const q = new URLSearchParams({ 'match[]': selector, start: '0' });
+    const q = new URLSearchParams({ 'match[]': selector, start: '0', end: String(Math.ceil(Date.now() / 1000) + 86_400) });
     const r = await fetch(`${this.url}/api/v1/export?${q}`);
     if (!r.ok) throw new Error(`export: HTTP ${r.status}: ${await r.text()}`);
     const text = await r.text();
