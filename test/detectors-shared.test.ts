@@ -26,7 +26,11 @@ const ATTACKS: Record<string, Expected[]> = {
   'nmap-tcp-connect-scan.pcap': [{ kind: 'scan.port.vertical', src: '192.168.1.10' }],
   'nmap-tcp-syn-scan.pcap': [{ kind: 'scan.port.vertical', src: '192.168.1.10' }],
   'nmap-udp-scan.pcap': [{ kind: 'scan.port.vertical', src: '192.168.1.10' }],
-  'nmap-version-scan.pcap': [{ kind: 'scan.port.vertical', src: '192.168.1.10' }],
+  // nmap -sV: the SYN scan of ~1,000 ports, then the probes of the open services (135, 139, 445)
+  'nmap-version-scan.pcap': [
+    { kind: 'scan.port.vertical', src: '192.168.1.10' },
+    { kind: 'scan.service', src: '192.168.1.10' },
+  ],
   'nmap-xmas-tree-scan.pcap': [{ kind: 'scan.port.vertical', src: '192.168.1.10' }],
   'syn-scan.pcapng': [{ kind: 'scan.port.vertical', src: '172.16.0.8' }],
   // One TCP connection that completes one VNC authentication: at flow level it is indistinguishable from a
