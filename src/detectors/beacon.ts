@@ -117,7 +117,8 @@ export class BeaconDetector extends DetectorBase {
     if (cv > c.maxIntervalCv) return;
     const size = meanCv(s.bytes);
     const target = `${r.dstIp}:${r.dstPort}`;
-    const named = s.host !== null ? ` (${s.host})` : '';
+    // a Host header that is just the address says nothing more
+    const named = s.host !== null && !s.host.startsWith(r.dstIp) && !s.host.startsWith(`[${r.dstIp}]`) ? ` (${s.host})` : '';
     const fromHome = this.home.has(r.srcIp);
     const toHome = this.home.has(r.dstIp);
     this.raise(target, {
