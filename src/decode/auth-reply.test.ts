@@ -1,6 +1,7 @@
 import t from 'tap';
 import { decodeFrame } from '../../test/support/decode-frame.js';
 import { tcpFrame } from '../capture/packet-builder.js';
+import { FlowHarness, only, TcpTalk } from '../../test/support/flow-packets.js';
 import { AuthReply } from './auth-reply.js';
 
 const frame = (payload: string | Buffer, sport = 80) =>
@@ -26,4 +27,20 @@ t.test('FTP replies from the control port: 530 and 230', async (t) => {
   t.equal(reply('530 Login incorrect.\r\n', 2121), AuthReply.NONE, 'only port 21');
   t.equal(reply('530x', 21), AuthReply.NONE);
   t.equal(reply(Buffer.from([0x35, 0x33]), 21), AuthReply.NONE, 'two bytes');
+});
+
+t.test('the flow record counts the responder\'s answers only', async (t) => {
+  const h = new FlowHarness();
+  const talk = new TcpTalk(h).seg(0, 'c', 'S').seg(0.01, 's', 'SA').seg(0.02, 'c', 'A');
+  for (let i = 0; i < 3; i++) talk.seg(0.1 + i, 'c', 'PA', 'GET /admin HTTP/1.1\r\nHost: cam\r\nAuthorization: Basic eDp5\r\n\r\n').seg(0.2 + i, 's', 'PA', 'HTTP/1.1 401 Unauthorized\r\n\r\n');
+  talk.seg(3.1, 'c', 'PA', 'HTTP/1.1 200 OK\r\n\r\n'); // a client sending a status line proves nothing
+  talk.seg(3.2, 'c', 'PA', 'GET /admin HTTP/1.1\r\nHost: cam\r\n\r\n').seg(3.3, 's', 'PA', 'HTTP/1.1 200 OK\r\n\r\n');
+  talk.seg(4, 'c', 'FA').seg(4.1, 's', 'FA').seg(4.2, 'c', 'A');
+  h.advance(20);
+  t.same(only(h.records).authReplies, { failures: 3, successes: 1 });
+  // a flow without any such answer carries no field at all
+  const h2 = new FlowHarness();
+  new TcpTalk(h2).seg(0, 'c', 'S').seg(0.01, 's', 'SA').seg(0.02, 'c', 'A').seg(0.1, 'c', 'FA').seg(0.2, 's', 'FA').seg(0.3, 'c', 'A');
+  h2.advance(20);
+  t.equal(only(h2.records).authReplies, undefined);
 });
