@@ -84,6 +84,10 @@ export function describeAlert(a: Alert, peer: string = a.targets[0] ?? 'host'): 
       return `port scan of ${count || 'many'} hosts${a.destPort !== null ? ` on port ${a.destPort}` : ''}`;
     case 'scan.arp':
       return `ARP sweep of ${count || 'many'} addresses`;
+    case 'scan.lan.sweep':
+      return `sweep of ${count || 'most'} LAN hosts`;
+    case 'scan.service':
+      return `service scan of ${a.targets[0] ?? 'a host'}${count ? ` (${count} services)` : ''}`;
     case 'anomaly':
       return `unusual flow to ${a.targets[0] ?? '?'}${a.destPort !== null ? `:${a.destPort}` : ''}`;
     case 'intel.blocklist':

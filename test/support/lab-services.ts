@@ -10,22 +10,30 @@ import { waitForLine, type Lab } from './netns.js';
 
 /**
  * The server: answers every request with `size` bytes of 'x' ('/bytes/<n>' asks for n) and `Connection:
- * close`, so each curl is one TCP connection that ends with FINs; logs "request <method> <url> <peer>"
- * per request and "listening <port>" once bound.
+ * close`, so each curl is one TCP connection that ends with FINs; '/admin…' wants HTTP Basic credentials
+ * (LAB_HTTP_LOGIN) and answers 401 without them; logs "request <method> <url> <peer>" per request and
+ * "listening <port>" once bound.
  */
 const HTTP_SERVER_JS = `
 const http = require('node:http');
-const [addr, port, size] = process.argv.slice(1);
+const [addr, port, size, login] = process.argv.slice(1);
 const server = http.createServer((req, res) => {
+  console.log('request ' + req.method + ' ' + req.url + ' ' + req.socket.remoteAddress);
+  if (req.url.startsWith('/admin') && req.headers.authorization !== 'Basic ' + Buffer.from(login).toString('base64')) {
+    res.writeHead(401, { 'www-authenticate': 'Basic realm="lab"', 'content-length': 0, connection: 'close' });
+    return res.end();
+  }
   const m = /^\\/bytes\\/(\\d+)$/.exec(req.url);
   const n = m ? Math.min(Number(m[1]), 1 << 24) : Number(size);
-  console.log('request ' + req.method + ' ' + req.url + ' ' + req.socket.remoteAddress);
   res.writeHead(200, { 'content-type': 'text/plain', 'content-length': n, connection: 'close' });
   res.end(Buffer.alloc(n, 'x'));
 });
 server.listen({ host: addr, port: Number(port), ipv6Only: false }, () => console.log('listening ' + server.address().port));
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;
+
+/** The one user:password the lab's HTTP server accepts on '/admin…'. */
+export const LAB_HTTP_LOGIN = 'admin:letmein';
 
 export interface HttpServer {
   /** the node process serving (inside the host's namespace) */
@@ -45,7 +53,7 @@ export interface HttpServer {
  */
 export async function startHttpServer(lab: Lab, host: string, opts: { port?: number; size?: number; timeoutMs?: number } = {}): Promise<HttpServer> {
   const port = opts.port ?? 8080;
-  const child = lab.spawn(host, process.execPath, ['-e', HTTP_SERVER_JS, '::', String(port), String(opts.size ?? 1024)]);
+  const child = lab.spawn(host, process.execPath, ['-e', HTTP_SERVER_JS, '::', String(port), String(opts.size ?? 1024), LAB_HTTP_LOGIN]);
   const requests: string[] = [];
   let buf = '';
   child.stdout!.on('data', (d: Buffer) => {
