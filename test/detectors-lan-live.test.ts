@@ -27,7 +27,7 @@ const skip = netnsSkipReason() ?? missing('tcpdump') ?? missing('nmap') ?? missi
 
 const HOSTS = ['gw', 'srv', 'h1', 'h2', 'pl', 'bc', 'bf', 'hb', 'vs', 'worm'];
 
-t.test('a LAN sweep, a version scan, a LAN beacon and slow SSH guessing are found; a poller is not', { skip: skip ?? false }, async (t) => {
+t.test('a LAN sweep, a version scan, a LAN beacon, slow SSH and web password guessing are found; a poller is not', { skip: skip ?? false }, async (t) => {
   const tmp = mkdtempSync(join(tmpdir(), 'ae-lan-live-'));
   t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
   const lab = createSwitchLab(HOSTS);

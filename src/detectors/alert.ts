@@ -54,10 +54,10 @@ export type AlertKind = (typeof ALERT_KINDS)[number];
  * | kind | severity |
  * | --- | --- |
  * | scan.lan.sweep, arp.spoof (address conflict, MITM), dos.synflood, dns.tunnel | 1 |
- * | scan.port.vertical, scan.port.horizontal, scan.service | 1 from a LAN source (a home device does not scan), else 2 |
+ * | scan.port.vertical, scan.port.horizontal | 1 from a LAN source (a home device does not scan), else 2 |
  * | c2.beacon | 1 to an outside destination, 2 to a LAN host (hubs poll devices; a pivot is possible) |
  * | bruteforce.* | 2 while guessing, 1 once a login after the guesses succeeded |
- * | scan.arp, exfil.upload, arp.spoof (gratuitous storm) | 2 |
+ * | scan.service, scan.arp, exfil.upload, arp.spoof (gratuitous storm) | 2 |
  * | decoy.touch | 1 from a LAN source, else 2 |
  * | intel.blocklist | by list (blocklist.ts) |
  * | anomaly | 3 |

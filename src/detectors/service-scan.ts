@@ -25,7 +25,7 @@ const MAX_PROBE_PACKETS = 8;
 /**
  * How a connection probed a service, or null when it did not:
  * - 'banner-grab': the server spoke, the client never did
- * - 'silent': neither side sent data (connect and close, longer than a port scan's connect-reset)
+ * - 'silent': neither side sent data while the client held the connection open for seconds
  * - 'null-probe': the client waited in silence for seconds, then sent a small probe
  */
 export type ServiceProbe = 'banner-grab' | 'silent' | 'null-probe';
@@ -39,8 +39,8 @@ export function serviceProbe(r: FlowRecord, maxSeconds: number, maxClientBytes: 
   if (r.payloadBytesToServer > maxClientBytes || r.pktsToServer > MAX_PROBE_PACKETS) return null;
   if (r.payloadBytesToServer === 0) {
     if (r.payloadBytesToClient > 0) return 'banner-grab';
-    // three packets or fewer is the port scan's connect-reset probe
-    return r.pktsToServer > 3 || r.endUs - r.startUs >= SILENT_WAIT_US ? 'silent' : null;
+    // held open in silence, waiting for a banner; a port check that connects and closes at once is not a probe
+    return r.endUs - r.startUs >= SILENT_WAIT_US ? 'silent' : null;
   }
   return r.iatToServer.max >= SILENT_WAIT_US ? 'null-probe' : null;
 }
@@ -102,7 +102,9 @@ export class ServiceScanDetector extends DetectorBase {
       tsUs: r.endUs,
       kind: 'scan.service',
       signature: `Service scan of ${r.dstIp} from ${r.srcIp} (${fmtCount(n)} services: ${ports.slice(0, 8).join(', ')}${n > 8 ? ', …' : ''})`,
-      severity: fromHome ? 1 : 2,
+      // medium even from a LAN host: three probed services is reconnaissance, and monitoring tools that read
+      // banners look alike; a full scan of a host is also a vertical port scan, which is high from the LAN
+      severity: 2,
       confidence: confidenceAbove(n, c.serviceMinPorts, 0.7),
       srcIp: r.srcIp,
       srcMac: s.srcMac,
