@@ -9,23 +9,17 @@
  * otherwise. Every tool run is bounded in count and time.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { startHttpServer, startTcpdump } from './support/lab-services.js';
-import { createSwitchLab, netnsSkipReason, waitForLine } from './support/netns.js';
+import { sshdSkipReason, startHttpServer, startSshd, startTcpdump } from './support/lab-services.js';
+import { createSwitchLab, netnsSkipReason } from './support/netns.js';
 import { detect, settle } from './support/lab-detect.js';
 
-const SSHD = '/usr/sbin/sshd';
 const missing = (cmd: string, arg = '--version'): string | null => (spawnSync(cmd, [arg], { stdio: 'ignore' }).error ? `${cmd} is not installed` : null);
 const base = netnsSkipReason() ?? missing('tcpdump');
-const sshSkip =
-  base ??
-  (existsSync(SSHD) ? null : `${SSHD} is missing (Debian: openssh-server)`) ??
-  missing('hydra', '-h') ??
-  missing('ssh-keygen', '-?') ??
-  missing('ssh', '-V');
+const sshSkip = base ?? sshdSkipReason() ?? missing('hydra', '-h');
 const arpSkip = base ?? missing('arping', '-V') ?? missing('curl');
 
 t.test('hydra against sshd is bruteforce.ssh from the attacker; one ssh login beside it is nothing', { skip: sshSkip ?? false }, async (t) => {
@@ -35,43 +29,13 @@ t.test('hydra against sshd is bruteforce.ssh from the attacker; one ssh login be
   t.teardown(() => lab.cleanup());
   const [attacker, server, benign] = [lab.addr('a'), lab.addr('b'), lab.addr('c')];
 
-  const key = join(tmp, 'host_ed25519');
-  const kg = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'argus-edge-test', '-f', key], { encoding: 'utf8', timeout: 20000 });
-  t.equal(kg.status, 0, `host key generated ${kg.stderr ?? ''}`);
-  const conf = join(tmp, 'sshd_config');
-  writeFileSync(
-    conf,
-    [
-      `ListenAddress ${server}:22`,
-      `HostKey ${key}`,
-      `PidFile ${join(tmp, 'sshd.pid')}`,
-      'UsePAM no',
-      'PasswordAuthentication yes',
-      'KbdInteractiveAuthentication no',
-      'PubkeyAuthentication no',
-      // no account may log in: every guess fails, whatever the wordlist holds
-      'AllowUsers argus-edge-nobody',
-      'PermitRootLogin no',
-      'StrictModes no',
-      'UseDNS no',
-      // sshd's default: hydra makes about five guesses per connection before sshd drops it (with fewer,
-      // hydra stalls after every drop); room for hydra's parallel connections
-      'MaxAuthTries 6',
-      'MaxStartups 64:30:128',
-      'LoginGraceTime 15',
-      '',
-    ].join('\n'),
-  );
   const words = join(tmp, 'words.txt');
   writeFileSync(words, Array.from({ length: 64 }, (_, i) => `guess${String(i).padStart(3, '0')}`).join('\n') + '\n');
 
   const pcap = join(tmp, 'auth.pcap');
   const dump = await startTcpdump(lab, 'sw', 'br0', pcap);
   await settle();
-  // sshd wants its privilege-separation directory /run/sshd; it gets a private /run (tmpfs) in the mount
-  // namespace `ip netns exec` already gives it, so the machine's /run is left alone
-  const sshd = lab.spawn('b', 'sh', ['-c', `mount -t tmpfs -o size=1m,mode=755 tmpfs /run && mkdir -m 755 /run/sshd && exec ${SSHD} -D -e -f ${conf}`]);
-  await waitForLine(sshd, 'stderr', /Server listening on/, 15000);
+  const sshd = await startSshd(lab, 'b', tmp);
 
   // the benign host: one login attempt that fails (no key, no password), as a person mistyping would
   const one = await lab.exec('c', 'ssh', ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=5', `someone@${server}`, 'true'], { timeoutMs: 20000 });

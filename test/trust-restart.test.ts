@@ -43,8 +43,8 @@ const scanAlert: Alert = {
   tsUs: T0,
   kind: 'scan.port.vertical',
   signature: 'Vertical port scan of 192.168.1.20 from 192.168.1.10 (30 ports)',
-  severity: 2,
-  confidence: 0.7,
+  severity: 1,
+  confidence: 91 / 150, // 91 points off behavioral (SEVERITY_PENALTY[1] = 150)
   srcIp: '192.168.1.10',
   srcMac: null,
   targets: ['192.168.1.20'],

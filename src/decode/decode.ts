@@ -27,6 +27,7 @@ import { decodeMpls, ETHERTYPE_TEB } from './mpls.js';
 import { decodeDns } from './dns.js';
 import { decodeDhcp } from './dhcp.js';
 import { decodeTlsClientHello, looksLikeTlsHandshake } from './tls.js';
+import { decodeFtpReply, decodeHttpStatus, FTP_CONTROL_PORT, looksLikeHttpResponse } from './auth-reply.js';
 import { decodeHttpRequest, httpMethodLength } from './http.js';
 import { decodeSshIdent, looksLikeSsh } from './ssh.js';
 
@@ -179,6 +180,14 @@ function decodeL4(pkt: Packet, stats: DecodeStats): void {
     }
     if (looksLikeSsh(buf, po, plen)) {
       decodeSshIdent(pkt, po, plen);
+      return;
+    }
+    if (looksLikeHttpResponse(buf, po, plen)) {
+      decodeHttpStatus(pkt, po, plen);
+      return;
+    }
+    if (pkt.srcPort === FTP_CONTROL_PORT) {
+      decodeFtpReply(pkt, po, plen);
       return;
     }
     if ((pkt.dstPort === TCP_DNS_PORT || pkt.srcPort === TCP_DNS_PORT) && plen >= 2) {

@@ -173,6 +173,8 @@ export class Packet {
   httpHost: string | null = null;
   /** SSH identification line ("SSH-2.0-OpenSSH_9.2p1"), from a TCP payload that starts with "SSH-" */
   sshVersion: string | null = null;
+  /** a login service's clear-text answer in this segment: AuthReply (auth-reply.ts), 0 when none */
+  authReply = 0;
 
   /** Clear every decoded field before the next frame is decoded into this object. */
   reset(): void {
@@ -207,6 +209,7 @@ export class Packet {
     if (this.tlsSni !== null) this.tlsSni = null;
     if (this.httpHost !== null) this.httpHost = null;
     if (this.sshVersion !== null) this.sshVersion = null;
+    this.authReply = 0;
   }
 }
 

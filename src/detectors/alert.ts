@@ -7,13 +7,19 @@
  * Alert kinds; the kind is EVE `alert.category`.
  * - scan.port.vertical: many ports probed on one host
  * - scan.port.horizontal: one port probed across many hosts
+ * - scan.lan.sweep: one source probing most of the known LAN hosts on unanswered or refused ports (worm spreading)
+ * - scan.service: a service/version scan or banner grab: short connections that probe and close, across
+ *   several services of one host
  * - scan.arp: ARP requests sweeping an address range
- * - bruteforce.ssh / .telnet / .ftp / .rdp / .http: many short, similar connections to one login service
+ * - bruteforce.ssh / .telnet / .ftp / .rdp / .http: repeated login attempts against one service: many short,
+ *   similar connections, or failed logins where the server says so in clear text (FTP 530, HTTP 401/403); fast
+ *   or slow (one every minute for an hour); severity 1 when a login then succeeded
  * - dos.synflood: a high rate of half-open connections to one target
  * - dns.tunnel: long, high-entropy query names, many unique subdomains of one domain, TXT/NULL volume
  * - c2.beacon: connections to one destination at a regular interval with low jitter
- * - exfil.upload: a device sending far more than its own baseline to one destination
- * - arp.spoof: an IP's MAC changed, the gateway's MAC changed, or a gratuitous-ARP storm
+ * - exfil.upload: a device sending far more than its own baseline, to one destination or in total per window
+ * - arp.spoof: an address claimed by a second MAC while the first still answers (the gateway's or a device's),
+ *   a MAC forwarding traffic of addresses that are not its own (a man in the middle), or a gratuitous-ARP storm
  * - intel.blocklist: contact with an address or domain on a threat-intelligence list
  * - decoy.touch: a connection to one of the appliance's decoy ports
  * - anomaly: a flow the models scored above the alert threshold
@@ -21,6 +27,8 @@
 export const ALERT_KINDS = [
   'scan.port.vertical',
   'scan.port.horizontal',
+  'scan.lan.sweep',
+  'scan.service',
   'scan.arp',
   'bruteforce.ssh',
   'bruteforce.telnet',
@@ -38,7 +46,22 @@ export const ALERT_KINDS = [
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
-/** Suricata's convention: 1 = high, 2 = medium, 3 = low. */
+/**
+ * Suricata's convention: 1 = high, 2 = medium, 3 = low. Severity says what the behaviour means for the network
+ * and drives the trust score (src/trust/score-rules.ts): a high alert alone can make its LAN source critical, a
+ * medium one makes it a warning, a low one barely moves it. What the detectors raise:
+ *
+ * | kind | severity |
+ * | --- | --- |
+ * | scan.lan.sweep, arp.spoof (address conflict, MITM), dos.synflood, dns.tunnel | 1 |
+ * | scan.port.vertical, scan.port.horizontal | 1 from a LAN source (a home device does not scan), else 2 |
+ * | c2.beacon | 1 to an outside destination, 2 to a LAN host (hubs poll devices; a pivot is possible) |
+ * | bruteforce.* | 2 while guessing, 1 once a login after the guesses succeeded |
+ * | scan.service, scan.arp, exfil.upload, arp.spoof (gratuitous storm) | 2 |
+ * | decoy.touch | 1 from a LAN source, else 2 |
+ * | intel.blocklist | by list (blocklist.ts) |
+ * | anomaly | 3 |
+ */
 export type Severity = 1 | 2 | 3;
 
 export interface AlertEvidence {

@@ -1,11 +1,17 @@
 /**
- * ARP spoofing (`arp.spoof`), three signs:
- * - an IP address's MAC changes while the old binding is still fresh (seen within `bindingFreshSeconds`):
- *   two stations claim one address, which is what a man in the middle does (an older binding may change
- *   silently: DHCP hands addresses on);
- * - the gateway's MAC changes (severity 1): the gateway is `gatewayIps` from config, or, when that is empty,
- *   the address bound to the MAC that LAN devices send their outside traffic to (learnt from flow records);
- * - a gratuitous-ARP storm: one MAC announcing (sender address = target address) many times within a window.
+ * ARP spoofing (`arp.spoof`), the signs of a station claiming addresses that are not its own:
+ * - an address claimed by a second MAC while the first still answers for it: the binding was fresh (seen
+ *   within `bindingFreshSeconds`) and either the new claimant also claims an address of its own (a station
+ *   answering for someone else: how arpspoof/ettercap poison a cache and how a man in the middle that
+ *   answers for the gateway and for the victim looks), the address is the gateway's, or the two MACs take
+ *   turns (both stations answer). A binding that moves once to a MAC with no other address is a device that
+ *   changed its network card or got its address from DHCP again, and stays silent;
+ * - which of the two MACs is the impostor: the one that claims other addresses too; when the real owner
+ *   answers again after the poisoning began, the alert still names the poisoner;
+ * - the gateway is `gatewayIps` from config, or, when that is empty, the address bound to the MAC that LAN
+ *   devices send their outside traffic to (learnt from flow records);
+ * - a gratuitous-ARP storm: one MAC announcing (sender address = target address) many times within a window
+ *   (severity 2: flapping links and buggy firmware do it too).
  */
 import type { Alert } from './alert.js';
 import type { DetectorConfig } from './config.js';
@@ -19,6 +25,8 @@ import { BucketCounter, LruMap, Suppressor } from './window.js';
 interface Binding {
   mac: number;
   lastUs: number;
+  /** the MAC that held the address before `mac`, while that binding was fresh; -1 when none */
+  prevMac: number;
 }
 
 interface Announcer {
@@ -32,8 +40,8 @@ const MAX_NEXT_HOPS = 16;
 
 export class ArpSpoofDetector extends DetectorBase {
   private readonly bindings: LruMap<number, Binding>;
-  /** MAC → the address it last claimed */
-  private readonly macIps: LruMap<number, number>;
+  /** MAC → the addresses it claimed (sender address of its ARP packets) with the packet time, most recent last */
+  private readonly claims: LruMap<number, LruMap<number, number>>;
   private readonly announcers: LruMap<number, Announcer>;
   /** MAC (string) → outbound flows sent to it */
   private readonly nextHops = new LruMap<string, number>(MAX_NEXT_HOPS);
@@ -42,11 +50,13 @@ export class ArpSpoofDetector extends DetectorBase {
   /** one alert per contested address per suppression window, whichever MAC claims it (flip-flops are one event) */
   private readonly contested: Suppressor;
   private clockUs = 0;
+  /** addresses dropped from a MAC's claim list to stay under `maxClaimsPerMac` */
+  private claimsEvicted = 0;
 
   constructor(cfg: DetectorConfig, emit: (a: Alert) => void) {
     super('arp-spoof', cfg, emit);
     this.bindings = new LruMap(cfg.maxTracked);
-    this.macIps = new LruMap(cfg.maxTracked);
+    this.claims = new LruMap(cfg.maxTracked);
     this.announcers = new LruMap(cfg.maxTracked);
     this.home = new PrefixSet(cfg.homeNets);
     this.contested = new Suppressor(cfg.suppressSeconds * 1e6, cfg.maxTracked);
@@ -54,7 +64,7 @@ export class ArpSpoofDetector extends DetectorBase {
   }
 
   protected tables() {
-    return [this.bindings, this.macIps, this.announcers, this.nextHops, this.contested];
+    return [this.bindings, this.claims, this.announcers, this.nextHops, this.contested, { size: 0, evicted: this.claimsEvicted }];
   }
 
   /** Learn the next hop of outbound traffic: the MAC LAN devices send outside-bound flows to. */
@@ -80,43 +90,91 @@ export class ArpSpoofDetector extends DetectorBase {
     const a = e.arp;
     if (a.senderIp === 0 || a.senderMac <= 0) return;
     if (a.senderIp === a.targetIp) this.countAnnouncement(e);
+    this.claim(a.senderMac, a.senderIp, e.tsUs);
 
     const freshUs = this.cfg.arp.bindingFreshSeconds * 1e6;
     const old = this.bindings.peek(a.senderIp);
-    if (old !== undefined && old.mac !== a.senderMac && e.tsUs - old.lastUs <= freshUs && this.contested.allow(String(a.senderIp), e.tsUs)) {
-      this.alertChange(e, old);
+    const fresh = old !== undefined && e.tsUs - old.lastUs <= freshUs;
+    if (old !== undefined && old.mac !== a.senderMac && fresh) this.judgeConflict(e, old);
+    const b = this.bindings.touch(a.senderIp, () => ({ mac: a.senderMac, lastUs: e.tsUs, prevMac: -1 }));
+    if (b.mac !== a.senderMac) {
+      b.prevMac = fresh ? b.mac : -1;
+      b.mac = a.senderMac;
     }
-    const b = this.bindings.touch(a.senderIp, () => ({ mac: a.senderMac, lastUs: e.tsUs }));
-    b.mac = a.senderMac;
     if (e.tsUs > b.lastUs) b.lastUs = e.tsUs;
-    this.macIps.delete(a.senderMac);
-    this.macIps.touch(a.senderMac, () => a.senderIp);
   }
 
-  private alertChange(e: BusEvents['arp'], old: Binding): void {
+  private claim(mac: number, ip: number, tsUs: number): void {
+    const cap = this.cfg.arp.maxClaimsPerMac;
+    const list = this.claims.touch(mac, () => new LruMap<number, number>(cap));
+    const before = list.evicted;
+    list.delete(ip);
+    list.touch(ip, () => tsUs);
+    this.claimsEvicted += list.evicted - before;
+  }
+
+  /** Fresh addresses other than `ip` that `mac` claimed. */
+  private otherClaims(mac: number, ip: number): number[] {
+    const list = this.claims.peek(mac);
+    if (list === undefined) return [];
+    const freshUs = this.cfg.arp.bindingFreshSeconds * 1e6;
+    const out: number[] = [];
+    for (const [other, ts] of list.entries()) if (other !== ip && this.clockUs - ts <= freshUs) out.push(other);
+    return out;
+  }
+
+  /** `ip` was freshly bound to `old.mac` and is now claimed by the packet's sender: decide whether that is spoofing. */
+  private judgeConflict(e: BusEvents['arp'], old: Binding): void {
     const a = e.arp;
-    const ip = ipv4ToString(a.senderIp);
-    const oldMac = macToString(old.mac);
-    const newMac = macToString(a.senderMac);
-    const gateway = this.isGateway(a.senderIp, old.mac);
-    // name the station behind the new MAC by its own address when it has one
-    const own = this.macIps.peek(a.senderMac);
-    const srcIp = own !== undefined && own !== a.senderIp ? ipv4ToString(own) : ip;
+    const ip = a.senderIp;
+    const newOthers = this.otherClaims(a.senderMac, ip);
+    const oldOthers = this.otherClaims(old.mac, ip);
+    const gateway = this.isGateway(ip, old.mac) || this.isGateway(ip, a.senderMac);
+    const turns = old.prevMac === a.senderMac;
+    let impostor: number;
+    let others: number[];
+    if (newOthers.length > 0 && oldOthers.length === 0) [impostor, others] = [a.senderMac, newOthers];
+    else if (oldOthers.length > 0 && newOthers.length === 0) [impostor, others] = [old.mac, oldOthers];
+    else if (gateway || turns) [impostor, others] = [a.senderMac, newOthers];
+    else return; // moved once to a MAC with no other address: a new card or a new DHCP lease
+    if (!this.contested.allow(String(ip), e.tsUs)) return;
+    const owner = impostor === a.senderMac ? old.mac : a.senderMac;
+    this.alertConflict(e, ip, impostor, owner, others, gateway, old);
+  }
+
+  private alertConflict(e: BusEvents['arp'], ipNum: number, impostor: number, owner: number, others: number[], gateway: boolean, old: Binding): void {
+    const a = e.arp;
+    const ip = ipv4ToString(ipNum);
+    const impMac = macToString(impostor);
+    const ownerMac = macToString(owner);
+    // name the impostor by an address of its own: one it claims that nobody else holds
+    const own = others.find((o) => this.bindings.peek(o)?.mac === impostor && this.bindings.peek(o)?.prevMac === -1);
+    const contested = others.filter((o) => o !== own && !(this.bindings.peek(o)?.mac === impostor && this.bindings.peek(o)?.prevMac === -1)).map(ipv4ToString);
+    const srcIp = own !== undefined ? ipv4ToString(own) : ip;
+    const mitm = contested.length > 0;
+    const poisonedLater = impostor !== a.senderMac;
     this.raise(ip, {
       tsUs: e.tsUs,
       kind: 'arp.spoof',
-      signature: gateway ? `Gateway ${ip} MAC changed from ${oldMac} to ${newMac}` : `ARP spoofing: ${ip} moved from ${oldMac} to ${newMac}`,
-      severity: gateway ? 1 : 2,
-      confidence: gateway ? 0.9 : 0.75,
+      signature: mitm
+        ? `ARP man in the middle: ${impMac} claims ${ip}${gateway ? ' (the gateway)' : ''} and ${contested.slice(0, 3).join(', ')}`
+        : gateway
+          ? `Gateway ${ip} MAC changed from ${ownerMac} to ${impMac}`
+          : `ARP spoofing: ${ip} claimed by ${impMac} while ${ownerMac} still answers`,
+      severity: 1,
+      confidence: gateway || mitm ? 0.9 : 0.75,
       srcIp,
-      srcMac: newMac,
-      targets: [ip],
+      srcMac: impMac,
+      targets: [ip, ...contested],
       destPort: null,
       proto: null,
       evidence: [
-        { text: `${ip} was at ${oldMac} ${((e.tsUs - old.lastUs) / 1e6).toFixed(1)} s earlier; ARP ${a.op === 2 ? 'reply' : 'request'} now claims it for ${newMac}` },
-        ...(own !== undefined && own !== a.senderIp ? [{ text: `${newMac} also claims ${ipv4ToString(own)}` }] : []),
-        ...(gateway ? [{ text: `${ip} is the gateway: outside traffic would now pass through ${newMac}` }] : []),
+        poisonedLater
+          ? { text: `${ip} was claimed by ${impMac}; ${ownerMac} answers for it again (${((e.tsUs - old.lastUs) / 1e6).toFixed(1)} s later)` }
+          : { text: `${ip} was at ${ownerMac} ${((e.tsUs - old.lastUs) / 1e6).toFixed(1)} s earlier; ARP ${a.op === 2 ? 'reply' : 'request'} now claims it for ${impMac}` },
+        ...(own !== undefined ? [{ text: `${impMac} is ${ipv4ToString(own)}` }] : []),
+        ...(mitm ? [{ text: `${impMac} also claims ${contested.join(', ')}, held by other stations: it stands between them and forwards their traffic` }] : []),
+        ...(gateway ? [{ text: `${ip} is the gateway: outside traffic would now pass through ${impMac}` }] : []),
       ],
       suggestedResponse: 'quarantine',
     });

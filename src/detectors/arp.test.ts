@@ -75,14 +75,43 @@ t.test('an IP whose fresh binding moves to another MAC: arp.spoof; the gateway i
   t.equal(d.alerts.length, 1);
 });
 
-t.test('configured gateway; an old binding may change (DHCP reuse)', async (t) => {
+t.test('configured gateway; an old binding may change (DHCP reuse, a new card); two stations taking turns may not', async (t) => {
   const d = both({ arp: { gatewayIps: ['10.99.0.254'] } });
   d.feed(arp(0, 2, '02:00:00:00:00:20', '10.99.0.20', '10.99.0.1'));
   d.feed(arp(3600, 2, '02:00:00:00:00:21', '10.99.0.20', '10.99.0.1'));
   t.equal(d.alerts.length, 0, 'stale binding');
   d.feed(arp(3601, 2, '02:00:00:00:00:20', '10.99.0.20', '10.99.0.1'));
-  t.equal(d.alerts.length, 1);
-  t.equal(d.alerts[0]!.severity, 2, 'not the gateway');
+  t.equal(d.alerts.length, 0, 'a fresh binding that moves once, to a MAC with no other address: a device that changed its card');
+  d.feed(arp(3602, 2, '02:00:00:00:00:21', '10.99.0.20', '10.99.0.1'));
+  t.equal(d.alerts.length, 1, 'both MACs still answer for it');
+  t.equal(d.alerts[0]!.severity, 1);
+  t.match(d.alerts[0]!.signature, /10\.99\.0\.20 claimed by 02:00:00:00:00:21 while 02:00:00:00:00:20 still answers/);
+});
+
+t.test('a man in the middle answering for the gateway and for the victim is named, whoever answers first', async (t) => {
+  const VICTIM = '02:00:00:00:00:02';
+  // the poisoning starts before the appliance saw anyone: the first bindings it learns are the attacker's
+  const d = both();
+  d.spoof.onFlow(flowRecord({ srcIp: '10.99.0.2', dstIp: '203.0.113.5', dstMac: GW_MAC }));
+  d.feed(arp(0, 1, ATTACKER, '10.99.0.66', '10.99.0.1'));
+  for (let i = 1; i < 10; i++) {
+    d.feed(arp(i, 2, ATTACKER, '10.99.0.1', '10.99.0.2'));
+    d.feed(arp(i + 0.1, 2, ATTACKER, '10.99.0.2', '10.99.0.1'));
+  }
+  t.equal(d.alerts.length, 0, 'one claimant per address so far');
+  // then the real owners answer for themselves
+  d.feed(arp(12, 2, GW_MAC, '10.99.0.1', '10.99.0.66'));
+  d.feed(arp(13, 1, VICTIM, '10.99.0.2', '10.99.0.1'));
+  t.equal(d.alerts.length, 2, 'one alert per contested address');
+  for (const a of d.alerts) {
+    t.equal(a.kind, 'arp.spoof');
+    t.equal(a.srcMac, ATTACKER, 'the poisoner, not the owner answering again');
+    t.equal(a.srcIp, '10.99.0.66');
+    t.equal(a.severity, 1);
+  }
+  t.match(d.alerts[0]!.signature, 'Gateway 10.99.0.1 MAC changed from 02:00:00:00:00:01 to 02:00:00:00:00:66');
+  t.match(d.alerts[1]!.signature, 'ARP man in the middle: 02:00:00:00:00:66 claims 10.99.0.2 and 10.99.0.1');
+  t.same(d.alerts[1]!.targets, ['10.99.0.2', '10.99.0.1']);
 });
 
 t.test('gratuitous ARP storm', async (t) => {

@@ -43,7 +43,7 @@ t.test('irregular, too few, bursts, local and infrastructure traffic: no alert',
   t.equal(run(Array.from({ length: 30 }, (_, i) => checkIn(i, i * 30 + 25 * jit(i)))).length, 0, 'irregular (browsing)');
   t.equal(run(Array.from({ length: 9 }, (_, i) => checkIn(i, i * 30))).length, 0, 'too few');
   t.equal(run(Array.from({ length: 30 }, (_, i) => checkIn(i, i * 0.1))).length, 0, 'one burst');
-  t.equal(run(Array.from({ length: 30 }, (_, i) => checkIn(i, i * 30, { dstIp: '10.99.0.9' }))).length, 0, 'LAN destination');
+  t.equal(run(Array.from({ length: 30 }, (_, i) => checkIn(i, i * 30, { dstIp: '10.99.0.9' })), { beacon: { ignoreHomeDestinations: true } }).length, 0, 'LAN destination, when ignored');
   t.equal(run(Array.from({ length: 30 }, (_, i) => checkIn(i, i * 30, { srcIp: '127.0.0.1', dstIp: '127.0.0.1' }))).length, 0, 'loopback');
   t.equal(run(Array.from({ length: 30 }, (_, i) => checkIn(i, i * 30, { dstPort: 123, proto: 17, protoName: 'UDP' }))).length, 0, 'NTP');
   t.equal(run(Array.from({ length: 30 }, (_, i) => checkIn(i, i * 1200))).length, 0, 'slower than maxIntervalSeconds');
@@ -53,4 +53,23 @@ t.test('irregular, too few, bursts, local and infrastructure traffic: no alert',
   t.equal(run(keepalive).length, 0, 'keep-alives');
   // SYN retries to a dead server
   t.equal(run(Array.from({ length: 30 }, (_, i) => checkIn(i, i * 30, { history: 'S', connState: 'S0' }))).length, 0, 'unanswered');
+});
+
+t.test('a beacon to a LAN host is judged by default, at severity 2; outside ones are severity 1', async (t) => {
+  const lan = run(Array.from({ length: 20 }, (_, i) => checkIn(i, i * 2 + 0.1 * jit(i), { dstIp: '10.99.0.9', dstPort: 8080, tlsSni: null })));
+  t.equal(lan.length, 1);
+  t.equal(lan[0]!.severity, 2);
+  t.match(lan[0]!.signature, /to LAN host 10\.99\.0\.9:8080 every 2\.0 s/);
+  t.equal(run(Array.from({ length: 20 }, (_, i) => checkIn(i, i * 30)))[0]!.severity, 1);
+});
+
+t.test('polling once a second is not a beacon; neither are a password guesser\'s connections', async (t) => {
+  // a dashboard asking a LAN device for its state: 60 GETs a minute, each answered
+  const poll = Array.from({ length: 60 }, (_, i) => checkIn(i, i * 1.0 + 0.05 * jit(i), { dstIp: '10.99.0.9', dstPort: 8080, tlsSni: null, service: 'http' }));
+  t.same(run(poll), []);
+  // FTP logins refused every 2 s, and SSH attempts every 2.5 s: the brute-force detector's
+  const ftp = Array.from({ length: 30 }, (_, i) => checkIn(i, i * 2, { dstPort: 21, service: 'ftp', tlsSni: null, authReplies: { failures: 1, successes: 0 } }));
+  t.same(run(ftp), []);
+  const ssh = Array.from({ length: 30 }, (_, i) => checkIn(i, i * 2.5, { dstPort: 22, service: 'ssh', tlsSni: null, payloadBytesToServer: 1200, endUs: S(i * 2.5 + 0.3) }));
+  t.same(run(ssh), []);
 });

@@ -5,14 +5,18 @@
  * of them, and a coefficient of variation (std / mean) of the intervals at most `maxIntervalCv`, so a jittered
  * timer (± 25 %) still counts while human browsing does not.
  *
- * Connections closer together than `minIntervalSeconds` are one burst; a gap longer than `maxIntervalSeconds`
- * starts the series again. LAN destinations and infrastructure ports (DNS, NTP, …) are ignored by default.
+ * Connections closer together than `minIntervalSeconds` are one burst; a series where such bursts are common
+ * (a quarter of its connections or more) is polling — a dashboard or a sensor asking once a second — and is not
+ * judged. A gap longer than `maxIntervalSeconds` starts the series again. Infrastructure ports (DNS, NTP, …)
+ * are ignored; LAN destinations are judged too unless `ignoreHomeDestinations` (an implant may talk to a pivot
+ * on the LAN), at severity 2 where an outside destination is severity 1.
  */
 import type { Alert } from './alert.js';
 import type { DetectorConfig } from './config.js';
 import { aboutFlow, confidenceAbove, DetectorBase, fmtCount } from './detector.js';
 import { isGroupAddress, isLoopback, PrefixSet } from './addresses.js';
 import type { FlowRecord } from '../flow/flow-record.js';
+import { isLoginAttempt } from './brute-force.js';
 import { LruMap, meanCv } from './window.js';
 
 /**
@@ -35,6 +39,9 @@ interface SeriesState {
   communityIds: string[];
   srcMac: string | null;
   host: string | null;
+  /** connections of the series so far, and how many of them fell inside a burst */
+  seen: number;
+  bursts: number;
 }
 
 export class BeaconDetector extends DetectorBase {
@@ -64,6 +71,8 @@ export class BeaconDetector extends DetectorBase {
     this.series.expire((s) => s.starts[s.starts.length - 1]! < this.clockUs - maxGapUs);
     if (!isNewAnsweredConnection(r) || isGroupAddress(r.dstIp) || isLoopback(r.dstIp) || this.ignorePorts.has(r.dstPort)) return;
     if (c.ignoreHomeDestinations && this.home.has(r.dstIp)) return;
+    // a password guesser's connections come at a steady pace too: they are the brute-force detector's
+    if (isLoginAttempt(r, this.cfg.bruteForce)) return;
 
     const s = this.series.touch(`${r.srcIp}|${r.dstIp}|${r.proto}|${r.dstPort}`, () => ({
       starts: [],
@@ -72,15 +81,24 @@ export class BeaconDetector extends DetectorBase {
       communityIds: [],
       srcMac: r.srcMac,
       host: null,
+      seen: 0,
+      bursts: 0,
     }));
     s.host ??= r.tlsSni ?? r.httpHost;
     const t = r.startUs;
     const last = s.starts[s.starts.length - 1];
-    if (last !== undefined && t - last > maxGapUs) s.starts.length = s.bytes.length = s.flowIds.length = s.communityIds.length = 0;
+    if (last !== undefined && t - last > maxGapUs) {
+      s.starts.length = s.bytes.length = s.flowIds.length = s.communityIds.length = 0;
+      s.seen = s.bursts = 0;
+    }
+    s.seen++;
     // records arrive in export order, not start order: insert in place
     let i = s.starts.length;
     while (i > 0 && s.starts[i - 1]! > t) i--;
-    if ((i > 0 && t - s.starts[i - 1]! < c.minIntervalSeconds * 1e6) || (i < s.starts.length && s.starts[i]! - t < c.minIntervalSeconds * 1e6)) return;
+    if ((i > 0 && t - s.starts[i - 1]! < c.minIntervalSeconds * 1e6) || (i < s.starts.length && s.starts[i]! - t < c.minIntervalSeconds * 1e6)) {
+      s.bursts++;
+      return;
+    }
     s.starts.splice(i, 0, t);
     s.bytes.splice(i, 0, r.payloadBytesToServer);
     s.flowIds.splice(i, 0, r.flowId);
@@ -91,7 +109,7 @@ export class BeaconDetector extends DetectorBase {
       s.flowIds.shift();
       s.communityIds.shift();
     }
-    if (s.starts.length < c.minConnections) return;
+    if (s.starts.length < c.minConnections || 4 * s.bursts >= s.seen) return;
 
     const intervals: number[] = [];
     for (let k = 1; k < s.starts.length; k++) intervals.push(s.starts[k]! - s.starts[k - 1]!);
@@ -99,13 +117,15 @@ export class BeaconDetector extends DetectorBase {
     if (cv > c.maxIntervalCv) return;
     const size = meanCv(s.bytes);
     const target = `${r.dstIp}:${r.dstPort}`;
-    const named = s.host !== null ? ` (${s.host})` : '';
+    // a Host header that is just the address says nothing more
+    const named = s.host !== null && !s.host.startsWith(r.dstIp) && !s.host.startsWith(`[${r.dstIp}]`) ? ` (${s.host})` : '';
     const fromHome = this.home.has(r.srcIp);
+    const toHome = this.home.has(r.dstIp);
     this.raise(target, {
       ...aboutFlow(r, s.srcMac),
       kind: 'c2.beacon',
-      signature: `Beaconing from ${r.srcIp} to ${target}${named} every ${(mean / 1e6).toFixed(1)} s`,
-      severity: 2,
+      signature: `Beaconing from ${r.srcIp} to ${toHome ? 'LAN host ' : ''}${target}${named} every ${(mean / 1e6).toFixed(1)} s`,
+      severity: toHome ? 2 : 1,
       confidence: confidenceAbove((c.maxIntervalCv - cv) * s.starts.length, c.maxIntervalCv * c.minConnections * 0.5, 0.5),
       evidence: [
         {

@@ -1,8 +1,17 @@
 /**
- * Password guessing against login services (`bruteforce.ssh|telnet|ftp|rdp|http`): many short, similar
- * connections from one source to one service. An attempt is a TCP connection that completed its handshake,
- * sent a little data and ended quickly; "similar" means the client's payload sizes barely vary, which is what
- * a tool replaying the same dialogue with another password looks like (a person's sessions differ).
+ * Password guessing against login services (`bruteforce.ssh|telnet|ftp|rdp|http`), judged two ways:
+ *
+ * - by the server's answers where they travel in clear text (FlowRecord.authReplies: HTTP 401/403, FTP 530):
+ *   each failed login is an attempt, so a device polling a page that answers 200 never is one;
+ * - by shape where they do not (SSH, telnet, RDP, and FTP/HTTP flows without a visible answer): an attempt is a
+ *   TCP connection that completed its handshake, sent a little data and ended quickly, and the attempts are
+ *   similar (the client's payload sizes barely vary), which is what a tool replaying the same dialogue with
+ *   another password looks like (a person's sessions differ).
+ *
+ * Attempts are counted in two windows: a short one for fast guessing (`windowSeconds` / `minAttempts`) and a
+ * long one for slow guessing, one attempt every 20-60 s (`slowWindowSeconds` / `slowMinAttempts`). A login
+ * that succeeds after the guesses (a 2xx or FTP 230 answer, or an SSH/telnet/RDP session that outlasts an
+ * attempt) raises a second, severity 1 alert: the password was probably found.
  *
  * The service comes from the flow's payload-evidence hint first, then its well-known port.
  */
@@ -39,9 +48,27 @@ export function loginServiceKind(r: FlowRecord): AlertKind | null {
   return bySvc ?? BY_PORT.get(r.dstPort) ?? null;
 }
 
+/** true when the flow has the shape of one login attempt: handshake done, a little data, over quickly */
+export function hasAttemptShape(r: FlowRecord, c: DetectorConfig['bruteForce']): boolean {
+  return r.history.includes('h') && r.payloadBytesToServer > 0 && r.payloadBytesToServer <= c.maxAttemptBytes && r.endUs - r.startUs <= c.maxAttemptSeconds * 1e6;
+}
+
+/**
+ * true when the flow is a login attempt as the brute-force detector sees it: a failed login the server
+ * answered, or an attempt-shaped connection to SSH, telnet, FTP or RDP (HTTP only counts by its answers).
+ * Other detectors leave these flows to it (a password guesser's regular connections are not a beacon).
+ */
+export function isLoginAttempt(r: FlowRecord, c: DetectorConfig['bruteForce']): boolean {
+  if ((r.authReplies?.failures ?? 0) > 0) return true;
+  const kind = loginServiceKind(r);
+  return kind !== null && kind !== 'bruteforce.http' && r.authReplies === undefined && hasAttemptShape(r, c);
+}
+
 interface Attempt {
   startUs: number;
   bytes: number;
+  /** failed logins the server answered in this flow; 0 for an attempt judged by shape */
+  failures: number;
   flowId: number;
   communityId: string;
 }
@@ -51,8 +78,17 @@ interface ServiceState {
   srcMac: string | null;
   /** most recent attempts, oldest first, at most `ringCap` */
   attempts: Attempt[];
-  total: number;
   lastUs: number;
+}
+
+/** One window's verdict over a service's attempts. */
+interface Count {
+  attempts: Attempt[];
+  /** attempts in the window: failures where answered, connections otherwise */
+  n: number;
+  need: number;
+  windowS: number;
+  answered: boolean;
 }
 
 export class BruteForceDetector extends DetectorBase {
@@ -65,75 +101,129 @@ export class BruteForceDetector extends DetectorBase {
     super('brute-force', cfg, emit);
     this.byService = new LruMap(cfg.maxTracked);
     this.home = new PrefixSet(cfg.homeNets);
-    this.ringCap = Math.max(cfg.bruteForce.minAttempts, cfg.bruteForce.httpMinAttempts) * 2;
+    const c = cfg.bruteForce;
+    this.ringCap = Math.min(512, 2 * Math.max(c.minAttempts, c.httpMinAttempts, c.slowMinAttempts));
   }
 
   protected tables() {
     return [this.byService];
   }
 
-  /** true when the flow is one login attempt: handshake done, a little data, over quickly */
+  /** true when the flow has the shape of one login attempt: handshake done, a little data, over quickly */
   isAttempt(r: FlowRecord): boolean {
+    return hasAttemptShape(r, this.cfg.bruteForce);
+  }
+
+  /** true when the flow is a login session: handshake done and more than an attempt (long, or much data) */
+  private isSession(r: FlowRecord): boolean {
     const c = this.cfg.bruteForce;
-    return (
-      r.history.includes('h') &&
-      r.payloadBytesToServer > 0 &&
-      r.payloadBytesToServer <= c.maxAttemptBytes &&
-      r.endUs - r.startUs <= c.maxAttemptSeconds * 1e6
-    );
+    return r.history.includes('h') && r.payloadBytesToServer > 0 && (r.payloadBytesToServer > c.maxAttemptBytes || r.endUs - r.startUs > c.maxAttemptSeconds * 1e6);
   }
 
   onFlow(r: FlowRecord): void {
     this.events++;
     if (r.startUs > this.clockUs) this.clockUs = r.startUs;
     const kind = loginServiceKind(r);
-    if (kind !== null && this.isAttempt(r)) this.record(r, kind);
-    const maxWindowUs = Math.max(this.cfg.bruteForce.windowSeconds, this.cfg.bruteForce.httpWindowSeconds) * 1e6;
+    if (kind !== null) this.judge(r, kind);
+    const c = this.cfg.bruteForce;
+    const maxWindowUs = Math.max(c.windowSeconds, c.httpWindowSeconds, c.slowWindowSeconds) * 1e6;
     this.byService.expire((s) => s.lastUs < this.clockUs - maxWindowUs);
   }
 
-  private record(r: FlowRecord, kind: AlertKind): void {
+  private judge(r: FlowRecord, kind: AlertKind): void {
+    const key = `${r.srcIp}|${r.dstIp}|${r.dstPort}`;
+    const answers = r.authReplies;
+    const failures = answers?.failures ?? 0;
+    const successes = answers?.successes ?? 0;
+    // where the server's answer is visible it decides; a flow with only successful answers is a login, not a guess
+    const attempt = failures > 0 || (answers === undefined && kind !== 'bruteforce.http' && this.isAttempt(r));
+    const success = successes > 0 || (answers === undefined && kind !== 'bruteforce.http' && kind !== 'bruteforce.ftp' && this.isSession(r));
+    if (attempt) {
+      const s = this.byService.touch(key, () => ({ kind, srcMac: r.srcMac, attempts: [], lastUs: 0 }));
+      if (r.startUs > s.lastUs) s.lastUs = r.startUs;
+      s.attempts.push({ startUs: r.startUs, bytes: r.payloadBytesToServer, failures, flowId: r.flowId, communityId: r.communityId });
+      if (s.attempts.length > this.ringCap) s.attempts.shift();
+      const verdict = this.verdict(s);
+      if (verdict !== null) this.alertGuessing(r, s, verdict);
+    }
+    if (success) {
+      const s = this.byService.peek(key);
+      if (s === undefined) return;
+      const verdict = this.verdict(s);
+      if (verdict !== null) this.alertSuccess(r, s, verdict, successes);
+    }
+  }
+
+  /** The window in which the attempts reach their threshold (the short one first), or null. */
+  private verdict(s: ServiceState): Count | null {
     const c = this.cfg.bruteForce;
-    const s = this.byService.touch(`${r.srcIp}|${r.dstIp}|${r.dstPort}`, () => ({
-      kind,
-      srcMac: r.srcMac,
-      attempts: [],
-      total: 0,
-      lastUs: 0,
-    }));
-    s.total++;
-    if (r.startUs > s.lastUs) s.lastUs = r.startUs;
-    s.attempts.push({ startUs: r.startUs, bytes: r.payloadBytesToServer, flowId: r.flowId, communityId: r.communityId });
-    if (s.attempts.length > this.ringCap) s.attempts.shift();
+    const http = s.kind === 'bruteforce.http';
+    const windows: [number, number][] = [
+      [http ? c.httpWindowSeconds : c.windowSeconds, http ? c.httpMinAttempts : c.minAttempts],
+      [c.slowWindowSeconds, c.slowMinAttempts],
+    ];
+    for (const [windowS, need] of windows) {
+      const recent = s.attempts.filter((a) => a.startUs >= this.clockUs - windowS * 1e6);
+      const answered = recent.filter((a) => a.failures > 0);
+      const shaped = recent.filter((a) => a.failures === 0);
+      let n = 0;
+      for (const a of answered) n += a.failures;
+      // attempts judged by shape must also be alike: one dialogue repeated with another password
+      if (shaped.length > 0 && meanCv(shaped.map((a) => a.bytes)).cv <= c.maxSizeCv) n += shaped.length;
+      if (n >= need) return { attempts: recent, n, need, windowS, answered: answered.length > 0 };
+    }
+    return null;
+  }
 
-    const http = kind === 'bruteforce.http';
-    const windowUs = (http ? c.httpWindowSeconds : c.windowSeconds) * 1e6;
-    const need = http ? c.httpMinAttempts : c.minAttempts;
-    const recent = s.attempts.filter((a) => a.startUs >= this.clockUs - windowUs);
-    if (recent.length < need) return;
-    const { mean, cv } = meanCv(recent.map((a) => a.bytes));
-    if (cv > c.maxSizeCv) return;
+  private evidence(s: ServiceState, v: Count, target: string): Alert['evidence'] {
+    const service = s.kind.slice('bruteforce.'.length).toUpperCase();
+    const ids = v.attempts.slice(-MAX_EVIDENCE_IDS);
+    const what = v.answered ? `failed ${service} logins (answered by the server)` : `short ${service} connections`;
+    const out: Alert['evidence'] = [
+      {
+        text: `${fmtCount(v.n)} ${what} to ${target} within ${fmtCount(v.windowS)} s (threshold ${v.need})`,
+        count: v.n,
+        flowIds: ids.map((a) => a.flowId),
+        communityIds: ids.map((a) => a.communityId),
+      },
+    ];
+    if (!v.answered) {
+      const { mean, cv } = meanCv(v.attempts.map((a) => a.bytes));
+      out.push({ text: `client sent ${fmtCount(mean)} bytes per attempt on average (variation ${(cv * 100).toFixed(0)} %): one dialogue repeated` });
+    }
+    return out;
+  }
 
-    const service = kind.slice('bruteforce.'.length).toUpperCase();
+  private alertGuessing(r: FlowRecord, s: ServiceState, v: Count): void {
+    const service = s.kind.slice('bruteforce.'.length).toUpperCase();
     const target = `${r.dstIp}:${r.dstPort}`;
-    const fromHome = this.home.has(r.srcIp);
-    const ids = recent.slice(-MAX_EVIDENCE_IDS);
+    const slow = v.windowS > (s.kind === 'bruteforce.http' ? this.cfg.bruteForce.httpWindowSeconds : this.cfg.bruteForce.windowSeconds);
     this.raise(target, {
       ...aboutFlow(r, s.srcMac),
-      kind,
-      signature: `${service} brute force against ${target} from ${r.srcIp} (${fmtCount(recent.length)} attempts)`,
+      kind: s.kind,
+      signature: `${slow ? 'Slow ' : ''}${service} brute force against ${target} from ${r.srcIp} (${fmtCount(v.n)} attempts)`,
       severity: 2,
-      confidence: confidenceAbove(recent.length, need, 0.65),
-      evidence: [
-        {
-          text: `${fmtCount(recent.length)} short ${service} connections to ${target} within ${http ? c.httpWindowSeconds : c.windowSeconds} s (threshold ${need})`,
-          count: recent.length,
-          flowIds: ids.map((a) => a.flowId),
-          communityIds: ids.map((a) => a.communityId),
-        },
-        { text: `client sent ${fmtCount(mean)} bytes per attempt on average (variation ${(cv * 100).toFixed(0)} %): one dialogue repeated` },
-      ],
-      suggestedResponse: fromHome ? 'quarantine' : 'block',
+      confidence: confidenceAbove(v.n, v.need, v.answered ? 0.75 : 0.65),
+      evidence: this.evidence(s, v, target),
+      suggestedResponse: this.home.has(r.srcIp) ? 'quarantine' : 'block',
+    });
+  }
+
+  private alertSuccess(r: FlowRecord, s: ServiceState, v: Count, successes: number): void {
+    const service = s.kind.slice('bruteforce.'.length).toUpperCase();
+    const target = `${r.dstIp}:${r.dstPort}`;
+    const how =
+      successes > 0
+        ? `the server accepted a login (${r.dstPort === 21 ? 'FTP 230' : 'HTTP 2xx'}) on flow ${r.flowId}`
+        : `a ${service} session followed: ${((r.endUs - r.startUs) / 1e6).toFixed(0)} s, ${fmtCount(r.payloadBytesToServer)} bytes sent (flow ${r.flowId})`;
+    this.raise(`${target}|success`, {
+      ...aboutFlow(r, s.srcMac),
+      kind: s.kind,
+      signature: `${service} brute force against ${target} from ${r.srcIp} succeeded after ${fmtCount(v.n)} attempts`,
+      severity: 1,
+      confidence: successes > 0 ? 0.9 : 0.7,
+      evidence: [{ text: how, flowIds: [r.flowId], communityIds: [r.communityId] }, ...this.evidence(s, v, target)],
+      suggestedResponse: this.home.has(r.srcIp) ? 'quarantine' : 'block',
     });
   }
 }

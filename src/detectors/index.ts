@@ -11,7 +11,9 @@ import { BruteForceDetector } from './brute-force.js';
 import { resolveDetectorConfig, type DetectorConfig, type DetectorConfigInput } from './config.js';
 import type { DetectorBase, DetectorStats } from './detector.js';
 import { DnsTunnelDetector } from './dns-tunnel.js';
+import { LanSweepDetector } from './lan-sweep.js';
 import { PortScanDetector } from './port-scan.js';
+import { ServiceScanDetector } from './service-scan.js';
 import { SynFloodDetector } from './syn-flood.js';
 import { UploadDetector } from './upload.js';
 import type { Bus } from '../bus.js';
@@ -22,6 +24,8 @@ export type { DetectorStats } from './detector.js';
 export interface DetectorSet {
   readonly config: DetectorConfig;
   readonly portScan: PortScanDetector;
+  readonly lanSweep: LanSweepDetector;
+  readonly serviceScan: ServiceScanDetector;
   readonly bruteForce: BruteForceDetector;
   readonly synFlood: SynFloodDetector;
   readonly dnsTunnel: DnsTunnelDetector;
@@ -49,6 +53,8 @@ export function attachDetectors(bus: Bus, input: DetectorConfigInput = {}): Dete
     bus.emit('alert', a);
   };
   const portScan = new PortScanDetector(config, emit);
+  const lanSweep = new LanSweepDetector(config, emit);
+  const serviceScan = new ServiceScanDetector(config, emit);
   const bruteForce = new BruteForceDetector(config, emit);
   const synFlood = new SynFloodDetector(config, emit);
   const dnsTunnel = new DnsTunnelDetector(config, emit);
@@ -56,13 +62,15 @@ export function attachDetectors(bus: Bus, input: DetectorConfigInput = {}): Dete
   const upload = new UploadDetector(config, emit);
   const arpScan = new ArpScanDetector(config, emit);
   const arpSpoof = new ArpSpoofDetector(config, emit);
-  const all: DetectorBase[] = [portScan, bruteForce, synFlood, dnsTunnel, beacon, upload, arpScan, arpSpoof];
+  const all: DetectorBase[] = [portScan, lanSweep, serviceScan, bruteForce, synFlood, dnsTunnel, beacon, upload, arpScan, arpSpoof];
 
   const off: (() => void)[] = [];
   if (config.enabled) {
     off.push(
       bus.on('flow.end', (r) => {
         portScan.onFlow(r);
+        lanSweep.onFlow(r);
+        serviceScan.onFlow(r);
         bruteForce.onFlow(r);
         synFlood.onFlow(r);
         beacon.onFlow(r);
@@ -79,6 +87,8 @@ export function attachDetectors(bus: Bus, input: DetectorConfigInput = {}): Dete
   return {
     config,
     portScan,
+    lanSweep,
+    serviceScan,
     bruteForce,
     synFlood,
     dnsTunnel,

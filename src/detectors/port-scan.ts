@@ -167,7 +167,8 @@ export class PortScanDetector extends DetectorBase {
       tsUs: r.endUs,
       kind: 'scan.port.vertical',
       signature: `Vertical port scan of ${r.dstIp} from ${r.srcIp} (${fmtCount(n)} ports)`,
-      severity: 2,
+      // a home device has no reason to scan: it is compromised or misused (the trust score makes it critical)
+      severity: fromHome ? 1 : 2,
       confidence: confidenceAbove(n, c.verticalMinPorts, 0.7),
       srcIp: r.srcIp,
       srcMac: s.srcMac,

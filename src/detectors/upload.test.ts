@@ -53,3 +53,22 @@ t.test('no baseline yet, big but usual uploads, and LAN transfers: no alert', as
   for (let k = 0; k < 10; k++) d.onFlow(upload(10.1 + k * 0.05, 20_000_000, '10.99.0.50', 100 + k));
   t.equal(alerts.length, 0, 'backup to a LAN NAS');
 });
+
+t.test('data leaving a device in total far beyond its own history, spread over many destinations', async (t) => {
+  const alerts: Alert[] = [];
+  const d = detector(alerts);
+  // ten hours of 4 MB per hour, 1 MB each to four cloud services
+  for (let h = 0; h < 10; h++) for (let k = 0; k < 4; k++) d.onFlow(upload(h + 0.1 + k * 0.1, 1_000_000, `203.0.113.${10 + k}`, h * 10 + k));
+  t.same(alerts, []);
+  // then 40 MB to each of 30 hosts within the hour: no destination stands out (each 40 MB < minBytes), the total does
+  for (let k = 0; k < 30; k++) d.onFlow(upload(10.05 + k * 0.02, 40_000_000, `198.51.100.${k + 1}`, 500 + k));
+  t.equal(alerts.length, 1);
+  const a = alerts[0]!;
+  t.equal(a.kind, 'exfil.upload');
+  t.equal(a.srcIp, '10.99.0.2');
+  t.match(a.signature, /^Abnormal upload from 10\.99\.0\.2 \(\d+\.\d MB to \d+ destinations in 60 min, baseline \d\.\d MB\)/);
+  t.ok(a.targets.length > 1 && a.targets.length <= 20, 'the destinations are named');
+  // an ordinary hour afterwards: nothing new
+  for (let k = 0; k < 4; k++) d.onFlow(upload(11.2 + k * 0.1, 1_000_000, `203.0.113.${10 + k}`, 900 + k));
+  t.equal(alerts.length, 1);
+});

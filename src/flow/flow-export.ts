@@ -113,7 +113,7 @@ export function exportRecord(store: FlowStore, slot: number, reason: EndReason, 
   const isTcp = proto === 6;
   const dns = store.dns[slot];
 
-  return {
+  const rec: FlowRecord = {
     flowId: u[ub + U_FLOW_ID],
     segment: u[ub + U_SEGMENT],
     startUs: f[fb + F_START],
@@ -156,4 +156,8 @@ export function exportRecord(store: FlowStore, slot: number, reason: EndReason, 
     tlsSni: store.tlsSni[slot],
     httpHost: store.httpHost[slot],
   };
+  const failures = store.authReplies[2 * slot]!;
+  const successes = store.authReplies[2 * slot + 1]!;
+  if (failures + successes > 0) rec.authReplies = { failures, successes };
+  return rec;
 }

@@ -142,4 +142,10 @@ export interface FlowRecord {
   dns: { qname: string; qtype: number; rcode: number; answers: string[] } | null;
   tlsSni: string | null;
   httpHost: string | null;
+  /**
+   * Login answers the responder sent in clear text, when there were any (absent otherwise): failures are
+   * HTTP 401/403 and FTP 530, successes HTTP 2xx and FTP 230 (decode/auth-reply.ts). One per response or
+   * reply, so a keep-alive connection carrying 20 failed logins counts 20.
+   */
+  authReplies?: { failures: number; successes: number };
 }

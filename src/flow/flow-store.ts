@@ -10,6 +10,7 @@
  * The store does not know about hashing or timeouts (flow-table.ts); it counts packets into a slot and
  * exposes the raw state that flow-export.ts turns into a FlowRecord.
  */
+import { AuthReply } from '../decode/auth-reply.js';
 import { TcpFlag, type Packet } from '../decode/packet.js';
 import {
   HISTORY_FLIPPED,
@@ -82,6 +83,8 @@ export class FlowStore {
   readonly dns: (FlowDns | null)[];
   readonly tlsSni: (string | null)[];
   readonly httpHost: (string | null)[];
+  /** login answers the responder sent in clear text (decode/auth-reply.ts): failures at 2·slot, successes at 2·slot + 1 */
+  readonly authReplies: Uint32Array;
 
   constructor(readonly capacity: number) {
     this.f = new Float64Array(capacity * FW);
@@ -94,6 +97,7 @@ export class FlowStore {
     this.dns = new Array<FlowDns | null>(capacity).fill(null);
     this.tlsSni = new Array<string | null>(capacity).fill(null);
     this.httpHost = new Array<string | null>(capacity).fill(null);
+    this.authReplies = new Uint32Array(capacity * 2);
   }
 
   /** float64 base offset of a slot */
@@ -132,6 +136,8 @@ export class FlowStore {
     }
     this.tcp.fill(0, slot * TCP_STATE_WIDTH, (slot + 1) * TCP_STATE_WIDTH);
     this.evidence[slot] = Evidence.NONE;
+    this.authReplies[2 * slot] = 0;
+    this.authReplies[2 * slot + 1] = 0;
     if (origIsSrc) {
       this.history[slot] = '';
     } else {
@@ -247,6 +253,8 @@ export class FlowStore {
 
     // application-layer evidence: only the few packets that carry it reach this branch
     if (pkt.dns !== null || pkt.tlsSni !== null || pkt.httpHost !== null || pkt.dhcp !== null || pkt.sshVersion !== null) this.evidenceOf(slot, pkt);
+    // only the responder's answers count: a client sending "HTTP/1.1 401" proves nothing
+    if (pkt.authReply !== 0 && !toServer) this.authReplies[2 * slot + (pkt.authReply === AuthReply.FAILURE ? 0 : 1)]++;
   }
 
   private evidenceOf(slot: number, pkt: Packet): void {

@@ -22,39 +22,18 @@ export type Component = 'behavioral' | 'vulnerability' | 'reputation';
 export const COMPONENTS: readonly Component[] = ['behavioral', 'vulnerability', 'reputation'];
 
 /**
- * Points an alert takes off its component: SEVERITY_PENALTY[severity] × confidence × KIND_FACTOR[kind], and
- * the evidence of one kind never holds more than KIND_CAP[kind] points at a time. The detectors' real output
- * (src/detectors/*.ts) sets the scale: port scans are severity 2 (horizontal ones from a LAN host severity 1)
- * raised at confidence 0.7, brute force severity 2 at 0.65, DNS tunnels and SYN floods severity 1 at 0.7, the
- * models' anomaly alerts severity 3 at confidence = anomaly score. With the default weights:
- *  - an nmap scan of one host (vertical, 2, 0.7): 65 × 0.7 × 2 = 91 → behavioral 9 → score 17 (critical);
- *  - a horizontal scan from a LAN host (1, 0.7): 98 → critical at once (how worms spread);
- *  - SSH brute force (2, 0.65): 63 → score 54 (warning); a second one → critical;
- *  - a DNS tunnel (1, 0.7): 74 → score 42 (alert);
- *  - one anomalous flow (3, 0.6): 7 → score 96 (normal); a flood of them is capped at 50 → 67 (warning).
+ * Points an alert takes off its component: SEVERITY_PENALTY[severity] × confidence, and the evidence of one kind
+ * never holds more than KIND_CAP[kind] points at a time. The severity alone says how bad a behaviour is (the
+ * detectors set it by what the behaviour means: see the table in src/detectors/alert.ts), so the trust level
+ * and the alert list agree: a high alert alone can make its source critical, a medium one a warning, and only
+ * several medium ones together make it critical. With the default weights (behavioral 0.5, the others clean):
+ *  - high (1) at confidence ≥ 0.67, e.g. a LAN sweep or an nmap scan from a LAN host (0.7-0.99): ≥ 100 off,
+ *    capped at 100 → behavioral 0 → score < 1 (critical); at 0.6: 90 → score 18 (critical); at 0.5: 75 → 40 (alert);
+ *  - medium (2), e.g. SSH password guessing at 0.65: 45.5 → behavioral 54.5 → score 70.6 (warning); a second
+ *    medium alert of another kind → critical;
+ *  - low (3), one anomalous flow at 0.6: 7 → score 96 (normal); a flood of them is capped at 50 → 67 (warning).
  */
-export const SEVERITY_PENALTY: Record<Severity, number> = { 1: 70, 2: 65, 3: 12 };
-
-/** How much worse than its severity an alert kind is when a LAN device is its source (default 1). */
-export const KIND_FACTOR: Record<string, number> = {
-  // nothing on a home LAN probes ports: a scanning device is compromised or misused (the port-scan detector
-  // suggests quarantine for LAN sources too); an admin's own scanner belongs on the allow-list
-  'scan.port.vertical': 2,
-  'scan.port.horizontal': 2,
-  'scan.arp': 1.5,
-  'bruteforce.ssh': 1.5,
-  'bruteforce.telnet': 1.5,
-  'bruteforce.ftp': 1.5,
-  'bruteforce.rdp': 1.5,
-  'bruteforce.http': 1.5,
-  'dos.synflood': 1.5, // a LAN device flooding is a botnet member
-  'dns.tunnel': 1.5,
-  'c2.beacon': 1.5,
-  'exfil.upload': 1.2,
-  'arp.spoof': 2, // man in the middle
-  'decoy.touch': 2, // nobody has a reason to touch a decoy
-  'intel.blocklist': 1.5,
-};
+export const SEVERITY_PENALTY: Record<Severity, number> = { 1: 150, 2: 70, 3: 12 };
 
 /** Most points the evidence of one kind may hold at once (default 100): many weak signals are still weak. */
 export const KIND_CAP: Record<string, number> = { anomaly: 50 };
@@ -105,6 +84,10 @@ export function describeAlert(a: Alert, peer: string = a.targets[0] ?? 'host'): 
       return `port scan of ${count || 'many'} hosts${a.destPort !== null ? ` on port ${a.destPort}` : ''}`;
     case 'scan.arp':
       return `ARP sweep of ${count || 'many'} addresses`;
+    case 'scan.lan.sweep':
+      return `sweep of ${count || 'most'} LAN hosts`;
+    case 'scan.service':
+      return `service scan of ${a.targets[0] ?? 'a host'}${count ? ` (${count} services)` : ''}`;
     case 'anomaly':
       return `unusual flow to ${a.targets[0] ?? '?'}${a.destPort !== null ? `:${a.destPort}` : ''}`;
     case 'intel.blocklist':
@@ -117,5 +100,5 @@ export function describeAlert(a: Alert, peer: string = a.targets[0] ?? 'host'): 
 
 /** Points an alert takes off its component before the per-kind cap (see SEVERITY_PENALTY). */
 export function alertPenalty(a: Alert): number {
-  return SEVERITY_PENALTY[a.severity] * Math.min(1, Math.max(0, a.confidence)) * (KIND_FACTOR[a.kind] ?? 1);
+  return SEVERITY_PENALTY[a.severity] * Math.min(1, Math.max(0, a.confidence));
 }

@@ -1,29 +1,39 @@
 /**
- * Services and oracles that tests start inside a Lab (netns.ts): an HTTP server, a tcpdump writer, and a
- * tshark reader for what tcpdump wrote. Each one is bounded in time and stopped by the lab's cleanup if the
+ * Services and oracles that tests start inside a Lab (netns.ts): an HTTP server, a real sshd, a tcpdump
+ * writer, and a tshark reader for what tcpdump wrote. Each one is bounded in time and stopped by the lab's cleanup if the
  * test does not stop it first.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { waitForLine, type Lab } from './netns.js';
 
 /**
  * The server: answers every request with `size` bytes of 'x' ('/bytes/<n>' asks for n) and `Connection:
- * close`, so each curl is one TCP connection that ends with FINs; logs "request <method> <url> <peer>"
- * per request and "listening <port>" once bound.
+ * close`, so each curl is one TCP connection that ends with FINs; '/admin…' wants HTTP Basic credentials
+ * (LAB_HTTP_LOGIN) and answers 401 without them; logs "request <method> <url> <peer>" per request and
+ * "listening <port>" once bound.
  */
 const HTTP_SERVER_JS = `
 const http = require('node:http');
-const [addr, port, size] = process.argv.slice(1);
+const [addr, port, size, login] = process.argv.slice(1);
 const server = http.createServer((req, res) => {
+  console.log('request ' + req.method + ' ' + req.url + ' ' + req.socket.remoteAddress);
+  if (req.url.startsWith('/admin') && req.headers.authorization !== 'Basic ' + Buffer.from(login).toString('base64')) {
+    res.writeHead(401, { 'www-authenticate': 'Basic realm="lab"', 'content-length': 0, connection: 'close' });
+    return res.end();
+  }
   const m = /^\\/bytes\\/(\\d+)$/.exec(req.url);
   const n = m ? Math.min(Number(m[1]), 1 << 24) : Number(size);
-  console.log('request ' + req.method + ' ' + req.url + ' ' + req.socket.remoteAddress);
   res.writeHead(200, { 'content-type': 'text/plain', 'content-length': n, connection: 'close' });
   res.end(Buffer.alloc(n, 'x'));
 });
 server.listen({ host: addr, port: Number(port), ipv6Only: false }, () => console.log('listening ' + server.address().port));
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;
+
+/** The one user:password the lab's HTTP server accepts on '/admin…'. */
+export const LAB_HTTP_LOGIN = 'admin:letmein';
 
 export interface HttpServer {
   /** the node process serving (inside the host's namespace) */
@@ -43,7 +53,7 @@ export interface HttpServer {
  */
 export async function startHttpServer(lab: Lab, host: string, opts: { port?: number; size?: number; timeoutMs?: number } = {}): Promise<HttpServer> {
   const port = opts.port ?? 8080;
-  const child = lab.spawn(host, process.execPath, ['-e', HTTP_SERVER_JS, '::', String(port), String(opts.size ?? 1024)]);
+  const child = lab.spawn(host, process.execPath, ['-e', HTTP_SERVER_JS, '::', String(port), String(opts.size ?? 1024), LAB_HTTP_LOGIN]);
   const requests: string[] = [];
   let buf = '';
   child.stdout!.on('data', (d: Buffer) => {
@@ -122,4 +132,51 @@ export function tsharkFields(file: string, fields: string[], displayFilter = '')
 /** Why tests that run nmap must skip, or false when nmap is installed. */
 export function nmapSkipReason(): string | false {
   return spawnSync('nmap', ['--version'], { stdio: 'ignore' }).error ? 'nmap is not installed (Debian package nmap)' : false;
+}
+
+export const SSHD = '/usr/sbin/sshd';
+
+/** Why tests that run a real sshd and ssh clients must skip, or null. */
+export function sshdSkipReason(): string | null {
+  if (!existsSync(SSHD)) return `${SSHD} is missing (Debian: openssh-server)`;
+  for (const [cmd, arg] of [['ssh-keygen', '-?'], ['ssh', '-V']] as const) if (spawnSync(cmd, [arg], { stdio: 'ignore' }).error) return `${cmd} is not installed`;
+  return null;
+}
+
+/**
+ * Starts a real OpenSSH sshd on `host`:22 with a throwaway host key and config written into `dir`, in a private
+ * /run (tmpfs in the mount namespace `ip netns exec` gives it) so nothing of the machine's own sshd setup is
+ * used or touched. No account may log in: every password guess fails, whatever the wordlist holds. Resolves
+ * once sshd listens; stop it with `lab.stop(child)` (the lab's cleanup does it otherwise).
+ */
+export async function startSshd(lab: Lab, host: string, dir: string): Promise<ChildProcess> {
+  const key = join(dir, 'host_ed25519');
+  const kg = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'argus-edge-test', '-f', key], { encoding: 'utf8', timeout: 20000 });
+  if (kg.status !== 0) throw new Error(`ssh-keygen failed: ${kg.stderr ?? kg.error?.message}`);
+  const conf = join(dir, 'sshd_config');
+  writeFileSync(
+    conf,
+    [
+      `ListenAddress ${lab.addr(host)}:22`,
+      `HostKey ${key}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      'UsePAM no',
+      'PasswordAuthentication yes',
+      'KbdInteractiveAuthentication no',
+      'PubkeyAuthentication no',
+      'AllowUsers argus-edge-nobody',
+      'PermitRootLogin no',
+      'StrictModes no',
+      'UseDNS no',
+      // sshd's default: hydra makes about five guesses per connection before sshd drops it (with fewer,
+      // hydra stalls after every drop); room for hydra's parallel connections
+      'MaxAuthTries 6',
+      'MaxStartups 64:30:128',
+      'LoginGraceTime 15',
+      '',
+    ].join('\n'),
+  );
+  const sshd = lab.spawn(host, 'sh', ['-c', `mount -t tmpfs -o size=1m,mode=755 tmpfs /run && mkdir -m 755 /run/sshd && exec ${SSHD} -D -e -f ${conf}`]);
+  await waitForLine(sshd, 'stderr', /Server listening on/, 15000);
+  return sshd;
 }
