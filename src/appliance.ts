@@ -13,6 +13,8 @@ import { Decoys, type DecoyPortStatus } from './detectors/decoy.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { ModelManager } from './models/manager.js';
+import { dashboardUrlOf, Notifier } from './notify/notifier.js';
+import { registerNotifyMetrics } from './notify/metrics.js';
 import { Pipeline, type PipelineOptions } from './pipeline.js';
 import { applianceHosts } from './respond/appliance-hosts.js';
 import { createFirewall } from './respond/firewall.js';
@@ -41,6 +43,7 @@ export class Appliance {
   readonly reputation: Reputation;
   readonly blocklist: BlocklistHandle;
   readonly decoys: Decoys;
+  readonly notifier: Notifier;
   decoyPorts: DecoyPortStatus[] = [];
   private stopped = false;
 
@@ -66,10 +69,22 @@ export class Appliance {
     for (const h of applianceHosts()) this.policy.protect(h.entry, h.why);
     for (const gw of config.detectors.arp.gatewayIps) this.policy.protect(gw, 'gateway (detectors.arp.gatewayIps)');
     this.decoys = new Decoys(config.decoys, bus, log, { homeNets: config.homeNets });
+    this.notifier = new Notifier(config.notify, {
+      dashboardUrl: dashboardUrlOf(config),
+      deviceName: (mac) => {
+        const d = store.devices.get(mac);
+        return d?.label ?? d?.hostname ?? null;
+      },
+      newDevice: config.response.newDevice,
+      warn: (m) => log.warn(m),
+    });
+    this.notifier.attach(bus);
+    registerNotifyMetrics(this.notifier);
     this.pipeline.onTick((now) => {
       this.inventory.tick(now);
       this.trust.tick(now);
       this.policy.tick(now);
+      this.notifier.tick(now);
       if (config.mode !== 'replay') this.scanner.tick(now);
     });
     this.pipeline.onClose((now) => {
@@ -166,6 +181,14 @@ export class Appliance {
         detail: `${f.ips} addresses, ${f.domains} domains${f.updatedAt ? `, updated ${new Date(f.updatedAt).toISOString()}` : ', never loaded'}${f.lastError ? `; ${f.lastError}` : ''}`,
       });
     }
+    for (const h of this.notifier.health()) {
+      out.push({
+        name: `notify ${h.name}`,
+        enabled: true,
+        ok: h.lastError === null || (h.lastSentMs !== null && h.queued === 0 && h.deadLetters === 0),
+        detail: `${h.type}: ${h.sent} sent, ${h.queued} queued, ${h.failures} failed attempts, ${h.deadLetters} given up, ${h.dropped} refused (queue full)${h.lastError ? `; last error: ${h.lastError}` : ''}`,
+      });
+    }
     out.push({
       name: 'vulnerability scans',
       enabled: cfg.scan.enabled,
@@ -191,6 +214,7 @@ export class Appliance {
     this.policy.stop();
     await this.pipeline.shutdown();
     this.blocklist.detach();
+    await this.notifier.close();
   }
 }
 

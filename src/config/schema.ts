@@ -4,6 +4,7 @@
  */
 import { detectorsSchema } from './detectors-schema.js';
 import { incidentsSchema } from './incidents-schema.js';
+import { notifySchema } from './notify-schema.js';
 import { decoysSchema, intelSchema } from './intel-schema.js';
 import { modelsSchema } from './models-schema.js';
 import { responseSchema } from './response-schema.js';
@@ -84,6 +85,7 @@ export const schema = {
   models: modelsSchema,
   detectors: detectorsSchema,
   incidents: incidentsSchema,
+  notify: notifySchema,
   response: responseSchema,
   intel: intelSchema,
   decoys: decoysSchema,

@@ -1,0 +1,240 @@
+/**
+ * Notifier: from bus events to channels. For each channel it applies the filters (minSeverity, kinds, devices,
+ * topics), groups a device's incidents (after one is sent, the next ones within `groupSeconds` of packet time
+ * become one "N more incidents from …" message), holds low and medium notices during quiet hours (one message
+ * when they end) and hands the rest to the channel's queue. Critical notices are never grouped or held.
+ * Grouping runs on the pipeline's ticks in packet time, so a replay sends the same messages every time.
+ */
+import { hostname } from 'node:os';
+import type { Bus } from '../bus.js';
+import { INCIDENT_SEVERITIES } from '../incidents/types.js';
+import type { ChannelConfig } from './channel-config.js';
+import { NtfyChannel, WebhookChannel } from './http-channels.js';
+import { actionNotice, deviceNotice, groupNotice, incidentNotice, type NoticeContext } from './notice.js';
+import { ChannelQueue } from './queue.js';
+import { resolveSecret } from './secret.js';
+import { SyslogChannel } from './syslog.js';
+import type { Channel, ChannelHealth, Notice } from './types.js';
+
+export interface NotifyConfig {
+  channels: ChannelConfig[];
+  dashboardUrl: string;
+  groupSeconds: number;
+  quietHours: string;
+  queueSize: number;
+  maxAttempts: number;
+}
+
+export interface NotifierOptions {
+  /** where links in messages point */
+  dashboardUrl: string;
+  deviceName(mac: string): string | null;
+  /** response.newDevice: 'alert' and 'quarantine' announce new devices */
+  newDevice: 'allow' | 'alert' | 'quarantine';
+  warn(msg: string): void;
+  /** retry back-off; tests shorten it */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  timeoutMs?: number;
+}
+
+/** devices remembered per channel for grouping (the least recently sent is forgotten first) */
+const MAX_GROUP_DEVICES = 4096;
+const MAX_HELD = 50;
+
+interface Held {
+  notices: Notice[];
+  extra: number;
+}
+
+interface Route {
+  cfg: ChannelConfig;
+  queue: ChannelQueue;
+  /** device → packet time its last incident notice went out */
+  lastSent: Map<string, number>;
+  held: Map<string, Held>;
+  quiet: Held | null;
+}
+
+/** Minutes after midnight, local time, of "HH:MM" */
+function minutes(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number);
+  return h! * 60 + m!;
+}
+
+export function buildChannel(c: ChannelConfig, name: string, timeoutMs: number): Channel {
+  const secret = (v: string, key: string) => resolveSecret(v, `notify channel ${name}: ${key}`);
+  switch (c.type) {
+    case 'webhook':
+      return new WebhookChannel({ name, url: secret(c.url, 'url'), format: c.format, secret: secret(c.secret, 'secret'), headers: Object.fromEntries(Object.entries(c.headers).map(([k, v]) => [k, secret(v, `headers.${k}`)])), timeoutMs });
+    case 'ntfy':
+      return new NtfyChannel({ name, server: c.server, topic: c.topic, token: secret(c.token, 'token'), timeoutMs });
+    case 'syslog':
+      return new SyslogChannel({ name, host: c.host, port: c.port, transport: c.transport, facility: c.facility, tlsVerify: c.tlsVerify, ca: c.ca, timeoutMs });
+  }
+}
+
+/** The dashboard address for links: notify.dashboardUrl, else from web.tls, web.host and web.port. */
+export function dashboardUrlOf(cfg: { notify: { dashboardUrl: string }; web: { host: string; port: number; tls: boolean } }): string {
+  if (cfg.notify.dashboardUrl !== '') return cfg.notify.dashboardUrl.replace(/\/+$/, '');
+  const host = cfg.web.host === '0.0.0.0' || cfg.web.host === '::' ? hostname() : cfg.web.host.includes(':') ? `[${cfg.web.host}]` : cfg.web.host;
+  return `${cfg.web.tls ? 'https' : 'http'}://${host}:${cfg.web.port}`;
+}
+
+export class Notifier {
+  private readonly routes: Route[];
+  private readonly ctx: NoticeContext;
+  private readonly quiet: { start: number; end: number } | null;
+  private off: (() => void)[] = [];
+  /** packet time of the last tick */
+  private nowUs = 0;
+
+  constructor(
+    private readonly cfg: NotifyConfig,
+    private readonly opts: NotifierOptions,
+    /** channels by position; built from the configuration when absent */
+    channels?: Channel[],
+  ) {
+    this.ctx = { dashboardUrl: opts.dashboardUrl.replace(/\/+$/, ''), deviceName: (m) => opts.deviceName(m) };
+    this.routes = cfg.channels.map((c, i) => {
+      const name = c.name || `${c.type}-${i + 1}`;
+      const channel = channels?.[i] ?? buildChannel(c, name, opts.timeoutMs ?? 10_000);
+      const queue = new ChannelQueue(channel, { maxQueue: cfg.queueSize, maxAttempts: cfg.maxAttempts, baseDelayMs: opts.baseDelayMs ?? 2000, maxDelayMs: opts.maxDelayMs ?? 600_000, warn: opts.warn });
+      return { cfg: { ...c, name }, queue, lastSent: new Map(), held: new Map(), quiet: null };
+    });
+    const [qs, qe] = cfg.quietHours === '' ? [] : cfg.quietHours.split('-');
+    this.quiet = qs !== undefined && qe !== undefined ? { start: minutes(qs), end: minutes(qe) } : null;
+  }
+
+  get channelCount(): number {
+    return this.routes.length;
+  }
+
+  /** Subscribe to incidents, actions and new devices. */
+  attach(bus: Bus): void {
+    if (this.routes.length === 0) return;
+    this.off.push(
+      bus.on('incident', (e) => this.offer(incidentNotice(e, this.ctx))),
+      bus.on('action', (e) => this.offer(actionNotice(e, this.ctx))),
+      bus.on('device.new', (e) => {
+        if (this.opts.newDevice !== 'allow') this.offer(deviceNotice(e, this.ctx, this.opts.newDevice === 'quarantine'));
+      }),
+    );
+  }
+
+  /** Route one notice to every channel that wants it. */
+  offer(n: Notice | null): void {
+    if (n === null) return;
+    if (n.tsUs > this.nowUs) this.nowUs = n.tsUs;
+    for (const r of this.routes) if (wants(r.cfg, n)) this.route(r, n);
+  }
+
+  /** Packet time moved on: send what grouping and quiet hours held back and is now due. */
+  tick(nowUs: number): void {
+    if (nowUs > this.nowUs) this.nowUs = nowUs;
+    const window = this.cfg.groupSeconds * 1e6;
+    for (const r of this.routes) {
+      for (const [device, h] of r.held) {
+        if (nowUs - (r.lastSent.get(device) ?? 0) < window) continue;
+        r.held.delete(device);
+        r.lastSent.set(device, nowUs);
+        r.queue.push(groupNotice(`${device}`, h.notices, h.extra, nowUs, this.ctx, 'group'));
+      }
+      if (r.quiet !== null && !this.inQuiet(nowUs)) {
+        const q = r.quiet;
+        r.quiet = null;
+        r.queue.push(groupNotice('quiet', q.notices, q.extra, nowUs, this.ctx, 'quiet'));
+      }
+    }
+  }
+
+  /** "Send a test message": one notice on every channel (or the one named), delivered now; the result of each. */
+  async sendTest(actor: string, only?: string): Promise<{ channel: string; ok: boolean; error?: string }[]> {
+    const tsUs = Date.now() * 1000;
+    const n: Notice = {
+      id: `test-${tsUs}`,
+      topic: 'test',
+      severity: 'low',
+      tsUs,
+      title: 'Argus Edge test message',
+      text: `Sent from the dashboard by ${actor}. If you read this, notifications reach you here.`,
+      kind: null,
+      device: null,
+      deviceName: null,
+      links: [{ label: 'Open dashboard', url: `${this.ctx.dashboardUrl}/` }],
+      data: {},
+    };
+    const out: { channel: string; ok: boolean; error?: string }[] = [];
+    for (const r of this.routes) {
+      if (only !== undefined && r.cfg.name !== only) continue;
+      try {
+        await r.queue.channel.send(n);
+        out.push({ channel: r.cfg.name, ok: true });
+      } catch (err) {
+        out.push({ channel: r.cfg.name, ok: false, error: (err as Error).message });
+      }
+    }
+    return out;
+  }
+
+  health(): ChannelHealth[] {
+    return this.routes.map((r) => r.queue.health());
+  }
+
+  /** Stop listening, send what is held, wait up to `timeoutMs` for the queues, close the channels. */
+  async close(timeoutMs = 3000): Promise<void> {
+    for (const f of this.off.splice(0)) f();
+    this.tick(Number.MAX_SAFE_INTEGER / 2);
+    await Promise.all(this.routes.map((r) => r.queue.drain(timeoutMs)));
+    await Promise.all(this.routes.map((r) => r.queue.close()));
+  }
+
+  private route(r: Route, n: Notice): void {
+    const critical = n.severity === 'critical';
+    if (!critical && n.topic !== 'test' && INCIDENT_SEVERITIES.indexOf(n.severity) <= 1 && this.inQuiet(n.tsUs)) {
+      r.quiet ??= { notices: [], extra: 0 };
+      hold(r.quiet, n);
+      return;
+    }
+    const incident = n.topic === 'incident.open' || n.topic === 'incident.escalate';
+    if (incident && n.device !== null && !critical && this.cfg.groupSeconds > 0) {
+      const last = r.lastSent.get(n.device);
+      if (last !== undefined && n.tsUs - last < this.cfg.groupSeconds * 1e6) {
+        let h = r.held.get(n.device);
+        if (h === undefined) r.held.set(n.device, (h = { notices: [], extra: 0 }));
+        hold(h, n);
+        return;
+      }
+      r.lastSent.delete(n.device);
+      r.lastSent.set(n.device, n.tsUs);
+      if (r.lastSent.size > MAX_GROUP_DEVICES) {
+        const oldest = r.lastSent.keys().next().value as string;
+        if (!r.held.has(oldest)) r.lastSent.delete(oldest);
+      }
+    }
+    r.queue.push(n);
+  }
+
+  private inQuiet(tsUs: number): boolean {
+    if (this.quiet === null) return false;
+    const d = new Date(Math.floor(tsUs / 1000));
+    const m = d.getHours() * 60 + d.getMinutes();
+    const { start, end } = this.quiet;
+    return start <= end ? m >= start && m < end : m >= start || m < end;
+  }
+}
+
+function hold(h: Held, n: Notice): void {
+  if (h.notices.length < MAX_HELD) h.notices.push(n);
+  else h.extra++;
+}
+
+/** The channel's filters: severity, topics, kinds (incidents), devices. */
+export function wants(c: ChannelConfig, n: Notice): boolean {
+  if (n.topic === 'test') return true;
+  if (INCIDENT_SEVERITIES.indexOf(n.severity) < INCIDENT_SEVERITIES.indexOf(c.minSeverity)) return false;
+  if (c.topics.length > 0 && !c.topics.includes(n.topic)) return false;
+  if (c.kinds.length > 0 && (n.kind === null || !c.kinds.includes(n.kind))) return false;
+  if (c.devices.length > 0 && (n.device === null || !c.devices.includes(n.device.toLowerCase()))) return false;
+  return true;
+}
