@@ -7,12 +7,13 @@ cd "$(dirname "$0")/.."
 
 # Runtime: libpcap, the firewall tools, nmap. Build: compiler, make, python3 for node-gyp.
 # Tests: real tools in network namespaces (iproute2, ethtool, tcpdump, tshark as an oracle, curl, hping3,
-# hydra against a real sshd, arping), victoria-metrics as an InfluxDB write target, chromium for the dashboard.
+# hydra against a real sshd, arping), victoria-metrics as an InfluxDB write target, chromium for the dashboard,
+# mosquitto as the MQTT broker for notifications.
 PACKAGES=(
   libpcap-dev build-essential python3 openssl
   iproute2 ethtool iptables ipset nmap
   tcpdump tshark curl hping3 dnsmasq-base procps hydra openssh-server iputils-arping
-  victoria-metrics chromium
+  victoria-metrics chromium mosquitto
 )
 
 missing=()

@@ -10,7 +10,7 @@ export const notifySchema = {
   channels: objects<ChannelConfig>(
     checkChannel,
     [],
-    "where notifications go: a list of {type: webhook|ntfy|syslog, minSeverity: low|medium|high|critical, kinds, devices, topics, and the type's settings}; see README 'Notifications'",
+    "where notifications go: a list of {type: webhook|ntfy|email|mqtt|syslog, minSeverity: low|medium|high|critical, kinds, devices, topics, and the type's settings}; see README 'Notifications'",
   ),
   dashboardUrl: str('', 'the dashboard address used in links of messages (e.g. https://argus.lan:8080); empty: from web.host and web.port'),
   groupSeconds: num(300, "after a device's incident is sent, its further incidents within this many seconds are sent as one message", { min: 0 }),

@@ -14,7 +14,7 @@ import { WEBHOOK_FORMATS, type WebhookFormat } from './message.js';
 import { SYSLOG_FACILITIES, type SyslogFacility } from './syslog.js';
 import { NOTICE_TOPICS, type NoticeSeverity, type NoticeTopic } from './types.js';
 
-export const CHANNEL_TYPES = ['webhook', 'ntfy', 'syslog'] as const;
+export const CHANNEL_TYPES = ['webhook', 'ntfy', 'email', 'mqtt', 'syslog'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 interface Common {
@@ -34,12 +34,16 @@ interface Common {
 export type ChannelConfig =
   | (Common & { type: 'webhook'; url: string; format: WebhookFormat; secret: string; headers: Record<string, string> })
   | (Common & { type: 'ntfy'; server: string; topic: string; token: string })
+  | (Common & { type: 'email'; host: string; port: number; security: 'starttls' | 'tls' | 'none'; user: string; password: string; from: string; to: string[]; tlsVerify: boolean; ca: string })
+  | (Common & { type: 'mqtt'; url: string; username: string; password: string; topicPrefix: string; discovery: boolean; discoveryPrefix: string; tlsVerify: boolean })
   | (Common & { type: 'syslog'; host: string; port: number; transport: 'udp' | 'tcp' | 'tls'; facility: SyslogFacility; tlsVerify: boolean; ca: string });
 
 const COMMON_KEYS = ['type', 'name', 'minSeverity', 'kinds', 'devices', 'topics'];
 const TYPE_KEYS: Record<ChannelType, string[]> = {
   webhook: ['url', 'format', 'secret', 'headers'],
   ntfy: ['server', 'topic', 'token'],
+  email: ['host', 'port', 'security', 'user', 'password', 'from', 'to', 'tlsVerify', 'ca'],
+  mqtt: ['url', 'username', 'password', 'topicPrefix', 'discovery', 'discoveryPrefix', 'tlsVerify'],
   syslog: ['host', 'port', 'transport', 'facility', 'tlsVerify', 'ca'],
 };
 
@@ -66,6 +70,18 @@ function oneOf<T extends string>(o: Record<string, unknown>, k: string, values: 
   const v = str(o, k, def);
   if (!(values as readonly string[]).includes(v)) throw new Bad(`'${k}' must be one of ${values.join(', ')}`);
   return v as T;
+}
+
+function port(o: Record<string, unknown>, def: number): number {
+  const v = o.port ?? def;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) throw new Bad(`'port' must be an integer from 1 to 65535`);
+  return v;
+}
+
+function flag(o: Record<string, unknown>, k: string, def: boolean): boolean {
+  const v = o[k] ?? def;
+  if (typeof v !== 'boolean') throw new Bad(`'${k}' must be true or false`);
+  return v;
 }
 
 function httpUrl(o: Record<string, unknown>, k: string): string {
@@ -107,19 +123,30 @@ export function checkChannel(o: Record<string, unknown>): ChannelConfig | Invali
         if (!/^[-_A-Za-z0-9]{1,64}$/.test(topic)) throw new Bad(`'topic' must be 1–64 letters, digits, '-' or '_'`);
         return { ...common, type, server: httpUrl({ server: o.server ?? 'https://ntfy.sh' }, 'server'), topic, token: str(o, 'token', '') };
       }
+      case 'email': {
+        const security = oneOf(o, 'security', ['starttls', 'tls', 'none'] as const, 'starttls');
+        const to = strList(o, 'to');
+        if (to.length === 0) throw new Bad(`'to' must list at least one address`);
+        const from = str(o, 'from');
+        for (const a of [from, ...to]) if (!/^[^@\s<>]+@[^@\s<>]+$/.test(a.replace(/^.*<(.+)>$/, '$1'))) throw new Bad(`'${a}' is not an e-mail address`);
+        return { ...common, type, host: str(o, 'host'), port: port(o, security === 'tls' ? 465 : security === 'starttls' ? 587 : 25), security, user: str(o, 'user', ''), password: str(o, 'password', ''), from, to, tlsVerify: flag(o, 'tlsVerify', true), ca: str(o, 'ca', '') };
+      }
+      case 'mqtt': {
+        const url = str(o, 'url', 'mqtt://127.0.0.1:1883');
+        if (!/^mqtts?:\/\/[^/]+/.test(url)) throw new Bad(`'url' must be mqtt://host[:port] or mqtts://host[:port]`);
+        const prefix = str(o, 'topicPrefix', 'argus-edge');
+        if (!/^[^#+\s]+$/.test(prefix)) throw new Bad(`'topicPrefix' must not contain '#', '+' or spaces`);
+        return { ...common, type, url, username: str(o, 'username', ''), password: str(o, 'password', ''), topicPrefix: prefix, discovery: flag(o, 'discovery', true), discoveryPrefix: str(o, 'discoveryPrefix', 'homeassistant'), tlsVerify: flag(o, 'tlsVerify', true) };
+      }
       case 'syslog': {
-        const port = o.port ?? 514;
-        if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw new Bad(`'port' must be an integer from 1 to 65535`);
-        const tlsVerify = o.tlsVerify ?? true;
-        if (typeof tlsVerify !== 'boolean') throw new Bad(`'tlsVerify' must be true or false`);
         return {
           ...common,
           type,
           host: str(o, 'host'),
-          port,
+          port: port(o, 514),
           transport: oneOf(o, 'transport', ['udp', 'tcp', 'tls'] as const, 'udp'),
           facility: oneOf(o, 'facility', Object.keys(SYSLOG_FACILITIES) as SyslogFacility[], 'local0'),
-          tlsVerify,
+          tlsVerify: flag(o, 'tlsVerify', true),
           ca: str(o, 'ca', ''),
         };
       }

@@ -9,12 +9,14 @@ import { hostname } from 'node:os';
 import type { Bus } from '../bus.js';
 import { INCIDENT_SEVERITIES } from '../incidents/types.js';
 import type { ChannelConfig } from './channel-config.js';
+import { EmailChannel } from './email.js';
 import { NtfyChannel, WebhookChannel } from './http-channels.js';
+import { MqttChannel } from './mqtt.js';
 import { actionNotice, deviceNotice, groupNotice, incidentNotice, type NoticeContext } from './notice.js';
 import { ChannelQueue } from './queue.js';
 import { resolveSecret } from './secret.js';
 import { SyslogChannel } from './syslog.js';
-import type { Channel, ChannelHealth, Notice } from './types.js';
+import type { Channel, ChannelHealth, DeviceState, Notice } from './types.js';
 
 export interface NotifyConfig {
   channels: ChannelConfig[];
@@ -41,6 +43,8 @@ export interface NotifierOptions {
 /** devices remembered per channel for grouping (the least recently sent is forgotten first) */
 const MAX_GROUP_DEVICES = 4096;
 const MAX_HELD = 50;
+/** devices whose state (trust, quarantine) is kept for state channels */
+const MAX_STATE_DEVICES = 4096;
 
 interface Held {
   notices: Notice[];
@@ -69,6 +73,10 @@ export function buildChannel(c: ChannelConfig, name: string, timeoutMs: number):
       return new WebhookChannel({ name, url: secret(c.url, 'url'), format: c.format, secret: secret(c.secret, 'secret'), headers: Object.fromEntries(Object.entries(c.headers).map(([k, v]) => [k, secret(v, `headers.${k}`)])), timeoutMs });
     case 'ntfy':
       return new NtfyChannel({ name, server: c.server, topic: c.topic, token: secret(c.token, 'token'), timeoutMs });
+    case 'email':
+      return new EmailChannel({ name, host: c.host, port: c.port, security: c.security, user: secret(c.user, 'user'), password: secret(c.password, 'password'), from: c.from, to: c.to, tlsVerify: c.tlsVerify, ca: c.ca, timeoutMs });
+    case 'mqtt':
+      return new MqttChannel({ name, url: c.url, username: secret(c.username, 'username'), password: secret(c.password, 'password'), topicPrefix: c.topicPrefix, discovery: c.discovery, discoveryPrefix: c.discoveryPrefix, tlsVerify: c.tlsVerify, maxDevices: MAX_STATE_DEVICES, timeoutMs });
     case 'syslog':
       return new SyslogChannel({ name, host: c.host, port: c.port, transport: c.transport, facility: c.facility, tlsVerify: c.tlsVerify, ca: c.ca, timeoutMs });
   }
@@ -88,6 +96,8 @@ export class Notifier {
   private off: (() => void)[] = [];
   /** packet time of the last tick */
   private nowUs = 0;
+  /** each device's latest state, for channels that publish state */
+  private readonly states = new Map<string, DeviceState>();
 
   constructor(
     private readonly cfg: NotifyConfig,
@@ -120,6 +130,25 @@ export class Notifier {
         if (this.opts.newDevice !== 'allow') this.offer(deviceNotice(e, this.ctx, this.opts.newDevice === 'quarantine'));
       }),
     );
+    if (this.routes.some((r) => r.queue.channel.deviceState !== undefined)) {
+      this.off.push(
+        bus.on('trust.change', (c) => this.state(c.mac, { ip: c.ip, trustScore: c.score, trustLevel: c.level })),
+        bus.on('action', (e) => {
+          const a = e.action;
+          if (a.kind !== 'quarantine' || a.mac === null) return;
+          this.state(a.mac, { quarantined: a.state === 'active' });
+        }),
+      );
+    }
+  }
+
+  private state(mac: string, change: Partial<DeviceState>): void {
+    const prev = this.states.get(mac) ?? { mac, name: null, ip: null, trustScore: 100, trustLevel: 'normal', quarantined: false };
+    const next: DeviceState = { ...prev, ...change, name: this.opts.deviceName(mac) ?? prev.name };
+    this.states.delete(mac);
+    this.states.set(mac, next);
+    if (this.states.size > MAX_STATE_DEVICES) this.states.delete(this.states.keys().next().value as string);
+    for (const r of this.routes) if (wantsDevice(r.cfg, mac)) r.queue.channel.deviceState?.(next);
   }
 
   /** Route one notice to every channel that wants it. */
@@ -227,6 +256,10 @@ export class Notifier {
 function hold(h: Held, n: Notice): void {
   if (h.notices.length < MAX_HELD) h.notices.push(n);
   else h.extra++;
+}
+
+function wantsDevice(c: ChannelConfig, mac: string): boolean {
+  return c.devices.length === 0 || c.devices.includes(mac.toLowerCase());
 }
 
 /** The channel's filters: severity, topics, kinds (incidents), devices. */

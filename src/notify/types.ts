@@ -47,11 +47,23 @@ export interface Notice {
   data: Record<string, unknown>;
 }
 
+/** A LAN device's current state, for channels that publish state (MQTT / Home Assistant). */
+export interface DeviceState {
+  mac: string;
+  name: string | null;
+  ip: string | null;
+  trustScore: number;
+  trustLevel: string;
+  quarantined: boolean;
+}
+
 /** Sends one notice; rejects with an Error whose message is safe to log (no secrets) when delivery failed. */
 export interface Channel {
   readonly name: string;
   readonly type: string;
   send(notice: Notice): Promise<void>;
+  /** channels that keep per-device state (MQTT) receive every trust or quarantine change */
+  deviceState?(state: DeviceState): void;
   close?(): Promise<void> | void;
 }
 
