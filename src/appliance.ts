@@ -137,6 +137,7 @@ export class Appliance {
       integrations: () => this.integrations(),
       nowUs: () => this.nowUs(),
       refreshMetrics: () => p.updateMetrics(),
+      ...(this.notifier.channelCount > 0 ? { notifyTest: (actor: string, channel?: string) => this.notifier.sendTest(actor, channel) } : {}),
       scan: (mac, actor) => this.scanNow(mac, actor),
       recommend: (mac) => {
         const st = this.trust.state(mac);

@@ -69,7 +69,7 @@ export function actionNotice(e: ActionEvent, ctx: NoticeContext): Notice | null 
     topic = 'action.pending';
     severity = 'high';
     title = `Waiting for your approval: ${label} to be ${what}`;
-    links.unshift({ label: 'Review (approve or deny)', url: `${ctx.dashboardUrl}/quarantine#action-${a.id}` });
+    links.unshift({ label: 'Review (approve or deny)', url: `${ctx.dashboardUrl}/actions/${a.id}/review` });
   } else if ((e.verb === 'action.create' && a.state === 'active') || e.verb === 'action.approve') {
     topic = 'action.active';
     severity = a.kind === 'quarantine' ? 'high' : 'medium';

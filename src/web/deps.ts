@@ -61,6 +61,8 @@ export interface WebDeps {
   scan?(mac: string, actor: string): ActionResult;
   /** advice from the trust stage for one device, most severe first (absent or null: derive it from its alerts) */
   recommend?(mac: string): { severity: 1 | 2 | 3; text: string }[] | null;
+  /** send a test message on every notification channel, or the one named (absent: none configured) */
+  notifyTest?(actor: string, channel?: string): Promise<{ channel: string; ok: boolean; error?: string }[]>;
   /** brings the Prometheus gauges up to date before /metrics answers (run: pipeline.updateMetrics()) */
   refreshMetrics?(): void;
 }
