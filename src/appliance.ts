@@ -21,6 +21,7 @@ import { createFirewall } from './respond/firewall.js';
 import { Policy } from './respond/policy.js';
 import type { ActionResult } from './respond/types.js';
 import type { Store } from './store/db.js';
+import { periodFacts } from './store/summary.js';
 import { DeviceInventory } from './trust/devices.js';
 import { recommend } from './trust/recommend.js';
 import { Reputation } from './trust/reputation.js';
@@ -77,6 +78,13 @@ export class Appliance {
       },
       newDevice: config.response.newDevice,
       warn: (m) => log.warn(m),
+      facts: (fromUs, toUs) => periodFacts(store.db, fromUs, toUs),
+      capture: () => {
+        const d = opts.drops?.() ?? { kernel: 0, interface: 0 };
+        return { packets: this.pipeline.packets, drops: d.kernel + d.interface };
+      },
+      // the channels' own health is not watched here: a channel cannot report itself
+      integrations: () => this.integrations().filter((i) => !i.name.startsWith('notify ')),
     });
     this.notifier.attach(bus);
     registerNotifyMetrics(this.notifier);

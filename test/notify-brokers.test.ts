@@ -57,7 +57,7 @@ const notice: Notice = {
   data: {},
 };
 const opts = { dashboardUrl: 'http://argus.lan:8080', deviceName: (m: string) => (m === '02:00:00:00:00:30' ? 'garden-cam' : null), newDevice: 'allow' as const, warn: () => {}, baseDelayMs: 50, maxDelayMs: 500, timeoutMs: 3000 };
-const base = { dashboardUrl: '', groupSeconds: 0, quietHours: '', queueSize: 100, maxAttempts: 20 };
+const base = { dashboardUrl: '', groupSeconds: 0, quietHours: '', dailySummaryHour: -1, queueSize: 100, maxAttempts: 20 };
 
 t.test('e-mail over SMTP with STARTTLS and authentication: plain text and HTML', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'argus-smtp-'));

@@ -47,7 +47,7 @@ function channel(o: Record<string, unknown>): ChannelConfig {
 }
 
 function config(channels: ChannelConfig[], over: Partial<NotifyConfig> = {}): NotifyConfig {
-  return { channels, dashboardUrl: 'http://argus.lan:8080', groupSeconds: 300, quietHours: '', queueSize: 100, maxAttempts: 8, ...over };
+  return { channels, dashboardUrl: 'http://argus.lan:8080', groupSeconds: 300, quietHours: '', dailySummaryHour: -1, queueSize: 100, maxAttempts: 8, ...over };
 }
 
 function notice(over: Partial<Notice> = {}): Notice {
@@ -249,7 +249,7 @@ t.test('channel settings are checked with the key named', async (t) => {
     return r instanceof Invalid ? r.expected : 'accepted';
   };
   t.match(bad({ url: 'http://x' }), /'type' is required/);
-  t.match(bad({ type: 'pager' }), /'type' must be one of webhook, ntfy, syslog/);
+  t.match(bad({ type: 'pager' }), /'type' must be one of webhook, ntfy, email, mqtt, syslog/);
   t.match(bad({ type: 'webhook', url: 'ftp://x' }), /'url' must be an http or https URL/);
   t.match(bad({ type: 'webhook', url: 'http://x', colour: 'red' }), /unknown key 'colour'/);
   t.match(bad({ type: 'webhook', url: 'http://x', minSeverity: 'urgent' }), /'minSeverity' must be one of low, medium, high, critical/);

@@ -76,7 +76,7 @@ t.test('the demo replay announces each incident once and groups a device’s sto
 t.test('quiet hours hold low and medium notices and send them as one message when they end; critical goes at once', async (t) => {
   const sent: Notice[] = [];
   const ch = { name: 'mem', type: 'webhook', send: async (n: Notice) => void sent.push(n) };
-  const cfg = { channels: [{ type: 'webhook' as const, name: 'mem', minSeverity: 'low' as const, kinds: [], devices: [], topics: [], url: 'http://127.0.0.1:1/', format: 'json' as const, secret: '', headers: {} }], dashboardUrl: '', groupSeconds: 0, quietHours: '22:00-07:00', queueSize: 10, maxAttempts: 1 };
+  const cfg = { channels: [{ type: 'webhook' as const, name: 'mem', minSeverity: 'low' as const, kinds: [], devices: [], topics: [], url: 'http://127.0.0.1:1/', format: 'json' as const, secret: '', headers: {} }], dashboardUrl: '', groupSeconds: 0, quietHours: '22:00-07:00', dailySummaryHour: -1, queueSize: 10, maxAttempts: 1 };
   const n = new Notifier(cfg, { dashboardUrl: 'http://a', deviceName: () => null, newDevice: 'allow', warn: () => {} }, [ch]);
   const at = (h: number, m = 0) => new Date(2026, 11, 2, h, m).getTime() * 1000;
   const base = { kind: 'scan.port.vertical', device: 'm', deviceName: null, links: [], data: {}, text: '' };
@@ -93,4 +93,41 @@ t.test('quiet hours hold low and medium notices and send them as one message whe
   t.equal(sent[1]!.title, '2 notifications held during quiet hours');
   t.equal(sent[1]!.severity, 'medium');
   await n.close();
+});
+
+t.test('the daily summary: the last 24 hours from the store, once, at the configured hour', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'argus-summary-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const hook = await hookServer();
+  t.teardown(hook.close);
+  // the demo capture ends at 10:09:45 UTC; the summary hour is the next local hour after it
+  const endLocal = new Date(Date.UTC(2026, 0, 15, 10, 9, 45));
+  const hour = (endLocal.getHours() + 1) % 24;
+  const config = loadConfig({
+    flags: { mode: 'replay', 'store.path': join(dir, 'argus-edge.db'), 'web.port': '0', 'models.enabled': 'false', 'eve.path': '', 'notify.dailySummaryHour': String(hour) },
+    env: { ARGUS_EDGE_NOTIFY_CHANNELS: JSON.stringify([{ type: 'webhook', url: hook.url, topics: ['summary.daily'] }]) },
+  });
+  const app = await Appliance.start(config, createLogger('warn'));
+  const r = await replayFile(assetPath('demo/demo.pcap'), app.pipeline.pkt, app.pipeline.handlePacket, { onIdle: () => app.pipeline.flushOutputs() });
+  t.equal(r.error ?? null, null);
+  app.pipeline.flushOutputs();
+  app.store.flush();
+  t.equal(hook.bodies.length, 0, 'no summary before its hour');
+  const at = new Date(endLocal);
+  at.setHours(hour, 0, 0, 0);
+  if (at.getTime() < endLocal.getTime()) at.setDate(at.getDate() + 1);
+  app.notifier.tick(at.getTime() * 1000 + 1_000_000);
+  app.notifier.tick(at.getTime() * 1000 + 2_000_000);
+  for (let i = 0; i < 100 && hook.bodies.length < 1; i++) await sleep(20);
+  const devices = app.store.devices.count();
+  await app.stop();
+  t.equal(hook.bodies.length, 1, 'one summary');
+  const s = hook.bodies[0] as { topic: string; title: string; summary: { alertsByKind: { kind: string; count: number }[]; trustFell: { mac: string; to: number }[]; newDevices: unknown[]; capture: { packets: number } } };
+  t.equal(s.topic, 'summary.daily');
+  const kinds = s.summary.alertsByKind.map((k) => k.kind).sort();
+  t.ok(kinds.includes('scan.port.vertical'), `alerts by kind from the store: ${kinds.join(', ')}`);
+  t.ok(s.summary.trustFell.length >= 1, 'the scanning camera lost trust');
+  t.equal(s.summary.newDevices.length, Math.min(devices, 20), 'every device of the capture is new in its first day');
+  t.equal(s.summary.capture.packets, app.pipeline.packets);
+  t.match(s.title, /^Daily summary for \d{4}-\d\d-\d\d: \d+ alerts, \d+ devices? lost trust, \d+ new$/);
 });

@@ -15,6 +15,8 @@ import { MqttChannel } from './mqtt.js';
 import { actionNotice, deviceNotice, groupNotice, incidentNotice, type NoticeContext } from './notice.js';
 import { ChannelQueue } from './queue.js';
 import { resolveSecret } from './secret.js';
+import type { PeriodFacts } from '../store/summary.js';
+import { nextSummaryUs, summaryNotice, type CaptureFacts } from './summary.js';
 import { SyslogChannel } from './syslog.js';
 import type { Channel, ChannelHealth, DeviceState, Notice } from './types.js';
 
@@ -23,6 +25,7 @@ export interface NotifyConfig {
   dashboardUrl: string;
   groupSeconds: number;
   quietHours: string;
+  dailySummaryHour: number;
   queueSize: number;
   maxAttempts: number;
 }
@@ -34,6 +37,13 @@ export interface NotifierOptions {
   /** response.newDevice: 'alert' and 'quarantine' announce new devices */
   newDevice: 'allow' | 'alert' | 'quarantine';
   warn(msg: string): void;
+  /** the facts of a period for the daily summary (absent: no summary) */
+  facts?(fromUs: number, toUs: number): PeriodFacts;
+  capture?(): CaptureFacts;
+  /** integrations with their health: one failing for an hour is announced (absent: not watched) */
+  integrations?(): { name: string; enabled: boolean; ok: boolean; detail: string }[];
+  /** wall clock, ms (tests move it) */
+  wallMs?(): number;
   /** retry back-off; tests shorten it */
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -96,6 +106,11 @@ export class Notifier {
   private off: (() => void)[] = [];
   /** packet time of the last tick */
   private nowUs = 0;
+  /** packet time of the next daily summary (0: not scheduled yet) */
+  private nextSummaryUs = 0;
+  /** integration name → wall-clock ms since it has been failing; announced ones are marked */
+  private readonly failing = new Map<string, { sinceMs: number; announced: boolean }>();
+  private lastHealthCheckMs = 0;
   /** each device's latest state, for channels that publish state */
   private readonly states = new Map<string, DeviceState>();
 
@@ -161,6 +176,8 @@ export class Notifier {
   /** Packet time moved on: send what grouping and quiet hours held back and is now due. */
   tick(nowUs: number): void {
     if (nowUs > this.nowUs) this.nowUs = nowUs;
+    this.summaryDue(nowUs);
+    this.watchIntegrations(nowUs);
     const window = this.cfg.groupSeconds * 1e6;
     for (const r of this.routes) {
       for (const [device, h] of r.held) {
@@ -175,6 +192,47 @@ export class Notifier {
         r.queue.push(groupNotice('quiet', q.notices, q.extra, nowUs, this.ctx, 'quiet'));
       }
     }
+  }
+
+  private summaryDue(nowUs: number): void {
+    const hour = this.cfg.dailySummaryHour;
+    if (hour < 0 || this.opts.facts === undefined || this.routes.length === 0 || nowUs >= Number.MAX_SAFE_INTEGER / 4) return;
+    if (this.nextSummaryUs === 0) this.nextSummaryUs = nextSummaryUs(nowUs, hour);
+    if (nowUs < this.nextSummaryUs) return;
+    const toUs = this.nextSummaryUs;
+    this.nextSummaryUs = nextSummaryUs(nowUs, hour);
+    this.offer(summaryNotice(this.opts.facts(toUs - 86_400_000_000, toUs), this.opts.capture?.() ?? { packets: 0, drops: 0 }, this.ctx.dashboardUrl));
+  }
+
+  /** An integration failing for an hour of wall-clock time is announced once, until it works again. */
+  private watchIntegrations(nowUs: number): void {
+    if (this.opts.integrations === undefined || this.routes.length === 0) return;
+    const now = this.opts.wallMs?.() ?? Date.now();
+    if (now - this.lastHealthCheckMs < 60_000) return;
+    this.lastHealthCheckMs = now;
+    const seen = new Set<string>();
+    for (const i of this.opts.integrations()) {
+      if (!i.enabled || i.ok) continue;
+      seen.add(i.name);
+      const f = this.failing.get(i.name) ?? { sinceMs: now, announced: false };
+      this.failing.set(i.name, f);
+      if (f.announced || now - f.sinceMs < 3_600_000) continue;
+      f.announced = true;
+      this.offer({
+        id: `integration-${i.name}-${f.sinceMs}`,
+        topic: 'integration.failing',
+        severity: 'medium',
+        tsUs: nowUs,
+        title: `${i.name} has been failing for an hour`,
+        text: i.detail,
+        kind: null,
+        device: null,
+        deviceName: null,
+        links: [{ label: 'Open Settings', url: `${this.ctx.dashboardUrl}/settings` }],
+        data: { integration: { name: i.name, detail: i.detail, failingSince: new Date(f.sinceMs).toISOString() } },
+      });
+    }
+    for (const name of [...this.failing.keys()]) if (!seen.has(name)) this.failing.delete(name);
   }
 
   /** "Send a test message": one notice on every channel (or the one named), delivered now; the result of each. */
@@ -265,6 +323,7 @@ function wantsDevice(c: ChannelConfig, mac: string): boolean {
 /** The channel's filters: severity, topics, kinds (incidents), devices. */
 export function wants(c: ChannelConfig, n: Notice): boolean {
   if (n.topic === 'test') return true;
+  if (n.topic === 'summary.daily') return c.topics.length === 0 || c.topics.includes(n.topic);
   if (INCIDENT_SEVERITIES.indexOf(n.severity) < INCIDENT_SEVERITIES.indexOf(c.minSeverity)) return false;
   if (c.topics.length > 0 && !c.topics.includes(n.topic)) return false;
   if (c.kinds.length > 0 && (n.kind === null || !c.kinds.includes(n.kind))) return false;

@@ -14,9 +14,11 @@ export type NoticeSeverity = IncidentSeverity;
  * - incident.group: the incidents of one device held back within `groupSeconds`, sent as one message
  * - action.active / action.pending / action.release: a quarantine or block took effect, waits for approval, was lifted
  * - device.new: a device was seen for the first time (sent when response.newDevice is 'notify' or 'hold')
+ * - integration.failing: a threat feed, InfluxDB or another channel has been failing for an hour
+ * - summary.daily: the daily summary (notify.dailySummaryHour)
  * - test: "send a test message" from Settings or the API
  */
-export const NOTICE_TOPICS = ['incident.open', 'incident.escalate', 'incident.group', 'action.active', 'action.pending', 'action.release', 'device.new', 'test'] as const;
+export const NOTICE_TOPICS = ['incident.open', 'incident.escalate', 'incident.group', 'action.active', 'action.pending', 'action.release', 'device.new', 'integration.failing', 'summary.daily', 'test'] as const;
 export type NoticeTopic = (typeof NOTICE_TOPICS)[number];
 
 export interface NoticeLink {
