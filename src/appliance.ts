@@ -7,12 +7,15 @@
  * flush ticks; manual requests from the dashboard use `nowUs()`: packet time in replay, the wall clock live.
  */
 import { existsSync } from 'node:fs';
+import { PrefixSet } from './detectors/addresses.js';
+import { VERSION } from './version.js';
 import { trainWorkerUrl } from './assets.js';
 import { attachBlocklist, type BlocklistHandle } from './detectors/blocklist.js';
 import { Decoys, type DecoyPortStatus } from './detectors/decoy.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { ModelManager } from './models/manager.js';
+import { startFleet, type FleetHandle } from './fleet/index.js';
 import { dashboardUrlOf, Notifier } from './notify/notifier.js';
 import { registerNotifyMetrics } from './notify/metrics.js';
 import { Pipeline, type PipelineOptions } from './pipeline.js';
@@ -45,6 +48,8 @@ export class Appliance {
   readonly blocklist: BlocklistHandle;
   readonly decoys: Decoys;
   readonly notifier: Notifier;
+  /** fleet mode: the head's API server or the sensor's client (nothing when standalone) */
+  fleet: FleetHandle | null = null;
   decoyPorts: DecoyPortStatus[] = [];
   private stopped = false;
 
@@ -98,6 +103,7 @@ export class Appliance {
     this.pipeline.onClose((now) => {
       this.inventory.close(now);
       this.trust.close();
+      this.fleet?.detach();
     });
   }
 
@@ -115,11 +121,42 @@ export class Appliance {
       if (config.mode !== 'replay') a.scanner.start();
       reputation.startRefresh();
       a.decoyPorts = await a.decoys.start(); // a port it cannot bind is logged by Decoys, the others still listen
+      a.fleet = await a.startFleet(opts);
     } catch (err) {
       await a.stop();
       throw err;
     }
     return a;
+  }
+
+  private startFleet(opts: ApplianceOptions): Promise<FleetHandle> {
+    const p = this.pipeline;
+    let last = { packets: 0, ms: Date.now() };
+    const scanner = this.scanner;
+    return startFleet({
+      config: this.config,
+      store: this.store.fleet,
+      bus: p.bus,
+      log: this.log,
+      version: VERSION,
+      status: () => {
+        const now = Date.now();
+        const pps = now > last.ms ? ((p.packets - last.packets) * 1000) / (now - last.ms) : 0;
+        last = { packets: p.packets, ms: now };
+        const d = opts.drops?.() ?? { kernel: 0, interface: 0 };
+        return { packetsPerSecond: Math.round(pps), packets: p.packets, drops: d.kernel + d.interface, activeFlows: p.flows.stats.active, modelId: p.models.model?.id ?? null, modelState: p.models.state };
+      },
+      scanner: {
+        // nmap sends real traffic: never for a sensor that replays a capture
+        unavailable: this.config.mode === 'replay' ? 'this sensor replays a capture file: it scans nothing' : !this.config.scan.enabled ? 'scan.enabled is off on this sensor' : null,
+        inScope: (ip) => scanner.scope.check(ip),
+        devicesIn: (cidr) => {
+          const set = new PrefixSet([cidr]);
+          return this.inventory.list().flatMap((d) => this.inventory.addressesOf(d.mac)).filter((ip) => set.has(ip) && scanner.scope.check(ip) !== null);
+        },
+        scan: (ip, ports) => scanner.scanNow(ip, null, ports),
+      },
+    });
   }
 
   /** "Now" for requests from outside the capture: packet time in replay, the wall clock live. */
@@ -145,6 +182,7 @@ export class Appliance {
       integrations: () => this.integrations(),
       nowUs: () => this.nowUs(),
       refreshMetrics: () => p.updateMetrics(),
+      ...(this.fleet?.view ? { fleet: this.fleet.view } : {}),
       ...(this.notifier.channelCount > 0 ? { notifyTest: (actor: string, channel?: string) => this.notifier.sendTest(actor, channel) } : {}),
       scan: (mac, actor) => this.scanNow(mac, actor),
       recommend: (mac) => {
@@ -217,6 +255,7 @@ export class Appliance {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    await this.fleet?.stop();
     this.reputation.stop();
     await this.decoys.stop();
     await this.scanner.stop();
