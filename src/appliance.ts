@@ -7,12 +7,17 @@
  * flush ticks; manual requests from the dashboard use `nowUs()`: packet time in replay, the wall clock live.
  */
 import { existsSync } from 'node:fs';
+import { PrefixSet } from './detectors/addresses.js';
+import { VERSION } from './version.js';
 import { trainWorkerUrl } from './assets.js';
 import { attachBlocklist, type BlocklistHandle } from './detectors/blocklist.js';
 import { Decoys, type DecoyPortStatus } from './detectors/decoy.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { ModelManager } from './models/manager.js';
+import { startFleet, type FleetHandle } from './fleet/index.js';
+import { dashboardUrlOf, Notifier } from './notify/notifier.js';
+import { registerNotifyMetrics } from './notify/metrics.js';
 import { Pipeline, type PipelineOptions } from './pipeline.js';
 import { applianceHosts } from './respond/appliance-hosts.js';
 import { createFirewall } from './respond/firewall.js';
@@ -20,6 +25,7 @@ import { Policy } from './respond/policy.js';
 import type { ActionResult } from './respond/types.js';
 import type { Store } from './store/db.js';
 import { lastTrustPoints } from './store/influx.js';
+import { periodFacts } from './store/summary.js';
 import { DeviceInventory } from './trust/devices.js';
 import { recommend } from './trust/recommend.js';
 import { Reputation } from './trust/reputation.js';
@@ -42,6 +48,9 @@ export class Appliance {
   readonly reputation: Reputation;
   readonly blocklist: BlocklistHandle;
   readonly decoys: Decoys;
+  readonly notifier: Notifier;
+  /** fleet mode: the head's API server or the sensor's client (nothing when standalone) */
+  fleet: FleetHandle | null = null;
   decoyPorts: DecoyPortStatus[] = [];
   private stopped = false;
 
@@ -69,15 +78,35 @@ export class Appliance {
     for (const h of applianceHosts()) this.policy.protect(h.entry, h.why);
     for (const gw of config.detectors.arp.gatewayIps) this.policy.protect(gw, 'gateway (detectors.arp.gatewayIps)');
     this.decoys = new Decoys(config.decoys, bus, log, { homeNets: config.homeNets });
+    this.notifier = new Notifier(config.notify, {
+      dashboardUrl: dashboardUrlOf(config),
+      deviceName: (mac) => {
+        const d = store.devices.get(mac);
+        return d?.label ?? d?.hostname ?? null;
+      },
+      newDevice: config.response.newDevice,
+      warn: (m) => log.warn(m),
+      facts: (fromUs, toUs) => periodFacts(store.db, fromUs, toUs),
+      capture: () => {
+        const d = opts.drops?.() ?? { kernel: 0, interface: 0 };
+        return { packets: this.pipeline.packets, drops: d.kernel + d.interface };
+      },
+      // the channels' own health is not watched here: a channel cannot report itself
+      integrations: () => this.integrations().filter((i) => !i.name.startsWith('notify ')),
+    });
+    this.notifier.attach(bus);
+    registerNotifyMetrics(this.notifier);
     this.pipeline.onTick((now) => {
       this.inventory.tick(now);
       this.trust.tick(now);
       this.policy.tick(now);
+      this.notifier.tick(now);
       if (config.mode !== 'replay') this.scanner.tick(now);
     });
     this.pipeline.onClose((now) => {
       this.inventory.close(now);
       this.trust.close();
+      this.fleet?.detach();
     });
   }
 
@@ -95,11 +124,42 @@ export class Appliance {
       if (config.mode !== 'replay') a.scanner.start();
       reputation.startRefresh();
       a.decoyPorts = await a.decoys.start(); // a port it cannot bind is logged by Decoys, the others still listen
+      a.fleet = await a.startFleet(opts);
     } catch (err) {
       await a.stop();
       throw err;
     }
     return a;
+  }
+
+  private startFleet(opts: ApplianceOptions): Promise<FleetHandle> {
+    const p = this.pipeline;
+    let last = { packets: 0, ms: Date.now() };
+    const scanner = this.scanner;
+    return startFleet({
+      config: this.config,
+      store: this.store.fleet,
+      bus: p.bus,
+      log: this.log,
+      version: VERSION,
+      status: () => {
+        const now = Date.now();
+        const pps = now > last.ms ? ((p.packets - last.packets) * 1000) / (now - last.ms) : 0;
+        last = { packets: p.packets, ms: now };
+        const d = opts.drops?.() ?? { kernel: 0, interface: 0 };
+        return { packetsPerSecond: Math.round(pps), packets: p.packets, drops: d.kernel + d.interface, activeFlows: p.flows.stats.active, modelId: p.models.model?.id ?? null, modelState: p.models.state };
+      },
+      scanner: {
+        // nmap sends real traffic: never for a sensor that replays a capture
+        unavailable: this.config.mode === 'replay' ? 'this sensor replays a capture file: it scans nothing' : !this.config.scan.enabled ? 'scan.enabled is off on this sensor' : null,
+        inScope: (ip) => scanner.scope.check(ip),
+        devicesIn: (cidr) => {
+          const set = new PrefixSet([cidr]);
+          return this.inventory.list().flatMap((d) => this.inventory.addressesOf(d.mac)).filter((ip) => set.has(ip) && scanner.scope.check(ip) !== null);
+        },
+        scan: (ip, ports) => scanner.scanNow(ip, null, ports),
+      },
+    });
   }
 
   /** "Now" for requests from outside the capture: packet time in replay, the wall clock live. */
@@ -125,6 +185,8 @@ export class Appliance {
       integrations: () => this.integrations(),
       nowUs: () => this.nowUs(),
       refreshMetrics: () => p.updateMetrics(),
+      ...(this.fleet?.view ? { fleet: this.fleet.view } : {}),
+      ...(this.notifier.channelCount > 0 ? { notifyTest: (actor: string, channel?: string) => this.notifier.sendTest(actor, channel) } : {}),
       scan: (mac, actor) => this.scanNow(mac, actor),
       recommend: (mac) => {
         const st = this.trust.state(mac);
@@ -169,6 +231,14 @@ export class Appliance {
         detail: `${f.ips} addresses, ${f.domains} domains${f.updatedAt ? `, updated ${new Date(f.updatedAt).toISOString()}` : ', never loaded'}${f.lastError ? `; ${f.lastError}` : ''}`,
       });
     }
+    for (const h of this.notifier.health()) {
+      out.push({
+        name: `notify ${h.name}`,
+        enabled: true,
+        ok: h.lastError === null || (h.lastSentMs !== null && h.queued === 0 && h.deadLetters === 0),
+        detail: `${h.type}: ${h.sent} sent, ${h.queued} queued, ${h.failures} failed attempts, ${h.deadLetters} given up, ${h.dropped} refused (queue full)${h.lastError ? `; last error: ${h.lastError}` : ''}`,
+      });
+    }
     out.push({
       name: 'vulnerability scans',
       enabled: cfg.scan.enabled,
@@ -188,12 +258,14 @@ export class Appliance {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    await this.fleet?.stop();
     this.reputation.stop();
     await this.decoys.stop();
     await this.scanner.stop();
     this.policy.stop();
     await this.pipeline.shutdown();
     this.blocklist.detach();
+    await this.notifier.close();
   }
 }
 

@@ -13,6 +13,7 @@ import { commandPasswd } from './commands/passwd.js';
 import { commandStatus } from './commands/status.js';
 import { commandFirewall } from './commands/firewall.js';
 import { commandScan } from './commands/scan.js';
+import { commandFleet } from './commands/fleet.js';
 import { VERSION } from './version.js';
 
 interface Command {
@@ -192,6 +193,25 @@ const COMMANDS: Record<string, Command> = {
       const role = values.role as string | undefined;
       if (role !== undefined && role !== 'admin' && role !== 'viewer') throw new UsageError(`--role must be admin or viewer, not '${role}'`);
       return commandPasswd(cfg, { user: (values.user as string | undefined) ?? 'admin', role });
+    },
+  },
+  fleet: {
+    summary: 'on a head: enrol a sensor (one-time token), list sensors, revoke one',
+    usage: `argus-edge fleet enrol [--name NAME] [--json] | fleet list [--json] | fleet revoke ID [--config FILE]
+
+  enrol prints a one-time enrolment token (valid 24 h) that carries the head's fleet API URL (fleet.publicUrl,
+  or the first LAN address and fleet.port) and the SHA-256 fingerprint of its certificate; start a sensor once
+  with fleet.role: sensor and fleet.enrolToken set to it. --name names the sensor at the head. list shows every
+  sensor with its state (online, stale after fleet.staleSeconds without a heartbeat, offline) and last
+  heartbeat; revoke ID ends that sensor's access (its requests are refused). Works while the appliance runs.`,
+    configFlags: { store: 'store.path' },
+    options: { name: { type: 'string' }, json: { type: 'boolean' }, store: { type: 'string' } },
+    run: async (cfg, values, positionals) => {
+      const [action, id, extra] = positionals;
+      if (action !== 'enrol' && action !== 'list' && action !== 'revoke') throw new UsageError("give enrol, list or revoke ID");
+      if (action === 'revoke' && id === undefined) throw new UsageError('fleet revoke needs the sensor id');
+      if ((action !== 'revoke' && id !== undefined) || extra !== undefined) throw new UsageError(`unexpected argument '${extra ?? id}'`);
+      return commandFleet(cfg, { action, id, name: values.name as string | undefined, json: values.json === true });
     },
   },
   status: {

@@ -100,6 +100,32 @@ export function list<T>(item: Field<T>, def: NoInfer<T>[], doc: string): Field<T
   );
 }
 
+/**
+ * a list of objects, each checked by `item` (which returns the typed object or an Invalid saying what is wrong);
+ * from an environment variable or flag it is a JSON array
+ */
+export function objects<T>(item: (v: Record<string, unknown>) => T | Invalid, def: T[], doc: string): Field<T[]> {
+  const check = (v: unknown): T[] | Invalid => {
+    if (v === null) return [];
+    if (!Array.isArray(v)) return new Invalid('a list of objects');
+    const out: T[] = [];
+    for (const [i, x] of v.entries()) {
+      if (typeof x !== 'object' || x === null || Array.isArray(x)) return new Invalid(`a list of objects (item ${i + 1} is not an object)`);
+      const r = item(x as Record<string, unknown>);
+      if (r instanceof Invalid) return new Invalid(`item ${i + 1}: ${r.expected}`);
+      out.push(r);
+    }
+    return out;
+  };
+  return field(def, doc, check, (s) => {
+    try {
+      return check(JSON.parse(s));
+    } catch {
+      return new Invalid('a JSON array of objects');
+    }
+  });
+}
+
 const V4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /** a syntactically valid IPv4 or IPv6 address */

@@ -18,6 +18,7 @@ export const responseSchema = {
   chain: str('ARGUS-EDGE', 'name of the dedicated iptables/ip6tables chain; the ipset sets are named after it in lower case (argus-edge-q4, …)', chainNameProblem),
   autoQuarantine: bool(false, 'quarantine a device whose trust level becomes critical (inline mode; elsewhere only recorded as a dry run)'),
   requireApproval: bool(false, "automatic quarantines, blocks and rate limits wait as 'pending' until an admin approves them"),
+  pendingExpirySeconds: seconds(86400, "a pending action nobody approved or denied within this long expires (state 'expired', never enforced)"),
   quarantineSeconds: seconds(3600, 'how long an automatic quarantine lasts before escalation'),
   escalationFactor: num(2, 'a repeat offender\'s quarantine lasts quarantineSeconds × escalationFactor^(earlier quarantines within escalationWindowHours)', { min: 1, max: 100 }),
   escalationWindowHours: num(24, 'how far back earlier quarantines count for escalation; 0 turns escalation off', { min: 0 }),

@@ -4,6 +4,8 @@
  */
 import { detectorsSchema } from './detectors-schema.js';
 import { incidentsSchema } from './incidents-schema.js';
+import { notifySchema } from './notify-schema.js';
+import { fleetSchema } from './fleet-schema.js';
 import { decoysSchema, intelSchema } from './intel-schema.js';
 import { modelsSchema } from './models-schema.js';
 import { responseSchema } from './response-schema.js';
@@ -85,6 +87,8 @@ export const schema = {
   models: modelsSchema,
   detectors: detectorsSchema,
   incidents: incidentsSchema,
+  notify: notifySchema,
+  fleet: fleetSchema,
   response: responseSchema,
   intel: intelSchema,
   decoys: decoysSchema,

@@ -374,3 +374,18 @@ t.test('passive and replay never touch a real firewall', async (t) => {
     policy.stop();
   }
 });
+
+t.test('a pending action nobody decides on expires after response.pendingExpirySeconds, never enforced', async (t) => {
+  const r = rig(t, { 'response.autoQuarantine': 'true', 'response.requireApproval': 'true', 'response.pendingExpirySeconds': '600' });
+  r.bus.emit('trust.change', change(A, 'normal', 'critical', T0 + S));
+  const id = r.events[0]!.action.id;
+  r.store.flush();
+  r.policy.tick(T0 + 590 * S);
+  t.equal(r.store.actions.get(id)?.state, 'pending', 'still pending before the expiry');
+  r.policy.tick(T0 + 602 * S);
+  t.equal(r.store.actions.get(id)?.state, 'expired');
+  t.same(r.ipset(), [], 'never enforced');
+  t.same(r.events.map((e) => e.verb), ['action.create', 'action.expire']);
+  t.match(r.store.actions.auditLog({ actor: 'system', actionPrefix: 'action.expire' })[0]?.reason, /not approved within 600 s/);
+  t.match(r.policy.approve(id, 'admin'), { ok: false, error: /is expired, not pending/ });
+});

@@ -128,6 +128,10 @@ export class Policy implements ActionService {
     if (nowUs < this.nextDueCheckUs) return;
     this.nextDueCheckUs = nowUs + 1_000_000;
     for (const row of this.store.actions.due(nowUs)) this.expire(row, nowUs, true);
+    const undecided = nowUs - this.config.response.pendingExpirySeconds * 1e6;
+    for (const row of this.store.actions.pendingSince(undecided)) {
+      this.finish(row.id, ['pending'], 'expired', 'action.expire', 'system', `not approved within ${this.config.response.pendingExpirySeconds} s (response.pendingExpirySeconds)`, nowUs);
+    }
   }
 
   /**

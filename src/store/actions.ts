@@ -122,6 +122,11 @@ export class ActionStore {
     ).map(toActionRow);
   }
 
+  /** Pending actions created at or before `tsUs`: proposals nobody decided on in time. */
+  pendingSince(tsUs: number): ActionRow[] {
+    return (this.db.prepare(`SELECT ${ACTION_COLS} FROM actions WHERE state = 'pending' AND created_us <= ? ORDER BY id`).all(tsUs) as RawActionRow[]).map(toActionRow);
+  }
+
   /** Newest first, keyset-paged by id. */
   query(q: { state?: ActionState; mac?: string; kind?: ActionKind; beforeId?: number; limit?: number } = {}): ActionRow[] {
     const where: string[] = [];

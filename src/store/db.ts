@@ -18,6 +18,7 @@ import { migrate, schemaVersion } from './migrations.js';
 import { FlowStore } from './flows.js';
 import { AlertStore } from './alerts.js';
 import { DeviceStore } from './devices.js';
+import { FleetStore } from './fleet.js';
 import { ActionStore } from './actions.js';
 import { WebAuthStore } from './web-auth.js';
 import { RegistryStore } from './registry.js';
@@ -65,6 +66,7 @@ export class Store {
   readonly devices: DeviceStore;
   readonly actions: ActionStore;
   readonly auth: WebAuthStore;
+  readonly fleet: FleetStore;
   readonly registry: RegistryStore;
   readonly queue: WriteQueue;
   readonly path: string;
@@ -114,6 +116,7 @@ export class Store {
     this.devices = new DeviceStore(this.db);
     this.actions = new ActionStore(this.db);
     this.auth = new WebAuthStore(this.db);
+    this.fleet = new FleetStore(this.db);
     this.registry = new RegistryStore(this.db);
     this.queue = new WriteQueue(
       this.db,

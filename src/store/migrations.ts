@@ -262,6 +262,88 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 11,
+    description: 'fleet: sensors, enrolment tokens, results and assignments (head); identity and outbox (sensor)',
+    up(db) {
+      db.exec(`
+        -- head: registered sensors; status is the last heartbeat's JSON
+        CREATE TABLE fleet_sensors (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          public_key TEXT NOT NULL UNIQUE,
+          version TEXT NOT NULL,
+          capabilities TEXT NOT NULL,
+          status TEXT,
+          registered_ms INTEGER NOT NULL,
+          last_heartbeat_ms INTEGER,
+          revoked INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        -- head: one-time enrolment secrets (hash only)
+        CREATE TABLE fleet_enrol_tokens (
+          secret_hash TEXT PRIMARY KEY,
+          name TEXT,
+          created_ms INTEGER NOT NULL,
+          expires_ms INTEGER NOT NULL,
+          used_by TEXT
+        ) WITHOUT ROWID;
+        -- head: nonces of signed requests inside the clock-skew window
+        CREATE TABLE fleet_nonces (
+          sensor_id TEXT NOT NULL,
+          nonce TEXT NOT NULL,
+          ts_ms INTEGER NOT NULL,
+          PRIMARY KEY (sensor_id, nonce)
+        ) WITHOUT ROWID;
+        CREATE INDEX fleet_nonces_ts ON fleet_nonces(ts_ms);
+        -- head: what sensors sent, once per (sensor, key)
+        CREATE TABLE fleet_results (
+          id INTEGER PRIMARY KEY,
+          sensor_id TEXT NOT NULL,
+          key TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          ts_us INTEGER NOT NULL,
+          received_ms INTEGER NOT NULL,
+          body TEXT NOT NULL,
+          UNIQUE (sensor_id, key)
+        );
+        CREATE INDEX fleet_results_kind ON fleet_results(kind, ts_us);
+        -- head: scan assignments; state: pending → sent → done | refused
+        CREATE TABLE fleet_assignments (
+          id INTEGER PRIMARY KEY,
+          sensor_id TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          targets TEXT NOT NULL,
+          ports TEXT NOT NULL,
+          state TEXT NOT NULL,
+          reason TEXT,
+          result TEXT,
+          actor TEXT NOT NULL,
+          created_ms INTEGER NOT NULL,
+          updated_ms INTEGER NOT NULL
+        );
+        CREATE INDEX fleet_assignments_sensor ON fleet_assignments(sensor_id, state);
+        -- sensor: its identity at a head (one row)
+        CREATE TABLE fleet_identity (
+          head_url TEXT PRIMARY KEY,
+          sensor_id TEXT NOT NULL,
+          fingerprint TEXT NOT NULL,
+          private_key TEXT NOT NULL,
+          public_key TEXT NOT NULL,
+          registered_ms INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        -- sensor: results not yet accepted by the head, in order; priority 0 = incidents (never dropped unsent)
+        CREATE TABLE fleet_outbox (
+          seq INTEGER PRIMARY KEY,
+          key TEXT NOT NULL UNIQUE,
+          kind TEXT NOT NULL,
+          priority INTEGER NOT NULL,
+          ts_us INTEGER NOT NULL,
+          body TEXT NOT NULL
+        );
+        CREATE INDEX fleet_outbox_priority ON fleet_outbox(priority, seq);
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

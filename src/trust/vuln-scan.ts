@@ -374,7 +374,7 @@ export class VulnScanner {
    * Scans `ip` now (the `scan` command, and the queue): checks the scope, records the scan, feeds the
    * findings to the trust score. A refused or failed scan resolves with status 'failed' and the reason.
    */
-  async scanNow(target: string, mac: string | null = null): Promise<ScanResult> {
+  async scanNow(target: string, mac: string | null = null, ports?: string): Promise<ScanResult> {
     const ip = this.scope.check(target);
     if (ip === null) {
       this.stats.refused++;
@@ -390,7 +390,9 @@ export class VulnScanner {
     }
     const id = this.store?.registry.startScan(ip, owner, startUs) ?? null;
     this.stats.started++;
-    const res = resultOf(ip, owner, await runNmap(ip, this.cfg.scan, this.opts.nmapPath, this.running));
+    // a port list from a fleet assignment replaces scan.ports for this scan only (checked by the caller)
+    const scanCfg = ports !== undefined ? { ...this.cfg.scan, ports } : this.cfg.scan;
+    const res = resultOf(ip, owner, await runNmap(ip, scanCfg, this.opts.nmapPath, this.running));
     const endUs = Math.max(startUs, this.now());
     if (res.status === 'done') this.stats.done++;
     else {

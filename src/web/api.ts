@@ -13,6 +13,7 @@
  *   GET    /models                                       POST /models/retrain
  *   GET    /health
  *   GET    /tokens                                       POST /tokens {name}     DELETE /tokens/:id
+ *   GET    /fleet/sensors   GET /fleet/alerts   POST /fleet/sensors/:id/assign (a head only; see api-fleet.ts)
  */
 import { Hono } from 'hono';
 import type { WebEnv } from './env.js';
@@ -20,6 +21,7 @@ import { ApiError } from './api-input.js';
 import { registerActionApi } from './api-actions.js';
 import { registerDeviceApi } from './api-devices.js';
 import { registerEventApi } from './api-events.js';
+import { registerFleetApi } from './api-fleet.js';
 import { registerSystemApi } from './api-system.js';
 import type { WebContext } from './web-context.js';
 
@@ -34,5 +36,6 @@ export function registerApi(app: Hono<WebEnv>, ctx: WebContext, log: (msg: strin
   registerEventApi(api, ctx);
   registerActionApi(api, ctx);
   registerSystemApi(api, ctx);
+  registerFleetApi(api, ctx);
   app.route('/api/v1', api);
 }

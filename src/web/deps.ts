@@ -3,6 +3,7 @@
  * it from a real store and a dry-run responder.
  */
 import type { Bus } from '../bus.js';
+import type { FleetView } from '../fleet/index.js';
 import type { Config } from '../config.js';
 import type { ActionResult, ActionService } from '../respond/types.js';
 import type { Store } from '../store/db.js';
@@ -61,6 +62,10 @@ export interface WebDeps {
   scan?(mac: string, actor: string): ActionResult;
   /** advice from the trust stage for one device, most severe first (absent or null: derive it from its alerts) */
   recommend?(mac: string): { severity: 1 | 2 | 3; text: string }[] | null;
+  /** send a test message on every notification channel, or the one named (absent: none configured) */
+  notifyTest?(actor: string, channel?: string): Promise<{ channel: string; ok: boolean; error?: string }[]>;
+  /** the fleet views of a head (absent: not a head) */
+  fleet?: FleetView;
   /** brings the Prometheus gauges up to date before /metrics answers (run: pipeline.updateMetrics()) */
   refreshMetrics?(): void;
 }

@@ -17,6 +17,7 @@ import { namesFor } from './pages-overview.js';
 import { auditPage } from './views/audit.js';
 import { modelsPage } from './views/models.js';
 import { quarantinePage } from './views/quarantine.js';
+import { reviewPage } from './views/review.js';
 import { settingsPage, type SettingsPageData } from './views/settings.js';
 import { flash } from './views/format.js';
 
@@ -60,6 +61,7 @@ function settingsData(c: Ctx, newToken: SettingsPageData['newToken'] = null, mes
     ],
     sections,
     integrations: deps.integrations(),
+    notify: deps.notifyTest !== undefined,
     allowList: deps.actions.allowListEntries(),
     tokens: deps.store.auth.tokens().map((t) => ({ ...t, owner: users.get(t.userId) ?? `#${t.userId}` })),
     newToken,
@@ -91,6 +93,17 @@ export function registerAdminPages(app: Hono<WebEnv>): void {
     }));
   });
 
+  // the page an approval link in a notification opens (after sign-in); the decision is a POST from it
+  app.get('/actions/:id/review', (c) => {
+    const id = actionId(c);
+    if (id instanceof Response) return id;
+    const deps = c.get('deps');
+    const a = deps.store.actions.get(id);
+    if (a === undefined) return problem(c, 404, `no action with id ${id}`, 'quarantine');
+    const name = a.mac !== null ? (namesFor(deps.store, [a.mac]).get(a.mac) ?? null) : null;
+    return page(c, 'Review', 'quarantine', reviewPage({ action: a, deviceName: name, csrf: c.get('csrf'), canAct: canAct(c), dryRun: deps.actions.dryRun }));
+  });
+
   for (const verb of ['approve', 'deny', 'release'] as const) {
     app.post(`/actions/:id/${verb}`, async (c) => {
       const id = actionId(c);
@@ -103,6 +116,8 @@ export function registerAdminPages(app: Hono<WebEnv>): void {
       const r =
         verb === 'approve' ? actions.approve(id, actor) : verb === 'deny' ? actions.deny(id, actor, reason || undefined) : actions.release(id, actor, reason || undefined);
       if (!r.ok) return problem(c, 409, r.error, 'quarantine');
+      // how the decision was made: from the review page a notification links to, or from the Quarantine list
+      if (f['via'] === 'review') audit(c.get('deps'), { actor, action: 'action.review', target: String(id), reason: `${verb} from the review page of a notification link`, detail: { id, decision: verb } });
       return redirectDone(c, backTo(f['back'], '/quarantine'), verb === 'approve' ? 'approved' : verb === 'deny' ? 'denied' : 'released');
     });
   }
@@ -136,6 +151,18 @@ export function registerAdminPages(app: Hono<WebEnv>): void {
     const r = c.get('deps').actions.allowList(entry, userOf(c).username, 'added from Settings');
     if (!r.ok) return problem(c, 409, r.error, 'settings');
     return redirectDone(c, '/settings', 'allowed');
+  });
+
+  app.post('/settings/notify/test', async (c) => {
+    const deps = c.get('deps');
+    if (deps.notifyTest === undefined) return problem(c, 409, 'no notification channel is configured (notify.channels)', 'settings');
+    const channel = cleanText((await form(c))['channel'] ?? '', 64);
+    if (channel === null) return problem(c, 400, 'the channel name must be one line of at most 64 characters', 'settings');
+    const user = userOf(c).username;
+    const results = await deps.notifyTest(user, channel || undefined);
+    audit(deps, { actor: user, action: 'notify.test', target: channel || null, detail: { results } });
+    if (results.length === 0) return problem(c, 404, `no notification channel named ${channel}`, 'settings');
+    return redirectDone(c, '/settings#notifications', results.every((r) => r.ok) ? 'notify-sent' : 'notify-failed');
   });
 
   app.post('/settings/tokens', async (c) => {

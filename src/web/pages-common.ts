@@ -87,6 +87,8 @@ const DONE: Record<string, string> = {
   unmuted: 'Unmuted.',
   retrain: 'Retraining started.',
   revoked: 'Token revoked.',
+  'notify-sent': 'Test message sent.',
+  'notify-failed': 'The test message was not delivered on every channel: see Notifications below for the error.',
 };
 
 export function doneMessage(c: Ctx): Html | null {

@@ -15,6 +15,8 @@ export interface SettingsPageData {
   /** whole configuration sections, shown folded as dotted keys */
   sections: [string, unknown][];
   integrations: IntegrationHealth[];
+  /** whether notification channels are configured (a test message can be sent) */
+  notify: boolean;
   allowList: { entry: string; source: 'config' | 'runtime' }[];
   tokens: (ApiTokenRow & { owner: string })[];
   /** a token just created: shown once, never stored in clear */
@@ -51,6 +53,10 @@ export function settingsPage(d: SettingsPageData): Html {
       ${d.integrations.length === 0 ? html`<p class="muted">None configured.</p>` : html`<ul class="plain">${d.integrations.map(
         (i) => html`<li><span class="badge ${!i.enabled ? 'st-off' : i.ok ? 'st-active' : 'st-failed'}">${!i.enabled ? 'off' : i.ok ? 'ok' : 'failing'}</span> <b>${i.name}</b> <span class="muted small">${i.detail}</span></li>`,
       )}</ul>`}
+      <h2 id="notifications">Notifications</h2>
+      ${d.notify
+        ? html`<p class="muted small">Channels are listed above as "notify …" with their health.</p>${d.canAct ? html`<form method="post" action="/settings/notify/test" class="filters">${csrfField(d.csrf)}<button type="submit">Send a test message</button></form>` : ''}`
+        : html`<p class="muted">No channel configured: add <code>notify.channels</code> to config.yaml (webhook, ntfy, email, mqtt, syslog; see the README).</p>`}
       <h2>Allow-list</h2>
       ${d.allowList.length === 0 ? html`<p class="muted">Empty.</p>` : html`<ul class="plain">${d.allowList.map((a) => html`<li><code>${a.entry}</code> <span class="muted small">${a.source}</span></li>`)}</ul>`}
       ${d.canAct ? html`<form method="post" action="/settings/allow" class="filters">${csrfField(d.csrf)}
