@@ -190,6 +190,10 @@ export class InfluxSink {
       bus.on('alert', (a) => this.alert(a)),
       bus.on('anomaly', (e) => this.anomaly(e)),
       bus.on('trust.change', (c) => this.trust(c)),
+      // one point per incident change that a person would hear of (open, escalate, close), never per alert
+      bus.on('incident', (e) => {
+        if (e.change !== 'update') this.count('incidents', { kind: e.incident.kind, severity: e.incident.severity, state: e.change === 'close' ? 'closed' : e.change === 'open' ? 'open' : 'escalated' }, e.tsUs);
+      }),
     ];
     return () => offs.forEach((off) => off());
   }
