@@ -158,7 +158,7 @@ class Hub {
     const dev = a.srcMac !== null ? this.deps.store.devices.get(a.srcMac) : undefined;
     const name = dev !== undefined ? (dev.label ?? dev.hostname) : null;
     this.broadcast((c) => {
-      const row = alertRow({ ...a, acknowledged: false }, { csrf: c.csrf, canAct: c.user.role === 'admin', deviceName: name, fresh: true });
+      const row = alertRow({ ...a, acknowledged: false, incidentId: null }, { csrf: c.csrf, canAct: c.user.role === 'admin', deviceName: name, fresh: true });
       const t = toast(html`<b>New alert</b> ${a.signature}`, `sev${a.severity}`);
       return frame(html`${partial('#recent-alerts', 'afterbegin', row)}${t}`.value);
     });
