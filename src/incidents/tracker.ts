@@ -56,6 +56,10 @@ export function incidentTarget(a: Pick<Alert, 'targets'>): string {
   return a.targets.length === 1 ? a.targets[0]! : '*';
 }
 
+function isUnspecified(ip: string): boolean {
+  return ip === '0.0.0.0' || ip === '::';
+}
+
 export function incidentDevice(a: Pick<Alert, 'srcMac' | 'srcIp'>): string {
   return a.srcMac ?? a.srcIp;
 }
@@ -219,7 +223,7 @@ export class IncidentTracker {
     for (const m of g.alerts) this.fold(inc, m);
     inc.count += g.extra;
     inc.anomalyCount += g.extra;
-    inc.title = `Unusual traffic from ${first.srcIp}`;
+    inc.title = `Unusual traffic from ${inc.srcIp}`;
     inc.severity = this.severityFor(inc);
     this.publishOpen(inc, first, [...g.alerts.map((m) => m.id), ...g.extraIds]);
   }
@@ -267,6 +271,8 @@ export class IncidentTracker {
     if (a.tsUs < inc.firstUs) inc.firstUs = a.tsUs;
     if (a.tsUs > inc.lastUs) inc.lastUs = a.tsUs;
     if (inc.srcMac === null && a.srcMac !== null) inc.srcMac = a.srcMac;
+    // a DHCP request comes from 0.0.0.0: the device's real address, once seen, names it better
+    if (isUnspecified(inc.srcIp) && !isUnspecified(a.srcIp)) inc.srcIp = a.srcIp;
     if (a.severity < inc.maxAlertSeverity) inc.maxAlertSeverity = a.severity;
     if (a.confidence > inc.confidence) inc.confidence = a.confidence;
     if (RESPONSE_RANK[a.suggestedResponse] > RESPONSE_RANK[inc.suggestedResponse]) inc.suggestedResponse = a.suggestedResponse;

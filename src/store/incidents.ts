@@ -41,7 +41,7 @@ export interface IncidentQuery {
   minSeverity?: IncidentSeverity;
   acknowledged?: boolean;
   muted?: boolean;
-  /** 'recent' (default): newest last_us first; 'severity': most severe first, then newest */
+  /** 'recent' (default): newest last_us first; 'severity': most severe first, then the most alerts, then newest */
   order?: 'recent' | 'severity';
   /** keyset paging for order 'recent': the last row's last_us and id */
   before?: { lastUs: number; id: string };
@@ -73,7 +73,7 @@ export class IncidentStore {
         first_us, last_us, targets, evidence, max_alert_severity, confidence, suggested_response, acknowledged, muted, updated_us)
       VALUES (@id, @key, @kind, @device, @srcIp, @srcMac, @target, @title, @severity, @state, @count, @anomalyCount,
         @firstUs, @lastUs, @targets, @evidence, @maxAlertSeverity, @confidence, @suggestedResponse, 0, 0, @updatedUs)
-      ON CONFLICT (id) DO UPDATE SET src_mac = excluded.src_mac, title = excluded.title, severity = excluded.severity,
+      ON CONFLICT (id) DO UPDATE SET src_ip = excluded.src_ip, src_mac = excluded.src_mac, title = excluded.title, severity = excluded.severity,
         state = excluded.state, count = excluded.count, anomaly_count = excluded.anomaly_count, first_us = excluded.first_us,
         last_us = excluded.last_us, targets = excluded.targets, evidence = excluded.evidence,
         max_alert_severity = excluded.max_alert_severity, confidence = excluded.confidence,
@@ -137,7 +137,7 @@ export class IncidentStore {
       where.push('(last_us < ? OR (last_us = ? AND id < ?))');
       args.push(q.before.lastUs, q.before.lastUs, q.before.id);
     }
-    const order = q.order === 'severity' ? 'severity DESC, last_us DESC, id DESC' : 'last_us DESC, id DESC';
+    const order = q.order === 'severity' ? 'severity DESC, count DESC, last_us DESC, id DESC' : 'last_us DESC, id DESC';
     const offset = q.order === 'severity' ? Math.max(0, Math.floor(q.offset ?? 0)) : 0;
     const sql = `SELECT * FROM incidents ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`;
     return (this.db.prepare(sql).all(...args) as RawIncidentRow[]).map(toIncidentRow);
