@@ -113,7 +113,7 @@ t.test('pages show the stored data', async (t) => {
   t.notMatch(rowsOf(byKind), /Calling home/);
   const kindOptions = byKind.slice(byKind.indexOf('name="kind"'), byKind.indexOf('</select>', byKind.indexOf('name="kind"')));
   t.equal((kindOptions.match(/value="dns\.tunnel"/g) ?? []).length, 1, 'each kind once in the filter');
-  t.match(kindOptions, /Data hidden in DNS \(3\)/, 'with its human name and count');
+  t.match(kindOptions, />Data hidden in DNS</, 'with its human name');
   // a second page: more incidents than one page holds
   for (let d = 20; d < 30; d++) web.bus.emit('alert', { id: `more-${d}`, tsUs: web.deps.nowUs() + d, kind: 'c2.beacon', signature: `More ${d}`, severity: 2, confidence: 1, srcIp: `10.99.0.${d}`, srcMac: seedMac(d), targets: ['203.0.113.9'], destPort: 443, proto: 'tcp', evidence: [], suggestedResponse: 'monitor' });
   web.store.flush();

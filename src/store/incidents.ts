@@ -139,7 +139,11 @@ export class IncidentStore {
     }
     const order = q.order === 'severity' ? 'severity DESC, count DESC, last_us DESC, id DESC' : 'last_us DESC, id DESC';
     const offset = q.order === 'severity' ? Math.max(0, Math.floor(q.offset ?? 0)) : 0;
-    const sql = `SELECT * FROM incidents ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`;
+    // pinned like AlertStore.query: the walk follows the order and stops after `limit` matches
+    const index = q.order === 'severity' && q.state !== undefined && q.acknowledged !== undefined && q.muted !== undefined
+      ? 'incidents_attention'
+      : q.order === 'severity' ? null : q.device !== undefined ? 'incidents_device' : q.kind !== undefined ? 'incidents_kind' : 'incidents_last';
+    const sql = `SELECT * FROM incidents ${index === null ? '' : `INDEXED BY ${index}`} ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`;
     return (this.db.prepare(sql).all(...args) as RawIncidentRow[]).map(toIncidentRow);
   }
 
@@ -153,15 +157,16 @@ export class IncidentStore {
   needsAttentionBySeverity(): Record<IncidentSeverity, number> {
     const out: Record<IncidentSeverity, number> = { low: 0, medium: 0, high: 0, critical: 0 };
     const rows = this.db
-      .prepare(`SELECT severity, count(*) AS n FROM incidents WHERE state = 'open' AND acknowledged = 0 AND muted = 0 GROUP BY severity`)
+      .prepare(`SELECT severity, count(*) AS n FROM incidents INDEXED BY incidents_attention WHERE state = 'open' AND acknowledged = 0 AND muted = 0 GROUP BY severity`)
       .all() as { severity: number; n: number }[];
     for (const r of rows) out[INCIDENT_SEVERITIES[r.severity] ?? 'low'] += r.n;
     return out;
   }
 
-  /** The kinds that have incidents, each once, with their count (for the Alerts page's filter). */
-  kinds(): { kind: AlertKind; n: number }[] {
-    return this.db.prepare('SELECT kind, count(*) AS n FROM incidents GROUP BY kind ORDER BY kind').all() as { kind: AlertKind; n: number }[];
+  /** The kinds that have incidents, each once (one index probe per known kind, so it costs the same at any size). */
+  kinds(known: readonly string[]): AlertKind[] {
+    const probe = this.db.prepare('SELECT 1 FROM incidents INDEXED BY incidents_kind WHERE kind = ? LIMIT 1');
+    return known.filter((k) => probe.get(k) !== undefined) as AlertKind[];
   }
 
   /** Marks an incident and every member alert seen (or unseen); false when the id is unknown. */

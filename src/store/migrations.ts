@@ -294,9 +294,11 @@ export const MIGRATIONS: readonly Migration[] = [
           muted INTEGER NOT NULL DEFAULT 0,
           updated_us INTEGER NOT NULL
         );
-        CREATE INDEX incidents_last ON incidents(last_us);
-        CREATE INDEX incidents_state ON incidents(state, severity, last_us);
-        CREATE INDEX incidents_device ON incidents(device, last_us);
+        -- newest first (the Alerts page), by device, by kind; "Needs attention" walks its own index in order
+        CREATE INDEX incidents_last ON incidents(last_us, id);
+        CREATE INDEX incidents_device ON incidents(device, last_us, id);
+        CREATE INDEX incidents_kind ON incidents(kind, last_us, id);
+        CREATE INDEX incidents_attention ON incidents(state, acknowledged, muted, severity, count, last_us, id);
         -- membership: every alert of an incident names it (NULL until the incident tracker placed it)
         ALTER TABLE alerts ADD COLUMN incident_id TEXT;
         CREATE INDEX alerts_incident ON alerts(incident_id);

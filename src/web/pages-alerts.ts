@@ -24,7 +24,7 @@ import { incidentsChanged } from './sse.js';
 import { audit } from './web-context.js';
 import { backTo, canAct, doneMessage, form, page, parseMac, problem, redirectDone, userOf, type Ctx } from './pages-common.js';
 import { namesFor } from './pages-overview.js';
-import { openActions } from './pages-queries.js';
+import { invalidateOverviewCounts, openActions } from './pages-queries.js';
 import { addMute, loadMutes, removeMute } from './pages-mutes.js';
 import { alertRow, alertTableHead, alertsPage } from './views/alerts.js';
 import { incidentCard, type IncidentViewOptions } from './views/incident.js';
@@ -143,11 +143,11 @@ export function registerAlertPages(app: Hono<WebEnv>): void {
     const body = alertsPage({
       rows,
       views: incidentViews(c, rows, self),
-      kinds: store.incidents.kinds(),
+      kinds: store.incidents.kinds(ALERT_KINDS),
       filter: f,
       self,
       next: rows.length === PAGE_SIZE && last !== undefined ? `${last.lastUs}~${last.id}` : null,
-      unackedCount: store.incidents.count({ ...q, acknowledged: false }),
+      anyUnacked: rows.some((i) => !i.acknowledged) || store.incidents.query({ ...q, acknowledged: false, limit: 1 }).length > 0,
       mutes,
       names: namesFor(store, mutes.map((m) => m.mac)),
       csrf: c.get('csrf'),
@@ -220,6 +220,7 @@ export function registerAlertPages(app: Hono<WebEnv>): void {
     const store = deps.store;
     const actor = userOf(c).username;
     const mac = inc.srcMac;
+    invalidateOverviewCounts(store);
     if (verb === 'ack') {
       store.flush();
       store.db.transaction(() => {

@@ -66,14 +66,14 @@ export interface AlertsPageData {
   rows: IncidentRow[];
   views: (i: IncidentRow) => IncidentViewOptions;
   /** kinds that have incidents, each once */
-  kinds: { kind: string; n: number }[];
+  kinds: string[];
   filter: { severity: string; mac: string; kind: string; state: string; unacked: boolean; muted: boolean };
   /** this page's address with its filters (forms come back here) */
   self: string;
   /** keyset cursor of the next page, null on the last */
   next: string | null;
-  /** unacknowledged incidents matching the filter (what "Acknowledge all" acknowledges) */
-  unackedCount: number;
+  /** some incident matching the filter is unacknowledged (what "Acknowledge all" acknowledges) */
+  anyUnacked: boolean;
   mutes: Mute[];
   names: Map<string, string>;
   csrf: string;
@@ -89,7 +89,7 @@ export function alertsPage(d: AlertsPageData): Html {
     ? html`<div class="buttons bulk">
         <form method="post" action="/incidents/ack" id="bulk-ack" class="inline">${csrfField(d.csrf)}<input type="hidden" name="back" value="${d.self}">
           <button type="submit" class="small" name="scope" value="selected">Acknowledge selected</button>
-          ${d.unackedCount > 0 ? html`<button type="submit" class="small" name="scope" value="all" title="every unacknowledged incident that matches the filter">Acknowledge all ${d.unackedCount}</button>` : ''}
+          ${d.anyUnacked ? html`<button type="submit" class="small" name="scope" value="all" title="every unacknowledged incident that matches the filter, also those on later pages">Acknowledge all${d.filter.kind !== '' || d.filter.mac !== '' || d.filter.severity !== '' || d.filter.state !== '' ? ' that match' : ''}</button>` : ''}
           <input type="hidden" name="severity" value="${f.severity}"><input type="hidden" name="kind" value="${f.kind}"><input type="hidden" name="mac" value="${f.mac}"><input type="hidden" name="state" value="${f.state}">
         </form></div>`
     : '';
@@ -100,7 +100,7 @@ export function alertsPage(d: AlertsPageData): Html {
       <option value="">all</option>
       ${(['critical', 'high', 'medium', 'low'] as const).map((s) => html`<option value="${s}"${sel(s, f.severity)}>${s === 'low' ? 'low or higher' : s === 'critical' ? 'critical' : `${s} or higher`}</option>`)}
     </select></label>
-    <label>Kind <select name="kind"><option value="">all</option>${d.kinds.map((k) => html`<option value="${k.kind}"${sel(k.kind, f.kind)}>${kindName(k.kind)} (${k.n})</option>`)}</select></label>
+    <label>Kind <select name="kind"><option value="">all</option>${d.kinds.map((k) => html`<option value="${k}"${sel(k, f.kind)}>${kindName(k)}</option>`)}</select></label>
     <label>State <select name="state"><option value="">open and closed</option><option value="open"${sel('open', f.state)}>open</option><option value="closed"${sel('closed', f.state)}>closed</option></select></label>
     <label>Device (MAC) <input name="mac" value="${f.mac}" placeholder="aa:bb:cc:dd:ee:ff" size="17" pattern="[0-9A-Fa-f:\-]{17}"></label>
     <label class="check"><input type="checkbox" name="unacked" value="1"${f.unacked ? html` checked` : ''}> not yet acknowledged</label>
