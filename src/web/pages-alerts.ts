@@ -134,7 +134,6 @@ export function registerAlertPages(app: Hono<WebEnv>): void {
       before = { lastUs: Number(m[1]), id: m[2]! };
     }
     const store = c.get('deps').store;
-    // the membership updates of alerts still in the write queue land before the page reads
     const q = queryOf(f);
     const rows = store.incidents.query({ ...q, before, limit: PAGE_SIZE });
     const last = rows[rows.length - 1];
