@@ -1,7 +1,7 @@
 /**
  * Dashboard latency under load: the device and alert pages and their API counterparts, served by the
  * appliance's web server on 127.0.0.1 from a store holding 5,000 devices (six trust points each) and 100,000
- * alerts, at 50 requests/s per route (autocannon, signed-in session). Prints p50/p95/p99/max per route.
+ * alerts (folded into incidents), at 50 requests/s per route (autocannon, signed-in session). Prints p50/p95/p99/max per route.
  * Target: p95 ≤ 50 ms. Figures only; nothing here passes or fails.
  *
  * Run: npx tsx bench/web.ts [seconds per route = 8] [devices = 5000] [alerts = 100000]
@@ -52,12 +52,14 @@ const routes = [
   `/devices/${seedMac(0)}`,
   `/devices/${seedMac(4321)}`,
   '/alerts',
-  '/alerts?severity=1&kind=dns.tunnel',
+  '/alerts?severity=high&kind=dns.tunnel',
+  '/alerts?state=open&unacked=1',
   `/alerts?mac=${seedMac(17)}`,
   '/',
   '/audit',
   '/api/v1/devices',
   '/api/v1/alerts',
+  '/api/v1/incidents',
 ];
 
 function pct(sorted: number[], p: number): number {

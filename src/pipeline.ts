@@ -23,7 +23,7 @@ import { FlowScorer } from './models/scorer.js';
 import { initTf } from './models/tf-backend.js';
 import type { Logger } from './log.js';
 import { Store } from './store/db.js';
-import { alertEvent, anomalyEvent, EveWriter, flowEvent } from './store/eve.js';
+import { anomalyEvent, EveWriter, flowEvent, incidentAlertEvent } from './store/eve.js';
 import { InfluxSink, storeGauge } from './store/influx.js';
 import { metrics } from './store/metrics.js';
 
@@ -95,7 +95,6 @@ export class Pipeline {
     if (config.eve.path !== '') this.attachEve(config);
     // After EVE, so a flow's line is written before the alert it triggers.
     this.detectors = attachDetectors(this.bus, { ...config.detectors, homeNets: [...config.homeNets] } as Parameters<typeof attachDetectors>[1]);
-    this.incidents = attachIncidents(this.bus, config.incidents);
     if (opts.store) {
       this.store = Store.open({
         ...config.store,
@@ -103,6 +102,10 @@ export class Pipeline {
       });
       this.store.attach(this.bus);
     }
+    // after the store: an alert is queued before the incident change that names it
+    this.incidents = attachIncidents(this.bus, config.incidents);
+    // a live appliance that restarts continues its open incidents instead of opening them again
+    if (this.store !== null) this.incidents.restore(this.store.incidents.openIncidents(config.incidents.maxOpen));
     // the option names are the configuration keys; an empty sensor means the host name
     this.influx = InfluxSink.fromConfig({
       ...config.influx,
@@ -132,7 +135,8 @@ export class Pipeline {
     this.eve = eve;
     const iface = config.mode === 'replay' ? undefined : config.iface || undefined;
     if (eve.wants('flow')) this.bus.on('flow.end', (r) => eve.write('flow', flowEvent(r, iface)));
-    if (eve.wants('alert')) this.bus.on('alert', (a) => eve.write('alert', alertEvent(a)));
+    // alert lines are per incident (when it opens, escalates and closes), not per alert
+    if (eve.wants('alert')) this.bus.on('incident', (e) => e.change !== 'update' && eve.write('alert', incidentAlertEvent(e)));
     // Every flow is scored; EVE gets the ones at the alert threshold (the store can keep them all).
     if (eve.wants('anomaly')) this.bus.on('anomaly', (e) => e.alert && eve.write('anomaly', anomalyEvent(e)));
   }

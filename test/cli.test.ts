@@ -137,8 +137,8 @@ t.test('train writes a model that eval and replay use', async (t) => {
   t.match(tr.stdout, /model cli-test@2026-01-15T\S+ written to/);
   for (const f of ['meta.json', 'model.json', 'weights.bin', 'forest.json', 'preprocess.json']) t.ok(readFileSync(join(out, f)).length > 0, f);
   const labels = join(dir, 'labels.tsv');
-  // the demo camera (192.168.1.30) scans from minute 6 on
-  writeFileSync(labels, '1768471560\t1768471800\t192.168.1.30\tcamera-scan\n');
+  // the demo camera (192.168.1.30) scans from minute 4 on
+  writeFileSync(labels, '1768471440\t1768471800\t192.168.1.30\tcamera-scan\n');
   const ev = cli(['eval', '--model', out, '--pcap', demo, '--labels', labels, '--json']);
   t.equal(ev.status, 0, ev.stderr);
   const r = JSON.parse(ev.stdout);

@@ -9,6 +9,7 @@ import { setUserPassword } from '../src/web/password.js';
 import { sha256Hex } from '../src/web/session.js';
 import { webApp } from '../src/web/server.js';
 import { makeFlow } from './support/store-flows.js';
+import { incidentId } from '../src/incidents/index.js';
 import { buildWebDeps, WebClient, type TestWeb } from './support/web-deps.js';
 import { initTf } from '../src/models/tf-backend.js';
 import { syntheticBenign } from './support/flow-records.js';
@@ -17,6 +18,8 @@ const PASSWORD = 'correct horse battery';
 const MAC1 = '02:00:00:00:00:01';
 const MAC2 = '02:00:00:00:00:02';
 const T0 = 1_763_700_000_000_000; // µs
+/** the incident of MAC1's alerts (2, 4, 6): ids are stable, kind + key + first µs */
+const INC1 = incidentId('scan.port.vertical', `scan.port.vertical|${MAC1}|10.99.0.200`, T0 + 2_000_000);
 
 function alert(i: number, o: Partial<Alert> = {}): Alert {
   return {
@@ -47,7 +50,8 @@ async function fixture(t: { teardown(fn: () => void): void }): Promise<{ w: Test
   s.devices.recordTrust({ mac: MAC1, tsUs: T0 + 5, score: 40, behavioral: 30, vulnerability: 50, reputation: 60, level: 'alert', explanation: [{ factor: 'behavioral', delta: -20, text: 'scan' }] });
   s.devices.recordTrust({ mac: MAC2, tsUs: T0 + 5, score: 90, behavioral: 90, vulnerability: 90, reputation: 90, level: 'normal', explanation: [] });
   s.registry.startScan('10.99.0.2', MAC1, T0);
-  for (let i = 1; i <= 6; i++) s.alerts.insert(alert(i));
+  // through the bus, as the pipeline does: stored, and folded into one incident per device
+  for (let i = 1; i <= 6; i++) w.bus.emit('alert', alert(i));
   for (let i = 1; i <= 12; i++) s.addFlow(makeFlow(i, T0 + i * 1_000_000, 4));
   s.flush();
   await setUserPassword(s, { username: 'admin', password: PASSWORD, role: 'admin', actor: 'test', tsUs: 1 });
@@ -67,6 +71,8 @@ const counts = (w: TestWeb) => ({
   tokens: w.store.auth.tokens().length,
   labels: w.store.devices.query().map((d) => d.label),
   acked: w.store.alerts.query({ acknowledged: true }).length,
+  incidentsAcked: w.store.incidents.count({ acknowledged: true }),
+  mutes: JSON.stringify(w.store.registry.setting('alerts.mutes') ?? []),
   allow: w.actions.allowListEntries().length,
   training: w.models.state === 'training',
   models: w.store.registry.models().length,
@@ -76,6 +82,8 @@ const counts = (w: TestWeb) => ({
 const WRITES: [string, string, unknown][] = [
   ['PATCH', `/api/v1/devices/${MAC1}`, { label: 'x' }],
   ['POST', `/api/v1/alerts/${encodeURIComponent(alert(1).id)}/ack`, {}],
+  ['POST', `/api/v1/incidents/${INC1}/ack`, {}],
+  ['POST', `/api/v1/incidents/${INC1}/mute`, {}],
   ['POST', '/api/v1/actions', { kind: 'quarantine', mac: MAC1, reason: 'r' }],
   ['POST', '/api/v1/actions/1/release', {}],
   ['POST', '/api/v1/actions/1/approve', {}],
@@ -85,7 +93,7 @@ const WRITES: [string, string, unknown][] = [
   ['POST', '/api/v1/tokens', { name: 'ci' }],
   ['DELETE', '/api/v1/tokens/1', undefined],
 ];
-const READS = ['/api/v1/devices', `/api/v1/devices/${MAC1}`, '/api/v1/alerts', '/api/v1/flows', '/api/v1/actions', '/api/v1/allow-list', '/api/v1/models', '/api/v1/health', '/api/v1/tokens'];
+const READS = ['/api/v1/devices', `/api/v1/devices/${MAC1}`, '/api/v1/alerts', '/api/v1/incidents', `/api/v1/incidents/${INC1}`, '/api/v1/flows', '/api/v1/actions', '/api/v1/allow-list', '/api/v1/models', '/api/v1/health', '/api/v1/tokens'];
 
 t.test('every endpoint refuses a request without credentials (401) and changes nothing', async (t) => {
   const { w, app } = await fixture(t);
@@ -204,6 +212,46 @@ t.test('alerts: filters, paging, acknowledge', async (t) => {
   t.equal((await get('?acknowledged=true')).alerts.length, 1);
   t.equal((await admin.request(path, { method: 'POST', json: { acknowledged: false } })).status, 200);
   t.equal(w.store.alerts.get(id)!.acknowledged, false);
+});
+
+t.test('incidents: filters with severity in words, paging, one incident with its alerts, acknowledge, mute', async (t) => {
+  const { w, admin } = await fixture(t);
+  type Inc = { id: string; severity: string; count: number; srcMac: string; acknowledged: boolean; muted: boolean; state: string };
+  const get = async (q: string) => (await (await admin.request(`/api/v1/incidents${q}`)).json()) as { incidents: Inc[]; next: string | null };
+  const all = await get('');
+  t.equal(all.incidents.length, 2, 'six alerts of two devices: two incidents');
+  t.ok(all.incidents.every((i) => ['low', 'medium', 'high', 'critical'].includes(i.severity)), 'severity as a word');
+  t.same(all.incidents.map((i) => i.count), [3, 3]);
+  t.equal((await get(`?mac=${MAC1}`)).incidents[0]!.id, INC1);
+  t.equal((await get('?severity=critical')).incidents.length, 0);
+  t.equal((await get('?severity=low&state=open')).incidents.length, 2);
+  const p1 = await get('?limit=1');
+  t.type(p1.next, 'string');
+  const p2 = await get(`?limit=1&before=${p1.next}`);
+  t.not(p2.incidents[0]!.id, p1.incidents[0]!.id, 'paging');
+  for (const q of ['severity=2', 'severity=huge', 'state=maybe', 'kind=nope', 'mac=x', 'before=garbage', 'limit=0', 'muted=perhaps']) t.equal((await admin.request(`/api/v1/incidents?${q}`)).status, 400, q);
+  const one = (await (await admin.request(`/api/v1/incidents/${INC1}`)).json()) as { incident: Inc; alerts: Alert[]; alertsStored: number };
+  t.equal(one.alerts.length, 3, 'with its member alerts');
+  t.equal(one.alertsStored, 3);
+  t.equal((await admin.request('/api/v1/incidents/inc-nope')).status, 404);
+
+  const before = counts(w);
+  t.equal((await admin.request(`/api/v1/incidents/${INC1}/ack`, { method: 'POST', json: { acknowledged: 'perhaps' } })).status, 400);
+  t.equal((await admin.request(`/api/v1/incidents/${INC1}/ack`, { method: 'POST', json: { other: 1 } })).status, 400);
+  t.same(counts(w), before, 'refused requests change nothing');
+  let res = await admin.request(`/api/v1/incidents/${INC1}/ack`, { method: 'POST' });
+  t.equal(res.status, 200);
+  t.equal(((await res.json()) as { incident: Inc }).incident.acknowledged, true);
+  t.equal(w.store.alerts.query({ incidentId: INC1, acknowledged: true }).length, 3, 'its alerts are acknowledged with it');
+  t.match(w.store.actions.auditLog({ actionPrefix: 'incident.ack' })[0], { actor: 'admin', target: INC1 });
+  res = await admin.request(`/api/v1/incidents/${INC1}/mute`, { method: 'POST' });
+  t.equal(((await res.json()) as { incident: Inc }).incident.muted, true);
+  t.equal((await get('')).incidents.length, 1, 'a muted incident is left out of the list');
+  t.equal((await get('?muted=any')).incidents.length, 2, 'unless asked for');
+  t.match(w.store.registry.setting('alerts.mutes'), [{ mac: MAC1, kind: 'scan.port.vertical' }]);
+  res = await admin.request(`/api/v1/incidents/${INC1}/mute`, { method: 'POST', json: { muted: false } });
+  t.equal(((await res.json()) as { incident: Inc }).incident.muted, false);
+  t.same(w.store.registry.setting('alerts.mutes'), []);
 });
 
 t.test('flows: filters and paging', async (t) => {

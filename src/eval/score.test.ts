@@ -77,10 +77,11 @@ t.test('incidents: the window of their first member alert, delay from when they 
       alertIds: [],
       maxAlertSeverity: 3,
       confidence: 1,
+      suggestedResponse: 'monitor',
     }) as IncidentEvent['incident'];
   // an anomaly incident that opened 300 s after its first member and grew into the later attack's window
-  acc.addIncident({ change: 'open', tsUs: 101 * S, incident: inc(101, 101) }, 401 * S);
-  acc.addIncident({ change: 'update', tsUs: 550 * S, incident: inc(101, 550) }, 550 * S);
+  acc.addIncident({ change: 'open', tsUs: 101 * S, incident: inc(101, 101), memberIds: [] }, 401 * S);
+  acc.addIncident({ change: 'update', tsUs: 550 * S, incident: inc(101, 550), memberIds: [] }, 550 * S);
   const r = acc.report(null, [], 1);
   t.equal(r.incidents, 1);
   t.same(r.labels.map((l) => [l.label, l.detected, l.incidentDelayS, l.incidents]), [

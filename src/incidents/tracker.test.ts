@@ -117,3 +117,25 @@ t.test('bad configuration is refused', async (t) => {
   t.throws(() => new IncidentTracker(() => {}, { windowSeconds: 0 }), /windowSeconds/);
   t.throws(() => new IncidentTracker(() => {}, { escalateEvery: 1 }), /escalateEvery/);
 });
+
+t.test('the next pass of a scan takes its waiting anomaly flows in; every member id is handed on once', async (t) => {
+  const { tr, events } = track({ anomalyJoinSeconds: 300, windowSeconds: 3600 });
+  tr.onAlert(alert('scan.port.vertical', 0));
+  // ten minutes later (a replay loop): anomaly flows first, then the detector again
+  const ids: string[] = [];
+  for (let i = 0; i < 250; i++) {
+    const a = alert('anomaly', 600 + i * 0.01);
+    ids.push(a.id);
+    tr.onAlert(a);
+  }
+  tr.onAlert(alert('scan.port.vertical', 604));
+  tr.tick(2000 * S);
+  tr.finish(2000 * S, true);
+  t.equal(events.filter((e) => e.change === 'open').length, 1, 'still one incident');
+  const members = events.flatMap((e) => e.memberIds);
+  t.equal(members.length, 252, 'both detector alerts and all 250 anomaly flows, past the 200 held whole');
+  t.equal(new Set(members).size, 252, 'each once');
+  t.ok(ids.every((id) => members.includes(id)));
+  t.equal(events.at(-1)!.incident.count, 252);
+  t.equal(events.at(-1)!.incident.suggestedResponse, 'monitor');
+});

@@ -20,14 +20,18 @@ import { DEFAULT_INCIDENT_CONFIG, INCIDENT_SEVERITIES, type Incident, type Incid
 export const MAX_INCIDENT_EVIDENCE = 10;
 export const MAX_INCIDENT_ALERT_IDS = 50;
 export const MAX_INCIDENT_TARGETS = 20;
-/** most anomaly alerts held per pending group (the rest are counted) */
+/** most anomaly alerts held whole per pending group (the rest keep only their id) */
 const MAX_PENDING_ALERTS = 200;
+/** most ids of further alerts kept per pending group; past it they are counted only (membership incomplete) */
+const MAX_PENDING_IDS = 20_000;
 
 interface PendingGroup {
   device: string;
   firstUs: number;
   alerts: Alert[];
-  /** alerts past MAX_PENDING_ALERTS, counted only */
+  /** ids of the alerts past MAX_PENDING_ALERTS (evidence and targets of those are not kept) */
+  extraIds: string[];
+  /** alerts past MAX_PENDING_ALERTS, counted */
   extra: number;
   lastUs: number;
 }
@@ -41,6 +45,8 @@ export interface IncidentTrackerStats {
   evicted: number;
 }
 
+const RESPONSE_RANK: Record<Alert['suggestedResponse'], number> = { none: 0, monitor: 1, 'rate-limit': 2, quarantine: 3, block: 4 };
+
 export function severityOfAlert(s: Severity): IncidentSeverity {
   return s === 1 ? 'high' : s === 2 ? 'medium' : 'low';
 }
@@ -48,6 +54,10 @@ export function severityOfAlert(s: Severity): IncidentSeverity {
 /** The target part of an incident key: the one target of the alert, or '*' when it names several or none. */
 export function incidentTarget(a: Pick<Alert, 'targets'>): string {
   return a.targets.length === 1 ? a.targets[0]! : '*';
+}
+
+function isUnspecified(ip: string): boolean {
+  return ip === '0.0.0.0' || ip === '::';
 }
 
 export function incidentDevice(a: Pick<Alert, 'srcMac' | 'srcIp'>): string {
@@ -122,22 +132,28 @@ export class IncidentTracker {
     if (inc === undefined) {
       inc = this.create(key, a, device, target);
       this.fold(inc, a);
-      // anomaly alerts of this device that came just before the detector fired belong to it
-      const group = this.pending.get(device);
-      if (group !== undefined && a.tsUs - group.lastUs <= this.cfg.anomalyJoinSeconds * 1e6) {
-        this.pending.delete(device);
-        for (const m of group.alerts) this.fold(inc, m);
-        inc.count += group.extra;
-        inc.anomalyCount += group.extra;
-      }
-      this.publishOpen(inc, a);
+      const members = [a.id, ...this.takePending(inc, device, a.tsUs)];
+      this.publishOpen(inc, a, members);
     } else {
       const before = inc.severity;
       this.fold(inc, a);
+      // a detector incident continued (the next pass of a scan): the anomaly flows that came before it join too
+      const members = [a.id, ...this.takePending(inc, device, a.tsUs)];
       this.touch(inc);
-      this.emit({ change: inc.severity !== before ? 'escalate' : 'update', tsUs: a.tsUs, incident: snapshot(inc), alertId: a.id });
+      this.emit({ change: inc.severity !== before ? 'escalate' : 'update', tsUs: a.tsUs, incident: snapshot(inc), alertId: a.id, memberIds: members });
     }
     this.byDevice.set(device, inc);
+  }
+
+  /** Folds the device's pending anomaly group into `inc` when it is recent; returns the ids that joined. */
+  private takePending(inc: Incident, device: string, nowUs: number): string[] {
+    const group = this.pending.get(device);
+    if (group === undefined || nowUs - group.lastUs > this.cfg.anomalyJoinSeconds * 1e6) return [];
+    this.pending.delete(device);
+    for (const m of group.alerts) this.fold(inc, m);
+    inc.count += group.extra;
+    inc.anomalyCount += group.extra;
+    return [...group.alerts.map((m) => m.id), ...group.extraIds];
   }
 
   private onAnomaly(a: Alert): void {
@@ -146,7 +162,7 @@ export class IncidentTracker {
     const join = this.cfg.anomalyJoinSeconds * 1e6;
     if (host !== undefined && host.state === 'open' && a.tsUs - host.lastUs <= join && host.firstUs - a.tsUs <= join) {
       this.fold(host, a);
-      this.emit({ change: 'update', tsUs: a.tsUs, incident: snapshot(host), alertId: a.id });
+      this.emit({ change: 'update', tsUs: a.tsUs, incident: snapshot(host), alertId: a.id, memberIds: [a.id] });
       return;
     }
     // an anomaly incident of this device already open: it keeps growing there
@@ -156,17 +172,20 @@ export class IncidentTracker {
       const before = own.severity;
       this.fold(own, a);
       this.touch(own);
-      this.emit({ change: own.severity !== before ? 'escalate' : 'update', tsUs: a.tsUs, incident: snapshot(own), alertId: a.id });
+      this.emit({ change: own.severity !== before ? 'escalate' : 'update', tsUs: a.tsUs, incident: snapshot(own), alertId: a.id, memberIds: [a.id] });
       return;
     }
     let group = this.pending.get(device);
     if (group === undefined) {
-      group = { device, firstUs: a.tsUs, alerts: [], extra: 0, lastUs: a.tsUs };
+      group = { device, firstUs: a.tsUs, alerts: [], extraIds: [], extra: 0, lastUs: a.tsUs };
       this.pending.set(device, group);
       this.boundPending();
     }
     if (group.alerts.length < MAX_PENDING_ALERTS) group.alerts.push(a);
-    else group.extra++;
+    else {
+      group.extra++;
+      if (group.extraIds.length < MAX_PENDING_IDS) group.extraIds.push(a.id);
+    }
     group.lastUs = Math.max(group.lastUs, a.tsUs);
   }
 
@@ -204,9 +223,9 @@ export class IncidentTracker {
     for (const m of g.alerts) this.fold(inc, m);
     inc.count += g.extra;
     inc.anomalyCount += g.extra;
-    inc.title = `Unusual traffic from ${first.srcIp}`;
+    inc.title = `Unusual traffic from ${inc.srcIp}`;
     inc.severity = this.severityFor(inc);
-    this.publishOpen(inc, first);
+    this.publishOpen(inc, first, [...g.alerts.map((m) => m.id), ...g.extraIds]);
   }
 
   private create(key: string, a: Alert, device: string, target: string): Incident {
@@ -230,10 +249,11 @@ export class IncidentTracker {
       alertIds: [],
       maxAlertSeverity: a.severity,
       confidence: 0,
+      suggestedResponse: a.suggestedResponse,
     };
   }
 
-  private publishOpen(inc: Incident, a: Alert): void {
+  private publishOpen(inc: Incident, a: Alert, memberIds: string[]): void {
     this.open.set(inc.key, inc);
     this.opened++;
     while (this.open.size > this.cfg.maxOpen) {
@@ -241,7 +261,7 @@ export class IncidentTracker {
       this.evicted++;
       this.close(oldest, a.tsUs);
     }
-    this.emit({ change: 'open', tsUs: inc.firstUs, incident: snapshot(inc), alertId: a.id });
+    this.emit({ change: 'open', tsUs: inc.firstUs, incident: snapshot(inc), alertId: a.id, memberIds });
   }
 
   /** Add one member alert's numbers, evidence and targets to `inc` and recompute its severity. */
@@ -251,8 +271,11 @@ export class IncidentTracker {
     if (a.tsUs < inc.firstUs) inc.firstUs = a.tsUs;
     if (a.tsUs > inc.lastUs) inc.lastUs = a.tsUs;
     if (inc.srcMac === null && a.srcMac !== null) inc.srcMac = a.srcMac;
+    // a DHCP request comes from 0.0.0.0: the device's real address, once seen, names it better
+    if (isUnspecified(inc.srcIp) && !isUnspecified(a.srcIp)) inc.srcIp = a.srcIp;
     if (a.severity < inc.maxAlertSeverity) inc.maxAlertSeverity = a.severity;
     if (a.confidence > inc.confidence) inc.confidence = a.confidence;
+    if (RESPONSE_RANK[a.suggestedResponse] > RESPONSE_RANK[inc.suggestedResponse]) inc.suggestedResponse = a.suggestedResponse;
     if (inc.alertIds.length < MAX_INCIDENT_ALERT_IDS) inc.alertIds.push(a.id);
     for (const t of a.targets) {
       if (inc.targets.length >= MAX_INCIDENT_TARGETS) break;
@@ -294,7 +317,7 @@ export class IncidentTracker {
     if (this.byDevice.get(inc.device) === inc) this.byDevice.delete(inc.device);
     inc.state = 'closed';
     this.closed++;
-    this.emit({ change: 'close', tsUs: nowUs, incident: snapshot(inc) });
+    this.emit({ change: 'close', tsUs: nowUs, incident: snapshot(inc), memberIds: [] });
   }
 
   /** The pending table is keyed by devices from the wire: past maxOpen groups, the oldest opens early. */

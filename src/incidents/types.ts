@@ -5,7 +5,7 @@
  * detector incident of that device they overlap in time, so a port scan is one incident, not a thousand
  * anomaly rows. Notifications, the dashboard, fleet results and EVE alert lines are per incident.
  */
-import type { AlertEvidence, AlertKind, Severity } from '../detectors/alert.js';
+import type { Alert, AlertEvidence, AlertKind, Severity } from '../detectors/alert.js';
 
 /**
  * Incident severity in words, lowest first. An incident opens at its first alert's severity
@@ -50,6 +50,8 @@ export interface Incident {
   maxAlertSeverity: Severity;
   /** highest confidence among the members */
   confidence: number;
+  /** the strongest response any member suggested (none < monitor < rate-limit < quarantine < block) */
+  suggestedResponse: Alert['suggestedResponse'];
 }
 
 /** What changed, for the bus and for EVE: one line when an incident opens, escalates or closes. */
@@ -63,6 +65,11 @@ export interface IncidentEvent {
   incident: Incident;
   /** the alert that caused an open/update/escalate (absent on close) */
   alertId?: string;
+  /**
+   * every alert that joined the incident with this change (the causing one plus, on open, the anomaly alerts
+   * that waited for it), so the store can record each membership; empty on close
+   */
+  memberIds: string[];
 }
 
 export interface IncidentConfig {

@@ -10,6 +10,8 @@ import type { AnomalyEvent } from '../models/anomaly.js';
 
 export interface AlertRow extends Alert {
   acknowledged: boolean;
+  /** the incident the alert belongs to (store/incidents.ts); null until the tracker placed it */
+  incidentId: string | null;
 }
 
 export interface AlertQuery {
@@ -21,6 +23,8 @@ export interface AlertQuery {
   fromUs?: number;
   toUs?: number;
   acknowledged?: boolean;
+  /** members of one incident */
+  incidentId?: string;
   /** keyset paging on (ts_us, id): pass the last row's values */
   before?: { tsUs: number; id: string };
   /** default 100, at most 1000 */
@@ -111,12 +115,16 @@ export class AlertStore {
       where.push('acknowledged = ?');
       args.push(q.acknowledged ? 1 : 0);
     }
+    if (q.incidentId !== undefined) {
+      where.push('incident_id = ?');
+      args.push(q.incidentId);
+    }
     if (q.before !== undefined) {
       where.push('(ts_us < ? OR (ts_us = ? AND id < ?))');
       args.push(q.before.tsUs, q.before.tsUs, q.before.id);
     }
     const limit = Math.max(1, Math.min(q.limit ?? 100, 1000));
-    const index = q.mac !== undefined ? 'alerts_src_mac' : q.srcIp !== undefined ? null : 'alerts_ts';
+    const index = q.incidentId !== undefined ? 'alerts_incident' : q.mac !== undefined ? 'alerts_src_mac' : q.srcIp !== undefined ? null : 'alerts_ts';
     const sql = `SELECT * FROM alerts ${index === null ? '' : `INDEXED BY ${index}`} ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''}
       ORDER BY ts_us DESC, id DESC LIMIT ${limit}`;
     return (this.db.prepare(sql).all(...args) as RawAlertRow[]).map(toAlertRow);
@@ -184,6 +192,7 @@ interface RawAlertRow {
   evidence: string;
   suggested_response: Alert['suggestedResponse'];
   acknowledged: number;
+  incident_id: string | null;
 }
 
 interface RawAnomalyRow {
@@ -218,5 +227,6 @@ function toAlertRow(r: RawAlertRow): AlertRow {
     evidence: JSON.parse(r.evidence) as AlertEvidence[],
     suggestedResponse: r.suggested_response,
     acknowledged: r.acknowledged === 1,
+    incidentId: r.incident_id ?? null,
   };
 }

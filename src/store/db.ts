@@ -17,6 +17,7 @@ import type { Bus } from '../bus.js';
 import { migrate, schemaVersion } from './migrations.js';
 import { FlowStore } from './flows.js';
 import { AlertStore } from './alerts.js';
+import { IncidentStore } from './incidents.js';
 import { DeviceStore } from './devices.js';
 import { FleetStore } from './fleet.js';
 import { ActionStore } from './actions.js';
@@ -63,6 +64,7 @@ export class Store {
   readonly db: Database.Database;
   readonly flows: FlowStore;
   readonly alerts: AlertStore;
+  readonly incidents: IncidentStore;
   readonly devices: DeviceStore;
   readonly actions: ActionStore;
   readonly auth: WebAuthStore;
@@ -113,6 +115,7 @@ export class Store {
     }
     this.flows = new FlowStore(this.db);
     this.alerts = new AlertStore(this.db);
+    this.incidents = new IncidentStore(this.db);
     this.devices = new DeviceStore(this.db);
     this.actions = new ActionStore(this.db);
     this.auth = new WebAuthStore(this.db);
@@ -126,6 +129,7 @@ export class Store {
       opts.onCommit,
       log,
       () => this.checkSize(),
+      this.incidents,
     );
   }
 
@@ -162,11 +166,15 @@ export class Store {
     return this.queue.flush();
   }
 
-  /** Subscribes the store to the bus's flow, alert and anomaly events; returns the unsubscribe function. */
+  /**
+   * Subscribes the store to the bus's flow, alert, anomaly and incident events; returns the unsubscribe
+   * function. Attach before the incident tracker, so an alert is queued before the incident change naming it.
+   */
   attach(bus: Bus): () => void {
     const offs = [
       bus.on('flow.end', (f) => this.queue.addFlow(f)),
       bus.on('alert', (a) => this.queue.addAlert(a)),
+      bus.on('incident', (e) => this.queue.addIncident(e)),
       bus.on('anomaly', (e) => {
         if (e.alert || this.anomalyEvents === 'all') this.queue.addAnomaly(e);
       }),
@@ -182,6 +190,9 @@ export class Store {
   retention(nowUs: number, maxRows = 50_000): RetentionReport {
     this.queue.flush();
     const r = runRetention(this.db, nowUs, this.flowRetentionDays, this.rollupRetentionDays, maxRows);
+    // incidents outlive their raw alerts; only their number is bounded
+    const trimmed = this.incidents.trim();
+    if (trimmed > 0) r.deleted['incidents'] = (r.deleted['incidents'] ?? 0) + trimmed;
     this.checkSize();
     return r;
   }

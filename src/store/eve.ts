@@ -11,6 +11,7 @@ import { closeSync, existsSync, fstatSync, openSync, renameSync, rmSync, writeSy
 import type { Alert } from '../detectors/alert.js';
 import type { FlowRecord, TcpFlagCounts } from '../flow/flow-record.js';
 import type { AnomalyEvent } from '../models/anomaly.js';
+import type { IncidentEvent, IncidentSeverity } from '../incidents/types.js';
 
 export type EveType = 'flow' | 'alert' | 'anomaly' | 'device' | 'action';
 
@@ -122,6 +123,46 @@ export function alertEvent(a: Alert): Record<string, unknown> {
       suggested_response: a.suggestedResponse,
     },
     ...(a.srcMac ? { ether: { src_mac: a.srcMac } } : {}),
+  };
+}
+
+/** Suricata's alert.severity (1 = high … 3 = low) for an incident's severity word; critical is 1 too. */
+const SURICATA_SEVERITY: Record<IncidentSeverity, 1 | 2 | 3> = { critical: 1, high: 1, medium: 2, low: 3 };
+
+/**
+ * The EVE `alert` event of an incident change: written when an incident opens, escalates and closes (never per
+ * member alert), so a scan of 1,000 flows is three lines, not a thousand. Suricata's fields keep their meaning:
+ * `alert.signature` is the incident's title, `alert.category` its kind, `alert.severity` 1–3, `alert.count` the
+ * member alerts so far; `alert.id` is the incident's id and `alert.incident` says which change this line is.
+ */
+export function incidentAlertEvent(e: IncidentEvent): Record<string, unknown> {
+  const i = e.incident;
+  return {
+    timestamp: eveTimestamp(e.tsUs),
+    event_type: 'alert',
+    src_ip: i.srcIp,
+    ...(i.target !== '*' && !i.target.includes(':') && i.targets.length === 1 ? { dest_ip: i.target } : {}),
+    alert: {
+      action: 'allowed',
+      signature: i.title,
+      category: i.kind,
+      severity: SURICATA_SEVERITY[i.severity],
+      confidence: i.confidence,
+      id: i.id,
+      count: i.count,
+      targets: i.targets,
+      evidence: i.evidence,
+      suggested_response: i.suggestedResponse,
+      incident: {
+        change: e.change,
+        state: i.state,
+        severity: i.severity,
+        first_seen: eveTimestamp(i.firstUs),
+        last_seen: eveTimestamp(i.lastUs),
+        anomaly_count: i.anomalyCount,
+      },
+    },
+    ...(i.srcMac ? { ether: { src_mac: i.srcMac } } : {}),
   };
 }
 

@@ -263,6 +263,49 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   {
+    version: 6,
+    description: 'incidents and the alerts that belong to them',
+    up(db) {
+      db.exec(`
+        -- one row per incident (src/incidents): written on every change, so it always holds the latest count;
+        -- severity is the rank of the word (0 low, 1 medium, 2 high, 3 critical) so it sorts; device is the MAC
+        -- when known, else the IP; targets and evidence are JSON arrays (bounded by the tracker)
+        CREATE TABLE incidents (
+          id TEXT PRIMARY KEY,
+          key TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          device TEXT NOT NULL,
+          src_ip TEXT NOT NULL,
+          src_mac TEXT,
+          target TEXT NOT NULL,
+          title TEXT NOT NULL,
+          severity INTEGER NOT NULL,
+          state TEXT NOT NULL,
+          count INTEGER NOT NULL,
+          anomaly_count INTEGER NOT NULL,
+          first_us INTEGER NOT NULL,
+          last_us INTEGER NOT NULL,
+          targets TEXT NOT NULL DEFAULT '[]',
+          evidence TEXT NOT NULL DEFAULT '[]',
+          max_alert_severity INTEGER NOT NULL,
+          confidence REAL NOT NULL,
+          suggested_response TEXT NOT NULL,
+          acknowledged INTEGER NOT NULL DEFAULT 0,
+          muted INTEGER NOT NULL DEFAULT 0,
+          updated_us INTEGER NOT NULL
+        );
+        -- newest first (the Alerts page), by device, by kind; "Needs attention" walks its own index in order
+        CREATE INDEX incidents_last ON incidents(last_us, id);
+        CREATE INDEX incidents_device ON incidents(device, last_us, id);
+        CREATE INDEX incidents_kind ON incidents(kind, last_us, id);
+        CREATE INDEX incidents_attention ON incidents(state, acknowledged, muted, severity, count, last_us, id);
+        -- membership: every alert of an incident names it (NULL until the incident tracker placed it)
+        ALTER TABLE alerts ADD COLUMN incident_id TEXT;
+        CREATE INDEX alerts_incident ON alerts(incident_id);
+      `);
+    },
+  },
+  {
     version: 11,
     description: 'fleet: sensors, enrolment tokens, results and assignments (head); identity and outbox (sensor)',
     up(db) {

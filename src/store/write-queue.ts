@@ -13,6 +13,8 @@ import type { Alert } from '../detectors/alert.js';
 import type { AnomalyEvent } from '../models/anomaly.js';
 import type { FlowStore } from './flows.js';
 import type { AlertStore } from './alerts.js';
+import type { IncidentEvent } from '../incidents/types.js';
+import type { IncidentStore } from './incidents.js';
 
 export interface WriteQueueOptions {
   /** commit when this many items wait (store.batchSize, default 1000) */
@@ -28,12 +30,14 @@ export interface CommitReport {
   flows: number;
   alertIds: string[];
   anomalies: number;
+  /** incident changes written */
+  incidents: number;
   deferred: number;
   /** items that failed on their own (bad data) and were left out of the batch */
   rejected: number;
 }
 
-export type QueueItemKind = 'flow' | 'alert' | 'anomaly' | 'deferred';
+export type QueueItemKind = 'flow' | 'alert' | 'anomaly' | 'incident' | 'deferred';
 
 export interface WriteQueueStats {
   depth: number;
@@ -52,6 +56,7 @@ type Item =
   | { k: 'flow'; v: FlowRecord }
   | { k: 'alert'; v: Alert }
   | { k: 'anomaly'; v: AnomalyEvent }
+  | { k: 'incident'; v: IncidentEvent }
   | { k: 'deferred'; v: (db: Database.Database) => void };
 
 /** SQLite result codes that mean "the disk or the lock", not "this row": retry the batch later. */
@@ -65,7 +70,7 @@ export class WriteQueue {
     depth: 0,
     committedItems: 0,
     batches: 0,
-    dropped: { flow: 0, alert: 0, anomaly: 0, deferred: 0 },
+    dropped: { flow: 0, alert: 0, anomaly: 0, incident: 0, deferred: 0 },
     rejected: 0,
     flushErrors: 0,
     lastError: null,
@@ -81,6 +86,7 @@ export class WriteQueue {
     private readonly log: (msg: string) => void,
     /** runs after every successful commit (the size-cap check) */
     private readonly afterCommit: () => void = () => {},
+    private readonly incidents: IncidentStore | null = null,
   ) {}
 
   get depth(): number {
@@ -97,6 +103,11 @@ export class WriteQueue {
 
   addAnomaly(e: AnomalyEvent): void {
     this.push({ k: 'anomaly', v: e }, e.tsUs);
+  }
+
+  /** Queues an incident change (row upsert plus the memberships it adds). */
+  addIncident(e: IncidentEvent): void {
+    this.push({ k: 'incident', v: e }, e.tsUs);
   }
 
   /** Queues a write to run inside the next batch transaction (device sightings, trust points, …). */
@@ -159,7 +170,7 @@ export class WriteQueue {
   }
 
   private writeAll(batch: Item[], isolate: boolean): CommitReport {
-    const r: CommitReport = { flows: 0, alertIds: [], anomalies: 0, deferred: 0, rejected: 0 };
+    const r: CommitReport = { flows: 0, alertIds: [], anomalies: 0, incidents: 0, deferred: 0, rejected: 0 };
     const one = (it: Item): void => {
       switch (it.k) {
         case 'flow':
@@ -173,6 +184,11 @@ export class WriteQueue {
         case 'anomaly':
           this.alerts.insertAnomalyEvent(it.v);
           r.anomalies++;
+          break;
+        case 'incident':
+          if (this.incidents === null) throw new Error('an incident was queued on a write queue without an incident store');
+          this.incidents.write(it.v);
+          r.incidents++;
           break;
         case 'deferred':
           it.v(this.db);

@@ -6,6 +6,8 @@
  * Endpoints:
  *   GET    /devices?search&level&sort&limit&offset      GET /devices/:mac      PATCH /devices/:mac {label}
  *   GET    /alerts?severity&kind&mac&ip&since&until&acknowledged&limit&before     POST /alerts/:id/ack
+ *   GET    /incidents?state&severity&kind&mac&acknowledged&muted&limit&before      GET /incidents/:id
+ *   POST   /incidents/:id/ack {acknowledged}             POST /incidents/:id/mute {muted}
  *   GET    /flows?mac&ip&since&until&limit&beforeId
  *   GET    /actions?state&kind&mac&limit&beforeId        POST /actions {kind: quarantine|block, mac|target, reason}
  *   POST   /actions/:id/release|approve|deny {reason}
@@ -22,6 +24,7 @@ import { registerActionApi } from './api-actions.js';
 import { registerDeviceApi } from './api-devices.js';
 import { registerEventApi } from './api-events.js';
 import { registerFleetApi } from './api-fleet.js';
+import { registerIncidentApi } from './api-incidents.js';
 import { registerSystemApi } from './api-system.js';
 import type { WebContext } from './web-context.js';
 
@@ -34,6 +37,7 @@ export function registerApi(app: Hono<WebEnv>, ctx: WebContext, log: (msg: strin
   });
   registerDeviceApi(api, ctx);
   registerEventApi(api, ctx);
+  registerIncidentApi(api, ctx);
   registerActionApi(api, ctx);
   registerSystemApi(api, ctx);
   registerFleetApi(api, ctx);

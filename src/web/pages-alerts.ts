@@ -1,60 +1,154 @@
 /**
- * GET /alerts (filter by severity, device, kind; keyset-paged), POST /alerts/:id/ack, POST /alerts/mute and
- * /alerts/unmute.
+ * The Alerts page lists incidents (src/incidents: alerts grouped per device, kind and target), and every action
+ * on an incident: GET /alerts (filter by severity word, kind, device, state; keyset-paged), GET /incidents/:id
+ * (one incident with its member alerts), POST /incidents/:id/{ack,mute,unmute,quarantine,release,allow},
+ * POST /incidents/ack (bulk: the selected ones or all that match the filter). The single-alert routes stay for
+ * the device page's detail: POST /alerts/:id/ack, POST /alerts/mute and /alerts/unmute.
  *
- * Audit verbs written here:
- * - alert.ack: an admin acknowledged an alert (target: the alert id)
- * - alert.mute / alert.unmute: a kind muted or unmuted for a device (target: the MAC; detail: kind)
+ * Every form answers with a 303 redirect back to the page it came from (`back`), so a reload never sends it
+ * again. Mutes are applied in the query, before the list is cut to its length.
+ *
+ * Audit verbs written here (quarantine, release and allow are audited by deps.actions):
+ * - alert.ack: an admin acknowledged one alert (target: the alert id)
+ * - incident.ack: an admin acknowledged incidents and their member alerts (target: the incident id, or
+ *   'bulk' with detail.ids / detail.filter)
+ * - alert.mute / alert.unmute: a kind muted or unmuted for a device (target: the MAC; detail: kind, incident)
  */
-import type { AlertKind, Severity } from '../detectors/alert.js';
 import type { Hono } from 'hono';
-import { ALERT_KINDS } from '../detectors/alert.js';
+import { ALERT_KINDS, type AlertKind } from '../detectors/alert.js';
+import { INCIDENT_SEVERITIES, type IncidentSeverity } from '../incidents/types.js';
+import type { IncidentQuery, IncidentRow } from '../store/incidents.js';
+import type { WebDeps } from './deps.js';
 import type { WebEnv } from './env.js';
+import { incidentsChanged } from './sse.js';
 import { audit } from './web-context.js';
-import { canAct, doneMessage, form, page, parseIntParam, parseMac, problem, redirectDone, userOf, type Ctx } from './pages-common.js';
+import { backTo, canAct, doneMessage, form, page, parseMac, problem, redirectDone, userOf, type Ctx } from './pages-common.js';
 import { namesFor } from './pages-overview.js';
-import { addMute, isMuted, loadMutes, removeMute } from './pages-mutes.js';
-import { alertRow, alertsPage } from './views/alerts.js';
+import { invalidateOverviewCounts, openActions } from './pages-queries.js';
+import { addMute, loadMutes, removeMute } from './pages-mutes.js';
+import { alertRow, alertTableHead, alertsPage } from './views/alerts.js';
+import { incidentCard, type IncidentViewOptions } from './views/incident.js';
+import { html } from './html.js';
 
 const PAGE_SIZE = 50;
+/** most incidents one "Acknowledge all" touches (the rest stay for the next click) */
+const BULK_MAX = 5000;
+
+/**
+ * The view options of each incident on a page: device names and open quarantines looked up once per device,
+ * the forms coming back to `back`. `who` is the viewer (the live stream renders per client).
+ */
+export function incidentViewsOf(deps: WebDeps, who: { csrf: string; canAct: boolean }, rows: readonly IncidentRow[], back: string): (i: IncidentRow) => IncidentViewOptions {
+  const names = namesFor(deps.store, rows.map((i) => i.srcMac));
+  const quarantine = new Map<string, number | null>();
+  for (const i of rows) {
+    if (i.srcMac === null || quarantine.has(i.srcMac)) continue;
+    const q = openActions(deps.store, i.srcMac).find((a) => a.kind === 'quarantine');
+    quarantine.set(i.srcMac, q?.id ?? null);
+  }
+  const base = { csrf: who.csrf, canAct: who.canAct, back, dryRun: deps.actions.dryRun };
+  return (i) => ({ ...base, deviceName: i.srcMac !== null ? (names.get(i.srcMac) ?? null) : null, quarantineId: i.srcMac !== null ? (quarantine.get(i.srcMac) ?? null) : null });
+}
+
+export function incidentViews(c: Ctx, rows: readonly IncidentRow[], back: string): (i: IncidentRow) => IncidentViewOptions {
+  return incidentViewsOf(c.get('deps'), { csrf: c.get('csrf'), canAct: canAct(c) }, rows, back);
+}
+
+/** Severity filter: a word, or Suricata's 1–3 of older links (1 = high). */
+export function parseSeverity(s: string | undefined): IncidentSeverity | '' | null {
+  if (s === undefined || s === '') return '';
+  if ((INCIDENT_SEVERITIES as readonly string[]).includes(s)) return s as IncidentSeverity;
+  return s === '1' ? 'high' : s === '2' ? 'medium' : s === '3' ? 'low' : null;
+}
+
+interface Filter {
+  severity: IncidentSeverity | '';
+  kind: string;
+  mac: string;
+  state: string;
+  unacked: boolean;
+  muted: boolean;
+}
+
+function parseFilter(get: (k: string) => string | undefined): Filter | string {
+  const severity = parseSeverity(get('severity'));
+  if (severity === null) return `severity must be one of ${INCIDENT_SEVERITIES.join(', ')}`;
+  const kind = get('kind') ?? '';
+  if (kind !== '' && !(ALERT_KINDS as readonly string[]).includes(kind)) return `unknown alert kind '${kind}'`;
+  const macText = (get('mac') ?? '').trim();
+  const mac = macText === '' ? '' : parseMac(macText);
+  if (mac === null) return `'${macText}' is not a MAC address (aa:bb:cc:dd:ee:ff)`;
+  const state = get('state') ?? '';
+  if (state !== '' && state !== 'open' && state !== 'closed') return 'state must be open or closed';
+  return { severity, kind, mac, state, unacked: get('unacked') === '1', muted: get('muted') === '1' };
+}
+
+function queryOf(f: Filter): IncidentQuery {
+  return {
+    minSeverity: f.severity === '' ? undefined : f.severity,
+    kind: f.kind === '' ? undefined : (f.kind as AlertKind),
+    device: f.mac === '' ? undefined : f.mac,
+    state: f.state === '' ? undefined : (f.state as 'open' | 'closed'),
+    acknowledged: f.unacked ? false : undefined,
+    // mutes are applied here, in the query: the list is cut to its length after them
+    muted: f.muted ? undefined : false,
+  };
+}
+
+function selfOf(f: Filter): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries({ severity: f.severity, kind: f.kind, mac: f.mac, state: f.state, unacked: f.unacked ? '1' : '', muted: f.muted ? '1' : '' })) if (v !== '') u.set(k, v);
+  const s = u.toString();
+  return s === '' ? '/alerts' : `/alerts?${s}`;
+}
+
+/** A local page to come back to; query strings of our own pages are allowed (filters), nothing else. */
+export function backOf(v: string | undefined, fallback: string): string {
+  if (v !== undefined && /^\/[A-Za-z0-9/_:.-]*(\?[A-Za-z0-9_.~:=&%+-]*)?$/.test(v) && !v.startsWith('//')) {
+    // the message of an earlier action is not carried into the next one
+    const [path, query] = v.split('?', 2) as [string, string | undefined];
+    const rest = new URLSearchParams(query ?? '');
+    rest.delete('done');
+    const q = rest.toString();
+    return q === '' ? path : `${path}?${q}`;
+  }
+  return backTo(v, fallback);
+}
+
+function incidentOf(c: Ctx): IncidentRow | Response {
+  const id = c.req.param('id') ?? '';
+  if (!/^[\x21-\x7e]{1,200}$/.test(id)) return problem(c, 400, 'not an incident id', 'alerts');
+  const inc = c.get('deps').store.incidents.get(id);
+  return inc ?? problem(c, 404, `no incident with id ${id}`, 'alerts');
+}
 
 export function registerAlertPages(app: Hono<WebEnv>): void {
   app.get('/alerts', (c) => {
-    const sevText = c.req.query('severity') ?? '';
-    const severity = parseIntParam(sevText);
-    if (severity !== undefined && !(severity >= 1 && severity <= 3)) return problem(c, 400, 'severity must be 1 (high), 2 (medium) or 3 (low)', 'alerts');
-    const kind = c.req.query('kind') ?? '';
-    if (kind !== '' && !(ALERT_KINDS as readonly string[]).includes(kind)) return problem(c, 400, `unknown alert kind '${kind}'`, 'alerts');
-    const macText = (c.req.query('mac') ?? '').trim();
-    const mac = macText === '' ? '' : parseMac(macText);
-    if (mac === null) return problem(c, 400, `'${macText}' is not a MAC address (aa:bb:cc:dd:ee:ff)`, 'alerts');
+    const f = parseFilter((k) => c.req.query(k));
+    if (typeof f === 'string') return problem(c, 400, f, 'alerts');
     const beforeText = c.req.query('before');
-    let before: { tsUs: number; id: string } | undefined;
+    let before: { lastUs: number; id: string } | undefined;
     if (beforeText !== undefined && beforeText !== '') {
       const m = /^(\d{1,16})~(.{1,300})$/s.exec(beforeText);
       if (m === null) return problem(c, 400, 'before must be a cursor from an "Older" link', 'alerts');
-      before = { tsUs: Number(m[1]), id: m[2]! };
+      before = { lastUs: Number(m[1]), id: m[2]! };
     }
-    const unacked = c.req.query('unacked') === '1';
     const store = c.get('deps').store;
-    const fetched = store.alerts.query({
-      maxSeverity: severity as Severity | undefined,
-      kind: kind === '' ? undefined : (kind as AlertKind),
-      mac: mac === '' ? undefined : mac,
-      acknowledged: unacked ? false : undefined,
-      before,
-      limit: PAGE_SIZE,
-    });
+    const q = queryOf(f);
+    const rows = store.incidents.query({ ...q, before, limit: PAGE_SIZE });
+    const last = rows[rows.length - 1];
+    const self = selfOf(f);
     const mutes = loadMutes(store);
-    // muted kinds stay visible when the list is filtered down to one device
-    const rows = mac === '' ? fetched.filter((a) => !isMuted(mutes, a)) : fetched;
-    const last = fetched[fetched.length - 1];
     const body = alertsPage({
       rows,
-      names: namesFor(store, rows.map((a) => a.srcMac)),
-      filter: { severity: severity ?? null, mac, kind, unacked },
-      next: fetched.length === PAGE_SIZE && last !== undefined ? `${last.tsUs}~${last.id}` : null,
+      views: incidentViews(c, rows, self),
+      kinds: store.incidents.kinds(ALERT_KINDS),
+      filter: f,
+      self,
+      next: rows.length === PAGE_SIZE && last !== undefined ? `${last.lastUs}~${last.id}` : null,
+      anyUnacked: rows.some((i) => !i.acknowledged) || store.incidents.query({ ...q, acknowledged: false, limit: 1 }).length > 0,
       mutes,
+      names: namesFor(store, mutes.map((m) => m.mac)),
       csrf: c.get('csrf'),
       canAct: canAct(c),
       message: doneMessage(c),
@@ -62,7 +156,112 @@ export function registerAlertPages(app: Hono<WebEnv>): void {
     return page(c, 'Alerts', 'alerts', body);
   });
 
-  app.post('/alerts/:id/ack', (c) => {
+  app.get('/incidents/:id', (c) => {
+    const inc = incidentOf(c);
+    if (inc instanceof Response) return inc;
+    const store = c.get('deps').store;
+    const self = `/incidents/${encodeURIComponent(inc.id)}`;
+    const o = incidentViews(c, [inc], self)(inc);
+    const members = store.alerts.query({ incidentId: inc.id, limit: 100 });
+    const held = store.incidents.memberCount(inc.id);
+    const body = html`<h1>Incident</h1>${doneMessage(c)}
+      <ul class="incidents plain card">${incidentCard(inc, o)}</ul>
+      <section class="card"><h2>Evidence</h2><ul class="plain">${inc.evidence.map((e) => html`<li class="small">${e.text}</li>`)}</ul></section>
+      <section class="card"><h2>Member alerts <span class="muted small">${members.length} newest of ${held} stored</span></h2>
+        <div class="table-wrap"><table class="data compact stack">${alertTableHead()}<tbody>${members.map((a) => alertRow(a, { csrf: c.get('csrf'), canAct: canAct(c), deviceName: o.deviceName }))}</tbody></table></div>
+      </section>`;
+    return page(c, 'Incident', 'alerts', body);
+  });
+
+  app.post('/incidents/ack', async (c) => {
+    const body = await c.req.parseBody({ all: true }).catch(() => ({}) as Record<string, unknown>);
+    const str = (k: string): string | undefined => (typeof body[k] === 'string' ? (body[k] as string) : undefined);
+    const deps = c.get('deps');
+    const store = deps.store;
+    const back = backOf(str('back'), '/alerts');
+    const actor = userOf(c).username;
+    store.flush();
+    let ids: string[];
+    if (str('scope') === 'all') {
+      const f = parseFilter(str);
+      if (typeof f === 'string') return problem(c, 400, f, 'alerts');
+      ids = store.incidents.query({ ...queryOf(f), acknowledged: false, limit: 500 }).map((i) => i.id);
+      // keep going past one page: "all" means all that match, up to BULK_MAX
+      while (ids.length > 0 && ids.length < BULK_MAX) {
+        const lastRow = store.incidents.get(ids[ids.length - 1]!);
+        if (lastRow === undefined) break;
+        const more = store.incidents.query({ ...queryOf(f), acknowledged: false, before: { lastUs: lastRow.lastUs, id: lastRow.id }, limit: 500 }).map((i) => i.id);
+        if (more.length === 0) break;
+        ids.push(...more);
+      }
+    } else {
+      const raw = body['id'];
+      ids = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((v): v is string => typeof v === 'string').slice(0, BULK_MAX);
+      if (ids.length === 0) return redirectDone(c, back, 'none-selected');
+    }
+    let n = 0;
+    store.db.transaction(() => {
+      for (const id of ids) if (store.incidents.acknowledge(id, true)) n++;
+      audit(deps, { actor, action: 'incident.ack', target: 'bulk', detail: { count: n, ids: ids.slice(0, 50) } });
+    })();
+    incidentsChanged(deps);
+    return redirectDone(c, back, 'acked-incidents');
+  });
+
+  app.post('/incidents/:id/:verb', async (c) => {
+    const verb = c.req.param('verb');
+    if (!['ack', 'mute', 'unmute', 'quarantine', 'release', 'allow'].includes(verb)) return problem(c, 404, `no incident action '${verb}'`, 'alerts');
+    const inc = incidentOf(c);
+    if (inc instanceof Response) return inc;
+    const f = await form(c);
+    const back = backOf(f['back'], '/alerts');
+    const deps = c.get('deps');
+    const store = deps.store;
+    const actor = userOf(c).username;
+    const mac = inc.srcMac;
+    invalidateOverviewCounts(store);
+    if (verb === 'ack') {
+      store.flush();
+      store.db.transaction(() => {
+        store.incidents.acknowledge(inc.id, true);
+        audit(deps, { actor, action: 'incident.ack', target: inc.id, detail: { kind: inc.kind, device: inc.device, count: inc.count } });
+      })();
+      incidentsChanged(deps);
+      return redirectDone(c, back, 'acked-incident');
+    }
+    if (mac === null) return problem(c, 409, 'this incident has no device MAC: it cannot be muted, quarantined or allowed', 'alerts');
+    if (verb === 'mute' || verb === 'unmute') {
+      if (verb === 'mute' && !addMute(store, { mac, kind: inc.kind, actor, sinceUs: deps.nowUs() })) return problem(c, 409, 'too many mutes: remove some first', 'alerts');
+      if (verb === 'unmute') removeMute(store, mac, inc.kind, deps.nowUs());
+      store.incidents.setMuted(mac, inc.kind, verb === 'mute');
+      audit(deps, { actor, action: `alert.${verb}`, target: mac, detail: { kind: inc.kind, incident: inc.id } });
+      incidentsChanged(deps);
+      return redirectDone(c, back, verb === 'mute' ? 'muted' : 'unmuted');
+    }
+    if (verb === 'quarantine') {
+      const r = deps.actions.quarantine(mac, actor, `incident: ${inc.title}`.slice(0, 200));
+      if (!r.ok) return problem(c, 409, r.error, 'alerts');
+      return redirectDone(c, back, deps.actions.dryRun ? 'quarantined-dry' : 'quarantined');
+    }
+    if (verb === 'release') {
+      const open = openActions(store, mac).filter((a) => a.kind === 'quarantine');
+      if (open.length === 0) return problem(c, 409, `${mac} is not quarantined`, 'alerts');
+      for (const a of open) {
+        const r = deps.actions.release(a.id, actor, `released from incident ${inc.id}`);
+        if (!r.ok) return problem(c, 409, r.error, 'alerts');
+      }
+      return redirectDone(c, back, 'released');
+    }
+    // allow: the device is trusted from now on; what it did is acknowledged
+    const r = deps.actions.allowList(mac, actor, `allowed from incident: ${inc.title}`.slice(0, 200));
+    if (!r.ok) return problem(c, 409, r.error, 'alerts');
+    store.flush();
+    store.incidents.acknowledge(inc.id, true);
+    incidentsChanged(deps);
+    return redirectDone(c, back, 'allowed');
+  });
+
+  app.post('/alerts/:id/ack', async (c) => {
     const id = c.req.param('id');
     const deps = c.get('deps');
     const a = deps.store.alerts.get(id);
@@ -75,16 +274,17 @@ export function registerAlertPages(app: Hono<WebEnv>): void {
       const row = alertRow({ ...a, acknowledged: true }, { csrf: c.get('csrf'), canAct: true, deviceName: namesFor(deps.store, [a.srcMac]).get(a.srcMac ?? '') ?? null });
       return c.html(row.value);
     }
-    return redirectDone(c, '/alerts', 'acked');
+    const f = await form(c);
+    return redirectDone(c, backOf(f['back'], '/alerts'), 'acked');
   });
 
-  const muteInput = async (c: Ctx): Promise<{ mac: string; kind: string } | Response> => {
+  const muteInput = async (c: Ctx): Promise<{ mac: string; kind: string; back: string } | Response> => {
     const f = await form(c);
     const mac = parseMac(f['mac']);
     if (mac === null) return problem(c, 400, `'${f['mac'] ?? ''}' is not a MAC address (aa:bb:cc:dd:ee:ff)`, 'alerts');
     const kind = f['kind'] ?? '';
     if (!(ALERT_KINDS as readonly string[]).includes(kind)) return problem(c, 400, `unknown alert kind '${kind}'`, 'alerts');
-    return { mac, kind };
+    return { mac, kind, back: backOf(f['back'], '/alerts') };
   };
 
   app.post('/alerts/mute', async (c) => {
@@ -93,8 +293,10 @@ export function registerAlertPages(app: Hono<WebEnv>): void {
     const deps = c.get('deps');
     const actor = userOf(c).username;
     if (!addMute(deps.store, { mac: m.mac, kind: m.kind, actor, sinceUs: deps.nowUs() })) return problem(c, 409, 'too many mutes: remove some first', 'alerts');
+    deps.store.incidents.setMuted(m.mac, m.kind, true);
+    incidentsChanged(deps);
     audit(deps, { actor, action: 'alert.mute', target: m.mac, detail: { kind: m.kind } });
-    return redirectDone(c, '/alerts', 'muted');
+    return redirectDone(c, m.back, 'muted');
   });
 
   app.post('/alerts/unmute', async (c) => {
@@ -102,7 +304,9 @@ export function registerAlertPages(app: Hono<WebEnv>): void {
     if (m instanceof Response) return m;
     const deps = c.get('deps');
     if (!removeMute(deps.store, m.mac, m.kind, deps.nowUs())) return problem(c, 404, `${m.kind} is not muted for ${m.mac}`, 'alerts');
+    deps.store.incidents.setMuted(m.mac, m.kind, false);
+    incidentsChanged(deps);
     audit(deps, { actor: userOf(c).username, action: 'alert.unmute', target: m.mac, detail: { kind: m.kind } });
-    return redirectDone(c, '/alerts', 'unmuted');
+    return redirectDone(c, m.back, 'unmuted');
   });
 }

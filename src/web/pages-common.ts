@@ -76,6 +76,7 @@ export async function form(c: Ctx): Promise<Record<string, string>> {
 const DONE: Record<string, string> = {
   renamed: 'Name saved.',
   quarantined: 'Quarantine requested.',
+  'quarantined-dry': 'Quarantine recorded as a dry run: outside inline mode the firewall commands are written to the audit log, not run.',
   released: 'Released.',
   approved: 'Approved.',
   denied: 'Denied.',
@@ -83,6 +84,9 @@ const DONE: Record<string, string> = {
   scan: 'Scan requested.',
   'scan-recorded': 'Scan request recorded in the audit log (no scanner is attached to this appliance).',
   acked: 'Alert acknowledged.',
+  'acked-incident': 'Incident acknowledged, with all its alerts.',
+  'acked-incidents': 'Incidents acknowledged, with all their alerts.',
+  'none-selected': 'Nothing was selected.',
   muted: 'Muted.',
   unmuted: 'Unmuted.',
   retrain: 'Retraining started.',

@@ -18,6 +18,7 @@ import { recommendationsFor } from './pages-recommend.js';
 import { devicePage } from './views/device.js';
 import { devicesPage, devicesTable, type DevicesPageData } from './views/devices.js';
 import { isMuted, loadMutes } from './pages-mutes.js';
+import { incidentViews } from './pages-alerts.js';
 
 const DAY_US = 86_400_000_000;
 const PAGE_SIZE = 50;
@@ -77,6 +78,7 @@ export function registerDevicePages(app: Hono<WebEnv>): void {
       .reverse();
     const mutes = loadMutes(store);
     const alerts = store.alerts.query({ mac: dev.mac, limit: 30 }).filter((a) => !isMuted(mutes, a));
+    const incidents = store.incidents.query({ device: dev.mac, limit: 10 });
     const scan = store.registry.scans({ mac: dev.mac, limit: 1 })[0] ?? null;
     const allowListed = deps.actions.allowListEntries().some((e) => e.entry.toLowerCase() === dev.mac);
     const flows = store.flows.query({ mac: dev.mac, fromUs, limit: 15 });
@@ -95,6 +97,7 @@ export function registerDevicePages(app: Hono<WebEnv>): void {
       top: topDestinations(store, dev.mac, fromUs),
       scan,
       alerts,
+      incidents: { rows: incidents, views: incidentViews(c, incidents, `/devices/${dev.mac}`) },
       recommendations: recommendationsFor(device, alerts, scan, deps.recommend?.(device.mac) ?? null),
       actions: openActions(store, dev.mac),
       allowListed,

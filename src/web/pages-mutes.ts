@@ -4,9 +4,11 @@
  * device's trust; it is only left out of the live feed and the alert lists.
  */
 import type { Store } from '../store/db.js';
+import { MUTES_SETTING } from '../store/incidents.js';
 import type { Mute } from './views/alerts.js';
 
-export const MUTES_KEY = 'alerts.mutes';
+/** the store's incident queries read the same key to leave muted incidents out */
+export const MUTES_KEY = MUTES_SETTING;
 /** the list is edited by hand; the cap keeps a scripted client from growing the row without end */
 export const MAX_MUTES = 500;
 

@@ -3,10 +3,14 @@ import type { Hono } from 'hono';
 import type { Store } from '../store/db.js';
 import type { WebEnv } from './env.js';
 import { anomalySeries, overviewCounts, trafficSeries } from './pages-queries.js';
-import { canAct, CHART_ASSETS, page, parseIntParam, problem } from './pages-common.js';
-import { overviewPage } from './views/overview.js';
+import { canAct, CHART_ASSETS, doneMessage, page, parseIntParam, problem, type Ctx } from './pages-common.js';
+import type { WebDeps } from './deps.js';
+import { attentionSection, overviewPage, type AttentionData } from './views/overview.js';
 import { deviceName } from './views/devices.js';
-import { isMuted, loadMutes } from './pages-mutes.js';
+import { incidentViewsOf } from './pages-alerts.js';
+
+/** incidents shown in "Needs attention" (the rest are a link away) */
+export const ATTENTION_ROWS = 8;
 
 const HOUR_US = 3_600_000_000;
 
@@ -22,29 +26,42 @@ export function namesFor(store: Store, macs: Iterable<string | null>): Map<strin
   return out;
 }
 
+/**
+ * Open incidents that nobody acknowledged or muted, most severe first. Acknowledged and muted ones are left
+ * out by the query, before the list is cut to ATTENTION_ROWS, so a mute never shortens the list.
+ */
+export function attentionDataOf(deps: WebDeps, who: { csrf: string; canAct: boolean }): AttentionData {
+  const store = deps.store;
+  const rows = store.incidents.query({ state: 'open', acknowledged: false, muted: false, order: 'severity', limit: ATTENTION_ROWS });
+  return { rows, bySeverity: store.incidents.needsAttentionBySeverity(), views: incidentViewsOf(deps, who, rows, '/') };
+}
+
+export function attentionData(c: Ctx): AttentionData {
+  return attentionDataOf(c.get('deps'), { csrf: c.get('csrf'), canAct: canAct(c) });
+}
+
 export function registerOverviewPages(app: Hono<WebEnv>): void {
   app.get('/', (c) => {
     const deps = c.get('deps');
     const store = deps.store;
     const nowUs = deps.nowUs();
-    const mutes = loadMutes(store);
-    const recent = store.alerts.query({ limit: 40 }).filter((a) => !isMuted(mutes, a)).slice(0, 15);
     const counts = overviewCounts(store, nowUs);
     const body = overviewPage({
       capture: deps.capture(),
       nowUs,
       byLevel: counts.byLevel,
       deviceCount: store.devices.count(),
-      alerts24h: counts.alerts24h,
       pendingActions: counts.pending,
       activeActions: counts.active,
-      recent,
-      names: namesFor(store, recent.map((a) => a.srcMac)),
-      csrf: c.get('csrf'),
-      canAct: canAct(c),
+      attention: attentionData(c),
+      model: deps.models.status(),
+      message: doneMessage(c),
     });
     return page(c, 'Overview', 'overview', body, CHART_ASSETS);
   });
+
+  /** "Needs attention" alone (the live stream's fallback and htmx refreshes). */
+  app.get('/ui/overview/attention', (c) => c.html(attentionSection(attentionData(c)).value));
 
   /** Chart data: hourly traffic from the rollups and the anomaly rate in buckets of hours/48 (≥ 5 min). */
   app.get('/ui/overview/series', (c) => {

@@ -184,6 +184,11 @@ export interface OverviewCounts {
   active: number;
 }
 
+/** Forget the cached summaries (an action from the dashboard changed them: the next page shows it at once). */
+export function invalidateOverviewCounts(store: Store): void {
+  summaries.delete(store);
+}
+
 export function overviewCounts(store: Store, nowUs: number, ttlMs = 5000): OverviewCounts {
   const hit = summaries.get(store);
   const wall = Date.now();

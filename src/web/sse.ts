@@ -1,8 +1,14 @@
 /**
- * GET /events: server-sent events for the dashboard. New alerts, trust changes and actions from the bus, and
+ * GET /events: server-sent events for the dashboard. Incident changes, trust changes and actions from the bus, and
  * capture statistics every 2 s, each as an HTML fragment wrapped in htmx 4 `<hx-partial>` elements that name
- * their target (`#recent-alerts`, `#trust-<mac>`, `#capture-health`, `#toasts`), so htmx's SSE extension swaps
- * them in without a reload; a target missing from the open page is skipped. The capture statistics also go out
+ * their target (`#attention`, `#incidents-body`, `#inc-<id>`, `#trust-<mac>`, `#capture-health`, `#toasts`), so
+ * htmx's SSE extension swaps them in without a reload; a target missing from the open page is skipped.
+ *
+ * Incidents change in bursts (a scan adds a thousand anomaly alerts to one incident in a second), so their
+ * frames are coalesced: changes mark the incident dirty and at most once per `incidentMs` each client gets the
+ * Overview's "Needs attention" re-rendered, the changed rows of the Alerts page replaced in place, and new ones
+ * prepended. A toast goes out when an incident opens or escalates, never per alert. Acknowledging or muting in
+ * one tab (`incidentsChanged`) refreshes the others the same way. The capture statistics also go out
  * as a named `capture-stats` event (JSON) that app.js feeds to the live packet-rate chart.
  *
  * Bounded: at most `maxClients` streams; each client has a queue of at most `queueLimit` frames, and a client
@@ -12,14 +18,18 @@
  */
 import type { Hono } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
-import type { Alert } from '../detectors/alert.js';
+import type { IncidentEvent } from '../incidents/types.js';
+import type { IncidentRow } from '../store/incidents.js';
 import type { ActionEvent } from '../respond/types.js';
 import type { TrustChange } from '../trust/types.js';
 import type { WebDeps } from './deps.js';
 import type { WebEnv, WebUser } from './env.js';
 import { html, type Html } from './html.js';
 import { isMuted, loadMutes } from './pages-mutes.js';
-import { alertRow } from './views/alerts.js';
+import { incidentViewsOf } from './pages-alerts.js';
+import { attentionDataOf } from './pages-overview.js';
+import { incidentDomId, incidentRow, kindName } from './views/incident.js';
+import { attentionSection } from './views/overview.js';
 import { trustBadgeId } from './views/devices.js';
 import { trustBadge } from './views/format.js';
 import { captureHealth } from './views/overview.js';
@@ -33,6 +43,8 @@ export interface SseOptions {
   statsMs?: number;
   /** heartbeat comment interval, ms (default 15000) */
   heartbeatMs?: number;
+  /** incident frames are coalesced to at most one per this many ms (default 1000) */
+  incidentMs?: number;
   /**
    * a stream is closed after this long (default 30 min): the browser reconnects at once, and the reconnect goes
    * through the sign-in check again, so a stream never outlives its session by more than this
@@ -76,6 +88,11 @@ class Hub {
   refused = 0;
   private offs: (() => void)[] = [];
   private timers: NodeJS.Timeout[] = [];
+  /** incidents changed since the last incident frame: id → snapshot and whether it opened in that time */
+  private dirty = new Map<string, { e: IncidentEvent; opened: boolean }>();
+  /** the attention list needs a refresh (an incident changed, or one was acknowledged/muted/acted on) */
+  private attentionDirty = false;
+  private incidentTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly deps: WebDeps,
@@ -109,9 +126,12 @@ class Hub {
   private start(): void {
     const bus = this.deps.bus;
     this.offs = [
-      bus.on('alert', (a) => this.onAlert(a)),
+      bus.on('incident', (e) => this.onIncident(e)),
       bus.on('trust.change', (t) => this.onTrust(t)),
-      bus.on('action', (e) => this.onAction(e)),
+      bus.on('action', (e) => {
+        this.onAction(e);
+        this.touch();
+      }),
     ];
     this.timers = [
       setInterval(() => this.onStats(), this.o.statsMs),
@@ -123,6 +143,9 @@ class Hub {
   private stop(): void {
     for (const off of this.offs) off();
     for (const t of this.timers) clearInterval(t);
+    if (this.incidentTimer !== null) clearTimeout(this.incidentTimer);
+    this.incidentTimer = null;
+    this.dirty.clear();
     this.offs = [];
     this.timers = [];
   }
@@ -153,14 +176,53 @@ class Hub {
     }
   }
 
-  private onAlert(a: Alert): void {
-    if (isMuted(loadMutes(this.deps.store), a)) return;
-    const dev = a.srcMac !== null ? this.deps.store.devices.get(a.srcMac) : undefined;
-    const name = dev !== undefined ? (dev.label ?? dev.hostname) : null;
+  private onIncident(e: IncidentEvent): void {
+    const prev = this.dirty.get(e.incident.id);
+    this.dirty.set(e.incident.id, { e, opened: (prev?.opened ?? false) || e.change === 'open' });
+    if (e.change === 'open' || e.change === 'escalate') {
+      const i = e.incident;
+      if (!isMuted(loadMutes(this.deps.store), i)) {
+        const sev = i.severity === 'low' ? 3 : i.severity === 'medium' ? 2 : 1;
+        const verb = e.change === 'open' ? 'New incident' : `Now ${i.severity}`;
+        this.broadcast(frame(toast(html`<b>${verb}</b> ${kindName(i.kind)}: ${i.title}`, `sev${sev}`).value));
+      }
+    }
+    this.touch();
+  }
+
+  /** Something the incident lists show changed: send the coalesced frame within incidentMs. */
+  touch(): void {
+    this.attentionDirty = true;
+    if (this.incidentTimer !== null || this.clients.size === 0) return;
+    this.incidentTimer = setTimeout(() => this.flushIncidents(), this.o.incidentMs);
+    this.incidentTimer.unref();
+  }
+
+  private flushIncidents(): void {
+    this.incidentTimer = null;
+    if (!this.attentionDirty && this.dirty.size === 0) return;
+    const store = this.deps.store;
+    // the rows read below include the changes still in the write queue
+    store.flush();
+    const changed = [...this.dirty.values()];
+    this.dirty.clear();
+    this.attentionDirty = false;
+    const rows: { row: IncidentRow; opened: boolean }[] = [];
+    for (const { e, opened } of changed) {
+      const stored = store.incidents.get(e.incident.id);
+      if (stored === undefined || stored.muted) continue;
+      rows.push({ row: stored, opened });
+    }
     this.broadcast((c) => {
-      const row = alertRow({ ...a, acknowledged: false }, { csrf: c.csrf, canAct: c.user.role === 'admin', deviceName: name, fresh: true });
-      const t = toast(html`<b>New alert</b> ${a.signature}`, `sev${a.severity}`);
-      return frame(html`${partial('#recent-alerts', 'afterbegin', row)}${t}`.value);
+      const who = { csrf: c.csrf, canAct: c.user.role === 'admin' };
+      const views = incidentViewsOf(this.deps, who, rows.map((r) => r.row), '/alerts');
+      const parts = rows.map(({ row, opened }) =>
+        opened
+          ? partial('#incidents-body', 'afterbegin', incidentRow(row, { ...views(row), selectable: true, fresh: true }))
+          : partial(`#${incidentDomId(row.id)}`, 'outerHTML', incidentRow(row, { ...views(row), selectable: true })),
+      );
+      const attention = partial('#attention', 'outerHTML', attentionSection(attentionDataOf(this.deps, who)));
+      return frame(html`${attention}${parts}`.value);
     });
   }
 
@@ -185,6 +247,11 @@ class Hub {
 }
 
 const hubs = new WeakMap<WebDeps, Hub>();
+
+/** Incidents were acknowledged, muted or acted on from a page: the other open pages refresh their lists. */
+export function incidentsChanged(deps: WebDeps): void {
+  hubs.get(deps)?.touch();
+}
 const overrides = new WeakMap<WebDeps, SseOptions>();
 
 /**
@@ -202,7 +269,7 @@ export function sseStats(deps: WebDeps): SseStats {
 }
 
 export function registerSse(app: Hono<WebEnv>, opts: SseOptions = {}): void {
-  const base: Required<SseOptions> = { maxClients: 32, queueLimit: 256, statsMs: 2000, heartbeatMs: 15_000, maxAgeMs: 30 * 60_000, ...opts };
+  const base: Required<SseOptions> = { maxClients: 32, queueLimit: 256, statsMs: 2000, heartbeatMs: 15_000, maxAgeMs: 30 * 60_000, incidentMs: 1000, ...opts };
   app.get('/events', (c) => {
     const deps = c.get('deps');
     const user = c.get('user');

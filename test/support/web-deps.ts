@@ -5,7 +5,8 @@
  * bundled model; a retrain trains for real, on small hyperparameters, from the flows in the store). Capture and
  * integration health are plain values the test can change. The policy serves manual
  * requests only: it is not started, so it does not subscribe to the bus (call `w.actions.start(nowUs)` for
- * automatic responses).
+ * automatic responses). The store and an incident tracker are attached to the bus as the pipeline attaches them,
+ * so an alert emitted there is stored, folded into an incident and reaches the live stream as one.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import { csrfToken } from '../../src/web/csrf.js';
 import type { CaptureHealth, IntegrationHealth, WebDeps } from '../../src/web/deps.js';
 import { modelServiceOf } from '../../src/appliance.js';
 import { ModelManager } from '../../src/models/manager.js';
+import { attachIncidents, type IncidentTracker } from '../../src/incidents/index.js';
 
 export interface TestWeb {
   deps: WebDeps;
@@ -26,6 +28,7 @@ export interface TestWeb {
   bus: Bus;
   actions: Policy;
   models: ModelManager;
+  incidents: IncidentTracker;
   capture: CaptureHealth;
   integrations: IntegrationHealth[];
   dir: string;
@@ -43,6 +46,8 @@ export function buildWebDeps(o: { config?: Record<string, string>; nowUs?: () =>
   const config = loadConfig({ flags: { 'store.path': storePath, 'web.port': '0', ...o.config } });
   const store = Store.open({ path: storePath, log: () => {} });
   const bus = new Bus(() => {});
+  store.attach(bus);
+  const incidents = attachIncidents(bus, config.incidents);
   const nowUs = o.nowUs ?? (() => Date.now() * 1000);
   const actions = new Policy(bus, store, new DryRunFirewall({ chain: config.response.chain, ratePerSecond: config.response.rateLimitPerSecond }), config, { nowUs });
   const models = new ModelManager({
@@ -71,7 +76,7 @@ export function buildWebDeps(o: { config?: Record<string, string>; nowUs?: () =>
     nowUs,
   };
   return {
-    deps, store, bus, actions, models, capture, integrations, dir,
+    deps, store, bus, actions, models, incidents, capture, integrations, dir,
     close: async () => {
       await models.stop();
       models.model?.dispose();

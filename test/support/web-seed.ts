@@ -1,9 +1,10 @@
 /**
  * Dashboard fixtures written through the store's own accessors: devices with addresses and trust history,
- * alerts, flows, a scan, a model and actions. Deterministic for a given size, so route tests can name what they
+ * alerts folded into incidents, flows, a scan, a model and actions. Deterministic for a given size, so route tests can name what they
  * expect and the web benchmark can fill a store with 5,000 devices and 100,000 alerts.
  */
 import { ALERT_KINDS, type Alert } from '../../src/detectors/alert.js';
+import { IncidentTracker } from '../../src/incidents/index.js';
 import type { Store } from '../../src/store/db.js';
 import { TRUST_LEVELS } from '../../src/trust/types.js';
 import { hashPassword } from '../../src/web/password.js';
@@ -57,6 +58,7 @@ export function seedDashboard(store: Store, o: SeedOptions): number {
         });
       }
     }
+    const tracker = new IncidentTracker((e) => store.incidents.write(e));
     for (let j = 0; j < o.alerts; j++) {
       const d = j % Math.max(1, o.devices);
       const kind = ALERT_KINDS[j % ALERT_KINDS.length]!;
@@ -76,7 +78,10 @@ export function seedDashboard(store: Store, o: SeedOptions): number {
         suggestedResponse: j % 5 === 0 ? 'quarantine' : 'monitor',
       };
       store.alerts.insert(a);
+      // folded into incidents as the pipeline does (the write is the store's own, synchronous here)
+      tracker.onAlert(a);
     }
+    tracker.finish(endUs, false);
     const mac0 = seedMac(0);
     for (let k = 1; k <= (o.flows ?? 40); k++) {
       const f = makeFlow(k, endUs - k * 1_000_000, 1);

@@ -1,11 +1,13 @@
 /**
- * The alerts page and the alert row that the overview, the device page and the live stream (SSE) share.
+ * The Alerts page (incidents, see views/incident.ts) and the single-alert row the device page shows as the
+ * detail behind its incidents.
  */
-import { ALERT_KINDS } from '../../detectors/alert.js';
 import type { AlertRow } from '../../store/alerts.js';
+import type { IncidentRow } from '../../store/incidents.js';
 import { html, type Html } from '../html.js';
 import { csrfField } from './layout.js';
 import { flash, fmtTime, qs, severityBadge } from './format.js';
+import { incidentRow, incidentTableHead, kindName, type IncidentViewOptions } from './incident.js';
 
 export interface AlertRowOptions {
   csrf: string;
@@ -61,53 +63,66 @@ export interface Mute {
 }
 
 export interface AlertsPageData {
-  rows: AlertRow[];
-  names: Map<string, string>;
-  filter: { severity: number | null; mac: string; kind: string; unacked: boolean };
+  rows: IncidentRow[];
+  views: (i: IncidentRow) => IncidentViewOptions;
+  /** kinds that have incidents, each once */
+  kinds: string[];
+  filter: { severity: string; mac: string; kind: string; state: string; unacked: boolean; muted: boolean };
+  /** this page's address with its filters (forms come back here) */
+  self: string;
   /** keyset cursor of the next page, null on the last */
   next: string | null;
+  /** some incident matching the filter is unacknowledged (what "Acknowledge all" acknowledges) */
+  anyUnacked: boolean;
   mutes: Mute[];
+  names: Map<string, string>;
   csrf: string;
   canAct: boolean;
   message: Html | null;
 }
 
+/** The Alerts page: incidents, newest first, with filters, bulk acknowledge and the mute list. */
 export function alertsPage(d: AlertsPageData): Html {
   const f = d.filter;
   const sel = (v: string, cur: string) => (v === cur ? html` selected` : '');
-  return html`<h1>Alerts</h1>
+  const bulk = d.canAct
+    ? html`<div class="buttons bulk">
+        <form method="post" action="/incidents/ack" id="bulk-ack" class="inline">${csrfField(d.csrf)}<input type="hidden" name="back" value="${d.self}">
+          <button type="submit" class="small" name="scope" value="selected">Acknowledge selected</button>
+          ${d.anyUnacked ? html`<button type="submit" class="small" name="scope" value="all" title="every unacknowledged incident that matches the filter, also those on later pages">Acknowledge all${d.filter.kind !== '' || d.filter.mac !== '' || d.filter.severity !== '' || d.filter.state !== '' ? ' that match' : ''}</button>` : ''}
+          <input type="hidden" name="severity" value="${f.severity}"><input type="hidden" name="kind" value="${f.kind}"><input type="hidden" name="mac" value="${f.mac}"><input type="hidden" name="state" value="${f.state}">
+        </form></div>`
+    : '';
+  return html`<h1>Alerts <span class="muted small">grouped into incidents</span></h1>
   ${d.message}
   <form method="get" action="/alerts" class="filters">
     <label>Severity <select name="severity">
       <option value="">all</option>
-      <option value="1"${sel('1', String(f.severity ?? ''))}>high</option>
-      <option value="2"${sel('2', String(f.severity ?? ''))}>medium or higher</option>
-      <option value="3"${sel('3', String(f.severity ?? ''))}>low or higher</option>
+      ${(['critical', 'high', 'medium', 'low'] as const).map((s) => html`<option value="${s}"${sel(s, f.severity)}>${s === 'low' ? 'low or higher' : s === 'critical' ? 'critical' : `${s} or higher`}</option>`)}
     </select></label>
-    <label>Kind <select name="kind"><option value="">all</option>${ALERT_KINDS.map((k) => html`<option${sel(k, f.kind)}>${k}</option>`)}</select></label>
-    <label>Device (MAC) <input name="mac" value="${f.mac}" placeholder="aa:bb:cc:dd:ee:ff" size="17" pattern="[0-9A-Fa-f:]{17}"></label>
+    <label>Kind <select name="kind"><option value="">all</option>${d.kinds.map((k) => html`<option value="${k}"${sel(k, f.kind)}>${kindName(k)}</option>`)}</select></label>
+    <label>State <select name="state"><option value="">open and closed</option><option value="open"${sel('open', f.state)}>open</option><option value="closed"${sel('closed', f.state)}>closed</option></select></label>
+    <label>Device (MAC) <input name="mac" value="${f.mac}" placeholder="aa:bb:cc:dd:ee:ff" size="17" pattern="[0-9A-Fa-f:\-]{17}"></label>
     <label class="check"><input type="checkbox" name="unacked" value="1"${f.unacked ? html` checked` : ''}> not yet acknowledged</label>
+    <label class="check"><input type="checkbox" name="muted" value="1"${f.muted ? html` checked` : ''}> include muted</label>
     <button type="submit">Filter</button>
   </form>
-  <div class="table-wrap"><table class="data stack">${alertTableHead()}
-    <tbody id="alerts-body">${d.rows.map((a) => alertRow(a, { csrf: d.csrf, canAct: d.canAct, deviceName: a.srcMac !== null ? (d.names.get(a.srcMac) ?? null) : null }))}</tbody>
+  ${bulk}
+  <div class="table-wrap"><table class="data stack incidents">${incidentTableHead(true)}
+    <tbody id="incidents-body">${d.rows.map((i) => incidentRow(i, { ...d.views(i), selectable: true }))}</tbody>
   </table></div>
-  ${d.rows.length === 0 ? html`<p class="muted">No alerts match.</p>` : ''}
-  <p class="pager">${d.next !== null ? html`<a href="/alerts${qs({ severity: f.severity, kind: f.kind, mac: f.mac, unacked: f.unacked ? 1 : undefined, before: d.next })}">Older →</a>` : ''}</p>
+  ${d.rows.length === 0 ? html`<p class="muted" id="no-incidents">No incidents match.</p>` : ''}
+  <p class="pager">${d.next !== null ? html`<a href="/alerts${qs({ severity: f.severity, kind: f.kind, mac: f.mac, state: f.state, unacked: f.unacked ? 1 : undefined, muted: f.muted ? 1 : undefined, before: d.next })}">Older →</a>` : ''}</p>
   ${muteSection(d)}`;
 }
 
 function muteSection(d: AlertsPageData): Html {
-  return html`<section class="card"><h2>Muted alert kinds</h2>
-    <p class="muted small">A muted kind is still stored and still moves the device's trust score; it is only hidden from the live feed and from this list unless filtered for.</p>
+  return html`<section class="card"><h2>Muted</h2>
+    <p class="muted small">A muted kind is still stored and still moves the device's trust score; its incidents are only hidden from the Overview, this list (unless "include muted" is ticked) and the live feed.</p>
     ${d.mutes.length === 0 ? html`<p class="muted">Nothing is muted.</p>` : html`<ul class="plain">${d.mutes.map(
-      (m) => html`<li><code>${m.kind}</code> for <a href="/devices/${m.mac}">${m.mac}</a> <span class="muted small">by ${m.actor}, ${fmtTime(m.sinceUs)}</span>
+      (m) => html`<li>${kindName(m.kind)} <code class="small">${m.kind}</code> of <a href="/devices/${m.mac}">${d.names.get(m.mac) ?? m.mac}</a> <span class="muted small">by ${m.actor}, ${fmtTime(m.sinceUs)} UTC</span>
         ${d.canAct ? html`<form method="post" action="/alerts/unmute" class="inline">${csrfField(d.csrf)}<input type="hidden" name="mac" value="${m.mac}"><input type="hidden" name="kind" value="${m.kind}"><button type="submit" class="small">Unmute</button></form>` : ''}</li>`,
     )}</ul>`}
-    ${d.canAct ? html`<form method="post" action="/alerts/mute" class="filters">${csrfField(d.csrf)}
-      <label>Device (MAC) <input name="mac" required placeholder="aa:bb:cc:dd:ee:ff" size="17"></label>
-      <label>Kind <select name="kind">${ALERT_KINDS.map((k) => html`<option>${k}</option>`)}</select></label>
-      <button type="submit">Mute</button></form>` : ''}
   </section>`;
 }
 

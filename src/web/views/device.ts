@@ -11,6 +11,8 @@ import type { ScanRow } from '../../store/registry.js';
 import type { Destination } from '../pages-queries.js';
 import { html, type Html } from '../html.js';
 import { alertRow, alertTableHead } from './alerts.js';
+import type { IncidentRow } from '../../store/incidents.js';
+import { incidentRow, incidentTableHead, type IncidentViewOptions } from './incident.js';
 import { csrfField } from './layout.js';
 import { deviceName, trustBadgeId } from './devices.js';
 import { fmtAgo, fmtBytes, fmtInt, fmtTime, stateBadge, trustBadge } from './format.js';
@@ -31,6 +33,8 @@ export interface DevicePageData {
   top: Destination[];
   scan: ScanRow | null;
   alerts: AlertRow[];
+  /** the device's incidents, newest first, with their view options */
+  incidents: { rows: IncidentRow[]; views: (i: IncidentRow) => IncidentViewOptions };
   recommendations: Recommendation[];
   actions: ActionRow[];
   allowListed: boolean;
@@ -115,7 +119,10 @@ export function devicePage(d: DevicePageData): Html {
         ${(d.scan.findings as { text?: string }[]).map((f) => html`<p class="bad small">${f.text ?? JSON.stringify(f)}</p>`)}`}
     </section>
   </div>
-  <section class="card"><h2>Alerts</h2>
+  <section class="card" id="device-incidents"><h2>Incidents <a class="small" href="/alerts?mac=${d.device.mac}">all →</a></h2>
+    ${d.incidents.rows.length === 0 ? html`<p class="muted">No incidents for this device.</p>` : html`<div class="table-wrap"><table class="data compact stack incidents">${incidentTableHead(false)}<tbody>${d.incidents.rows.map((i) => incidentRow(i, d.incidents.views(i)))}</tbody></table></div>`}
+  </section>
+  <section class="card"><h2>Alerts <span class="muted small">the detail behind the incidents</span></h2>
     ${d.alerts.length === 0 ? html`<p class="muted">No alerts for this device.</p>` : html`<div class="table-wrap"><table class="data compact stack">${alertTableHead()}<tbody>${d.alerts.map((a) => alertRow(a, { csrf: d.csrf, canAct: d.canAct, deviceName: name }))}</tbody></table></div>`}
   </section>
   <div class="grid2">

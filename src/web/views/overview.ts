@@ -1,26 +1,58 @@
 /**
- * The overview page: traffic and anomaly-rate charts (drawn by app.js with uPlot from /ui/overview/series),
- * devices by trust level, the newest alerts (new ones are prepended live over SSE) and capture health.
+ * The overview page. It opens with "Needs attention": the open incidents nobody acknowledged or muted, most
+ * severe first, each with the device, one sentence of what it did and the buttons to act (the live stream
+ * replaces the list when an incident changes), and a banner while the model is still learning this network.
+ * Below: traffic and anomaly-rate charts (drawn by app.js with uPlot from /ui/overview/series), devices by
+ * trust level and capture health.
  */
-import type { AlertRow } from '../../store/alerts.js';
-import type { CaptureHealth } from '../deps.js';
+import type { IncidentRow } from '../../store/incidents.js';
+import type { IncidentSeverity } from '../../incidents/types.js';
+import type { CaptureHealth, ModelStatus } from '../deps.js';
 import { html, type Html } from '../html.js';
 import { TRUST_LEVELS } from '../../trust/types.js';
-import { alertRow, alertTableHead } from './alerts.js';
 import { fmtAgo, fmtBytes, fmtInt, qs } from './format.js';
+import { incidentCard, type IncidentViewOptions } from './incident.js';
 
 export interface OverviewData {
   capture: CaptureHealth;
   nowUs: number;
   byLevel: Record<string, number>;
   deviceCount: number;
-  alerts24h: Record<1 | 2 | 3, number>;
   pendingActions: number;
   activeActions: number;
-  recent: AlertRow[];
-  names: Map<string, string>;
-  csrf: string;
-  canAct: boolean;
+  attention: AttentionData;
+  model: ModelStatus;
+  message: Html | null;
+}
+
+export interface AttentionData {
+  /** open, unacknowledged, unmuted incidents, most severe first (already cut to the list's length) */
+  rows: IncidentRow[];
+  /** all of them, by severity (the list may show fewer) */
+  bySeverity: Record<IncidentSeverity, number>;
+  views: (i: IncidentRow) => IncidentViewOptions;
+}
+
+/** "Needs attention": its own element, so the live stream can replace it whole when an incident changes. */
+export function attentionSection(a: AttentionData): Html {
+  const total = a.bySeverity.critical + a.bySeverity.high + a.bySeverity.medium + a.bySeverity.low;
+  const more = total - a.rows.length;
+  return html`<section class="card attention" id="attention">
+    <h2>Needs attention <a class="small" href="/alerts${qs({ state: 'open', unacked: 1 })}">all incidents →</a></h2>
+    ${a.rows.length === 0
+      ? html`<p class="muted" id="no-incidents">Nothing needs attention: no open incident is waiting for you.</p>`
+      : html`<ul class="incidents plain">${a.rows.map((i) => incidentCard(i, a.views(i)))}</ul>
+        ${more > 0 ? html`<p class="small"><a href="/alerts${qs({ state: 'open', unacked: 1 })}">${fmtInt(more)} more open incident${more === 1 ? '' : 's'} →</a></p>` : ''}`}
+  </section>`;
+}
+
+/** The learning banner: shown while the model collects this network's baseline. */
+export function learningBanner(m: ModelStatus): Html {
+  if (m.state !== 'learning') return html``;
+  const pct = Math.round(Math.max(0, Math.min(1, m.learningProgress)) * 100);
+  return html`<p class="banner" id="learning-banner" role="status"><b>Still learning this network</b> (${pct} % of the learning period done).
+    Until it has learned what is normal here, only flows far outside the usual raise anomaly alerts; the detectors (scans, password guessing, beacons, …) work from the start.
+    <progress max="100" value="${pct}">${pct} %</progress> <a href="/models">model →</a></p>`;
 }
 
 /** The capture health card; the live stream replaces it every 2 s (same id, outerHTML). */
@@ -40,10 +72,14 @@ export function captureHealth(c: CaptureHealth, nowUs: number): Html {
 }
 
 export function overviewPage(d: OverviewData): Html {
+  const s = d.attention.bySeverity;
   return html`<h1>Overview</h1>
+  ${d.message}
+  ${learningBanner(d.model)}
+  ${attentionSection(d.attention)}
   <div class="tiles">
-    <a class="tile" href="/alerts${qs({ severity: 1 })}"><span class="n sev-high-text">${fmtInt(d.alerts24h[1])}</span><span>high alerts, 24 h</span></a>
-    <a class="tile" href="/alerts${qs({ severity: 2 })}"><span class="n">${fmtInt(d.alerts24h[2])}</span><span>medium, 24 h</span></a>
+    <a class="tile" href="/alerts${qs({ state: 'open', severity: 'high' })}"><span class="n sev-high-text">${fmtInt(s.critical + s.high)}</span><span>open high or critical incidents</span></a>
+    <a class="tile" href="/alerts${qs({ state: 'open', severity: 'medium' })}"><span class="n">${fmtInt(s.medium)}</span><span>open medium incidents</span></a>
     <a class="tile" href="/devices"><span class="n">${fmtInt(d.deviceCount)}</span><span>devices</span></a>
     <a class="tile" href="/quarantine"><span class="n">${fmtInt(d.activeActions)}</span><span>in quarantine${d.pendingActions > 0 ? html`, <b>${d.pendingActions} awaiting approval</b>` : ''}</span></a>
   </div>
@@ -57,11 +93,5 @@ export function overviewPage(d: OverviewData): Html {
       )}</ul>
     </section>
     ${captureHealth(d.capture, d.nowUs)}
-  </div>
-  <section class="card"><h2>Recent alerts <a class="small" href="/alerts">all →</a></h2>
-    <div class="table-wrap"><table class="data compact stack">${alertTableHead()}
-      <tbody id="recent-alerts">${d.recent.map((a) => alertRow(a, { csrf: d.csrf, canAct: d.canAct, deviceName: a.srcMac !== null ? (d.names.get(a.srcMac) ?? null) : null }))}</tbody>
-    </table></div>
-    ${d.recent.length === 0 ? html`<p class="muted" id="no-alerts">No alerts yet.</p>` : ''}
-  </section>`;
+  </div>`;
 }
