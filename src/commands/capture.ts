@@ -106,6 +106,7 @@ export async function commandRun(cfg: Config, log: Logger): Promise<number> {
   log.info(`dashboard on ${web.url} (metrics on ${web.url}/metrics, health on /healthz)`);
   if (web.needsSetup) {
     log.info(`no dashboard user yet: run 'argus-edge passwd' to set the admin password, or open ${web.url}/setup from this machine`);
+    log.info(`setup code: ${web.setupCode} (the setup page asks for it; it changes at every start)`);
   } else {
     log.info('sign in with the admin password set by argus-edge passwd');
   }

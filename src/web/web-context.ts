@@ -15,6 +15,8 @@ export interface WebContext {
   deps: WebDeps;
   sessions: Sessions;
   limiter: LoginLimiter;
+  /** the one-time code the first-run setup page asks for (printed in the log at start) */
+  setupCode: string;
   /** served over TLS: cookies get Secure and the __Host- prefix */
   secure: boolean;
   /** wall clock, ms (sessions, login limits, token use) */

@@ -40,7 +40,7 @@ export interface TestWeb {
 export function buildWebDeps(o: { config?: Record<string, string>; nowUs?: () => number } = {}): TestWeb {
   const dir = mkdtempSync(join(tmpdir(), 'argus-web-'));
   const storePath = join(dir, 'argus-edge.db');
-  const config = loadConfig({ flags: { 'store.path': storePath, 'web.port': '0', ...o.config } });
+  const config = loadConfig({ flags: { 'store.path': storePath, 'web.port': '0', 'web.allowedHosts': 'argus.test', ...o.config } });
   const store = Store.open({ path: storePath, log: () => {} });
   const bus = new Bus(() => {});
   const nowUs = o.nowUs ?? (() => Date.now() * 1000);
