@@ -206,6 +206,38 @@ t.test('alerts: filters, paging, acknowledge', async (t) => {
   t.equal(w.store.alerts.get(id)!.acknowledged, false);
 });
 
+t.test('alerts whose ids hold wire data (spaces, slashes, %, unicode) are acknowledged through the API', async (t) => {
+  const { w, admin } = await fixture(t);
+  const ids = [
+    `dns.tunnel:10.99.0.7:a b c.tunnel.example:${T0}`,
+    `dns.tunnel:10.99.0.7:x/y%2Fz?#.example:${T0}`,
+    `anomaly:1:AbC+/dEf=:${T0}:0`,
+    `dns.tunnel:10.99.0.7:bücher\u00a0.example:${T0}`,
+  ];
+  for (const [i, id] of ids.entries()) w.store.alerts.insert(alert(20 + i, { id, kind: 'dns.tunnel' }));
+  for (const id of ids) {
+    const res = await admin.request(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, { method: 'POST' });
+    t.equal(res.status, 200, `${JSON.stringify(id)} acknowledged`);
+    t.equal(w.store.alerts.get(id)?.acknowledged, true);
+  }
+  t.equal((await admin.request(`/api/v1/alerts/${encodeURIComponent('a\u0001b')}/ack`, { method: 'POST' })).status, 400, 'a control character is refused');
+  t.equal((await admin.request('/api/v1/alerts/%E0%A4%A/ack', { method: 'POST' })).status < 500, true, 'a malformed escape is no 5xx');
+});
+
+t.test('urlSafeAlertId: ids that need no escaping, distinct and deterministic', async (t) => {
+  const { urlSafeAlertId, isUrlSafeAlertId } = await import('../src/detectors/alert-id.js');
+  const safe = 'scan.port.vertical:10.99.0.1:1700000000000000';
+  t.equal(urlSafeAlertId(safe), safe, 'a safe id is kept');
+  const a = urlSafeAlertId('dns.tunnel:10.0.0.5:a b.example:1');
+  const b = urlSafeAlertId('dns.tunnel:10.0.0.5:a/b.example:1');
+  t.ok(isUrlSafeAlertId(a) && isUrlSafeAlertId(b), `${a} and ${b} are URL-safe`);
+  t.not(a, b, 'ids that differ only in unsafe characters stay distinct');
+  t.equal(urlSafeAlertId('dns.tunnel:10.0.0.5:a b.example:1'), a, 'deterministic');
+  t.equal(urlSafeAlertId(a), a, 'idempotent');
+  t.equal(new URL(`http://x/api/v1/alerts/${a}/ack`).pathname, `/api/v1/alerts/${a}/ack`, 'nothing to escape in a path');
+  t.ok(urlSafeAlertId('x'.repeat(500) + ' ').length <= 200, 'bounded length');
+});
+
 t.test('flows: filters and paging', async (t) => {
   const { admin } = await fixture(t);
   const get = async (q: string) => (await (await admin.request(`/api/v1/flows${q}`)).json()) as { flows: { id: number; srcMac: string; srcIp: string }[]; next: number | null };
