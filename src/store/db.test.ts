@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store, checkStoreFile, type CommitReport } from './db.js';
+import { SCHEMA_VERSION } from './migrations.js';
 import { decodeDetail, encodeDetail } from './flows.js';
 import { Bus } from '../bus.js';
 import type { Alert } from '../detectors/alert.js';
@@ -226,7 +227,7 @@ t.test('web users, sessions and API tokens', async (t) => {
   t.equal(s.auth.session('h1', 100), undefined, 'expired');
   t.ok(s.auth.touchSession('h1', 60, 200));
   t.equal(s.auth.session('h1', 150)?.lastSeenUs, 60);
-  const tid = s.auth.createToken(uid, 'grafana', 'th1', 5);
+  const tid = s.auth.createToken(uid, 'grafana', 'th1', 5, { scope: 'read', expiresUs: null });
   t.equal(s.auth.useToken('th1', 77)?.name, 'grafana');
   t.equal(s.auth.tokens(uid)[0]!.lastUsedUs, 77);
   t.ok(s.auth.revokeToken(tid));
@@ -264,7 +265,7 @@ t.test('integrity check of a closed file, read-only', async (t) => {
   s.close();
   s.close(); // twice is fine
   const r = checkStoreFile(path);
-  t.same(r, { ok: true, schemaVersion: 5, messages: ['ok'] });
+  t.same(r, { ok: true, schemaVersion: SCHEMA_VERSION, messages: ['ok'] });
   t.throws(() => checkStoreFile(join(dir, 'missing.db')));
 });
 

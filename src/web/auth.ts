@@ -18,6 +18,8 @@ import { BadInput, formFields, hasControl } from './bad-input.js';
 import { csrfToken, csrfValid, isUnsafeMethod, sameOriginOrTool } from './csrf.js';
 import { hashPassword, passwordProblem, unknownUserHash, usernameProblem, verifyPassword } from './password.js';
 import { sessionCookieName, sha256Hex } from './session.js';
+import type { TokenScope } from '../store/web-auth.js';
+import { covers, maxScopeFor, requiredScope } from './token-scope.js';
 import { audit, clientAddress, isLoopback, type WebContext } from './web-context.js';
 import { loginPage, refusedPage, setupPage, setupRefusedPage } from './views/auth-views.js';
 
@@ -31,12 +33,16 @@ const isApiPath = (path: string): boolean => path === '/api' || path.startsWith(
 /** API tokens: `ae_` + 32 random bytes base64url. */
 export const API_TOKEN_RE = /^ae_[A-Za-z0-9_-]{43}$/;
 
-function tokenUser(ctx: WebContext, token: string): WebUser | undefined {
+function tokenUser(ctx: WebContext, token: string): { user: WebUser; scope: TokenScope } | 'expired' | undefined {
   if (!API_TOKEN_RE.test(token)) return undefined;
   const row = ctx.deps.store.auth.useToken(sha256Hex(token), ctx.nowMs() * 1000);
   if (row === undefined) return undefined;
+  if (row.expired) return 'expired';
   const u = ctx.deps.store.auth.userById(row.userId);
-  return u === undefined || u.disabled ? undefined : { id: u.id, username: u.username, role: u.role };
+  if (u === undefined || u.disabled) return undefined;
+  // a token never exceeds its user's role (a viewer demoted from admin keeps read tokens only)
+  const scope = covers(maxScopeFor(u.role), row.scope) ? row.scope : maxScopeFor(u.role);
+  return { user: { id: u.id, username: u.username, role: u.role }, scope };
 }
 
 /** The `_csrf` field of a form body (Hono caches the parsed body, so the route can read it again). */
@@ -68,6 +74,7 @@ export function authenticate(ctx: WebContext): MiddlewareHandler<WebEnv> {
     c.set('user', null);
     c.set('csrf', '');
     c.set('auth', 'none');
+    c.set('scope', null);
     const path = c.req.path;
     const api = isApiPath(path);
     const unsafe = isUnsafeMethod(c.req.method);
@@ -76,10 +83,18 @@ export function authenticate(ctx: WebContext): MiddlewareHandler<WebEnv> {
     if (api && authorization !== undefined) {
       // a bearer token replaces the cookie entirely: no cookie is read, so no CSRF is possible or needed
       const m = /^Bearer +(\S+)$/i.exec(authorization);
-      const user = m === null ? undefined : tokenUser(ctx, m[1]!);
-      if (user === undefined) return c.json({ error: 'invalid or revoked API token' }, 401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
-      c.set('user', user);
+      const found = m === null ? undefined : tokenUser(ctx, m[1]!);
+      if (found === undefined || found === 'expired') {
+        const error = found === 'expired' ? 'this API token has expired: make a new one in Settings' : 'invalid or revoked API token';
+        return c.json({ error }, 401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+      }
+      const need = requiredScope(c.req.method, path);
+      if (!covers(found.scope, need)) {
+        return c.json({ error: `this API token's scope is '${found.scope}'; ${c.req.method} ${path} needs '${need}'` }, 403, { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${need}"` });
+      }
+      c.set('user', found.user);
       c.set('auth', 'token');
+      c.set('scope', found.scope);
     } else {
       const s = ctx.sessions.lookup(getCookie(c, sessionCookieName(ctx.secure)));
       if (s !== undefined) {
