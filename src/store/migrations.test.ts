@@ -1,4 +1,5 @@
 import t from 'tap';
+import { APPLICATION_ID } from './open-check.js';
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -110,6 +111,8 @@ t.test('a file from a newer release is refused', async (t) => {
   const path = join(dir, 'newer.db');
   const db = new Database(path);
   db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+  // a newer release stamps the file as ours
+  db.pragma(`application_id = ${APPLICATION_ID}`);
   db.close();
-  t.throws(() => Store.open({ path, log: () => {} }), /newer than this program supports/);
+  t.throws(() => Store.open({ path, log: () => {} }), /newer\.db: store schema version \d+ is newer than this program supports/);
 });

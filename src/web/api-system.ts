@@ -48,7 +48,7 @@ export function registerSystemApi(api: Hono<WebEnv>, ctx: WebContext): void {
       integrations: deps.integrations(),
       models: { state: m.state, activeId: m.activeId, lastError: m.lastError },
       respond: { dryRun: deps.actions.dryRun },
-      store: store.size(),
+      store: { ...store.size(), ...store.health() },
     });
   });
 

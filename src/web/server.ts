@@ -99,7 +99,18 @@ export function webApp(deps: WebDeps, opts: WebAppOptions = {}): Hono<WebEnv> {
 
   app.get('/healthz', (c) => {
     const cap = deps.capture();
-    return c.json({ status: 'ok', mode: deps.config.mode, packets: cap.packets, flows: cap.flows, activeFlows: cap.activeFlows, model: deps.models.status().activeId });
+    const store = deps.store.health();
+    return c.json({
+      // 'degraded' while the store cannot write: capture and detection go on, nothing new is kept
+      status: store.state === 'ok' ? 'ok' : 'degraded',
+      mode: deps.config.mode,
+      packets: cap.packets,
+      flows: cap.flows,
+      activeFlows: cap.activeFlows,
+      model: deps.models.status().activeId,
+      store: store.state,
+      ...(store.state === 'ok' ? {} : { storeError: store.lastError, storeSinceMs: store.sinceMs }),
+    });
   });
   app.get('/metrics', async (c) => {
     deps.refreshMetrics?.();
