@@ -197,3 +197,30 @@ t.test('a full disk: one error, capture goes on, /healthz and the dashboard say 
   t.notMatch(await (await admin.request('/devices')).text(), /The store is full/, 'the banner is gone');
   t.same(store.integrityCheck(), ['ok'], 'the store is sound');
 });
+
+t.test('replay --store onto a disk that fills: one error, a summary line, exit 3', { skip: NEED_ROOT, timeout: 120_000 }, async (t) => {
+  const mnt = mountTmpfs(t, 'cli', 'size=4m');
+  if (mnt === null) {
+    t.comment('mount -t tmpfs failed: skipped');
+    return;
+  }
+  const { statfsSync } = await import('node:fs');
+  const { projectRoot } = await import('../src/assets.js');
+  const root = projectRoot();
+  // leave room for the schema and a few batches, not for the demo capture's flows
+  const st = statfsSync(mnt);
+  writeFileSync(join(mnt, 'filler'), Buffer.alloc(Math.max(0, st.bavail * st.bsize - 600 * 1024), 1));
+  const db = join(mnt, 'argus-edge.db');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), 'replay', join(root, 'demo/demo.pcap'), '--store', db], {
+    encoding: 'utf8',
+    env: { ...process.env, ARGUS_EDGE_STORE_BATCHSIZE: '100', ARGUS_EDGE_EVE_PATH: '', ARGUS_EDGE_MODELS_ENABLED: 'false' },
+    timeout: 100_000,
+  });
+  const errors = r.stderr.split('\n').filter((l) => /ERROR/.test(l));
+  t.equal(errors.length, 1, `one error line: ${errors[0]}`);
+  t.match(errors[0], /the disk holding the store is full/);
+  t.notMatch(r.stderr, /batch commit failed/, 'no per-batch warnings');
+  t.match(r.stdout, /store\s+[\d,]+ failed commits \(database or disk is full\); [\d,]+ items dropped while the queue was full, [\d,]+ not saved at exit/, 'the summary says what was lost');
+  t.match(r.stdout, /packets\s+[\d,]+/, 'and the rest of the summary is there: the replay went on');
+  t.equal(r.status, 3, 'exit 3: the store could not save everything');
+});

@@ -34,7 +34,12 @@ export function storeStatus(path: string): StatusReport['store'] {
   if (check.messages.length === 1 && /not a database/i.test(check.messages[0]!)) return { ...base, integrity: check.messages, fileBytes: size(path), walBytes: size(`${path}-wal`) };
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+    let tables = new Set<string>();
+    try {
+      tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+    } catch {
+      // the schema itself is unreadable: no counts; the integrity line says why
+    }
     for (const t of COUNTED) {
       if (!tables.has(t)) continue;
       try {

@@ -304,8 +304,15 @@ export function checkStoreFile(path: string): { ok: boolean; schemaVersion: numb
       // "file is not a database" and the like: as damaged as it gets
       return { ok: false, schemaVersion: 0, messages: [(err as Error).message], applicationId: 0 };
     }
-    const applicationId = db.pragma('application_id', { simple: true }) as number;
-    return { ok: messages.length === 1 && messages[0] === 'ok', schemaVersion: schemaVersion(db), messages, applicationId };
+    let version = 0;
+    let applicationId = 0;
+    try {
+      version = schemaVersion(db);
+      applicationId = db.pragma('application_id', { simple: true }) as number;
+    } catch (err) {
+      messages = [...messages.filter((m) => m !== 'ok'), (err as Error).message];
+    }
+    return { ok: messages.length === 1 && messages[0] === 'ok', schemaVersion: version, messages, applicationId };
   } finally {
     db.close();
   }
