@@ -48,6 +48,10 @@ t.test('Host header: the appliance’s names are served, any other name gets 421
   t.match(res.headers.get('content-security-policy'), /default-src 'self'/, 'security headers on the refusal too');
   const forged = await app.request('http://127.0.0.1/healthz', { headers: { host: 'evil.example' } }, fromAddress('127.0.0.1'));
   t.equal(forged.status, 421, 'a Host header that differs from the URL is checked too');
+  const c = new WebClient(app);
+  t.equal((await c.login('admin', PASSWORD)).status, 303);
+  const health = (await (await c.request('/api/v1/health')).json()) as { web: { hostRefused: number; login: { pairs: number } } };
+  t.ok(health.web.hostRefused >= 22, `refusals are counted (${health.web.hostRefused}) in /api/v1/health`);
 });
 
 t.test('web.allowedHosts adds names', async (t) => {

@@ -14,6 +14,7 @@ import type { WebEnv } from './env.js';
 import { ApiError, body, id, onlyFields, onlyQuery, text } from './api-input.js';
 import { sha256Hex } from './session.js';
 import { tokenTerms } from './token-scope.js';
+import { sseStats } from './sse.js';
 import { audit, type WebContext } from './web-context.js';
 
 function sessionOnly(c: Context<WebEnv>): void {
@@ -49,6 +50,8 @@ export function registerSystemApi(api: Hono<WebEnv>, ctx: WebContext): void {
       models: { state: m.state, activeId: m.activeId, lastError: m.lastError },
       respond: { dryRun: deps.actions.dryRun },
       store: { ...store.size(), ...store.health() },
+      // the web server's own bounded tables and refusals
+      web: { hostRefused: ctx.hosts.refused, login: ctx.limiter.stats(), streams: sseStats(deps) },
     });
   });
 

@@ -89,8 +89,9 @@ export function webApp(deps: WebDeps, opts: WebAppOptions = {}): Hono<WebEnv> {
     sessions: new Sessions(deps.store, { idleMs: web.sessionIdleMinutes * 60_000, maxMs: web.sessionMaxHours * 3_600_000, nowMs }),
     limiter: new LoginLimiter({ maxFailures: web.loginMaxFailures, windowMs: web.loginWindowMinutes * 60_000, nowMs }),
     setupCode: opts.setupCode ?? newSetupCode(),
+    hosts: new HostCheck({ allowed: web.allowedHosts, listenHost: web.host, machineNames: opts.machineNames }),
   };
-  const hosts = new HostCheck({ allowed: web.allowedHosts, listenHost: web.host, machineNames: opts.machineNames });
+  const hosts = ctx.hosts;
   const app = new Hono<WebEnv>();
   app.use('*', securityHeaders);
   app.use('*', hostCheck(hosts));
