@@ -2,7 +2,9 @@
 /**
  * argus-edge command line. Each subcommand parses its flags, loads the configuration (file, ARGUS_EDGE_*
  * environment, flags) and runs. Exit codes: 0 success; 1 error (bad configuration, missing file, capture
- * failure); 2 the capture file was damaged (every packet before the damage was processed).
+ * failure, a store that is damaged, not ours or cannot be opened); 2 the capture file was damaged (every packet
+ * before the damage was processed); 3 the store could not save everything (a full or failing disk; the summary
+ * says how much was lost).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';

@@ -129,6 +129,38 @@ t.test('replay --store fills the store; status checks it read-only and reports d
   t.match(b.stdout + b.stderr, /DAMAGED|malformed/);
 });
 
+t.test('an empty capture, a foreign store and a damaged store are refused with a message', async (t) => {
+  const empty = join(dir, 'empty.pcap');
+  writeFileSync(empty, '');
+  const e = cli(['replay', empty]);
+  t.equal(e.status, 1, 'a 0-byte capture is an error');
+  t.match(e.stderr, /capture file '.*empty\.pcap' is empty \(0 bytes\): nothing to replay/);
+
+  const pcap = join(dir, 'refuse.pcap');
+  smallCapture(pcap);
+  const notes = join(dir, 'notes.sqlite');
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(notes);
+  db.exec('CREATE TABLE notes (text TEXT)');
+  db.close();
+  const f = cli(['replay', pcap, '--store', notes]);
+  t.equal(f.status, 1, 'a foreign SQLite file is refused');
+  t.match(f.stderr, /notes\.sqlite is not an Argus Edge store .*left untouched/);
+  t.equal(cli(['status', '--store', notes]).status, 0, 'status reads it without changing it');
+
+  const good = join(dir, 'to-damage.db');
+  t.equal(cli(['replay', pcap, '--store', good]).status, 0);
+  const bytes = readFileSync(good);
+  for (let i = 4096; i < bytes.length; i++) bytes[i] = (i * 7) & 0xff;
+  writeFileSync(good, bytes);
+  const d = cli(['replay', pcap, '--store', good]);
+  t.equal(d.status, 1, 'a damaged store is refused');
+  t.match(d.stderr, /to-damage\.db (is damaged|is not a usable SQLite database).*argus-edge status.*move it aside/);
+  const st = cli(['status', '--store', good]);
+  t.equal(st.status, 1);
+  t.match(st.stdout + st.stderr, /restore it from a backup, or move it aside/);
+});
+
 t.test('train writes a model that eval and replay use', async (t) => {
   const demo = join(root, 'demo/demo.pcap');
   const out = join(dir, 'model');

@@ -48,7 +48,7 @@ t.test('inline: an nmap scanner is quarantined at the bridge, reversibly', { ski
   {
     const s = Store.open({ path: db, log: () => {} });
     await setUserPassword(s, { username: 'admin', password: 'correct horse battery', role: 'admin', actor: 'test', tsUs: Date.now() * 1000 });
-    s.auth.createToken(s.auth.userByName('admin')!.id, 'inline test', sha256Hex(TOKEN), Date.now() * 1000);
+    s.auth.createToken(s.auth.userByName('admin')!.id, 'inline test', sha256Hex(TOKEN), Date.now() * 1000, { scope: 'write', expiresUs: null });
     s.close();
   }
   const config = join(dir, 'config.yaml');

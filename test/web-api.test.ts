@@ -254,6 +254,38 @@ t.test('incidents: filters with severity in words, paging, one incident with its
   t.same(w.store.registry.setting('alerts.mutes'), []);
 });
 
+t.test('alerts whose ids hold wire data (spaces, slashes, %, unicode) are acknowledged through the API', async (t) => {
+  const { w, admin } = await fixture(t);
+  const ids = [
+    `dns.tunnel:10.99.0.7:a b c.tunnel.example:${T0}`,
+    `dns.tunnel:10.99.0.7:x/y%2Fz?#.example:${T0}`,
+    `anomaly:1:AbC+/dEf=:${T0}:0`,
+    `dns.tunnel:10.99.0.7:bücher\u00a0.example:${T0}`,
+  ];
+  for (const [i, id] of ids.entries()) w.store.alerts.insert(alert(20 + i, { id, kind: 'dns.tunnel' }));
+  for (const id of ids) {
+    const res = await admin.request(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, { method: 'POST' });
+    t.equal(res.status, 200, `${JSON.stringify(id)} acknowledged`);
+    t.equal(w.store.alerts.get(id)?.acknowledged, true);
+  }
+  t.equal((await admin.request(`/api/v1/alerts/${encodeURIComponent('a\u0001b')}/ack`, { method: 'POST' })).status, 400, 'a control character is refused');
+  t.equal((await admin.request('/api/v1/alerts/%E0%A4%A/ack', { method: 'POST' })).status < 500, true, 'a malformed escape is no 5xx');
+});
+
+t.test('urlSafeAlertId: ids that need no escaping, distinct and deterministic', async (t) => {
+  const { urlSafeAlertId, isUrlSafeAlertId } = await import('../src/detectors/alert-id.js');
+  const safe = 'scan.port.vertical:10.99.0.1:1700000000000000';
+  t.equal(urlSafeAlertId(safe), safe, 'a safe id is kept');
+  const a = urlSafeAlertId('dns.tunnel:10.0.0.5:a b.example:1');
+  const b = urlSafeAlertId('dns.tunnel:10.0.0.5:a/b.example:1');
+  t.ok(isUrlSafeAlertId(a) && isUrlSafeAlertId(b), `${a} and ${b} are URL-safe`);
+  t.not(a, b, 'ids that differ only in unsafe characters stay distinct');
+  t.equal(urlSafeAlertId('dns.tunnel:10.0.0.5:a b.example:1'), a, 'deterministic');
+  t.equal(urlSafeAlertId(a), a, 'idempotent');
+  t.equal(new URL(`http://x/api/v1/alerts/${a}/ack`).pathname, `/api/v1/alerts/${a}/ack`, 'nothing to escape in a path');
+  t.ok(urlSafeAlertId('x'.repeat(500) + ' ').length <= 200, 'bounded length');
+});
+
 t.test('flows: filters and paging', async (t) => {
   const { admin } = await fixture(t);
   const get = async (q: string) => (await (await admin.request(`/api/v1/flows${q}`)).json()) as { flows: { id: number; srcMac: string; srcIp: string }[]; next: number | null };
@@ -385,7 +417,7 @@ t.test('API tokens: created once with a session, used as bearer without CSRF, re
   res = await admin.request('/api/v1/tokens', { method: 'POST', json: { name: 'x'.repeat(65) } });
   t.equal(res.status, 400);
   t.equal(w.store.auth.tokens().length, 0);
-  res = await admin.request('/api/v1/tokens', { method: 'POST', json: { name: 'grafana' } });
+  res = await admin.request('/api/v1/tokens', { method: 'POST', json: { name: 'grafana', scope: 'write' } });
   t.equal(res.status, 201);
   const created = (await res.json()) as { id: number; token: string };
   t.match(created.token, /^ae_[A-Za-z0-9_-]{43}$/);
@@ -397,7 +429,7 @@ t.test('API tokens: created once with a session, used as bearer without CSRF, re
 
   const list = await (await admin.request('/api/v1/tokens')).text();
   t.notOk(list.includes(created.token) || list.includes(row.tokenHash), 'listing shows neither token nor hash');
-  t.match(JSON.parse(list), { tokens: [{ id: created.id, name: 'grafana', user: 'admin', revoked: false }] });
+  t.match(JSON.parse(list), { tokens: [{ id: created.id, name: 'grafana', user: 'admin', scope: 'write', expired: false, revoked: false }] });
   t.same(((await (await viewer.request('/api/v1/tokens')).json()) as { tokens: unknown[] }).tokens, [], "a viewer sees only their own tokens");
 
   const bearer = new WebClient(app, '192.0.2.50');
@@ -429,9 +461,62 @@ t.test('API tokens: created once with a session, used as bearer without CSRF, re
   const vu = w.store.auth.userByName('viewer')!;
   const { randomBytes } = await import('node:crypto');
   const vt = 'ae_' + randomBytes(32).toString('base64url');
-  w.store.auth.createToken(vu.id, 'viewer token', sha256Hex(vt), 1);
+  w.store.auth.createToken(vu.id, 'viewer token', sha256Hex(vt), 1, { scope: 'read', expiresUs: null });
   const vauth = { authorization: `Bearer ${vt}` };
   t.equal((await bearer.request('/api/v1/alerts', { headers: vauth })).status, 200);
   t.equal((await bearer.request(`/api/v1/devices/${MAC1}`, { method: 'PATCH', headers: vauth, json: { label: 'v' } })).status, 403);
   t.equal(w.store.devices.get(MAC1)!.label, null);
+});
+
+t.test('API token scopes and expiry: a read token cannot quarantine', async (t) => {
+  const { w, app, admin, viewer } = await fixture(t);
+  const make = async (json: Record<string, unknown>) => {
+    const res = await admin.request('/api/v1/tokens', { method: 'POST', json });
+    t.equal(res.status, 201, `token ${JSON.stringify(json)} created`);
+    return { authorization: `Bearer ${((await res.json()) as { token: string }).token}` };
+  };
+  const read = await make({ name: 'dashboards' });
+  const write = await make({ name: 'home assistant', scope: 'write', expiresDays: 30 });
+  const adm = await make({ name: 'ops', scope: 'admin', expiresDays: 1 });
+  const rows = w.store.auth.tokens();
+  t.same(rows.map((r) => r.scope), ['read', 'write', 'admin'], 'default scope is read');
+  const day = 86_400_000_000;
+  const life = (i: number) => Math.round((rows[i]!.expiresUs! - rows[i]!.createdUs) / day);
+  t.same([life(0), life(1), life(2)], [90, 30, 1], 'expiry: 90 days by default, else as asked');
+  for (const json of [{ name: 'a', scope: 'root' }, { name: 'b', expiresDays: 0 }, { name: 'c', expiresDays: 5000 }, { name: 'd', expiresDays: 'soon' }]) {
+    t.equal((await admin.request('/api/v1/tokens', { method: 'POST', json })).status, 400, `${JSON.stringify(json)} refused`);
+  }
+  t.equal((await viewer.request('/api/v1/tokens', { method: 'POST', json: { name: 'mine', scope: 'write' } })).status, 403, 'a viewer makes no tokens through the API');
+
+  const bearer = new WebClient(app, '192.0.2.60');
+  const before = counts(w);
+  t.equal((await bearer.request('/api/v1/devices', { headers: read })).status, 200, 'read token: GET');
+  let res = await bearer.request('/api/v1/actions', { method: 'POST', headers: read, json: { kind: 'quarantine', mac: MAC1, reason: 'by a read token' } });
+  t.equal(res.status, 403, 'read token: quarantine refused');
+  t.match(await res.json(), { error: /scope is 'read'.*needs 'write'/ });
+  t.match(res.headers.get('www-authenticate'), /insufficient_scope/);
+  t.equal((await bearer.request(`/api/v1/devices/${MAC1}`, { method: 'PATCH', headers: read, json: { label: 'x' } })).status, 403, 'read token: label refused');
+  t.same(counts(w), before, 'nothing changed by the read token');
+
+  res = await bearer.request('/api/v1/actions', { method: 'POST', headers: write, json: { kind: 'quarantine', mac: MAC1, reason: 'by a write token' } });
+  t.equal(res.status, 201, 'write token: quarantine');
+  const actionId = ((await res.json()) as { action: { id: number } }).action.id;
+  t.equal((await bearer.request('/api/v1/allow-list', { method: 'POST', headers: write, json: { entry: '10.99.0.77' } })).status, 403, 'write token: allow-list refused');
+  t.equal((await bearer.request('/api/v1/models/retrain', { method: 'POST', headers: write })).status, 403, 'write token: retrain refused');
+  t.equal((await bearer.request(`/api/v1/actions/${actionId}/release`, { method: 'POST', headers: write, json: { reason: 'done' } })).status, 200, 'write token: release');
+  t.equal((await bearer.request('/api/v1/allow-list', { method: 'POST', headers: adm, json: { entry: '10.99.0.77' } })).status, 201, 'admin token: allow-list');
+  t.equal((await bearer.request('/api/v1/tokens', { method: 'POST', headers: adm, json: { name: 'more' } })).status, 403, 'no scope mints tokens');
+
+  // expiry: the admin token's day is over
+  w.store.db.prepare('UPDATE api_tokens SET expires_us = ? WHERE name = ?').run(Date.now() * 1000 - 1, 'ops');
+  res = await bearer.request('/api/v1/devices', { headers: adm });
+  t.equal(res.status, 401, 'an expired token is refused');
+  t.match(await res.json(), { error: /expired/ });
+  const listed = (await (await admin.request('/api/v1/tokens')).json()) as { tokens: { name: string; expired: boolean }[] };
+  t.same(listed.tokens.map((x) => [x.name, x.expired]), [['dashboards', false], ['home assistant', false], ['ops', true]]);
+
+  // a token of an admin later made a viewer is read-only, whatever its scope
+  const u = w.store.auth.userByName('admin')!;
+  w.store.db.prepare("UPDATE web_users SET role = 'viewer' WHERE id = ?").run(u.id);
+  t.equal((await bearer.request(`/api/v1/devices/${MAC1}`, { method: 'PATCH', headers: write, json: { label: 'y' } })).status, 403, 'scope capped by the role');
 });

@@ -72,7 +72,7 @@ t.test('dashboard in headless Chromium', { skip: existsSync(CHROMIUM) ? false : 
   // first run: the setup page creates the administrator and signs in; then sign out and in again
   await page.goto(base + '/');
   t.match(page.url(), /\/setup$/, 'a fresh appliance asks for an administrator');
-  await submitSignIn('/setup', { username: 'admin', password: PASSWORD, confirm: PASSWORD });
+  await submitSignIn('/setup', { code: server.setupCode, username: 'admin', password: PASSWORD, confirm: PASSWORD });
   await Promise.all([page.waitForURL(/\/login$/), page.click('form[action="/logout"] button')]);
   await submitSignIn('/login', { username: 'admin', password: PASSWORD });
   t.equal(await page.textContent('h1'), 'Overview', 'signed in');

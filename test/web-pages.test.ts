@@ -383,6 +383,31 @@ t.test('a client that stops reading is dropped; the number of clients is capped'
   void app;
 });
 
+t.test('one user cannot hold every stream: a per-user cap below the total', async (t) => {
+  const { admin, web, app } = await setup(t, { maxClients: 4, maxPerUser: 2, statsMs: 60_000 });
+  const viewer = new WebClient(app, '192.0.2.77');
+  t.equal((await viewer.login('viewer', PASSWORD)).status, 303);
+  const held: Response[] = [];
+  for (let i = 0; i < 2; i++) {
+    const r = await viewer.request('/events');
+    t.equal(r.status, 200, `viewer stream ${i + 1}`);
+    held.push(r);
+  }
+  const extra = await viewer.request('/events');
+  t.equal(extra.status, 429, "the viewer's third stream is refused");
+  t.match(await extra.text(), /too many live connections for 'viewer'/);
+  const mine = await admin.request('/events');
+  t.equal(mine.status, 200, "the admin's own stream still opens");
+  held.push(mine);
+  t.equal(sseStats(web.deps).clients, 3);
+  t.ok(sseStats(web.deps).refused >= 1, 'the refusal is counted');
+  for (const r of held) await r.body?.cancel().catch(() => {});
+  await new Promise((res) => setTimeout(res, 50));
+  const again = await viewer.request('/events');
+  t.equal(again.status, 200, 'a closed stream frees its place');
+  await again.body?.cancel().catch(() => {});
+});
+
 t.test('a stream ends after its maximum age, so a reconnect checks the session again', async (t) => {
   const { admin, web } = await setup(t, { maxAgeMs: 200, statsMs: 60_000 });
   const r = await admin.request('/events');

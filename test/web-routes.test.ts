@@ -11,6 +11,8 @@ import { buildWebDeps, fromAddress, WebClient, type TestWeb } from './support/we
 import { initTf } from '../src/models/tf-backend.js';
 
 const PASSWORD = 'correct horse battery';
+/** the first-run setup code the app is built with (startWebServer makes a random one and prints it) */
+const CODE = 'TEST-C0DE';
 
 function setup(t: { teardown(fn: () => void): void }, config: Record<string, string> = {}): { w: TestWeb; app: ReturnType<typeof webApp>; clock: { ms: number }; metricsRefreshed: { n: number } } {
   const w = buildWebDeps({ config });
@@ -18,7 +20,7 @@ function setup(t: { teardown(fn: () => void): void }, config: Record<string, str
   const clock = { ms: Date.UTC(2026, 10, 21, 8, 0, 0) };
   const metricsRefreshed = { n: 0 };
   w.deps.refreshMetrics = () => metricsRefreshed.n++;
-  const app = webApp(w.deps, { nowMs: () => clock.ms, log: () => {} });
+  const app = webApp(w.deps, { nowMs: () => clock.ms, log: () => {}, setupCode: CODE });
   return { w, app, clock, metricsRefreshed };
 }
 
@@ -37,7 +39,7 @@ t.test('first run: the setup page only for a browser on the appliance', async (t
   res = await remote.request('/setup');
   t.equal(res.status, 403, 'setup refused to a remote client');
   t.match(await res.text(), /argus-edge passwd/, 'the refusal says how to set the password');
-  res = await remote.request('/setup', { method: 'POST', body: new URLSearchParams({ username: 'admin', password: PASSWORD, confirm: PASSWORD }) });
+  res = await remote.request('/setup', { method: 'POST', body: new URLSearchParams({ code: CODE, username: 'admin', password: PASSWORD, confirm: PASSWORD }) });
   t.equal(res.status, 403, 'setup post refused to a remote client');
   t.equal(w.store.auth.users().length, 0, 'no user created');
 
@@ -52,24 +54,31 @@ t.test('first run: the setup page only for a browser on the appliance', async (t
   t.match(page, /name="password"/);
   t.notMatch(page, /<script>[^<]/, 'no inline script');
 
-  res = await local.request('/setup', { method: 'POST', body: new URLSearchParams({ username: 'admin', password: 'short', confirm: 'short' }) });
+  res = await local.request('/setup', { method: 'POST', body: new URLSearchParams({ code: CODE, username: 'admin', password: 'short', confirm: 'short' }) });
   t.equal(res.status, 400, 'short password refused');
   t.match(await res.text(), /at least 10 characters/);
-  res = await local.request('/setup', { method: 'POST', body: new URLSearchParams({ username: 'admin', password: PASSWORD, confirm: PASSWORD + 'x' }) });
+  res = await local.request('/setup', { method: 'POST', body: new URLSearchParams({ code: CODE, username: 'admin', password: PASSWORD, confirm: PASSWORD + 'x' }) });
   t.equal(res.status, 400, 'different passwords refused');
-  res = await local.request('/setup', { method: 'POST', body: new URLSearchParams({ username: 'bad name!', password: PASSWORD, confirm: PASSWORD }) });
+  res = await local.request('/setup', { method: 'POST', body: new URLSearchParams({ code: CODE, username: 'bad name!', password: PASSWORD, confirm: PASSWORD }) });
   t.equal(res.status, 400, 'bad user name refused');
   t.equal(w.store.auth.users().length, 0, 'nothing created by refused posts');
+  t.match(page, /name="code"/, 'the setup page asks for the code from the log');
+  res = await local.request('/setup', { method: 'POST', body: new URLSearchParams({ username: 'admin', password: PASSWORD, confirm: PASSWORD }) });
+  t.equal(res.status, 403, 'no setup code: refused, even from loopback');
+  res = await local.request('/setup', { method: 'POST', body: new URLSearchParams({ code: 'WRNG-C0DE', username: 'admin', password: PASSWORD, confirm: PASSWORD }) });
+  t.equal(res.status, 403, 'a wrong setup code is refused');
+  t.match(await res.text(), /Wrong setup code/);
+  t.equal(w.store.auth.users().length, 0, 'nothing created without the code');
 
   res = await local.request('/setup', {
     method: 'POST',
     headers: { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' },
-    body: new URLSearchParams({ username: 'admin', password: PASSWORD, confirm: PASSWORD }),
+    body: new URLSearchParams({ code: CODE, username: 'admin', password: PASSWORD, confirm: PASSWORD }),
   });
   t.equal(res.status, 403, 'cross-site setup post refused');
   t.equal(w.store.auth.users().length, 0);
 
-  res = await local.request('/setup', { method: 'POST', body: new URLSearchParams({ username: 'admin', password: PASSWORD, confirm: PASSWORD }) });
+  res = await local.request('/setup', { method: 'POST', body: new URLSearchParams({ code: CODE, username: 'admin', password: PASSWORD, confirm: PASSWORD }) });
   t.equal(res.status, 303);
   t.equal(res.headers.get('location'), '/');
   const users = w.store.auth.users();
@@ -81,7 +90,7 @@ t.test('first run: the setup page only for a browser on the appliance', async (t
 
   res = await local.request('/setup');
   t.equal(res.status, 302, 'setup is gone once a user exists');
-  res = await new WebClient(app, '127.0.0.1').request('/setup', { method: 'POST', body: new URLSearchParams({ username: 'second', password: PASSWORD, confirm: PASSWORD }) });
+  res = await new WebClient(app, '127.0.0.1').request('/setup', { method: 'POST', body: new URLSearchParams({ code: CODE, username: 'second', password: PASSWORD, confirm: PASSWORD }) });
   t.equal(res.status, 303);
   t.equal(w.store.auth.users().length, 1, 'a second setup post creates nobody');
 });
@@ -125,8 +134,11 @@ t.test('login, session cookie, CSRF, logout', async (t) => {
   t.equal(failed[0]!.actor, 'anonymous');
 
   res = await c.request('/login', { method: 'POST', body: new URLSearchParams({ username: 'admin', password: PASSWORD, next: '//evil.example/x' }) });
+  t.equal(res.status, 400, 'another site as next: refused, no open redirect');
+  t.equal(c.cookie, null, 'not signed in by the refused post');
+  res = await c.request('/login', { method: 'POST', body: new URLSearchParams({ username: 'admin', password: PASSWORD, next: '/login' }) });
   t.equal(res.status, 303);
-  t.equal(res.headers.get('location'), '/', 'no open redirect');
+  t.equal(res.headers.get('location'), '/', 'next back to /login becomes the overview');
   const setCookie = res.headers.get('set-cookie')!;
   t.match(setCookie, /^argus_session=[A-Za-z0-9_-]{43};/);
   t.match(setCookie, /HttpOnly/);
@@ -177,25 +189,45 @@ t.test('cross-site login post refused', async (t) => {
   t.equal(ok.status, 303, 'same-origin post accepted');
 });
 
-t.test('login rate limit: per address and per user name, then 429 with Retry-After', async (t) => {
+t.test('login back-off: per (user, address), exponential, and never against a clean address', async (t) => {
   const { w, app, clock } = setup(t, { 'web.loginMaxFailures': '5', 'web.loginWindowMinutes': '15' });
   await addUser(w, 'admin');
-  await addUser(w, 'other');
+  await addUser(w, 'viewer', 'viewer');
   const attacker = new WebClient(app, '198.51.100.9');
-  for (let i = 0; i < 5; i++) t.equal((await attacker.login('admin', `guess number ${i}`)).status, 401);
+  let refused = 0;
+  let wrong = 0;
+  // 30 wrong passwords for admin from one address, waiting out each back-off the way a patient guesser would
+  for (let i = 0; i < 30; i++) {
+    const res = await attacker.login('admin', `guess number ${i}`);
+    if (res.status === 429) {
+      refused++;
+      clock.ms += Number(res.headers.get('retry-after')) * 1000;
+      i--;
+      continue;
+    }
+    t.equal(res.status, 401);
+    wrong++;
+  }
+  t.equal(wrong, 30, '30 wrong passwords tried');
+  t.ok(refused >= 25, `the guesser was held back ${refused} times`);
   let res = await attacker.login('admin', PASSWORD);
-  t.equal(res.status, 429, 'the right password is refused too once limited');
+  t.equal(res.status, 429, 'the guessing address waits, even with the right password');
   const retry = Number(res.headers.get('retry-after'));
-  t.ok(retry > 0 && retry <= 15 * 60, `Retry-After ${retry}`);
+  t.ok(retry > 60 && retry <= 15 * 60, `Retry-After ${retry} s (doubled up to the 15 min window)`);
   t.equal(attacker.cookie, null);
-  t.equal((await attacker.login('other', PASSWORD)).status, 429, 'the address is limited for every name');
-  t.equal((await new WebClient(app, '203.0.113.5').login('admin', PASSWORD)).status, 429, 'the name is limited from every address');
-  t.equal((await new WebClient(app, '203.0.113.5').login('other', PASSWORD)).status, 303, 'another name from another address signs in');
-  t.equal(w.store.actions.auditLog({ actionPrefix: 'user.login.failed' }).length, 5, 'refused attempts are not audited one by one');
+
+  const clean = new WebClient(app, '203.0.113.5');
+  t.equal((await clean.login('admin', PASSWORD)).status, 303, 'the real admin signs in from a clean address at once');
+  t.equal((await new WebClient(app, '203.0.113.6').login('viewer', PASSWORD)).status, 303, 'so does the viewer');
+  t.equal((await attacker.login('viewer', PASSWORD)).status, 429, 'the guessing address waits for every name (30 failures ≥ 4 × 5)');
+  const audited = w.store.actions.auditLog({ actionPrefix: 'user.login.failed', limit: 1000 }).length;
+  t.equal(audited, 30, 'each wrong password audited once; refused attempts are not');
 
   clock.ms += 15 * 60_000 + 1000;
   res = await attacker.login('admin', PASSWORD);
-  t.equal(res.status, 303, 'allowed again after the window');
+  t.equal(res.status, 303, 'the right password is accepted once the wait is over');
+  res = await attacker.login('admin', 'one more wrong guess');
+  t.equal(res.status, 401, 'and success forgot the pair: a typo is an ordinary failure again');
 });
 
 t.test('sessions end after the idle time and after the absolute maximum', async (t) => {

@@ -15,7 +15,23 @@ export const DEMO_CAPTURE = 'demo/demo.pcap';
 
 function checkCaptureFile(path: string): void {
   if (!existsSync(path)) throw new Error(`capture file '${path}' does not exist`);
-  if (!statSync(path).isFile()) throw new Error(`'${path}' is not a file`);
+  const st = statSync(path);
+  if (!st.isFile()) throw new Error(`'${path}' is not a file`);
+  if (st.size === 0) throw new Error(`capture file '${path}' is empty (0 bytes): nothing to replay (was the capture stopped before it wrote anything?)`);
+}
+
+/**
+ * The store's line of the summary when it could not save everything (a full or failing disk), with the exit
+ * code that says so (3); nothing and 0 when every write landed.
+ */
+function storeOutcome(p: Pipeline): { lines: string[]; code: number } {
+  const st = p.store?.stats();
+  if (st === undefined || st.flushErrors === 0) return { lines: [], code: 0 };
+  const dropped = Object.values(st.dropped).reduce((a, b) => a + b, 0);
+  const lost = dropped + st.depth;
+  const head = `store     ${int(st.flushErrors)} failed commits (${st.lastError ?? 'unknown error'})`;
+  if (lost === 0) return { lines: [`${head}; writing resumed and nothing was lost`], code: 0 };
+  return { lines: [`${head}; ${int(dropped)} items dropped while the queue was full, ${int(st.depth)} not saved at exit`], code: 3 };
 }
 
 /** Resolve on the first SIGINT/SIGTERM; aborts `ac`. The handlers are removed when `done` is called. */
@@ -68,13 +84,14 @@ export async function commandReplay(cfg: Config, log: Logger, file: string, opts
   await pipeline.shutdown();
   const seconds = (performance.now() - t0) / 1000;
   const s = pipeline.summary();
+  const stored = storeOutcome(pipeline);
   if (opts.json) {
-    out.write(JSON.stringify({ file, format: r.format, ...s, alerts: pipeline.alertCounts(), model: modelId, filtered: r.filtered, seconds, error: r.error }) + '\n');
+    out.write(JSON.stringify({ file, format: r.format, ...s, alerts: pipeline.alertCounts(), model: modelId, filtered: r.filtered, seconds, error: r.error, store: pipeline.store?.health() ?? null }) + '\n');
   } else {
-    const extra = [alertsText(pipeline, modelId), ...(r.filtered > 0 ? [`filtered  ${int(r.filtered)} packets dropped by the BPF filter`] : []), ...damageText(r)];
+    const extra = [alertsText(pipeline, modelId), ...(r.filtered > 0 ? [`filtered  ${int(r.filtered)} packets dropped by the BPF filter`] : []), ...damageText(r), ...stored.lines];
     out.write(`${file} (${r.format})\n${summaryText(s, seconds, extra)}\n`);
   }
-  return r.error ? 2 : 0;
+  return r.error ? 2 : stored.code;
 }
 
 export async function commandRun(cfg: Config, log: Logger): Promise<number> {
@@ -106,6 +123,7 @@ export async function commandRun(cfg: Config, log: Logger): Promise<number> {
   log.info(`dashboard on ${web.url} (metrics on ${web.url}/metrics, health on /healthz)`);
   if (web.needsSetup) {
     log.info(`no dashboard user yet: run 'argus-edge passwd' to set the admin password, or open ${web.url}/setup from this machine`);
+    log.info(`setup code: ${web.setupCode} (the setup page asks for it; it changes at every start)`);
   } else {
     log.info('sign in with the admin password set by argus-edge passwd');
   }
@@ -132,8 +150,9 @@ export async function commandRun(cfg: Config, log: Logger): Promise<number> {
         onIdle: () => pipeline.flushOutputs(),
       });
       await appliance.stop();
-      log.info(`replay finished:\n${summaryText(pipeline.summary(), (performance.now() - t0) / 1000, [alertsText(pipeline, modelId), ...damageText(r)])}`);
-      return r.error ? 2 : 0;
+      const stored = storeOutcome(pipeline);
+      log.info(`replay finished:\n${summaryText(pipeline.summary(), (performance.now() - t0) / 1000, [alertsText(pipeline, modelId), ...damageText(r), ...stored.lines])}`);
+      return r.error ? 2 : stored.code;
     }
     if (cfg.iface === '') throw new Error(`mode '${cfg.mode}' captures live: set 'iface' in the configuration or pass --iface`);
     live = new LiveCapture(
@@ -157,8 +176,9 @@ export async function commandRun(cfg: Config, log: Logger): Promise<number> {
     const st = live.stats();
     await appliance.stop();
     const drops = `capture   ${int(st.received)} received by the kernel filter, ${int(st.dropped)} dropped for lack of buffer, ${int(st.ifDropped)} dropped by the interface`;
-    log.info(`capture stopped:\n${summaryText(pipeline.summary(), (performance.now() - t0) / 1000, [alertsText(pipeline, modelId), drops])}`);
-    return 0;
+    const stored = storeOutcome(pipeline);
+    log.info(`capture stopped:\n${summaryText(pipeline.summary(), (performance.now() - t0) / 1000, [alertsText(pipeline, modelId), drops, ...stored.lines])}`);
+    return stored.code;
   } finally {
     clearInterval(status);
     removeSignals();

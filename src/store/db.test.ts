@@ -4,8 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store, checkStoreFile, type CommitReport } from './db.js';
-import { decodeDetail, encodeDetail } from './flows.js';
 import { SCHEMA_VERSION } from './migrations.js';
+import { APPLICATION_ID } from './open-check.js';
+import { decodeDetail, encodeDetail } from './flows.js';
 import { Bus } from '../bus.js';
 import type { Alert } from '../detectors/alert.js';
 import type { AnomalyEvent } from '../models/anomaly.js';
@@ -227,7 +228,7 @@ t.test('web users, sessions and API tokens', async (t) => {
   t.equal(s.auth.session('h1', 100), undefined, 'expired');
   t.ok(s.auth.touchSession('h1', 60, 200));
   t.equal(s.auth.session('h1', 150)?.lastSeenUs, 60);
-  const tid = s.auth.createToken(uid, 'grafana', 'th1', 5);
+  const tid = s.auth.createToken(uid, 'grafana', 'th1', 5, { scope: 'read', expiresUs: null });
   t.equal(s.auth.useToken('th1', 77)?.name, 'grafana');
   t.equal(s.auth.tokens(uid)[0]!.lastUsedUs, 77);
   t.ok(s.auth.revokeToken(tid));
@@ -265,7 +266,7 @@ t.test('integrity check of a closed file, read-only', async (t) => {
   s.close();
   s.close(); // twice is fine
   const r = checkStoreFile(path);
-  t.same(r, { ok: true, schemaVersion: SCHEMA_VERSION, messages: ['ok'] });
+  t.same(r, { ok: true, schemaVersion: SCHEMA_VERSION, messages: ['ok'], applicationId: APPLICATION_ID });
   t.throws(() => checkStoreFile(join(dir, 'missing.db')));
 });
 

@@ -11,10 +11,10 @@
  */
 import Database from 'better-sqlite3';
 import { sqliteNativeBinding } from '../assets.js';
-import { mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { statSync } from 'node:fs';
 import type { Bus } from '../bus.js';
-import { migrate, schemaVersion } from './migrations.js';
+import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
+import { checkOurs, openError, prepareStoreFile, stampOurs, StoreRefused } from './open-check.js';
 import { FlowStore } from './flows.js';
 import { AlertStore } from './alerts.js';
 import { IncidentStore } from './incidents.js';
@@ -60,6 +60,18 @@ export interface StoreSize {
   usedBytes: number;
 }
 
+export interface StoreHealth {
+  state: 'ok' | 'full' | 'failing';
+  /** wall time the failure began, ms */
+  sinceMs: number | null;
+  lastError: string | null;
+  /** items waiting in memory for the next commit */
+  queued: number;
+  /** items dropped because the queue was full while commits failed */
+  droppedWhileFailing: number;
+  path: string;
+}
+
 export class Store {
   readonly db: Database.Database;
   readonly flows: FlowStore;
@@ -90,14 +102,21 @@ export class Store {
     const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
     this.log = log;
     this.path = opts.path;
-    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
-    this.db = new Database(opts.path, { nativeBinding: sqliteNativeBinding() });
+    const file = opts.path !== ':memory:' && opts.path !== '';
+    if (file) prepareStoreFile(opts.path);
+    try {
+      this.db = new Database(opts.path, { nativeBinding: sqliteNativeBinding() });
+    } catch (err) {
+      throw file ? openError(opts.path, err) : err;
+    }
     this.flowRetentionDays = opts.flowRetentionDays ?? 7;
     this.anomalyEvents = opts.anomalyEvents ?? 'all';
     this.rollupRetentionDays = opts.rollupRetentionDays ?? 90;
     this.maxBytes = Math.floor((opts.maxSizeMB ?? 1024) * 1024 * 1024);
     this.walLimitBytes = Math.min(16 << 20, Math.max(256 << 10, Math.floor(this.maxBytes / 10)));
     try {
+      // refuses an unrelated or damaged file before anything is written to it
+      if (file) checkOurs(this.db, opts.path, SCHEMA_VERSION);
       // before WAL and before any table: see migrate() on why auto_vacuum must be set first
       if (schemaVersion(this.db) === 0) this.db.pragma('auto_vacuum = INCREMENTAL');
       this.db.pragma('journal_mode = WAL');
@@ -109,9 +128,14 @@ export class Store {
       this.db.pragma(`wal_autocheckpoint = ${Math.max(64, Math.floor(this.walLimitBytes / 4096))}`);
       this.db.pragma(`journal_size_limit = ${this.walLimitBytes}`);
       migrate(this.db, undefined, log);
+      if (file) stampOurs(this.db);
     } catch (err) {
       this.db.close();
-      throw err;
+      if (!file) throw err;
+      if (/newer than this program/.test((err as Error).message)) {
+        throw new StoreRefused(opts.path, `the store ${opts.path}: ${(err as Error).message}; run the release that wrote it, or restore a backup`);
+      }
+      throw openError(opts.path, err);
     }
     this.flows = new FlowStore(this.db);
     this.alerts = new AlertStore(this.db);
@@ -243,13 +267,37 @@ export class Store {
     return { ...this.queue.stats, dropped: { ...this.queue.stats.dropped }, capEvictions: { ...this.capEvictions }, capErrors: this.capErrors };
   }
 
-  /** Commits the queue, checkpoints the WAL into the file and closes. Safe to call twice. */
+  /**
+   * Whether the store is writing: 'ok', 'full' (the disk is full: writing paused, resumes by itself) or
+   * 'failing' (another disk or lock error). /healthz, the API and the dashboard show it.
+   */
+  health(): StoreHealth {
+    const q = this.queue.stats;
+    return {
+      state: q.state,
+      sinceMs: q.failingSinceMs,
+      lastError: q.state === 'ok' ? null : q.lastError,
+      queued: q.depth,
+      droppedWhileFailing: q.droppedWhileFailing,
+      path: this.path,
+    };
+  }
+
+  /**
+   * Commits the queue, checkpoints the WAL into the file and closes. Safe to call twice. On a full disk what
+   * cannot be committed is reported in one line (the WAL keeps everything committed before) instead of thrown.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.queue.flush();
+    const left = this.queue.depth;
+    if (left > 0) this.log(`store: closing with ${left} items not saved (${this.queue.stats.lastError ?? 'commit failed'})`);
     try {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (err) {
+      // the WAL stays beside the file and is applied at the next open
+      this.log(`store: the final checkpoint failed, the WAL is kept for the next start: ${(err as Error).message}`);
     } finally {
       this.db.close();
     }
@@ -260,11 +308,25 @@ export class Store {
  * Opens the store file read-only and runs `PRAGMA integrity_check` (for `argus-edge status`, which must not
  * migrate or write). Returns the schema version and SQLite's messages (['ok'] when sound).
  */
-export function checkStoreFile(path: string): { ok: boolean; schemaVersion: number; messages: string[] } {
+export function checkStoreFile(path: string): { ok: boolean; schemaVersion: number; messages: string[]; applicationId: number } {
   const db = new Database(path, { readonly: true, fileMustExist: true, nativeBinding: sqliteNativeBinding() });
   try {
-    const messages = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
-    return { ok: messages.length === 1 && messages[0] === 'ok', schemaVersion: schemaVersion(db), messages };
+    let messages: string[];
+    try {
+      messages = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
+    } catch (err) {
+      // "file is not a database" and the like: as damaged as it gets
+      return { ok: false, schemaVersion: 0, messages: [(err as Error).message], applicationId: 0 };
+    }
+    let version = 0;
+    let applicationId = 0;
+    try {
+      version = schemaVersion(db);
+      applicationId = db.pragma('application_id', { simple: true }) as number;
+    } catch (err) {
+      messages = [...messages.filter((m) => m !== 'ok'), (err as Error).message];
+    }
+    return { ok: messages.length === 1 && messages[0] === 'ok', schemaVersion: version, messages, applicationId };
   } finally {
     db.close();
   }

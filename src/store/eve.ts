@@ -189,21 +189,33 @@ export interface EveWriterOptions {
   maxBytes: number;
   /** rotated files kept */
   keep: number;
+  /** where a failing disk is reported, once per failure (default stderr) */
+  log?: (msg: string) => void;
 }
+
+/** EVE files hold the network's history: owner read/write, group read (a log shipper's group), nobody else. */
+const EVE_MODE = 0o640;
 
 export class EveWriter {
   private fd: number;
   private size: number;
   private pending: string[] = [];
   private pendingBytes = 0;
+  private pendingLines = 0;
   private readonly enabled: Set<string>;
   /** lines written, by event type */
   readonly counts: Record<EveType, number> = { flow: 0, alert: 0, anomaly: 0, device: 0, action: 0 };
   rotations = 0;
+  /** lines lost because the disk was full or failing */
+  droppedLines = 0;
+  /** the disk refused the last write (logged once; the next successful write ends it) */
+  private failing = false;
+  /** a write stopped part-way: the next one starts on a new line so that every later line parses */
+  private cut = false;
 
   constructor(private readonly opts: EveWriterOptions) {
     this.enabled = new Set(opts.types);
-    this.fd = opts.path === '-' ? 1 : openSync(opts.path, 'a');
+    this.fd = opts.path === '-' ? 1 : openSync(opts.path, 'a', EVE_MODE);
     this.size = opts.path === '-' ? 0 : fstatSync(this.fd).size;
   }
 
@@ -216,6 +228,7 @@ export class EveWriter {
     if (!this.enabled.has(type)) return;
     const line = JSON.stringify(event) + '\n';
     this.pending.push(line);
+    this.pendingLines++;
     this.pendingBytes += Buffer.byteLength(line);
     this.counts[type]++;
     if (this.pendingBytes >= 1 << 20) this.flush();
@@ -225,8 +238,10 @@ export class EveWriter {
   flush(): void {
     if (this.pending.length === 0) return;
     const data = this.pending.join('');
+    const lines = this.pendingLines;
     this.pending = [];
     this.pendingBytes = 0;
+    this.pendingLines = 0;
     if (this.opts.path !== '-' && this.opts.maxBytes > 0 && this.size > 0 && this.size + Buffer.byteLength(data) > this.opts.maxBytes) this.rotate();
     const buf = Buffer.from(data);
     if (this.opts.path === '-') {
@@ -236,8 +251,30 @@ export class EveWriter {
       return;
     }
     let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off);
+    try {
+      if (this.cut) {
+        writeSync(this.fd, '\n');
+        this.cut = false;
+      }
+      while (off < buf.length) off += writeSync(this.fd, buf, off);
+    } catch (err) {
+      // a full disk (ENOSPC, EDQUOT) or an I/O error: the lines are dropped and counted, capture goes on
+      this.size += off;
+      this.cut = off > 0;
+      this.droppedLines += lines;
+      if (!this.failing) {
+        this.failing = true;
+        (this.opts.log ?? ((m: string) => process.stderr.write(m + '\n')))(
+          `eve: ERROR cannot write ${this.opts.path} (${(err as Error).message}): lines are dropped and counted until the disk accepts writes again`,
+        );
+      }
+      return;
+    }
     this.size += buf.length;
+    if (this.failing) {
+      this.failing = false;
+      (this.opts.log ?? ((m: string) => process.stderr.write(m + '\n')))(`eve: writing ${this.opts.path} again; ${this.droppedLines} lines were dropped`);
+    }
   }
 
   private rotate(): void {
@@ -249,7 +286,7 @@ export class EveWriter {
       for (let i = this.opts.keep - 1; i >= 1; i--) if (existsSync(`${p}.${i}`)) renameSync(`${p}.${i}`, `${p}.${i + 1}`);
       renameSync(p, `${p}.1`);
     }
-    this.fd = openSync(p, 'a');
+    this.fd = openSync(p, 'a', EVE_MODE);
     this.size = 0;
     this.rotations++;
   }

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { APPLICATION_ID } from './open-check.js';
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,15 +29,20 @@ const SEED: Record<number, string[]> = {
   ],
   2: [`INSERT INTO audit_log (ts_us, actor, action) VALUES (7, 'system', 'test.seed')`],
   3: [`INSERT INTO settings (key, value, updated_us) VALUES ('seed', '42', 8)`],
-  4: [`INSERT INTO web_users (username, password_hash, role, created_us) VALUES ('admin', 'x', 'admin', 9)`],
+  4: [
+    `INSERT INTO web_users (username, password_hash, role, created_us) VALUES ('admin', 'x', 'admin', 9)`,
+    `INSERT INTO api_tokens (user_id, name, token_hash, created_us) VALUES (1, 'old', 'h-old', 10)`,
+  ],
   5: [],
 };
 
-t.test('steps are numbered 1..n without gaps', async (t) => {
-  t.same(
-    MIGRATIONS.map((m) => m.version),
-    Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1),
-  );
+/** the versions in order; numbers are allotted ahead of time, so a step allotted elsewhere may not be here yet */
+const VERSIONS = MIGRATIONS.map((m) => m.version);
+
+t.test('steps are numbered in increasing order from 1', async (t) => {
+  t.equal(VERSIONS[0], 1);
+  t.ok(VERSIONS.every((v, i) => i === 0 || v > VERSIONS[i - 1]!), VERSIONS.join(', '));
+  t.equal(SCHEMA_VERSION, VERSIONS[VERSIONS.length - 1]);
 });
 
 t.test('an empty file is migrated to the newest schema with incremental auto-vacuum and WAL', async (t) => {
@@ -57,20 +63,20 @@ const fresh = (() => {
   return out;
 })();
 
-for (let k = 0; k < SCHEMA_VERSION; k++) {
+for (const k of [0, ...VERSIONS.slice(0, -1)]) {
   t.test(`a store at version ${k} migrates to ${SCHEMA_VERSION} and keeps its rows`, async (t) => {
     const path = join(dir, `v${k}.db`);
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
-    t.same(migrate(db, k, () => {}), Array.from({ length: k }, (_, i) => i + 1));
+    t.same(migrate(db, k, () => {}), VERSIONS.filter((v) => v <= k));
     t.equal(schemaVersion(db), k);
-    for (let v = 1; v <= k; v++) for (const sql of SEED[v]!) db.exec(sql);
+    for (const v of VERSIONS.filter((x) => x <= k)) for (const sql of SEED[v] ?? []) db.exec(sql);
     db.close();
 
     const logs: string[] = [];
     const s = Store.open({ path, log: (m) => logs.push(m) });
     t.equal(schemaVersion(s.db), SCHEMA_VERSION);
-    t.equal(logs.length, SCHEMA_VERSION - k, 'one log line per applied step');
+    t.equal(logs.length, VERSIONS.filter((v) => v > k).length, 'one log line per applied step');
     t.same(schemaOf(s.db), fresh, 'same schema as a fresh store');
     if (k >= 1) {
       t.equal(s.devices.get('02:99:00:00:00:01')?.hostname, 'cam');
@@ -80,6 +86,12 @@ for (let k = 0; k < SCHEMA_VERSION; k++) {
     if (k >= 2) t.equal(s.actions.auditLog()[0]?.action, 'test.seed');
     if (k >= 3) t.equal(s.registry.setting('seed'), 42);
     if (k >= 4) t.equal(s.auth.userByName('admin')?.role, 'admin');
+    if (k >= 4 && k < 8) {
+      // step 8 runs at wall time: an older token becomes read-only and lives 30 more days
+      const old = s.auth.tokens().find((x) => x.name === 'old');
+      t.equal(old?.scope, 'read', 'a token from before scopes is read-only');
+      t.ok(old!.expiresUs! > Date.now() * 1000 + 29 * 86_400_000_000, 'and expires in 30 days');
+    }
     t.same(s.integrityCheck(), ['ok']);
     s.close();
   });
@@ -99,6 +111,8 @@ t.test('a file from a newer release is refused', async (t) => {
   const path = join(dir, 'newer.db');
   const db = new Database(path);
   db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+  // a newer release stamps the file as ours
+  db.pragma(`application_id = ${APPLICATION_ID}`);
   db.close();
-  t.throws(() => Store.open({ path, log: () => {} }), /newer than this program supports/);
+  t.throws(() => Store.open({ path, log: () => {} }), /newer\.db: store schema version \d+ is newer than this program supports/);
 });

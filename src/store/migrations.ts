@@ -306,6 +306,20 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   {
+    version: 8,
+    description: 'API token scopes and expiry',
+    up(db) {
+      db.exec(`
+        -- scope: read (GET only), write (acknowledge, label, quarantine, block, release), admin (also approve,
+        -- deny, allow-list, retrain). Tokens made before scopes existed become read-only and expire 30 days after
+        -- this step: least privilege until their owner makes new ones
+        ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'read';
+        ALTER TABLE api_tokens ADD COLUMN expires_us INTEGER;
+        UPDATE api_tokens SET expires_us = (unixepoch() + 30 * 86400) * 1000000;
+      `);
+    },
+  },
+  {
     version: 11,
     description: 'fleet: sensors, enrolment tokens, results and assignments (head); identity and outbox (sensor)',
     up(db) {

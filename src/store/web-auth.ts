@@ -28,6 +28,14 @@ export interface WebSessionRow {
   expiresUs: number;
 }
 
+/**
+ * What an API token may do, each including the one before: read (GET), write (acknowledge alerts, label
+ * devices, quarantine, block, release), admin (also approve and deny actions, the allow-list, retraining).
+ * A token never exceeds its user's role.
+ */
+export const TOKEN_SCOPES = ['read', 'write', 'admin'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
 export interface ApiTokenRow {
   id: number;
   userId: number;
@@ -36,11 +44,14 @@ export interface ApiTokenRow {
   createdUs: number;
   lastUsedUs: number | null;
   revoked: boolean;
+  scope: TokenScope;
+  /** wall time after which the token is refused, µs */
+  expiresUs: number | null;
 }
 
 const USER_COLS = 'id, username, password_hash AS passwordHash, role, created_us AS createdUs, disabled';
 const TOKEN_COLS = `id, user_id AS userId, name, token_hash AS tokenHash, created_us AS createdUs,
-  last_used_us AS lastUsedUs, revoked`;
+  last_used_us AS lastUsedUs, revoked, scope, expires_us AS expiresUs`;
 
 type Raw<T, K extends keyof T> = Omit<T, K> & { [P in K]: number };
 
@@ -127,22 +138,27 @@ export class WebAuthStore {
   }
 
   /** Creates an API token row; returns its id. */
-  createToken(userId: number, name: string, tokenHash: string, tsUs: number): number {
+  createToken(userId: number, name: string, tokenHash: string, tsUs: number, o: { scope: TokenScope; expiresUs: number | null }): number {
     const r = this.db
-      .prepare('INSERT INTO api_tokens (user_id, name, token_hash, created_us) VALUES (?, ?, ?, ?)')
-      .run(userId, name, tokenHash, tsUs);
+      .prepare('INSERT INTO api_tokens (user_id, name, token_hash, created_us, scope, expires_us) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(userId, name, tokenHash, tsUs, o.scope, o.expiresUs);
     return Number(r.lastInsertRowid);
   }
 
-  /** The token when it exists and is not revoked; records its use at `nowUs`. */
-  useToken(tokenHash: string, nowUs: number): ApiTokenRow | undefined {
+  /**
+   * The token when it exists and is not revoked (`expired` tells whether it is past its expiry at `nowUs`);
+   * records the use of a live one.
+   */
+  useToken(tokenHash: string, nowUs: number): (ApiTokenRow & { expired: boolean }) | undefined {
     const r = token(
       this.db.prepare(`SELECT ${TOKEN_COLS} FROM api_tokens WHERE token_hash = ? AND revoked = 0`).get(tokenHash) as
         | Raw<ApiTokenRow, 'revoked'>
         | undefined,
     );
-    if (r !== undefined) this.db.prepare('UPDATE api_tokens SET last_used_us = ? WHERE id = ?').run(nowUs, r.id);
-    return r;
+    if (r === undefined) return undefined;
+    const expired = r.expiresUs !== null && r.expiresUs <= nowUs;
+    if (!expired) this.db.prepare('UPDATE api_tokens SET last_used_us = ? WHERE id = ?').run(nowUs, r.id);
+    return { ...r, expired };
   }
 
   tokens(userId?: number): ApiTokenRow[] {

@@ -50,6 +50,15 @@ export interface WriteQueueStats {
   /** whole-batch failures (the batch stayed queued and is retried) */
   flushErrors: number;
   lastError: string | null;
+  /**
+   * 'ok'; 'full' while commits fail because the disk is full (SQLITE_FULL); 'failing' while they fail for
+   * another reason of the disk or the lock (I/O error, read-only, busy). Capture goes on either way.
+   */
+  state: 'ok' | 'full' | 'failing';
+  /** wall time the current failure began, ms (null when ok) */
+  failingSinceMs: number | null;
+  /** items dropped (queue full) during the current or the last failure */
+  droppedWhileFailing: number;
 }
 
 type Item =
@@ -58,6 +67,9 @@ type Item =
   | { k: 'anomaly'; v: AnomalyEvent }
   | { k: 'incident'; v: IncidentEvent }
   | { k: 'deferred'; v: (db: Database.Database) => void };
+
+/** the longest wait between two tries while commits fail, packet time µs */
+const MAX_RETRY_US = 10_000_000;
 
 /** SQLite result codes that mean "the disk or the lock", not "this row": retry the batch later. */
 const TRANSIENT = /^SQLITE_(FULL|BUSY|LOCKED|IOERR|CANTOPEN|READONLY|NOMEM|PROTOCOL)/;
@@ -74,8 +86,15 @@ export class WriteQueue {
     rejected: 0,
     flushErrors: 0,
     lastError: null,
+    state: 'ok',
+    failingSinceMs: null,
+    droppedWhileFailing: 0,
   };
   private readonly reported = new Set<string>();
+  /** while failing: packet time before which no new commit is tried (a failing commit costs a disk round) */
+  private retryAtUs = -1;
+  /** the wait before the next try, doubling from flushIntervalMs up to MAX_RETRY_US */
+  private retryDelayUs = 0;
 
   constructor(
     private readonly db: Database.Database,
@@ -115,20 +134,35 @@ export class WriteQueue {
     this.push({ k: 'deferred', v: fn }, tsUs);
   }
 
-  /** Advances packet time: commits when the oldest waiting item is older than the flush interval. */
+  /**
+   * Advances packet time: commits when the oldest waiting item is older than the flush interval. While
+   * commits fail, a try waits flushIntervalMs, then twice that, … up to 10 s of packet time, so a full disk
+   * costs little and writing resumes within 10 s of space returning.
+   */
   tick(tsUs: number): void {
+    if (this.stats.state !== 'ok') {
+      if (this.retryAtUs < 0) this.retryAtUs = tsUs + this.retryDelayUs;
+      if (tsUs >= this.retryAtUs) {
+        this.retryDelayUs = Math.min(MAX_RETRY_US, this.retryDelayUs * 2);
+        this.retryAtUs = tsUs + this.retryDelayUs;
+        this.flush();
+      }
+      return;
+    }
     if (this.oldestUs >= 0 && tsUs - this.oldestUs >= this.opts.flushIntervalMs * 1000) this.flush();
   }
 
   private push(item: Item, tsUs: number): void {
     if (this.items.length >= this.opts.maxQueue) {
       this.stats.dropped[item.k]++;
+      if (this.stats.state !== 'ok') this.stats.droppedWhileFailing++;
+      this.tick(tsUs);
       return;
     }
     this.items.push(item);
     this.stats.depth = this.items.length;
     if (this.oldestUs < 0 || tsUs < this.oldestUs) this.oldestUs = tsUs;
-    if (this.items.length >= this.opts.batchSize) this.flush();
+    if (this.items.length >= this.opts.batchSize && this.stats.state === 'ok') this.flush();
     else this.tick(tsUs);
   }
 
@@ -161,6 +195,7 @@ export class WriteQueue {
     this.items = [];
     this.oldestUs = -1;
     this.stats.depth = 0;
+    if (this.stats.state !== 'ok') this.recovered();
     this.stats.batches++;
     this.stats.committedItems += batch.length - report.rejected;
     this.stats.rejected += report.rejected;
@@ -216,10 +251,34 @@ export class WriteQueue {
     return r;
   }
 
+  /**
+   * A whole batch failed on the disk or the lock: one error when the failure begins (not one per batch), then
+   * silence until it ends; the items stay queued up to maxQueue, newer ones are dropped and counted.
+   */
   private fail(err: unknown): void {
     this.stats.flushErrors++;
     this.stats.lastError = (err as Error).message ?? String(err);
-    this.report(`store: batch commit failed, ${this.items.length} items kept for the next try: ${this.stats.lastError}`);
+    if (this.stats.state !== 'ok') return;
+    const full = /^SQLITE_FULL/.test((err as { code?: string }).code ?? '');
+    this.stats.state = full ? 'full' : 'failing';
+    this.stats.failingSinceMs = Date.now();
+    this.stats.droppedWhileFailing = 0;
+    this.retryAtUs = -1;
+    this.retryDelayUs = this.opts.flushIntervalMs * 1000;
+    this.log(
+      full
+        ? `store: ERROR the disk holding the store is full (${this.stats.lastError}): writing is paused, capture and detection go on; ` +
+            `up to ${this.opts.maxQueue} items wait in memory, newer ones are dropped and counted. Writing resumes by itself when space is freed.`
+        : `store: ERROR writing the store fails (${this.stats.lastError}): writing is paused, capture and detection go on; ` +
+            `up to ${this.opts.maxQueue} items wait in memory and the write is retried every ${this.opts.flushIntervalMs} ms.`,
+    );
+  }
+
+  private recovered(): void {
+    const secs = this.stats.failingSinceMs === null ? 0 : Math.round((Date.now() - this.stats.failingSinceMs) / 1000);
+    this.log(`store: writing resumed after ${secs} s; ${this.stats.droppedWhileFailing} items were dropped meanwhile (queue full)`);
+    this.stats.state = 'ok';
+    this.stats.failingSinceMs = null;
   }
 
   /** Logs a message once per distinct text prefix, so a failing disk does not flood the log. */

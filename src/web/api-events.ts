@@ -12,8 +12,14 @@ import type { WebEnv } from './env.js';
 import { ApiError, body, int, ip, mac, oneOf, onlyFields, onlyQuery, time } from './api-input.js';
 import { audit, type WebContext } from './web-context.js';
 
-/** alert ids are assigned by detectors: `${kind}:${source}:${startUs}` and the like */
-const ALERT_ID_RE = /^[\x21-\x7e]{1,200}$/;
+/**
+ * alert ids are assigned by detectors: `${kind}:${source}:${target}:${startUs}` and the like. The target may be
+ * wire data (a DNS name with spaces, '/', '%'), so any id of 1–1000 characters without control characters is
+ * accepted, percent-encoded in the path (`encodeURIComponent`); see detectors/alert-id.ts for ids that need no
+ * encoding.
+ */
+// eslint-disable-next-line no-control-regex
+const ALERT_ID_RE = /^[^\u0000-\u001f\u007f]{1,1000}$/u;
 
 function alertCursor(tsUs: number, id: string): string {
   return Buffer.from(JSON.stringify([tsUs, id])).toString('base64url');
@@ -62,7 +68,7 @@ export function registerEventApi(api: Hono<WebEnv>, ctx: WebContext): void {
 
   api.post('/alerts/:id/ack', async (c) => {
     const id = c.req.param('id');
-    if (!ALERT_ID_RE.test(id)) throw new ApiError(400, 'id must be an alert id (1–200 printable characters)');
+    if (!ALERT_ID_RE.test(id)) throw new ApiError(400, 'id must be an alert id (1–1000 characters without control characters, percent-encoded in the path)');
     const b = await body(c);
     onlyFields(b, ['acknowledged']);
     if (b.acknowledged !== undefined && typeof b.acknowledged !== 'boolean' && b.acknowledged !== 'true' && b.acknowledged !== 'false') {

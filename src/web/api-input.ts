@@ -106,7 +106,12 @@ export function text(v: unknown, name: string, o: { max: number; required?: bool
 export async function body(c: Context<WebEnv>): Promise<Record<string, unknown>> {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data') {
-    const b = await c.req.parseBody();
+    let b: Record<string, unknown>;
+    try {
+      b = await c.req.parseBody();
+    } catch {
+      throw bad('the form body could not be read (malformed multipart or encoding)');
+    }
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(b)) if (k !== '_csrf' && typeof v === 'string') out[k] = v;
     return out;

@@ -2,7 +2,8 @@
  * /api/v1/models, /api/v1/health and /api/v1/tokens.
  *
  * Tokens are created and revoked only from a signed-in browser session (with its CSRF token): a leaked API
- * token cannot mint more. The token is returned once; the store keeps its SHA-256.
+ * token cannot mint more. The token is returned once; the store keeps its SHA-256. A token has a scope
+ * (read, write, admin; token-scope.ts, default read) and an expiry (expiresDays, default 90).
  *
  * Audit verbs: model.retrain (the request; the models module audits the switch itself), token.create,
  * token.revoke (target: the token's name; detail: its id).
@@ -12,6 +13,8 @@ import { randomBytes } from 'node:crypto';
 import type { WebEnv } from './env.js';
 import { ApiError, body, id, onlyFields, onlyQuery, text } from './api-input.js';
 import { sha256Hex } from './session.js';
+import { tokenTerms } from './token-scope.js';
+import { sseStats } from './sse.js';
 import { audit, type WebContext } from './web-context.js';
 
 function sessionOnly(c: Context<WebEnv>): void {
@@ -46,7 +49,9 @@ export function registerSystemApi(api: Hono<WebEnv>, ctx: WebContext): void {
       integrations: deps.integrations(),
       models: { state: m.state, activeId: m.activeId, lastError: m.lastError },
       respond: { dryRun: deps.actions.dryRun },
-      store: store.size(),
+      store: { ...store.size(), ...store.health() },
+      // the web server's own bounded tables and refusals
+      web: { hostRefused: ctx.hosts.refused, login: ctx.limiter.stats(), streams: sseStats(deps) },
     });
   });
 
@@ -56,23 +61,36 @@ export function registerSystemApi(api: Hono<WebEnv>, ctx: WebContext): void {
     const names = new Map(store.auth.users().map((u) => [u.id, u.username]));
     const rows = user.role === 'admin' ? store.auth.tokens() : store.auth.tokens(user.id);
     return c.json({
-      tokens: rows.map((t) => ({ id: t.id, name: t.name, user: names.get(t.userId) ?? null, createdUs: t.createdUs, lastUsedUs: t.lastUsedUs, revoked: t.revoked })),
+      tokens: rows.map((t) => ({
+        id: t.id,
+        name: t.name,
+        user: names.get(t.userId) ?? null,
+        scope: t.scope,
+        createdUs: t.createdUs,
+        expiresUs: t.expiresUs,
+        expired: t.expiresUs !== null && t.expiresUs <= ctx.nowMs() * 1000,
+        lastUsedUs: t.lastUsedUs,
+        revoked: t.revoked,
+      })),
     });
   });
 
   api.post('/tokens', async (c) => {
     sessionOnly(c);
     const b = await body(c);
-    onlyFields(b, ['name']);
+    onlyFields(b, ['name', 'scope', 'expiresDays']);
     const name = text(b.name, 'name', { max: 64, required: true })!;
     const user = c.get('user')!;
+    const nowUs = ctx.nowMs() * 1000;
+    const terms = tokenTerms(b.scope, b.expiresDays, user.role, nowUs);
+    if (!terms.ok) throw new ApiError(400, terms.error);
     const token = 'ae_' + randomBytes(32).toString('base64url');
     const tokenId = store.db.transaction(() => {
-      const tokenId = store.auth.createToken(user.id, name, sha256Hex(token), ctx.nowMs() * 1000);
-      audit(deps, { actor: user.username, action: 'token.create', target: name, detail: { id: tokenId } });
+      const tokenId = store.auth.createToken(user.id, name, sha256Hex(token), nowUs, { scope: terms.scope, expiresUs: terms.expiresUs });
+      audit(deps, { actor: user.username, action: 'token.create', target: name, detail: { id: tokenId, scope: terms.scope, days: terms.days } });
       return tokenId;
     })();
-    return c.json({ id: tokenId, name, token, note: 'shown only now: store it, it cannot be displayed again' }, 201);
+    return c.json({ id: tokenId, name, scope: terms.scope, expiresUs: terms.expiresUs, token, note: 'shown only now: store it, it cannot be displayed again' }, 201);
   });
 
   api.delete('/tokens/:id', (c) => {

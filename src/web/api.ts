@@ -18,6 +18,7 @@
  *   GET    /fleet/sensors   GET /fleet/alerts   POST /fleet/sensors/:id/assign (a head only; see api-fleet.ts)
  */
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { WebEnv } from './env.js';
 import { ApiError } from './api-input.js';
 import { registerActionApi } from './api-actions.js';
@@ -32,6 +33,7 @@ export function registerApi(app: Hono<WebEnv>, ctx: WebContext, log: (msg: strin
   const api = new Hono<WebEnv>();
   api.onError((err, c) => {
     if (err instanceof ApiError) return c.json({ error: err.message }, err.status);
+    if (err instanceof HTTPException && err.status < 500) return c.json({ error: err.message }, err.status);
     log(`web: ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}`);
     return c.json({ error: 'internal error; the appliance log has the details' }, 500);
   });

@@ -10,12 +10,16 @@
  * - user.create: the first administrator created on the setup page
  */
 import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { randomInt, timingSafeEqual } from 'node:crypto';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Html } from './html.js';
 import type { WebEnv, WebUser } from './env.js';
+import { BadInput, formFields, hasControl } from './bad-input.js';
 import { csrfToken, csrfValid, isUnsafeMethod, sameOriginOrTool } from './csrf.js';
 import { hashPassword, passwordProblem, unknownUserHash, usernameProblem, verifyPassword } from './password.js';
 import { sessionCookieName, sha256Hex } from './session.js';
+import type { TokenScope } from '../store/web-auth.js';
+import { covers, maxScopeFor, requiredScope } from './token-scope.js';
 import { audit, clientAddress, isLoopback, type WebContext } from './web-context.js';
 import { loginPage, refusedPage, setupPage, setupRefusedPage } from './views/auth-views.js';
 
@@ -29,12 +33,16 @@ const isApiPath = (path: string): boolean => path === '/api' || path.startsWith(
 /** API tokens: `ae_` + 32 random bytes base64url. */
 export const API_TOKEN_RE = /^ae_[A-Za-z0-9_-]{43}$/;
 
-function tokenUser(ctx: WebContext, token: string): WebUser | undefined {
+function tokenUser(ctx: WebContext, token: string): { user: WebUser; scope: TokenScope } | 'expired' | undefined {
   if (!API_TOKEN_RE.test(token)) return undefined;
   const row = ctx.deps.store.auth.useToken(sha256Hex(token), ctx.nowMs() * 1000);
   if (row === undefined) return undefined;
+  if (row.expired) return 'expired';
   const u = ctx.deps.store.auth.userById(row.userId);
-  return u === undefined || u.disabled ? undefined : { id: u.id, username: u.username, role: u.role };
+  if (u === undefined || u.disabled) return undefined;
+  // a token never exceeds its user's role (a viewer demoted from admin keeps read tokens only)
+  const scope = covers(maxScopeFor(u.role), row.scope) ? row.scope : maxScopeFor(u.role);
+  return { user: { id: u.id, username: u.username, role: u.role }, scope };
 }
 
 /** The `_csrf` field of a form body (Hono caches the parsed body, so the route can read it again). */
@@ -66,6 +74,7 @@ export function authenticate(ctx: WebContext): MiddlewareHandler<WebEnv> {
     c.set('user', null);
     c.set('csrf', '');
     c.set('auth', 'none');
+    c.set('scope', null);
     const path = c.req.path;
     const api = isApiPath(path);
     const unsafe = isUnsafeMethod(c.req.method);
@@ -74,10 +83,18 @@ export function authenticate(ctx: WebContext): MiddlewareHandler<WebEnv> {
     if (api && authorization !== undefined) {
       // a bearer token replaces the cookie entirely: no cookie is read, so no CSRF is possible or needed
       const m = /^Bearer +(\S+)$/i.exec(authorization);
-      const user = m === null ? undefined : tokenUser(ctx, m[1]!);
-      if (user === undefined) return c.json({ error: 'invalid or revoked API token' }, 401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
-      c.set('user', user);
+      const found = m === null ? undefined : tokenUser(ctx, m[1]!);
+      if (found === undefined || found === 'expired') {
+        const error = found === 'expired' ? 'this API token has expired: make a new one in Settings' : 'invalid or revoked API token';
+        return c.json({ error }, 401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+      }
+      const need = requiredScope(c.req.method, path);
+      if (!covers(found.scope, need)) {
+        return c.json({ error: `this API token's scope is '${found.scope}'; ${c.req.method} ${path} needs '${need}'` }, 403, { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${need}"` });
+      }
+      c.set('user', found.user);
       c.set('auth', 'token');
+      c.set('scope', found.scope);
     } else {
       const s = ctx.sessions.lookup(getCookie(c, sessionCookieName(ctx.secure)));
       if (s !== undefined) {
@@ -108,16 +125,45 @@ export function authenticate(ctx: WebContext): MiddlewareHandler<WebEnv> {
   };
 }
 
-/** A local path to return to after signing in; anything else (another host, `//host`) becomes '/'. */
-export function safeNext(next: unknown): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || next.length > 2000) return '/';
+/**
+ * A local path to return to after signing in: '/' when absent; null (the caller answers 400) unless it starts
+ * with a single '/' and holds no backslash and no control character. Browsers drop tabs and newlines from a
+ * URL and read '\\' as '/', so '/\t/evil.example' or '/\\evil.example' would lead to another site.
+ */
+export function safeNext(next: unknown): string | null {
+  if (next === undefined || next === '') return '/';
+  if (typeof next !== 'string' || next.length > 2000 || !next.startsWith('/') || next.startsWith('//') || next.includes('\\') || hasControl(next)) return null;
   if (next.startsWith('/login') || next.startsWith('/setup') || next.startsWith('/logout')) return '/';
   return next;
+}
+
+function nextOrBad(v: unknown): string {
+  const next = safeNext(v);
+  if (next === null) throw new BadInput("'next' must be a path on this site: one leading '/', no backslash, no control characters");
+  return next;
+}
+
+/** A one-time code for the first-run setup page, printed in the log: 8 letters and digits, no look-alikes. */
+export function newSetupCode(): string {
+  const abc = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+  let s = '';
+  for (let i = 0; i < 8; i++) s += abc[randomInt(abc.length)];
+  return `${s.slice(0, 4)}-${s.slice(4)}`;
+}
+
+function sameCode(given: string, want: string): boolean {
+  const norm = (x: string) => Buffer.from(x.toUpperCase().replace(/[\s-]/g, ''));
+  const a = norm(given);
+  const b = norm(want);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function page(c: Context<WebEnv>, h: Html, status: 200 | 401 | 403 | 400 | 409 | 429 = 200, headers?: Record<string, string>): Response {
   return c.html(h.value, status, headers);
 }
+
+/** the limiter's name for wrong setup codes (never a valid user name: it has a space) */
+const SETUP_LIMIT_KEY = 'setup code';
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
@@ -132,17 +178,17 @@ export function registerAuthRoutes(app: Hono<WebEnv>, ctx: WebContext): void {
   const noUsers = (): boolean => store.auth.users().length === 0;
 
   app.get('/login', (c) => {
-    const next = safeNext(c.req.query('next'));
+    const next = nextOrBad(c.req.query('next'));
     if (c.get('user') !== null) return c.redirect(next, 302);
     if (noUsers()) return c.redirect('/setup', 302);
     return page(c, loginPage({ next }));
   });
 
   app.post('/login', async (c) => {
-    const body = await c.req.parseBody();
+    const body = await formFields(c);
     const username = str(body['username']).slice(0, 64);
     const password = str(body['password']);
-    const next = safeNext(body['next']);
+    const next = nextOrBad(body['next']);
     const ip = clientAddress(c);
     const wait = ctx.limiter.retryAfterSeconds(ip, username);
     if (wait > 0) {
@@ -182,13 +228,21 @@ export function registerAuthRoutes(app: Hono<WebEnv>, ctx: WebContext): void {
     return page(c, setupPage({}));
   });
 
+
   app.post('/setup', async (c) => {
     if (!noUsers()) return c.redirect('/login', 303);
     const ip = clientAddress(c);
     if (!isLoopback(ip)) return page(c, setupRefusedPage(), 403);
-    const body = await c.req.parseBody();
+    const body = await formFields(c);
     const username = str(body['username']).trim();
     const password = str(body['password']);
+    // the code from the log proves the person at the browser can read the appliance's console or journal
+    const wait = ctx.limiter.retryAfterSeconds(ip, SETUP_LIMIT_KEY);
+    if (wait > 0) return page(c, setupPage({ error: `Too many wrong setup codes. Try again in ${wait} s.`, username }), 429, { 'Retry-After': String(wait) });
+    if (!sameCode(str(body['code']), ctx.setupCode)) {
+      ctx.limiter.fail(ip, SETUP_LIMIT_KEY);
+      return page(c, setupPage({ error: "Wrong setup code: use the one printed in the appliance's log at start ('setup code: …').", username }), 403);
+    }
     const problem =
       usernameProblem(username) ?? passwordProblem(password) ?? (password !== str(body['confirm']) ? 'the two passwords differ' : null);
     if (problem !== null) return page(c, setupPage({ error: problem.charAt(0).toUpperCase() + problem.slice(1) + '.', username }), 400);

@@ -1,4 +1,5 @@
 /** The Hono environment every route of the web server shares. */
+import type { TokenScope } from '../store/web-auth.js';
 import type { WebDeps } from './deps.js';
 
 export interface WebUser {
@@ -16,5 +17,7 @@ export interface WebEnv {
     csrf: string;
     /** how the request was authenticated: a session cookie, an API bearer token, or none */
     auth: 'session' | 'token' | 'none';
+    /** the scope of the API token the request came with (null for a session or no credentials) */
+    scope: TokenScope | null;
   };
 }

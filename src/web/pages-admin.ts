@@ -11,6 +11,7 @@ import type { Hono } from 'hono';
 import type { ActionRow, ActionState } from '../store/actions.js';
 import type { WebEnv } from './env.js';
 import { sha256Hex } from './session.js';
+import { tokenTerms } from './token-scope.js';
 import { audit } from './web-context.js';
 import { backTo, canAct, cleanText, doneMessage, form, page, parseIntParam, problem, redirectDone, userOf, type Ctx } from './pages-common.js';
 import { namesFor } from './pages-overview.js';
@@ -166,14 +167,18 @@ export function registerAdminPages(app: Hono<WebEnv>): void {
   });
 
   app.post('/settings/tokens', async (c) => {
-    const name = cleanText((await form(c))['name'] ?? '', 64);
+    const f = await form(c);
+    const name = cleanText(f['name'] ?? '', 64);
     if (name === null || name === '') return problem(c, 400, 'the token needs a name of one line, at most 64 characters', 'settings');
     const user = userOf(c);
+    const nowUs = Date.now() * 1000;
+    const terms = tokenTerms(f['scope'], f['expiresDays'], user.role, nowUs);
+    if (!terms.ok) return problem(c, 400, terms.error, 'settings');
     const token = 'ae_' + randomBytes(32).toString('base64url');
     const deps = c.get('deps');
     deps.store.db.transaction(() => {
-      deps.store.auth.createToken(user.id, name, sha256Hex(token), Date.now() * 1000);
-      audit(deps, { actor: user.username, action: 'token.create', target: name });
+      deps.store.auth.createToken(user.id, name, sha256Hex(token), nowUs, { scope: terms.scope, expiresUs: terms.expiresUs });
+      audit(deps, { actor: user.username, action: 'token.create', target: name, detail: { scope: terms.scope, days: terms.days } });
     })();
     // the only time the token is shown: rendered directly (no redirect) and never cached
     c.header('Cache-Control', 'no-store');

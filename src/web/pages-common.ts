@@ -28,8 +28,20 @@ export function userOf(c: Ctx): WebUser {
 
 export const canAct = (c: Ctx): boolean => userOf(c).role === 'admin';
 
+/** The store's trouble, shown on every page while it lasts (capture and detection go on meanwhile). */
+export function storeBanner(c: Ctx): Html | null {
+  const h = c.get('deps').store.health();
+  if (h.state === 'ok') return null;
+  const since = h.sinceMs === null ? '' : ` since ${new Date(h.sinceMs).toISOString().slice(11, 19)} UTC`;
+  const what =
+    h.state === 'full'
+      ? html`<b>The store is full</b>: nothing new is being saved${since}. Capture and detection go on. Free space on the disk holding <code>${h.path}</code>; writing resumes by itself.`
+      : html`<b>The store cannot write</b>${since}: ${h.lastError ?? 'unknown error'}. Capture and detection go on; the write is retried.`;
+  return html`<div class="flash flash-error" id="store-health" role="alert">${what}${h.droppedWhileFailing > 0 ? html` ${h.droppedWhileFailing} items dropped so far.` : ''}</div>`;
+}
+
 export function page(c: Ctx, title: string, active: string, body: Html, o: PageOptions = {}): Response {
-  const h = layout({ title, user: userOf(c), csrf: c.get('csrf'), body, active, scripts: o.scripts, styles: o.styles });
+  const h = layout({ title, user: userOf(c), csrf: c.get('csrf'), body, active, scripts: o.scripts, styles: o.styles, banner: storeBanner(c) });
   return c.html(h.value, o.status ?? 200);
 }
 

@@ -15,7 +15,9 @@ import type { WebDeps } from './deps.js';
 import type { WebEnv } from './env.js';
 import { html } from './html.js';
 import { registerApi } from './api.js';
-import { authenticate, registerAuthRoutes } from './auth.js';
+import { HTTPException } from 'hono/http-exception';
+import { authenticate, newSetupCode, registerAuthRoutes } from './auth.js';
+import { HostCheck, hostCheck } from './host-check.js';
 import { LoginLimiter } from './rate-limit.js';
 import { Sessions } from './session.js';
 import { loadOrCreateTls } from './tls.js';
@@ -34,6 +36,8 @@ export interface WebServer {
   tls: { certFile: string; keyFile: string; generated: boolean } | null;
   /** no dashboard user exists yet: worth a log line saying to run `argus-edge passwd` or open /setup locally */
   needsSetup: boolean;
+  /** the one-time code the setup page asks for (print it with the needsSetup line) */
+  setupCode: string;
   close(): Promise<void>;
 }
 
@@ -44,6 +48,10 @@ export interface WebAppOptions {
   nowMs?: () => number;
   /** where unexpected route errors are reported (default stderr) */
   log?: (msg: string) => void;
+  /** the first-run setup code (default: a new random one; startWebServer prints it when no user exists) */
+  setupCode?: string;
+  /** the machine's own addresses and names for the Host check (default: from the interfaces; tests pin them) */
+  machineNames?: () => string[];
 }
 
 /**
@@ -80,15 +88,30 @@ export function webApp(deps: WebDeps, opts: WebAppOptions = {}): Hono<WebEnv> {
     nowMs,
     sessions: new Sessions(deps.store, { idleMs: web.sessionIdleMinutes * 60_000, maxMs: web.sessionMaxHours * 3_600_000, nowMs }),
     limiter: new LoginLimiter({ maxFailures: web.loginMaxFailures, windowMs: web.loginWindowMinutes * 60_000, nowMs }),
+    setupCode: opts.setupCode ?? newSetupCode(),
+    hosts: new HostCheck({ allowed: web.allowedHosts, listenHost: web.host, machineNames: opts.machineNames }),
   };
+  const hosts = ctx.hosts;
   const app = new Hono<WebEnv>();
   app.use('*', securityHeaders);
+  app.use('*', hostCheck(hosts));
   app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `the body is larger than ${MAX_BODY_BYTES} bytes` }, 413) }));
   app.use('*', authenticate(ctx));
 
   app.get('/healthz', (c) => {
     const cap = deps.capture();
-    return c.json({ status: 'ok', mode: deps.config.mode, packets: cap.packets, flows: cap.flows, activeFlows: cap.activeFlows, model: deps.models.status().activeId });
+    const store = deps.store.health();
+    return c.json({
+      // 'degraded' while the store cannot write: capture and detection go on, nothing new is kept
+      status: store.state === 'ok' ? 'ok' : 'degraded',
+      mode: deps.config.mode,
+      packets: cap.packets,
+      flows: cap.flows,
+      activeFlows: cap.activeFlows,
+      model: deps.models.status().activeId,
+      store: store.state,
+      ...(store.state === 'ok' ? {} : { storeError: store.lastError, storeSinceMs: store.sinceMs }),
+    });
   });
   app.get('/metrics', async (c) => {
     deps.refreshMetrics?.();
@@ -98,7 +121,7 @@ export function webApp(deps: WebDeps, opts: WebAppOptions = {}): Hono<WebEnv> {
   registerAuthRoutes(app, ctx);
   registerApi(app, ctx, log);
   registerStatic(app);
-  registerSse(app);
+  registerSse(app, { maxPerUser: web.sseStreamsPerUser });
   registerPages(app);
 
   app.notFound((c) => {
@@ -107,6 +130,11 @@ export function webApp(deps: WebDeps, opts: WebAppOptions = {}): Hono<WebEnv> {
     return c.html(layout({ title: 'Not found', user: c.get('user') ?? null, csrf: c.get('csrf') ?? '', body }).value, 404);
   });
   app.onError((err, c) => {
+    // bad input (a malformed body, a bad parameter): a clean 4xx with its reason, nothing in the log
+    if (err instanceof HTTPException && err.status < 500) {
+      if (c.req.path.startsWith('/api/')) return c.json({ error: err.message }, err.status);
+      return c.text(err.message || 'bad request', err.status);
+    }
     log(`web: ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}`);
     if (c.req.path.startsWith('/api/')) return c.json({ error: 'internal error; the appliance log has the details' }, 500);
     return c.text('internal error; the appliance log has the details', 500);
@@ -121,7 +149,8 @@ export function webApp(deps: WebDeps, opts: WebAppOptions = {}): Hono<WebEnv> {
 export async function startWebServer(deps: WebDeps, opts: WebAppOptions = {}): Promise<WebServer> {
   const { host, port } = deps.config.web;
   const tls = deps.config.web.tls ? await loadOrCreateTls(deps.config.web, deps.config.store.path) : null;
-  const app = webApp(deps, { ...opts, secure: opts.secure ?? tls !== null });
+  const setupCode = opts.setupCode ?? newSetupCode();
+  const app = webApp(deps, { ...opts, setupCode, secure: opts.secure ?? tls !== null });
   return new Promise((resolve, reject) => {
     let server: ServerType;
     const onError = (err: NodeJS.ErrnoException) =>
@@ -134,6 +163,7 @@ export async function startWebServer(deps: WebDeps, opts: WebAppOptions = {}): P
         url: `${tls !== null ? 'https' : 'http'}://${h}:${info.port}`,
         tls: tls === null ? null : { certFile: tls.certFile, keyFile: tls.keyFile, generated: tls.generated },
         needsSetup: deps.store.auth.users().length === 0,
+        setupCode,
         close: () =>
           new Promise<void>((r) => {
             server.close(() => r());

@@ -62,7 +62,14 @@ export class Sessions {
       this.store.auth.deleteSession(idHash);
       return undefined;
     }
-    if (nowUs - s.lastSeenUs >= TOUCH_EVERY_MS * 1000) this.store.auth.touchSession(idHash, nowUs, this.expiry(s.createdUs, nowUs));
+    if (nowUs - s.lastSeenUs >= TOUCH_EVERY_MS * 1000) {
+      try {
+        this.store.auth.touchSession(idHash, nowUs, this.expiry(s.createdUs, nowUs));
+      } catch {
+        // a full or failing disk: the session keeps its old expiry rather than refusing the request (the
+        // dashboard must stay readable to say that the store is full)
+      }
+    }
     return { id, idHash, user: { id: u.id, username: u.username, role: u.role } };
   }
 

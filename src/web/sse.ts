@@ -11,7 +11,8 @@
  * one tab (`incidentsChanged`) refreshes the others the same way. The capture statistics also go out
  * as a named `capture-stats` event (JSON) that app.js feeds to the live packet-rate chart.
  *
- * Bounded: at most `maxClients` streams; each client has a queue of at most `queueLimit` frames, and a client
+ * Bounded: at most `maxClients` streams in total and `maxPerUser` per user (one account, however many tabs or
+ * scripts, cannot take them all and lock the admin's dashboard out of live updates); each client has a queue of at most `queueLimit` frames, and a client
  * whose queue is full (it reads slower than events arrive) is dropped and counted — it reconnects and catches
  * up by loading the page. One bus subscription and one timer serve all clients; both stop with the last client.
  * A comment line every `heartbeatMs` keeps proxies and the browser from timing the stream out.
@@ -37,6 +38,8 @@ import { captureHealth } from './views/overview.js';
 export interface SseOptions {
   /** concurrent streams at most (default 32); more get 503 */
   maxClients?: number;
+  /** concurrent streams of one user at most (web.sseStreamsPerUser, default 8); more get 429 */
+  maxPerUser?: number;
   /** frames queued per client before it is dropped as too slow (default 256) */
   queueLimit?: number;
   /** capture statistics interval, ms (default 2000) */
@@ -56,7 +59,7 @@ export interface SseStats {
   clients: number;
   /** clients dropped because their queue was full */
   dropped: number;
-  /** connections refused at maxClients */
+  /** connections refused at maxClients or maxPerUser */
   refused: number;
 }
 
@@ -103,22 +106,31 @@ class Hub {
     return this.o.maxAgeMs;
   }
 
-  hasRoom(): boolean {
-    return this.clients.size < this.o.maxClients;
+  private readonly perUser = new Map<number, number>();
+
+  /** null when `user` may open one more stream, else why not (and the status to answer) */
+  noRoom(user: WebUser): { status: 429 | 503; text: string } | null {
+    if ((this.perUser.get(user.id) ?? 0) >= this.o.maxPerUser) return { status: 429, text: `too many live connections for '${user.username}' (${this.o.maxPerUser}): close another tab` };
+    if (this.clients.size >= this.o.maxClients) return { status: 503, text: 'too many live connections' };
+    return null;
   }
 
   add(c: Client): boolean {
-    if (this.clients.size >= this.o.maxClients) {
+    if (this.noRoom(c.user) !== null) {
       this.refused++;
       return false;
     }
     this.clients.add(c);
+    this.perUser.set(c.user.id, (this.perUser.get(c.user.id) ?? 0) + 1);
     if (this.clients.size === 1) this.start();
     return true;
   }
 
   remove(c: Client): void {
     if (!this.clients.delete(c)) return;
+    const n = (this.perUser.get(c.user.id) ?? 1) - 1;
+    if (n <= 0) this.perUser.delete(c.user.id);
+    else this.perUser.set(c.user.id, n);
     c.done();
     if (this.clients.size === 0) this.stop();
   }
@@ -269,7 +281,7 @@ export function sseStats(deps: WebDeps): SseStats {
 }
 
 export function registerSse(app: Hono<WebEnv>, opts: SseOptions = {}): void {
-  const base: Required<SseOptions> = { maxClients: 32, queueLimit: 256, statsMs: 2000, heartbeatMs: 15_000, maxAgeMs: 30 * 60_000, incidentMs: 1000, ...opts };
+  const base: Required<SseOptions> = { maxClients: 32, maxPerUser: 8, queueLimit: 256, statsMs: 2000, heartbeatMs: 15_000, maxAgeMs: 30 * 60_000, incidentMs: 1000, ...opts };
   app.get('/events', (c) => {
     const deps = c.get('deps');
     const user = c.get('user');
@@ -277,9 +289,10 @@ export function registerSse(app: Hono<WebEnv>, opts: SseOptions = {}): void {
     let hub = hubs.get(deps);
     if (hub === undefined) hubs.set(deps, (hub = new Hub(deps, { ...base, ...overrides.get(deps) })));
     const h = hub;
-    if (!h.hasRoom()) {
+    const full = h.noRoom(user);
+    if (full !== null) {
       h.refused++;
-      return c.text('too many live connections', 503, { 'Retry-After': '10' });
+      return c.text(full.text, full.status, { 'Retry-After': '10' });
     }
     return streamSSE(c, async (stream) => {
       let done!: () => void;

@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { WebDeps } from './deps.js';
 import type { WebEnv } from './env.js';
+import type { HostCheck } from './host-check.js';
 import type { LoginLimiter } from './rate-limit.js';
 import type { Sessions } from './session.js';
 
@@ -15,6 +16,10 @@ export interface WebContext {
   deps: WebDeps;
   sessions: Sessions;
   limiter: LoginLimiter;
+  /** the one-time code the first-run setup page asks for (printed in the log at start) */
+  setupCode: string;
+  /** the Host header check (its refusal count is in /api/v1/health) */
+  hosts: HostCheck;
   /** served over TLS: cookies get Secure and the __Host- prefix */
   secure: boolean;
   /** wall clock, ms (sessions, login limits, token use) */

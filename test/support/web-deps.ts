@@ -38,12 +38,13 @@ export interface TestWeb {
 
 /**
  * Builds WebDeps on a fresh store in a temporary directory. `config` overrides keys by path
- * ({ 'web.tls': 'true' }); `nowUs` is the UI clock (default: wall time).
+ * ({ 'web.tls': 'true' }); `nowUs` is the UI clock (default: wall time); `dir` puts the store in that directory
+ * instead of a new temporary one (removed by close() all the same).
  */
-export function buildWebDeps(o: { config?: Record<string, string>; nowUs?: () => number } = {}): TestWeb {
-  const dir = mkdtempSync(join(tmpdir(), 'argus-web-'));
+export function buildWebDeps(o: { config?: Record<string, string>; nowUs?: () => number; dir?: string } = {}): TestWeb {
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'argus-web-'));
   const storePath = join(dir, 'argus-edge.db');
-  const config = loadConfig({ flags: { 'store.path': storePath, 'web.port': '0', ...o.config } });
+  const config = loadConfig({ flags: { 'store.path': storePath, 'web.port': '0', 'web.allowedHosts': 'argus.test', ...o.config } });
   const store = Store.open({ path: storePath, log: () => {} });
   const bus = new Bus(() => {});
   store.attach(bus);

@@ -25,7 +25,7 @@ export function loginPage(o: { next: string; error?: string; username?: string }
   return layout({ title: 'Sign in', user: null, csrf: '', body });
 }
 
-/** First run, from the appliance itself: choose the admin's name and password. */
+/** First run, from the appliance itself: the setup code from the log, the admin's name and password. */
 export function setupPage(o: { error?: string; username?: string }): Html {
   const body = html`<section class="auth card">
   <h1>Welcome to Argus Edge</h1>
@@ -33,6 +33,9 @@ export function setupPage(o: { error?: string; username?: string }): Html {
   You can change it later with <code>argus-edge passwd</code>.</p>
   ${notice(o.error)}
   <form method="post" action="/setup" class="stack">
+    <label>Setup code <input name="code" required maxlength="20" autocomplete="one-time-code" placeholder="XXXX-XXXX"
+      aria-describedby="setup-code-help"></label>
+    <p id="setup-code-help" class="muted">Printed in the appliance's log when it started (<code>journalctl -u argus-edge | grep 'setup code'</code>).</p>
     <label>User name <input name="username" autocomplete="username" required maxlength="64" value="${o.username ?? 'admin'}"></label>
     <label>Password <input name="password" type="password" autocomplete="new-password" required minlength="${MIN_PASSWORD_LENGTH}" maxlength="1024" autofocus></label>
     <label>Password again <input name="confirm" type="password" autocomplete="new-password" required minlength="${MIN_PASSWORD_LENGTH}" maxlength="1024"></label>

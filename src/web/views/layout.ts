@@ -18,6 +18,8 @@ export interface LayoutOptions {
   scripts?: readonly string[];
   /** extra stylesheets (uPlot's) */
   styles?: readonly string[];
+  /** a notice above every page's content (the store cannot write) */
+  banner?: Html | null;
 }
 
 /** Navigation entries: key (for `active`), label, path. */
@@ -79,6 +81,7 @@ ${opts.user !== null ? nav(opts.user, opts.csrf, opts.active) : html`<nav class=
 <main class="main">
 ${opts.user !== null ? html`<div id="live" class="live-status" hx-sse:connect="/events" hx-swap="none" aria-live="polite"></div>
 <div id="toasts" class="toasts" aria-live="polite"></div>` : ''}
+${opts.banner ?? ''}
 ${opts.body}
 </main>
 </body>
