@@ -8,6 +8,7 @@
 import { Bus } from './bus.js';
 import type { Config } from './config.js';
 import { decodePacket } from './decode/decode.js';
+import { urlSafeAlertId } from './detectors/alert-id.js';
 import { aboutFlow } from './detectors/detector.js';
 import { attachDetectors, type DetectorSet } from './detectors/index.js';
 import { attachIncidents, type IncidentTracker } from './incidents/index.js';
@@ -98,7 +99,7 @@ export class Pipeline {
     if (opts.store) {
       this.store = Store.open({
         ...config.store,
-        log: (m) => (m.includes('migrated') ? log.info(m) : log.warn(m)),
+        log: (m) => (m.startsWith('store: ERROR') ? log.error(m.replace('store: ERROR ', 'store: ')) : m.includes('migrated') ? log.info(m) : log.warn(m)),
       });
       this.store.attach(this.bus);
     }
@@ -169,7 +170,7 @@ export class Pipeline {
     if (!ev.alert) return;
     this.bus.emit('alert', {
       ...aboutFlow(rec),
-      id: `anomaly:${rec.communityId}:${rec.startUs}:${rec.segment}`,
+      id: urlSafeAlertId(`anomaly:${rec.communityId}:${rec.startUs}:${rec.segment}`),
       kind: 'anomaly',
       signature: `Unusual ${rec.protoName} flow ${rec.srcIp}:${rec.srcPort} → ${rec.dstIp}:${rec.dstPort} (score ${ev.score.toFixed(3)})`,
       severity: 3,

@@ -5,6 +5,7 @@
 import type { FlowRecord } from '../flow/flow-record.js';
 import type { Alert, AlertEvidence } from './alert.js';
 import type { DetectorConfig } from './config.js';
+import { urlSafeAlertId } from './alert-id.js';
 import { Suppressor } from './window.js';
 
 /** Counters one detector reports (GET /api/stats, Prometheus, logs). */
@@ -56,7 +57,7 @@ export abstract class DetectorBase {
     this.alerts++;
     this.emit({
       ...alert,
-      id: `${alert.kind}:${alert.srcIp}:${targetKey}:${alert.tsUs}`,
+      id: urlSafeAlertId(`${alert.kind}:${alert.srcIp}:${targetKey}:${alert.tsUs}`),
       targets: alert.targets.slice(0, this.cfg.maxAlertTargets),
       evidence: alert.evidence.map(boundEvidence),
     });
