@@ -77,7 +77,12 @@ export async function commandReplay(cfg: Config, log: Logger, file: string, opts
   return r.error ? 2 : 0;
 }
 
-export async function commandRun(cfg: Config, log: Logger): Promise<number> {
+export interface RunOptions {
+  /** replay mode: stop when the capture file ends instead of serving the dashboard until SIGINT/SIGTERM */
+  exitAtEnd?: boolean;
+}
+
+export async function commandRun(cfg: Config, log: Logger, opts: RunOptions = {}): Promise<number> {
   let live: LiveCapture | null = null;
   const drops = () => {
     const st = live?.stats();
@@ -131,6 +136,18 @@ export async function commandRun(cfg: Config, log: Logger): Promise<number> {
         signal: ac.signal,
         onIdle: () => pipeline.flushOutputs(),
       });
+      if (!ac.signal.aborted && opts.exitAtEnd !== true) {
+        // the file is done: export its open flows so the dashboard shows all of it, then keep serving
+        pipeline.flows.flush('shutdown');
+        pipeline.flushOutputs();
+        log.info(
+          `replay finished:\n${summaryText(pipeline.summary(), (performance.now() - t0) / 1000, [alertsText(pipeline, modelId), ...damageText(r)])}\n` +
+            `the dashboard stays up on ${web.url} to explore the results; stop with Ctrl-C (--exit-at-end stops here)`,
+        );
+        await new Promise<void>((resolve) => ac.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await appliance.stop();
+        return r.error ? 2 : 0;
+      }
       await appliance.stop();
       log.info(`replay finished:\n${summaryText(pipeline.summary(), (performance.now() - t0) / 1000, [alertsText(pipeline, modelId), ...damageText(r)])}`);
       return r.error ? 2 : 0;
