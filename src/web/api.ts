@@ -3,9 +3,12 @@
  * the viewer's read-only rule are enforced before these routes by auth.ts. Every refusal is `{ "error": "…" }`
  * with a 4xx status, and a refused request has changed nothing.
  *
+ * Alerts carry `severity` (Suricata's 1 = high, 2 = medium, 3 = low) and `severityName` (the word); devices carry
+ * `ip`, the address they used most recently.
+ *
  * Endpoints:
  *   GET    /devices?search&level&sort&limit&offset      GET /devices/:mac      PATCH /devices/:mac {label}
- *   GET    /alerts?severity&kind&mac&ip&since&until&acknowledged&limit&before     POST /alerts/:id/ack
+ *   GET    /alerts?severity(high|medium|low|1-3)&kind&mac&ip&since&until&acknowledged&limit&before     POST /alerts/:id/ack
  *   GET    /flows?mac&ip&since&until&limit&beforeId
  *   GET    /actions?state&kind&mac&limit&beforeId        POST /actions {kind: quarantine|block, mac|target, reason}
  *   POST   /actions/:id/release|approve|deny {reason}

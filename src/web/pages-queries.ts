@@ -79,6 +79,12 @@ export function deviceTable(store: Store, q: DeviceTableQuery): { rows: DeviceTa
   return { rows, total };
 }
 
+/** The address a device used most recently (one indexed lookup), null when none was seen. */
+export function newestAddress(store: Store, mac: string): string | null {
+  const r = stmt(store.db, 'SELECT ip FROM device_addresses WHERE mac = ? ORDER BY last_seen_us DESC LIMIT 1').get(mac) as { ip: string } | undefined;
+  return r?.ip ?? null;
+}
+
 /** The last `n` trust scores of a device, oldest first (for the sparkline). */
 export function trustPoints(store: Store, mac: string, n = 24): number[] {
   const rows = stmt(store.db, 'SELECT score FROM trust_history WHERE mac = ? ORDER BY ts_us DESC LIMIT ?').all(mac, n) as { score: number }[];
