@@ -12,7 +12,7 @@ import type { ActionRow, ActionState } from '../store/actions.js';
 import type { WebEnv } from './env.js';
 import { sha256Hex } from './session.js';
 import { audit } from './web-context.js';
-import { backTo, canAct, cleanText, doneMessage, form, page, parseIntParam, problem, redirectDone, userOf, type Ctx } from './pages-common.js';
+import { backTo, canAct, cleanText, doneMessage, form, page, parseIntParam, problem, putFlash, redirectDone, refuse, takeFlash, userOf, type Ctx } from './pages-common.js';
 import { namesFor } from './pages-overview.js';
 import { auditPage } from './views/audit.js';
 import { modelsPage } from './views/models.js';
@@ -97,12 +97,12 @@ export function registerAdminPages(app: Hono<WebEnv>): void {
       if (id instanceof Response) return id;
       const f = await form(c);
       const reason = cleanText(f['reason'] ?? '', 200);
-      if (reason === null) return problem(c, 400, 'the reason must be one line of at most 200 characters', 'quarantine');
+      if (reason === null) return refuse(c, 400, 'the reason must be one line of at most 200 characters', backTo(f['back'], '/quarantine'));
       const actor = userOf(c).username;
       const actions = c.get('deps').actions;
       const r =
         verb === 'approve' ? actions.approve(id, actor) : verb === 'deny' ? actions.deny(id, actor, reason || undefined) : actions.release(id, actor, reason || undefined);
-      if (!r.ok) return problem(c, 409, r.error, 'quarantine');
+      if (!r.ok) return refuse(c, 409, r.error, backTo(f['back'], '/quarantine'));
       return redirectDone(c, backTo(f['back'], '/quarantine'), verb === 'approve' ? 'approved' : verb === 'deny' ? 'denied' : 'released');
     });
   }
@@ -114,7 +114,7 @@ export function registerAdminPages(app: Hono<WebEnv>): void {
 
   app.post('/models/retrain', (c) => {
     const r = c.get('deps').models.retrain(userOf(c).username);
-    if (!r.ok) return problem(c, 409, r.error, 'models');
+    if (!r.ok) return refuse(c, 409, r.error, '/models');
     return redirectDone(c, '/models', 'retrain');
   });
 
@@ -128,19 +128,23 @@ export function registerAdminPages(app: Hono<WebEnv>): void {
     return page(c, 'Audit log', 'audit', auditPage({ rows, filter: { actor, prefix }, next: rows.length === 50 ? rows[rows.length - 1]!.id : null }));
   });
 
-  app.get('/settings', (c) => page(c, 'Settings', 'settings', settingsPage(settingsData(c))));
+  app.get('/settings', (c) => {
+    const f = takeFlash(c);
+    if (f?.kind === 'token') return page(c, 'Settings', 'settings', settingsPage(settingsData(c, { name: f.name, token: f.token }, flash('ok', 'Token created.'))));
+    return page(c, 'Settings', 'settings', settingsPage(settingsData(c, null, f?.kind === 'error' ? flash('error', f.text) : null)));
+  });
 
   app.post('/settings/allow', async (c) => {
     const entry = ((await form(c))['entry'] ?? '').trim();
-    if (!/^[0-9A-Fa-f:.\/-]{2,64}$/.test(entry)) return problem(c, 400, 'enter a MAC, an IP address or a CIDR prefix', 'settings');
+    if (!/^[0-9A-Fa-f:.\/-]{2,64}$/.test(entry)) return refuse(c, 400, 'enter a MAC, an IP address or a CIDR prefix', '/settings');
     const r = c.get('deps').actions.allowList(entry, userOf(c).username, 'added from Settings');
-    if (!r.ok) return problem(c, 409, r.error, 'settings');
+    if (!r.ok) return refuse(c, 409, r.error, '/settings');
     return redirectDone(c, '/settings', 'allowed');
   });
 
   app.post('/settings/tokens', async (c) => {
     const name = cleanText((await form(c))['name'] ?? '', 64);
-    if (name === null || name === '') return problem(c, 400, 'the token needs a name of one line, at most 64 characters', 'settings');
+    if (name === null || name === '') return refuse(c, 400, 'the token needs a name of one line, at most 64 characters', '/settings');
     const user = userOf(c);
     const token = 'ae_' + randomBytes(32).toString('base64url');
     const deps = c.get('deps');
@@ -148,18 +152,18 @@ export function registerAdminPages(app: Hono<WebEnv>): void {
       deps.store.auth.createToken(user.id, name, sha256Hex(token), Date.now() * 1000);
       audit(deps, { actor: user.username, action: 'token.create', target: name });
     })();
-    // the only time the token is shown: rendered directly (no redirect) and never cached
-    c.header('Cache-Control', 'no-store');
-    return page(c, 'Settings', 'settings', settingsPage(settingsData(c, { name, token }, flash('ok', 'Token created.'))));
+    // shown once, on the page the redirect lands on (held in memory for this session until then)
+    putFlash(c, { kind: 'token', name, token });
+    return redirectDone(c, '/settings', 'token-created');
   });
 
   app.post('/settings/tokens/:id/revoke', (c) => {
     const id = parseIntParam(c.req.param('id'));
-    if (id === undefined || !Number.isSafeInteger(id)) return problem(c, 400, 'the token id must be a whole number', 'settings');
+    if (id === undefined || !Number.isSafeInteger(id)) return refuse(c, 400, 'the token id must be a whole number', '/settings');
     const deps = c.get('deps');
     const t = deps.store.auth.tokens().find((x) => x.id === id);
-    if (t === undefined) return problem(c, 404, `no token with id ${id}`, 'settings');
-    if (t.revoked) return problem(c, 409, `token ${t.name} is already revoked`, 'settings');
+    if (t === undefined) return refuse(c, 404, `no token with id ${id}`, '/settings');
+    if (t.revoked) return refuse(c, 409, `token ${t.name} is already revoked`, '/settings');
     deps.store.db.transaction(() => {
       deps.store.auth.revokeToken(id);
       audit(deps, { actor: userOf(c).username, action: 'token.revoke', target: t.name, detail: { id } });

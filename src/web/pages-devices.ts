@@ -13,7 +13,7 @@ import type { ActionResult } from '../respond/types.js';
 import type { WebEnv } from './env.js';
 import { audit } from './web-context.js';
 import { DEVICE_SORT_KEYS, deviceTable, dnsNames, openActions, topDestinations, trustPoints, type DeviceSort } from './pages-queries.js';
-import { canAct, CHART_ASSETS, cleanText, doneMessage, form, page, parseIntParam, parseMac, problem, redirectDone, userOf, type Ctx } from './pages-common.js';
+import { canAct, CHART_ASSETS, cleanText, doneMessage, form, page, parseIntParam, parseMac, problem, redirectDone, refuse, userOf, type Ctx } from './pages-common.js';
 import { recommendationsFor } from './pages-recommend.js';
 import { devicePage } from './views/device.js';
 import { devicesPage, devicesTable, type DevicesPageData } from './views/devices.js';
@@ -49,7 +49,7 @@ function deviceOf(c: Ctx): { mac: string } | Response {
 }
 
 function actionDone(c: Ctx, r: ActionResult, mac: string, code: string): Response {
-  if (!r.ok) return problem(c, 409, r.error, 'devices');
+  if (!r.ok) return refuse(c, 409, r.error, `/devices/${mac}`);
   return redirectDone(c, `/devices/${mac}`, code);
 }
 
@@ -99,6 +99,7 @@ export function registerDevicePages(app: Hono<WebEnv>): void {
       actions: openActions(store, dev.mac),
       allowListed,
       dryRun: deps.actions.dryRun,
+      scanOffered: deps.config.mode !== 'replay',
       nowUs: deps.nowUs(),
       csrf: c.get('csrf'),
       canAct: canAct(c),
@@ -132,7 +133,7 @@ export function registerDevicePages(app: Hono<WebEnv>): void {
     if (dev instanceof Response) return dev;
     const f = await form(c);
     const label = cleanText(f['label'] ?? '', 64);
-    if (label === null) return problem(c, 400, 'the name must be one line of at most 64 characters', 'devices');
+    if (label === null) return refuse(c, 400, 'the name must be one line of at most 64 characters', `/devices/${dev.mac}`);
     const store = c.get('deps').store;
     const before = store.devices.get(dev.mac)!.label;
     const to = label === '' ? null : label;
@@ -147,7 +148,7 @@ export function registerDevicePages(app: Hono<WebEnv>): void {
     const dev = deviceOf(c);
     if (dev instanceof Response) return dev;
     const reason = cleanText((await form(c))['reason'] ?? '', 200);
-    if (reason === null) return problem(c, 400, 'the reason must be one line of at most 200 characters', 'devices');
+    if (reason === null) return refuse(c, 400, 'the reason must be one line of at most 200 characters', `/devices/${dev.mac}`);
     const r = c.get('deps').actions.quarantine(dev.mac, userOf(c).username, reason === '' ? 'quarantined from the dashboard' : reason);
     return actionDone(c, r, dev.mac, 'quarantined');
   });
@@ -156,7 +157,7 @@ export function registerDevicePages(app: Hono<WebEnv>): void {
     const dev = deviceOf(c);
     if (dev instanceof Response) return dev;
     const reason = cleanText((await form(c))['reason'] ?? '', 200);
-    if (reason === null) return problem(c, 400, 'the reason must be one line of at most 200 characters', 'devices');
+    if (reason === null) return refuse(c, 400, 'the reason must be one line of at most 200 characters', `/devices/${dev.mac}`);
     const r = c.get('deps').actions.allowList(dev.mac, userOf(c).username, reason === '' ? undefined : reason);
     return actionDone(c, r, dev.mac, 'allowed');
   });
@@ -165,6 +166,7 @@ export function registerDevicePages(app: Hono<WebEnv>): void {
     const dev = deviceOf(c);
     if (dev instanceof Response) return dev;
     const deps = c.get('deps');
+    if (deps.config.mode === 'replay') return refuse(c, 409, 'replay mode: the devices of a capture file are not on this network, nothing is scanned', `/devices/${dev.mac}`);
     if (deps.scan !== undefined) return actionDone(c, deps.scan(dev.mac, userOf(c).username), dev.mac, 'scan');
     audit(deps, { actor: userOf(c).username, action: 'device.scan.request', target: dev.mac, reason: 'scan requested from the dashboard', detail: { scanner: 'none attached' } });
     return redirectDone(c, `/devices/${dev.mac}`, 'scan-recorded');

@@ -35,6 +35,8 @@ export interface DevicePageData {
   actions: ActionRow[];
   allowListed: boolean;
   dryRun: boolean;
+  /** false in replay mode: the devices of a capture file are not on this network, nothing is scanned */
+  scanOffered: boolean;
   nowUs: number;
   csrf: string;
   canAct: boolean;
@@ -63,8 +65,9 @@ function actionsCard(d: DevicePageData): Html {
         <input name="reason" placeholder="reason (optional)" maxlength="200" aria-label="reason">
         <button type="submit" class="danger">Quarantine</button></form>`}
       ${d.allowListed ? '' : html`<form method="post" action="/devices/${mac}/allow" class="inline">${csrfField(d.csrf)}<button type="submit">Allow-list</button></form>`}
-      <form method="post" action="/devices/${mac}/scan" class="inline">${csrfField(d.csrf)}<button type="submit">Scan now</button></form>
-    </div>` : ''}
+      ${d.scanOffered ? html`<form method="post" action="/devices/${mac}/scan" class="inline">${csrfField(d.csrf)}<button type="submit">Scan now</button></form>` : ''}
+    </div>
+    ${d.scanOffered ? '' : html`<p class="muted small" id="no-scan">No scans in replay mode: the devices of a capture file are not on this network.</p>`}` : ''}
   </section>`;
 }
 
