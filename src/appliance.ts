@@ -29,6 +29,11 @@ import type { CaptureHealth, IntegrationHealth, ModelService, ModelStatus, WebDe
 export interface ApplianceOptions extends Omit<PipelineOptions, 'store'> {
   /** run the firewall's commands inside this network namespace (tests); production leaves it unset */
   netns?: string;
+  /**
+   * replay: the clock before the first packet is processed, µs (the capture's first timestamp), so start-up
+   * entries and early dashboard actions carry packet time like everything after them
+   */
+  clockStartUs?: number;
 }
 
 export class Appliance {
@@ -43,6 +48,7 @@ export class Appliance {
   readonly decoys: Decoys;
   decoyPorts: DecoyPortStatus[] = [];
   private stopped = false;
+  private readonly clockStartUs: number | undefined;
 
   private constructor(
     readonly config: Config,
@@ -50,6 +56,7 @@ export class Appliance {
     opts: ApplianceOptions,
     reputation: Reputation,
   ) {
+    this.clockStartUs = opts.clockStartUs;
     this.pipeline = new Pipeline(config, log, { trainWorkerUrl: trainWorkerUrl(), ...opts, store: true });
     const store = this.pipeline.store!;
     const bus = this.pipeline.bus;
@@ -101,7 +108,7 @@ export class Appliance {
 
   /** "Now" for requests from outside the capture: packet time in replay, the wall clock live. */
   nowUs(): number {
-    if (this.config.mode === 'replay') return this.pipeline.nowUs > 0 ? this.pipeline.nowUs : Date.now() * 1000;
+    if (this.config.mode === 'replay') return this.pipeline.nowUs > 0 ? this.pipeline.nowUs : (this.clockStartUs ?? Date.now() * 1000);
     return Math.max(Date.now() * 1000, this.pipeline.nowUs);
   }
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../src/assets.js';
 import { smallCapture } from './support/small-capture.js';
+import { Store } from '../src/store/db.js';
 
 const root = projectRoot();
 const dir = mkdtempSync(join(tmpdir(), 'argus-run-replay-'));
@@ -64,4 +65,12 @@ t.test('--exit-at-end stops when the file ends', { timeout: 60_000 }, async (t) 
   clearTimeout(timer);
   t.equal(code, 0, 'exits 0 by itself');
   t.match(r.stderr(), 'replay finished');
+  // one clock: the start-up reconcile happens before the first packet, and is still in the capture's time
+  const store = Store.open({ path: join(dir, 'exit.db'), log: () => {} });
+  t.teardown(() => store.close());
+  const entries = store.actions.auditLog({ limit: 100 });
+  const reconcile = entries.find((e) => e.action === 'respond.reconcile');
+  t.ok(reconcile, 'the start-up reconcile is audited');
+  t.equal(reconcile!.tsUs, 1_700_000_000_000_000, "at the capture's first packet time, not the wall clock");
+  t.ok(entries.every((e) => e.tsUs >= 1_700_000_000_000_000 && e.tsUs < 1_700_000_100_000_000), 'every audit entry is in the capture clock');
 });

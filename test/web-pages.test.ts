@@ -272,6 +272,7 @@ t.test('form posts redirect (post/redirect/get); replay mode offers no scan', as
   const page = await (await admin.request(`/devices/${mac}`)).text();
   t.notMatch(page, /action="\/devices\/[^"]+\/scan"/, 'no "Scan now" button in replay mode');
   t.match(page, /No scans in replay mode/, 'but a sentence saying why');
+  t.match(page, /id="clock-note">Times are the capture’s packet time \(replay mode\), in UTC/, 'the page says which clock its times are in');
   const r = await admin.request(`/devices/${mac}/scan`, { method: 'POST' });
   t.equal(r.status, 303, 'a scan posted anyway is refused with a redirect, not a bare 409 page');
   t.equal(r.headers.get('location'), `/devices/${mac}`);
@@ -358,7 +359,9 @@ t.test('the live stream sends alerts, trust changes, actions and capture statist
   web.capture.packets = 12345;
   text = await readUntil(reader, (s) => s.includes('"packets":12345'), 2000);
   t.match(text, /hx-target="#capture-health" hx-swap="outerHTML"/);
-  t.match(text, /event: capture-stats\ndata: \{"tMs":\d+,"packets":12345,/);
+  t.match(text, /event: capture-stats\ndata: \{"tMs":\d+,"tUs":\d+,"packets":12345,/);
+  const stats = JSON.parse(/event: capture-stats\ndata: (.*)\n/.exec(text)![1]!) as { tUs: number };
+  t.equal(stats.tUs, web.deps.nowUs(), 'capture statistics carry the UI clock (packet time in replay) for the live chart');
   await readUntil(reader, () => all.includes(': heartbeat'), 2000);
   t.match(all, /\n: heartbeat\n\n/, 'heartbeat comments');
   await raw.cancel();

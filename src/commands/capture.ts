@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { assetPath } from '../assets.js';
 import { LiveCapture } from '../capture/live.js';
-import { replayFile, type ReplaySummary } from '../capture/replay.js';
+import { firstPacketUs, replayFile, type ReplaySummary } from '../capture/replay.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { Appliance } from '../appliance.js';
@@ -91,8 +91,12 @@ export async function commandRun(cfg: Config, log: Logger, opts: RunOptions = {}
   const ac = new AbortController();
   const removeSignals = onStopSignal(ac, log);
   let appliance: Appliance;
+  const replayPath = cfg.mode === 'replay' ? cfg.capture.pcap || assetPath(DEMO_CAPTURE) : null;
   try {
-    appliance = await Appliance.start(cfg, log, { drops });
+    if (replayPath !== null) checkCaptureFile(replayPath);
+    // replay: packet time from the start, so the start-up entries are in the capture's clock too
+    const clockStartUs = replayPath === null ? undefined : ((await firstPacketUs(replayPath)) ?? undefined);
+    appliance = await Appliance.start(cfg, log, { drops, clockStartUs });
   } catch (err) {
     removeSignals();
     throw err;
@@ -126,8 +130,7 @@ export async function commandRun(cfg: Config, log: Logger, opts: RunOptions = {}
   status.unref();
   try {
     if (cfg.mode === 'replay') {
-      const file = cfg.capture.pcap || assetPath(DEMO_CAPTURE);
-      checkCaptureFile(file);
+      const file = replayPath!;
       log.info(`replaying ${file}${cfg.capture.realtime ? ' in real time' : ''}${cfg.capture.loop ? ', looping' : ''}; stop with Ctrl-C`);
       const r = await replayFile(file, pipeline.pkt, pipeline.handlePacket, {
         bpf: cfg.capture.bpf || undefined,

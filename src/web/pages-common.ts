@@ -5,7 +5,7 @@
 import type { Context } from 'hono';
 import type { WebEnv, WebUser } from './env.js';
 import { html, type Html } from './html.js';
-import { layout } from './views/layout.js';
+import { clockNote, layout } from './views/layout.js';
 import { flash } from './views/format.js';
 import { FlashStore, type FlashEntry } from './flash-store.js';
 import type { WebDeps } from './deps.js';
@@ -31,7 +31,7 @@ export function userOf(c: Ctx): WebUser {
 export const canAct = (c: Ctx): boolean => userOf(c).role === 'admin';
 
 export function page(c: Ctx, title: string, active: string, body: Html, o: PageOptions = {}): Response {
-  const h = layout({ title, user: userOf(c), csrf: c.get('csrf'), body, active, scripts: o.scripts, styles: o.styles });
+  const h = layout({ title, user: userOf(c), csrf: c.get('csrf'), body, active, scripts: o.scripts, styles: o.styles, clock: clockNote(c.get('deps').config.mode) });
   return c.html(h.value, o.status ?? 200);
 }
 

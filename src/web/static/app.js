@@ -120,8 +120,11 @@
     var prev = live.last;
     live.last = s;
     if (!prev || s.tMs <= prev.tMs) return;
+    // rates per wall-clock second, placed at the UI's clock (packet time in replay) like every other chart
+    var x = s.tUs != null ? s.tUs / 1e6 : s.tMs / 1000;
+    if (live.t.length && x <= live.t[live.t.length - 1]) return;
     var dt = (s.tMs - prev.tMs) / 1000;
-    live.t.push(s.tMs / 1000);
+    live.t.push(x);
     live.pps.push(Math.max(0, (s.packets - prev.packets) / dt));
     live.bps.push(Math.max(0, (s.bytes - prev.bytes) / dt));
     if (live.t.length > 150) { live.t.shift(); live.pps.shift(); live.bps.shift(); }

@@ -18,6 +18,15 @@ export interface LayoutOptions {
   scripts?: readonly string[];
   /** extra stylesheets (uPlot's) */
   styles?: readonly string[];
+  /** which clock the page's times are in, said once at the foot of every signed-in page */
+  clock?: string;
+}
+
+/** The sentence naming the UI's clock: packet time of the capture in replay mode, the wall clock otherwise. */
+export function clockNote(mode: string): string {
+  return mode === 'replay'
+    ? 'Times are the capture’s packet time (replay mode), in UTC; sign-ins, sessions and API tokens use the wall clock.'
+    : 'Times are in UTC.';
 }
 
 /** Navigation entries: key (for `active`), label, path. */
@@ -80,6 +89,7 @@ ${opts.user !== null ? nav(opts.user, opts.csrf, opts.active) : html`<nav class=
 ${opts.user !== null ? html`<div id="live" class="live-status" hx-sse:connect="/events" hx-swap="none" aria-live="polite"></div>
 <div id="toasts" class="toasts" aria-live="polite"></div>` : ''}
 ${opts.body}
+${opts.user !== null && opts.clock !== undefined ? html`<p class="clock-note muted small" id="clock-note">${opts.clock}</p>` : ''}
 </main>
 </body>
 </html>
