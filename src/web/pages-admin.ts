@@ -1,5 +1,5 @@
 /**
- * Quarantine (approve, deny, release), Models (status, retrain), Audit log, Settings (configuration, integrations,
+ * Quarantine (approve, deny, release), Models (status, retrain, roll back), Audit log, Settings (configuration, integrations,
  * allow-list, API tokens). Response actions go through deps.actions; token routes call the store directly with
  * the same token format and hashing as the API (`ae_` + 32 random bytes, stored as SHA-256).
  *
@@ -109,7 +109,34 @@ export function registerAdminPages(app: Hono<WebEnv>): void {
 
   app.get('/models', (c) => {
     const deps = c.get('deps');
-    return page(c, 'Models', 'models', modelsPage({ status: deps.models.status(), models: deps.store.registry.models(), csrf: c.get('csrf'), canAct: canAct(c), message: doneMessage(c) }));
+    const models = deps.store.registry.models();
+    const active = models.find((r) => r.active);
+    const cfg = deps.config.models as typeof deps.config.models & { alertBudgetPerDay?: number; threshold?: number };
+    return page(c, 'Models', 'models', modelsPage({
+      status: deps.models.status(),
+      models,
+      settings: {
+        enabled: cfg.enabled,
+        learn: cfg.learn,
+        learningPeriodHours: cfg.learningPeriodHours,
+        minTrainFlows: cfg.minTrainFlows,
+        maxTrainFlows: cfg.maxTrainFlows,
+        thresholdQuantile: typeof cfg.threshold === 'number' ? cfg.threshold : 0.999,
+        alertBudgetPerDay: typeof cfg.alertBudgetPerDay === 'number' ? cfg.alertBudgetPerDay : null,
+      },
+      canRollBack: deps.models.rollback !== undefined && active !== undefined && models.some((r) => !r.active && r.createdUs < active.createdUs),
+      csrf: c.get('csrf'),
+      canAct: canAct(c),
+      message: doneMessage(c),
+    }));
+  });
+
+  app.post('/models/rollback', async (c) => {
+    const svc = c.get('deps').models;
+    if (svc.rollback === undefined) return refuse(c, 409, 'this appliance cannot roll back its model', '/models');
+    const r = await svc.rollback(userOf(c).username);
+    if (!r.ok) return refuse(c, 409, r.error, '/models');
+    return redirectDone(c, '/models', 'rolled-back');
   });
 
   app.post('/models/retrain', (c) => {

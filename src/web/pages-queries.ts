@@ -144,7 +144,8 @@ export function dnsNames(store: Store, mac: string, fromUs: number): Map<string,
 export interface Series {
   /** bucket start, seconds since the epoch (uPlot's x unit) */
   t: number[];
-  a: number[];
+  /** null where unknown */
+  a: (number | null)[];
   b: number[];
 }
 
@@ -160,14 +161,18 @@ export function trafficSeries(store: Store, fromUs: number, toUs: number): Serie
   return { t: rows.map((r) => r.h / 1e6), a: rows.map((r) => r.bytes), b: rows.map((r) => r.flows) };
 }
 
-/** Scored flows and anomalies per bucket in [fromUs, toUs): a = anomaly rate in [0, 1], b = alerts. */
+/**
+ * Scored flows and anomalies per bucket in [fromUs, toUs): a = anomaly rate in [0, 1], b = alerts. With
+ * store.anomalyEvents 'alerts' only the alerting flows are stored, so the rate is unknown: a holds nulls.
+ */
 export function anomalySeries(store: Store, fromUs: number, toUs: number, bucketUs: number): Series {
   const rows = stmt(
     store.db,
     `SELECT (ts_us / ?) * ? AS b, count(*) AS n, sum(alert) AS alerts FROM anomaly_events
      WHERE ts_us >= ? AND ts_us < ? GROUP BY b ORDER BY b`,
   ).all(bucketUs, bucketUs, fromUs, toUs) as { b: number; n: number; alerts: number }[];
-  return { t: rows.map((r) => r.b / 1e6), a: rows.map((r) => (r.n > 0 ? r.alerts / r.n : 0)), b: rows.map((r) => r.alerts) };
+  const rateKnown = store.anomalyEvents === 'all';
+  return { t: rows.map((r) => r.b / 1e6), a: rows.map((r) => (rateKnown && r.n > 0 ? r.alerts / r.n : null)), b: rows.map((r) => r.alerts) };
 }
 
 /** Newest `packet time` the store knows (the latest flow end), for replays whose clock is in the past. */
