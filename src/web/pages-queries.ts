@@ -168,9 +168,11 @@ export function trafficSeries(store: Store, fromUs: number, toUs: number): Serie
 export function anomalySeries(store: Store, fromUs: number, toUs: number, bucketUs: number): Series {
   const rows = stmt(
     store.db,
-    `SELECT (ts_us / ?) * ? AS b, count(*) AS n, sum(alert) AS alerts FROM anomaly_events
+    // better-sqlite3 binds a JS number as REAL, so `ts_us / ?` would divide exactly (one bucket per event);
+    // `%` works on integers
+    `SELECT ts_us - (ts_us % ?) AS b, count(*) AS n, sum(alert) AS alerts FROM anomaly_events
      WHERE ts_us >= ? AND ts_us < ? GROUP BY b ORDER BY b`,
-  ).all(bucketUs, bucketUs, fromUs, toUs) as { b: number; n: number; alerts: number }[];
+  ).all(bucketUs, fromUs, toUs) as { b: number; n: number; alerts: number }[];
   const rateKnown = store.anomalyEvents === 'all';
   return { t: rows.map((r) => r.b / 1e6), a: rows.map((r) => (rateKnown && r.n > 0 ? r.alerts / r.n : null)), b: rows.map((r) => r.alerts) };
 }

@@ -70,6 +70,10 @@
   // a share in [0, 1]: from 0 to a little above its largest value, never past 100 %
   function shareRange(u, min, max) { return [0, Math.min(1, Math.max(0.001, (max || 0) * 1.15))]; }
 
+  // bars at the middle of their bucket, and a range that holds the last bucket whole (not cut at "now")
+  function centred(t, bucketS) { return t.map(function (x) { return x + bucketS / 2; }); }
+  function bucketRange(d, t, bucketS) { return [d.fromS, Math.max(d.toS, t.length ? t[t.length - 1] + bucketS : d.toS)]; }
+
   function fmtCount(v) { return v == null ? '' : Math.round(v).toLocaleString('en'); }
 
   // 0.5 % → "0.5%", 0.0004 → "0.04%": as many decimals as the size needs, no more
@@ -95,6 +99,7 @@
     opts.height = 180;
     opts.axes = opts.axes || [axis(), axis()];
     opts.axes[0] = axis();
+    opts.axes[0].size = 50; // the time axis: two lines of labels; axisSize measures the widths of y labels
     opts.legend = { live: true };
     if (opts.xRange) {
       opts.scales = opts.scales || {};
@@ -112,12 +117,12 @@
       var s = d.traffic;
       if (!s.t.length) return empty(el, 'No traffic stored in this period.');
       makeChart(el, {
-        xRange: [d.fromS, d.toS],
+        xRange: bucketRange(d, s.t, 3600),
         scales: { bytes: { range: [0, null] }, flows: { range: [0, null] } },
         series: [{}, { label: 'bytes', scale: 'bytes', stroke: cssVar('--accent'), fill: cssVar('--accent') + '55', width: 1, paths: bars(), value: function (u, v) { return fmtBytes(v); } },
           { label: 'flows', scale: 'flows', stroke: cssVar('--warning'), width: 1.5 }],
         axes: [axis(), axis('bytes', fmtBytes), axis('flows', null, 1)],
-      }, [s.t, s.a, s.b]);
+      }, [centred(s.t, 3600), s.a, s.b]);
     },
     anomaly: function (el, d) {
       var s = d.anomaly;
@@ -126,13 +131,14 @@
       counts.incrs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6];
       var rate = axis('rate', fmtShare);
       rate.incrs = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5];
+      var bucketS = d.bucketS || 1800;
       makeChart(el, {
-        xRange: [d.fromS, d.toS],
+        xRange: bucketRange(d, s.t, bucketS),
         scales: { rate: { range: shareRange }, alerts: { range: countRange } },
         series: [{}, { label: 'anomaly rate', scale: 'rate', stroke: cssVar('--critical'), width: 2, points: { show: s.t.length < 3, size: 6 }, value: function (u, v) { return v == null ? '—' : fmtShare(v); } },
           { label: 'anomalies', scale: 'alerts', stroke: cssVar('--alert'), fill: cssVar('--alert') + '55', width: 1, paths: bars(), value: function (u, v) { return fmtCount(v); } }],
         axes: [axis(), rate, counts],
-      }, [s.t, s.a, s.b]);
+      }, [centred(s.t, bucketS), s.a, s.b]);
     },
     trust: function (el, d) {
       if (!d.t.length) return empty(el, 'No trust score recorded yet.');
