@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store, checkStoreFile, type CommitReport } from './db.js';
 import { decodeDetail, encodeDetail } from './flows.js';
+import { SCHEMA_VERSION } from './migrations.js';
 import { Bus } from '../bus.js';
 import type { Alert } from '../detectors/alert.js';
 import type { AnomalyEvent } from '../models/anomaly.js';
@@ -264,7 +265,7 @@ t.test('integrity check of a closed file, read-only', async (t) => {
   s.close();
   s.close(); // twice is fine
   const r = checkStoreFile(path);
-  t.same(r, { ok: true, schemaVersion: 5, messages: ['ok'] });
+  t.same(r, { ok: true, schemaVersion: SCHEMA_VERSION, messages: ['ok'] });
   t.throws(() => checkStoreFile(join(dir, 'missing.db')));
 });
 

@@ -262,6 +262,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 10,
+    description: 'device type chosen by an admin',
+    up(db) {
+      // NULL: not chosen, the dashboard guesses it (src/device-type/guess.ts)
+      db.exec('ALTER TABLE devices ADD COLUMN device_type TEXT');
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

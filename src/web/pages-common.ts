@@ -109,6 +109,7 @@ export async function form(c: Ctx): Promise<Record<string, string>> {
 /** Messages shown after a redirect (?done=code); codes keep arbitrary text out of links. */
 const DONE: Record<string, string> = {
   renamed: 'Name saved.',
+  'type-set': 'Device type saved.',
   quarantined: 'Quarantine requested.',
   released: 'Released.',
   approved: 'Approved.',

@@ -34,8 +34,8 @@ export interface DeviceTableRow extends DeviceRow {
 }
 
 const DEVICE_COLS = `mac, first_seen_us AS firstSeenUs, last_seen_us AS lastSeenUs, hostname, vendor,
-  dhcp_fingerprint AS dhcpFingerprint, dhcp_vendor_class AS dhcpVendorClass, label, trust_score AS trustScore,
-  trust_level AS trustLevel`;
+  dhcp_fingerprint AS dhcpFingerprint, dhcp_vendor_class AS dhcpVendorClass, label, device_type AS deviceType,
+  trust_score AS trustScore, trust_level AS trustLevel`;
 
 /** Statements cached per database connection (a test may open several stores in one process). */
 const cache = new WeakMap<Database.Database, Map<string, Database.Statement>>();

@@ -85,3 +85,14 @@ export function qs(params: Record<string, string | number | undefined | null>): 
 export function flash(kind: 'ok' | 'error', text: string): Html {
   return html`<p class="flash flash-${kind}" role="${kind === 'error' ? 'alert' : 'status'}">${text}</p>`;
 }
+
+/** A device type's icon with its label for screen readers and on hover ("camera, guessed: made by D-Link"). */
+export function typeIcon(t: { type: string; source: 'set' | 'guess'; because: string }, labels: Record<string, { label: string; icon: string }>): Html {
+  const info = labels[t.type] ?? { label: t.type, icon: '❔' };
+  return html`<span class="type-icon" role="img" aria-label="${info.label}" title="${info.label} (${t.source === 'set' ? 'set by an admin' : `guessed: ${t.because}`})">${info.icon}</span>`;
+}
+
+/** "online" / "offline" and "new" badges of a device. */
+export function presenceBadges(f: { online: boolean; isNew: boolean; gateway: boolean }): Html {
+  return html`<span class="badge ${f.online ? 'st-online' : 'st-offline'}">${f.online ? 'online' : 'offline'}</span>${f.isNew ? html` <span class="badge st-new" title="first seen in the last 24 hours">new</span>` : ''}${f.gateway ? html` <span class="badge st-gateway" title="traffic to the internet goes through it">gateway</span>` : ''}`;
+}
