@@ -142,11 +142,14 @@ t.test('dashboard fixes in headless Chromium', { skip: existsSync(CHROMIUM) ? fa
     await page.emulateMedia({ colorScheme: scheme });
     for (const [w, h] of SIZES) {
       await page.setViewportSize({ width: w, height: h });
-      for (const [name, path] of [['models', '/models'], ['device', `/devices/${mac}`], ['overview', '/']] as const) {
+      for (const [name, path] of [['models', '/models'], ['device', `/devices/${mac}`], ['overview', '/'], ['devices', '/devices']] as const) {
         await page.goto(base + path);
-        if (name !== 'models') await waitChart(name === 'device' ? 'chart-trust' : 'chart-anomaly');
+        if (name === 'device' || name === 'overview') await waitChart(name === 'device' ? 'chart-trust' : 'chart-anomaly');
         await page.screenshot({ path: join(ARTIFACTS, `dash-${name}-${scheme}-${w}.png`), fullPage: true });
-        if (name === 'device') await page.locator('section.card', { has: page.locator('#chart-trust') }).screenshot({ path: join(ARTIFACTS, `dash-trust-${scheme}-${w}.png`) });
+        if (name === 'device') {
+          await page.locator('section.card', { has: page.locator('#chart-trust') }).screenshot({ path: join(ARTIFACTS, `dash-trust-${scheme}-${w}.png`) });
+          await page.screenshot({ path: join(ARTIFACTS, `dash-device-top-${scheme}-${w}.png`) });
+        }
         if (name === 'overview') await page.locator('section.card', { has: page.locator('#chart-anomaly') }).screenshot({ path: join(ARTIFACTS, `dash-anomaly-${scheme}-${w}.png`) });
         t.ok((await overflow()) <= 1, `${name} ${scheme} ${w} px does not scroll sideways`);
       }

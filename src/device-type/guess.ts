@@ -5,21 +5,21 @@
  * vendor of its MAC. Pure: plain values in, a type and the reason out; the rules are data, first match wins.
  */
 
-/** Device types, with the label and icon the dashboard shows. */
+/** Device types, with the label the dashboard shows (its icon: src/web/views/type-icons.ts). */
 export const DEVICE_TYPES = {
-  phone: { label: 'phone', icon: '📱' },
-  tablet: { label: 'tablet', icon: '📱' },
-  laptop: { label: 'laptop or PC', icon: '💻' },
-  computer: { label: 'small computer', icon: '🖥️' },
-  camera: { label: 'camera', icon: '📷' },
-  plug: { label: 'smart plug or light', icon: '🔌' },
-  tv: { label: 'TV or streamer', icon: '📺' },
-  speaker: { label: 'speaker or assistant', icon: '🔊' },
-  printer: { label: 'printer', icon: '🖨️' },
-  router: { label: 'router', icon: '📡' },
-  nas: { label: 'network storage', icon: '🗄️' },
-  console: { label: 'game console', icon: '🎮' },
-  unknown: { label: 'unknown', icon: '❔' },
+  phone: { label: 'phone' },
+  tablet: { label: 'tablet' },
+  laptop: { label: 'laptop or PC' },
+  computer: { label: 'small computer' },
+  camera: { label: 'camera' },
+  plug: { label: 'smart plug or light' },
+  tv: { label: 'TV or streamer' },
+  speaker: { label: 'speaker or assistant' },
+  printer: { label: 'printer' },
+  router: { label: 'router' },
+  nas: { label: 'network storage' },
+  console: { label: 'game console' },
+  unknown: { label: 'unknown' },
 } as const;
 
 export type DeviceType = keyof typeof DEVICE_TYPES;

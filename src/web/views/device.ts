@@ -82,7 +82,7 @@ function typeForm(d: DevicePageData): Html {
   return html`<form method="post" action="/devices/${d.device.mac}/type" class="filters" id="type-form">${csrfField(d.csrf)}
     <label>Type <select name="type">
       <option value=""${guessed ? html` selected` : ''}>guess${guessed ? ` (${DEVICE_TYPES[t.type].label})` : ''}</option>
-      ${DEVICE_TYPE_KEYS.filter((k) => k !== 'unknown').map((k) => html`<option value="${k}"${!guessed && t.type === k ? html` selected` : ''}>${DEVICE_TYPES[k].icon} ${DEVICE_TYPES[k].label}</option>`)}
+      ${DEVICE_TYPE_KEYS.filter((k) => k !== 'unknown').map((k) => html`<option value="${k}"${!guessed && t.type === k ? html` selected` : ''}>${DEVICE_TYPES[k].label}</option>`)}
     </select></label>
     <button type="submit">Set type</button></form>`;
 }
@@ -99,12 +99,12 @@ export function devicePage(d: DevicePageData): Html {
   const f = d.facts;
   const name = shownName(dev, f.gateway);
   const typeInfo = DEVICE_TYPES[f.type.type];
-  return html`<h1>${typeIcon(f.type, DEVICE_TYPES)} ${name ?? dev.mac} <span id="${trustBadgeId(dev.mac)}">${trustBadge(dev.trustScore, dev.trustLevel)}</span> <span class="badges">${presenceBadges(f)}</span></h1>
+  return html`<h1>${typeIcon(f.type)} ${name ?? dev.mac} <span id="${trustBadgeId(dev.mac)}">${trustBadge(dev.trustScore, dev.trustLevel)}</span> <span class="badges">${presenceBadges(f)}</span></h1>
   ${d.message}
   <div class="grid2">
     <section class="card"><h2>Device</h2>
       <dl class="kv">
-        <dt>Type</dt><dd id="device-type">${typeInfo.icon} ${typeInfo.label} <span class="muted small">(${f.type.source === 'set' ? 'set by an admin' : `guessed from ${f.type.because}`})</span></dd>
+        <dt>Type</dt><dd id="device-type">${typeInfo.label} <span class="muted small">(${f.type.source === 'set' ? 'set by an admin' : `guessed from ${f.type.because}`})</span></dd>
         <dt>Status</dt><dd>${f.online ? 'online' : 'offline'}, last seen ${fmtAgo(dev.lastSeenUs, d.nowUs)}${f.isNew ? html`; <b>new</b>: first seen ${fmtAgo(dev.firstSeenUs, d.nowUs)}` : ''}</dd>
         <dt>Traffic, 24 h</dt><dd id="device-traffic">${fmtBytes(d.traffic.bytesOut)} sent, ${fmtBytes(d.traffic.bytesIn)} received <span class="muted small">(${fmtInt(d.traffic.flows)} flows)</span></dd>
         <dt>MAC</dt><dd><code>${dev.mac}</code></dd>

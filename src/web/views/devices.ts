@@ -6,7 +6,6 @@ import type { DeviceSort, DeviceTableRow } from '../pages-queries.js';
 import { html, type Html } from '../html.js';
 import { TRUST_LEVELS } from '../../trust/types.js';
 import { fmtAgo, fmtInt, presenceBadges, qs, sparkline, trustBadge, typeIcon } from './format.js';
-import { DEVICE_TYPES } from '../../device-type/guess.js';
 import type { DeviceFacts } from '../device-facts.js';
 
 export interface DevicesPageData {
@@ -62,10 +61,10 @@ export function devicesTable(d: DevicesPageData): Html {
         <td>${(() => {
           const f = d.facts.get(r.mac);
           const name = shownName(r, f?.gateway ?? false);
-          return html`${f !== undefined ? typeIcon(f.type, DEVICE_TYPES) : ''} <a href="/devices/${r.mac}">${name ?? html`<span class="muted">unnamed</span>`}</a>${f !== undefined ? html` <span class="badges">${presenceBadges(f)}</span>` : ''}`;
+          return html`${f !== undefined ? typeIcon(f.type) : ''} <a href="/devices/${r.mac}">${name ?? html`<span class="muted">unnamed</span>`}</a>${f !== undefined ? html` <span class="badges">${presenceBadges(f)}</span>` : ''}`;
         })()}</td>
         <td class="hide-sm">${r.vendor ?? ''}</td>
-        <td><code>${r.ip ?? ''}</code></td>
+        <td>${r.ip !== null ? html`<code>${r.ip}</code>` : html`<span class="muted">—</span>`}</td>
         <td class="hide-sm"><code>${r.mac}</code></td>
         <td><span id="${trustBadgeId(r.mac)}">${trustBadge(r.trustScore, r.trustLevel)}</span></td>
         <td class="hide-sm nowrap">${fmtAgo(r.lastSeenUs, d.nowUs)}</td>

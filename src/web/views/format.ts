@@ -3,6 +3,8 @@
  * Pure functions from values to text or `Html`; nothing here touches the store.
  */
 import { html, raw, type Html } from '../html.js';
+import { DEVICE_TYPES, type DeviceType } from '../../device-type/guess.js';
+import { typeSvg } from './type-icons.js';
 
 /** µs since the epoch → "2026-11-21 14:02:03" in UTC (the appliance has no idea of the viewer's zone). */
 export function fmtTime(us: number | null | undefined): string {
@@ -87,9 +89,9 @@ export function flash(kind: 'ok' | 'error', text: string): Html {
 }
 
 /** A device type's icon with its label for screen readers and on hover ("camera, guessed: made by D-Link"). */
-export function typeIcon(t: { type: string; source: 'set' | 'guess'; because: string }, labels: Record<string, { label: string; icon: string }>): Html {
-  const info = labels[t.type] ?? { label: t.type, icon: '❔' };
-  return html`<span class="type-icon" role="img" aria-label="${info.label}" title="${info.label} (${t.source === 'set' ? 'set by an admin' : `guessed: ${t.because}`})">${info.icon}</span>`;
+export function typeIcon(t: { type: DeviceType; source: 'set' | 'guess'; because: string }): Html {
+  const info = DEVICE_TYPES[t.type];
+  return html`<span class="type-icon" role="img" aria-label="${info.label}" title="${info.label} (${t.source === 'set' ? 'set by an admin' : `guessed: ${t.because}`})">${typeSvg(t.type)}</span>`;
 }
 
 /** "online" / "offline" and "new" badges of a device. */
