@@ -127,6 +127,10 @@ t.test('devices: list, filters, one device, label', async (t) => {
   w.store.devices.addAddress(MAC1, '10.99.0.9', T0 + 100, 'arp');
   body = (await (await admin.request('/api/v1/devices?sort=mac')).json()) as typeof body;
   t.same(body.devices.map((d) => d.ip), ['10.99.0.9', null], 'each device with the address it used most recently (none seen: null)');
+  t.match((body.devices as unknown as { type: unknown }[]).map((d) => d.type), [
+    { type: 'camera', source: 'guess', because: 'hostname camera' },
+    { type: 'laptop', source: 'guess', because: 'hostname laptop' },
+  ], 'and what kind of device it is');
   body = (await (await admin.request('/api/v1/devices?search=CAM')).json()) as typeof body;
   t.same(body.devices.map((d) => d.mac), [MAC1], 'search is case-insensitive');
   body = (await (await admin.request('/api/v1/devices?level=normal')).json()) as typeof body;
@@ -338,6 +342,10 @@ t.test('models and health', async (t) => {
   t.equal(after.status.state, 'scoring');
   t.match(after.status.activeId, /^local@/, 'the model trained on the stored flows scores now');
   t.match(after.models, [{ id: after.status.activeId, active: true }]);
+  const rb = await admin.request('/api/v1/models/rollback', { method: 'POST' });
+  t.equal(rb.status, 409, 'no roll back past the first model of this network');
+  t.match(await rb.json(), { error: /no earlier model of this network/ });
+  t.equal((await admin.request('/api/v1/models/rollback', { method: 'POST', json: { to: 'x' } })).status, 400);
 });
 
 t.test('API tokens: created once with a session, used as bearer without CSRF, revoked', async (t) => {

@@ -9,6 +9,7 @@ import type { WebEnv } from './env.js';
 import { ApiError, body, int, mac, oneOf, onlyFields, onlyQuery, text } from './api-input.js';
 import { audit, type WebContext } from './web-context.js';
 import { alertJson, deviceJson } from './api-json.js';
+import { scannedPorts } from './device-facts.js';
 
 const DAY_US = 86_400_000_000;
 /** trust history points returned with one device: the newest this many of the last 30 days */
@@ -28,7 +29,8 @@ export function registerDeviceApi(api: Hono<WebEnv>, ctx: WebContext): void {
       limit,
       offset,
     });
-    return c.json({ devices: devices.map((d) => deviceJson(store, d)), limit, offset });
+    const ports = scannedPorts(store, devices.map((d) => d.mac));
+    return c.json({ devices: devices.map((d) => deviceJson(store, d, ports.get(d.mac) ?? [])), limit, offset });
   });
 
   api.get('/devices/:mac', (c) => {

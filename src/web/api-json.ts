@@ -6,6 +6,8 @@ import type { Alert, Severity } from '../detectors/alert.js';
 import type { Store } from '../store/db.js';
 import type { DeviceRow } from '../store/devices.js';
 import { newestAddress } from './pages-queries.js';
+import { deviceFacts, gatewayMac, scannedPorts } from './device-facts.js';
+import type { TypeGuess } from '../device-type/guess.js';
 import { SEVERITY_NAMES } from './views/format.js';
 
 /** 'high' | 'medium' | 'low' for Suricata's 1 | 2 | 3 */
@@ -18,9 +20,10 @@ export function alertJson<A extends Alert>(a: A): A & { severityName: SeverityNa
   return { ...a, severityName: severityName(a.severity) };
 }
 
-/** A device with `ip`: the address it used most recently (null when none was seen). */
-export function deviceJson(store: Store, d: DeviceRow): DeviceRow & { ip: string | null } {
-  return { ...d, ip: newestAddress(store, d.mac) };
+/** A device with `ip` (the address it used most recently, null when none was seen) and its `type`. */
+export function deviceJson(store: Store, d: DeviceRow, ports?: readonly number[]): DeviceRow & { ip: string | null; type: TypeGuess } {
+  const gw = gatewayMac(store);
+  return { ...d, ip: newestAddress(store, d.mac), type: deviceFacts(d, 0, gw, ports ?? scannedPorts(store, [d.mac]).get(d.mac)).type };
 }
 
 /** A severity query parameter: 1–3 or high/medium/low; undefined when absent; null when neither. */

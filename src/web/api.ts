@@ -4,7 +4,8 @@
  * with a 4xx status, and a refused request has changed nothing.
  *
  * Alerts carry `severity` (Suricata's 1 = high, 2 = medium, 3 = low) and `severityName` (the word); devices carry
- * `ip`, the address they used most recently.
+ * `ip`, the address they used most recently, and `type`: what kind of device it is ({ type, source: set|guess,
+ * because }), as the dashboard shows it.
  *
  * Endpoints:
  *   GET    /devices?search&level&sort&limit&offset      GET /devices/:mac      PATCH /devices/:mac {label}
@@ -13,7 +14,7 @@
  *   GET    /actions?state&kind&mac&limit&beforeId        POST /actions {kind: quarantine|block, mac|target, reason}
  *   POST   /actions/:id/release|approve|deny {reason}
  *   GET    /allow-list                                   POST /allow-list {entry, reason}
- *   GET    /models                                       POST /models/retrain
+ *   GET    /models                                       POST /models/retrain     POST /models/rollback
  *   GET    /health
  *   GET    /tokens                                       POST /tokens {name}     DELETE /tokens/:id
  */
