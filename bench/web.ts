@@ -57,6 +57,7 @@ const routes = [
   `/alerts?mac=${seedMac(17)}`,
   '/',
   '/audit',
+  '/models',
   '/api/v1/devices',
   '/api/v1/alerts',
   '/api/v1/incidents',

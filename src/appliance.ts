@@ -36,6 +36,11 @@ import type { CaptureHealth, IntegrationHealth, ModelService, ModelStatus, WebDe
 export interface ApplianceOptions extends Omit<PipelineOptions, 'store'> {
   /** run the firewall's commands inside this network namespace (tests); production leaves it unset */
   netns?: string;
+  /**
+   * replay: the clock before the first packet is processed, µs (the capture's first timestamp), so start-up
+   * entries and early dashboard actions carry packet time like everything after them
+   */
+  clockStartUs?: number;
 }
 
 export class Appliance {
@@ -53,6 +58,7 @@ export class Appliance {
   fleet: FleetHandle | null = null;
   decoyPorts: DecoyPortStatus[] = [];
   private stopped = false;
+  private readonly clockStartUs: number | undefined;
 
   private constructor(
     readonly config: Config,
@@ -60,6 +66,7 @@ export class Appliance {
     opts: ApplianceOptions,
     reputation: Reputation,
   ) {
+    this.clockStartUs = opts.clockStartUs;
     this.pipeline = new Pipeline(config, log, { trainWorkerUrl: trainWorkerUrl(), ...opts, store: true });
     const store = this.pipeline.store!;
     const bus = this.pipeline.bus;
@@ -164,7 +171,7 @@ export class Appliance {
 
   /** "Now" for requests from outside the capture: packet time in replay, the wall clock live. */
   nowUs(): number {
-    if (this.config.mode === 'replay') return this.pipeline.nowUs > 0 ? this.pipeline.nowUs : Date.now() * 1000;
+    if (this.config.mode === 'replay') return this.pipeline.nowUs > 0 ? this.pipeline.nowUs : (this.clockStartUs ?? Date.now() * 1000);
     return Math.max(Date.now() * 1000, this.pipeline.nowUs);
   }
 
@@ -177,7 +184,7 @@ export class Appliance {
       store: this.store,
       bus: p.bus,
       actions: this.policy,
-      models: modelServiceOf(this.pipeline.models, () => this.pipeline.scorer?.scored ?? 0),
+      models: modelServiceOf(this.pipeline.models, () => this.pipeline.scorer?.scored ?? 0, this.store, () => this.nowUs()),
       capture: (): CaptureHealth => {
         const s = p.summary();
         return { mode: cfg.mode, iface: cfg.iface, packets: s.packets, bytes: s.bytes, flows: s.flows, activeFlows: p.flows.stats.active, drops: drops(), lastPacketUs: s.lastUs };
@@ -269,8 +276,12 @@ export class Appliance {
   }
 }
 
-/** What the dashboard and the API see of the model's life (status, retrain), over the real ModelManager. */
-export function modelServiceOf(m: ModelManager, flowsScored: () => number): ModelService {
+/**
+ * What the dashboard and the API see of the model's life (status, retrain, roll back), over the real
+ * ModelManager. A roll back activates the previous model in the store's registry (audited as model.rollback)
+ * and has the manager switch to it at once, the same way it follows `argus-edge retrain`.
+ */
+export function modelServiceOf(m: ModelManager, flowsScored: () => number, store?: Store, nowUs: () => number = () => Date.now() * 1000): ModelService {
   return {
     status: (): ModelStatus => ({
       activeId: m.model?.id ?? null,
@@ -279,7 +290,26 @@ export function modelServiceOf(m: ModelManager, flowsScored: () => number): Mode
       flowsScored: flowsScored(),
       meta: m.model ? (m.model.meta as unknown as Record<string, unknown>) : null,
       lastError: m.lastError,
+      baselineFlows: m.baseline?.flows ?? null,
     }),
     retrain: (actor) => m.retrain(actor),
+    rollback:
+      store === undefined
+        ? undefined
+        : async (actor) => {
+            if (m.pending !== null) return { ok: false, error: 'a training is running; roll back when it has finished' };
+            const rows = store.registry.models();
+            const active = rows.find((r) => r.active);
+            if (active === undefined) return { ok: false, error: 'no model of this network is active: nothing to roll back from' };
+            const previous = rows.find((r) => !r.active && r.createdUs < active.createdUs && existsSync(r.path));
+            if (previous === undefined) return { ok: false, error: `no earlier model of this network is on disk to go back to (the active one is ${active.id})` };
+            store.db.transaction(() => {
+              store.registry.activateModel(previous.id);
+              store.actions.audit({ tsUs: nowUs(), actor, action: 'model.rollback', target: previous.id, reason: null, detail: { from: active.id } });
+            })();
+            await m.poll();
+            if (m.model?.id !== previous.id) return { ok: false, error: `${previous.id} is active in the registry, but it could not be loaded: ${m.lastError ?? 'unknown error'}` };
+            return { ok: true, id: previous.id };
+          },
   };
 }

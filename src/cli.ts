@@ -36,11 +36,13 @@ const COMMANDS: Record<string, Command> = {
   run: {
     summary: 'run the appliance (live capture, or replay with --mode replay)',
     usage: `argus-edge run [--mode passive|inline|replay] [--iface IF] [--pcap FILE] [--bpf EXPR]
-                [--eve OUT.json] [--store DB] [--port N] [--realtime] [--loop] [--config FILE]
+                [--eve OUT.json] [--store DB] [--port N] [--realtime] [--loop] [--exit-at-end]
+                [--config FILE]
 
   Captures from --iface (passive: a mirror port or host NIC; inline: the bridge), or replays --pcap (default:
   the bundled demo capture) in replay mode, until SIGINT/SIGTERM. Open flows are then exported with end
-  reason 'shutdown'. Flows, alerts and anomaly events go to the SQLite store (--store, store.path), and to
+  reason 'shutdown'. In replay mode the dashboard stays up after the file ends, so its results can be
+  explored, until Ctrl-C; --exit-at-end stops when the file ends instead (for scripts). Flows, alerts and anomaly events go to the SQLite store (--store, store.path), and to
   InfluxDB when influx.url is set. Prometheus metrics are served on web.host:web.port (--port) at /metrics,
   health at /healthz. A status line goes to stderr every 10 s.`,
     configFlags: { mode: 'mode', iface: 'iface', pcap: 'capture.pcap', bpf: 'capture.bpf', eve: 'eve.path', realtime: 'capture.realtime', loop: 'capture.loop', snaplen: 'capture.snaplen', store: 'store.path', port: 'web.port' },
@@ -55,8 +57,9 @@ const COMMANDS: Record<string, Command> = {
       snaplen: { type: 'string', short: 's' },
       store: { type: 'string' },
       port: { type: 'string', short: 'p' },
+      'exit-at-end': { type: 'boolean' },
     },
-    run: (cfg) => commandRun(cfg, logFor(cfg)),
+    run: (cfg, values) => commandRun(cfg, logFor(cfg), { exitAtEnd: values['exit-at-end'] === true }),
   },
   replay: {
     summary: 'run the pipeline over a capture file in packet time and print a summary',

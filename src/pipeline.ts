@@ -145,7 +145,7 @@ export class Pipeline {
   private onRecord(rec: FlowRecord): void {
     this.byState[rec.connState] = (this.byState[rec.connState] ?? 0) + 1;
     this.bus.emit('flow.end', rec);
-    this.scorer?.add(rec);
+    if (this.scorer !== null) this.timedScoring(() => this.scorer!.add(rec));
     this.models.onFlow(rec);
   }
 
@@ -161,8 +161,31 @@ export class Pipeline {
   }
 
   private useModel(model: EnsembleModel): void {
-    if (this.scorer !== null) this.scorer.setModel(model);
-    else this.scorer = new FlowScorer(model, (ev, rec) => this.onAnomaly(ev, rec));
+    if (this.scorer !== null) this.timedScoring(() => this.scorer!.setModel(model));
+    else this.scorer = new FlowScorer(model, (ev, rec) => this.onScored(ev, rec));
+  }
+
+  /** ms spent in the scorer's callbacks during the current timed call (bus listeners, store), not scoring */
+  private callbackMs = 0;
+
+  /**
+   * Runs `fn` (which may score a batch) and records the batch's scoring time in argus_scoring_latency_seconds:
+   * the wall-clock duration of scoring itself, without the time the anomaly listeners took. Called per flow
+   * and per flush, never per packet; observes only when a batch was scored.
+   */
+  private timedScoring(fn: () => void): void {
+    const scorer = this.scorer!;
+    const before = scorer.scored;
+    this.callbackMs = 0;
+    const t0 = performance.now();
+    fn();
+    if (scorer.scored !== before) metrics().observeScoringLatency(Math.max(0, performance.now() - t0 - this.callbackMs) / 1000);
+  }
+
+  private onScored(ev: AnomalyEvent, rec: FlowRecord): void {
+    const t0 = performance.now();
+    this.onAnomaly(ev, rec);
+    this.callbackMs += performance.now() - t0;
   }
 
   private onAnomaly(ev: AnomalyEvent, rec: FlowRecord): void {
@@ -247,7 +270,7 @@ export class Pipeline {
    * live idle ticks — never per packet.
    */
   flushOutputs(): void {
-    this.scorer?.flush();
+    if (this.scorer !== null) this.timedScoring(() => this.scorer!.flush());
     if (this.nowUs > 0) this.incidents.tick(this.nowUs);
     if (this.nowUs > 0) for (const t of this.tickers) t(this.nowUs);
     this.eve?.flush();

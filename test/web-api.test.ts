@@ -130,8 +130,15 @@ t.test('viewer: every read allowed, every write refused (403), nothing changed',
 
 t.test('devices: list, filters, one device, label', async (t) => {
   const { w, admin } = await fixture(t);
-  let body = (await (await admin.request('/api/v1/devices')).json()) as { devices: { mac: string }[] };
+  let body = (await (await admin.request('/api/v1/devices')).json()) as { devices: { mac: string; ip: string | null }[] };
   t.same(body.devices.map((d) => d.mac).sort(), [MAC1, MAC2]);
+  w.store.devices.addAddress(MAC1, '10.99.0.9', T0 + 100, 'arp');
+  body = (await (await admin.request('/api/v1/devices?sort=mac')).json()) as typeof body;
+  t.same(body.devices.map((d) => d.ip), ['10.99.0.9', null], 'each device with the address it used most recently (none seen: null)');
+  t.match((body.devices as unknown as { type: unknown }[]).map((d) => d.type), [
+    { type: 'camera', source: 'guess', because: 'hostname camera' },
+    { type: 'laptop', source: 'guess', because: 'hostname laptop' },
+  ], 'and what kind of device it is');
   body = (await (await admin.request('/api/v1/devices?search=CAM')).json()) as typeof body;
   t.same(body.devices.map((d) => d.mac), [MAC1], 'search is case-insensitive');
   body = (await (await admin.request('/api/v1/devices?level=normal')).json()) as typeof body;
@@ -150,7 +157,10 @@ t.test('devices: list, filters, one device, label', async (t) => {
   t.equal(res.status, 200, 'MAC in any case and with dashes');
   const d = (await res.json()) as Record<string, unknown[]> & { device: { mac: string } };
   t.equal(d.device.mac, MAC1);
-  t.equal(d.addresses!.length, 1);
+  t.equal((d.device as unknown as { ip: string }).ip, '10.99.0.9', 'one device carries its address too');
+  const devAlerts = d.alerts as { severity: 1 | 2 | 3; severityName: string }[];
+  t.same(devAlerts.map((a) => a.severityName), devAlerts.map((a) => ({ 1: 'high', 2: 'medium', 3: 'low' })[a.severity]), 'its alerts name their severity');
+  t.equal(d.addresses!.length, 2);
   t.equal(d.trustHistory!.length, 1);
   t.equal(d.alerts!.length, 3, 'alerts of this MAC');
   t.equal(d.scans!.length, 1);
@@ -181,6 +191,10 @@ t.test('alerts: filters, paging, acknowledge', async (t) => {
   const get = async (q: string) => (await (await admin.request(`/api/v1/alerts${q}`)).json()) as { alerts: Alert[]; next: string | null };
   t.equal((await get('')).alerts.length, 6);
   t.same((await get('?severity=1')).alerts.map((a) => a.severity), [1, 1], 'severity 1: high only');
+  t.same((await get('?severity=high')).alerts.map((a) => a.severity), [1, 1], 'severity=high is the same filter');
+  t.same((await get('?severity=medium')).alerts.map((a) => a.severity).sort(), [1, 1, 2, 2], 'medium: medium and high');
+  const words = (await get('')).alerts as (Alert & { severityName: string })[];
+  t.same(words.map((a) => a.severityName), words.map((a) => ({ 1: 'high', 2: 'medium', 3: 'low' })[a.severity]), 'every alert says its severity in words beside the number');
   t.equal((await get(`?mac=${MAC1}`)).alerts.length, 3);
   t.equal((await get('?ip=10.99.0.3')).alerts.length, 1);
   t.equal((await get(`?since=${T0 + 4_000_000}`)).alerts.length, 3, 'since in µs');
@@ -194,7 +208,7 @@ t.test('alerts: filters, paging, acknowledge', async (t) => {
   seen.push(...page.alerts.map((a) => a.id));
   t.equal(page.next, null, 'last page');
   t.equal(new Set(seen).size, 6, 'two pages, every alert once');
-  for (const q of ['severity=4', 'kind=nope', 'mac=xyz', 'ip=10.0.0', 'since=yesterday', 'before=garbage', 'acknowledged=maybe', 'limit=-3']) {
+  for (const q of ['severity=4', 'severity=urgent', 'kind=nope', 'mac=xyz', 'ip=10.0.0', 'since=yesterday', 'before=garbage', 'acknowledged=maybe', 'limit=-3']) {
     t.equal((await admin.request(`/api/v1/alerts?${q}`)).status, 400, q);
   }
 
@@ -408,6 +422,10 @@ t.test('models and health', async (t) => {
   t.equal(after.status.state, 'scoring');
   t.match(after.status.activeId, /^local@/, 'the model trained on the stored flows scores now');
   t.match(after.models, [{ id: after.status.activeId, active: true }]);
+  const rb = await admin.request('/api/v1/models/rollback', { method: 'POST' });
+  t.equal(rb.status, 409, 'no roll back past the first model of this network');
+  t.match(await rb.json(), { error: /no earlier model of this network/ });
+  t.equal((await admin.request('/api/v1/models/rollback', { method: 'POST', json: { to: 'x' } })).status, 400);
 });
 
 t.test('API tokens: created once with a session, used as bearer without CSRF, revoked', async (t) => {

@@ -150,8 +150,10 @@ t.test('actions change the store and are audited with the user as actor', async 
   t.equal(q[0]!.actor, 'admin');
   t.match(web.store.actions.auditLog({ actionPrefix: 'action.create' })[0], { actor: 'admin', target: mac, reason: 'suspicious' });
   const again = await admin.request(`/devices/${mac}/quarantine`, { method: 'POST', body: new URLSearchParams({}) });
-  t.equal(again.status, 409, 'a second quarantine is refused with the reason');
-  t.match(await again.text(), /class="flash flash-error" role="alert">already active/);
+  t.equal(again.status, 303, 'a second quarantine is refused: back to the device page (post/redirect/get)');
+  t.equal(again.headers.get('location'), `/devices/${mac}`);
+  t.match(await (await admin.request(`/devices/${mac}`)).text(), /class="flash flash-error" role="alert">already active/, 'which says why, once');
+  t.notMatch(await (await admin.request(`/devices/${mac}`)).text(), /flash-error/, 'and not again on a reload');
   t.equal(web.store.actions.query({ mac }).length, 1, 'nothing more created');
 
   r = await admin.request(`/actions/${q[0]!.id}/release`, { method: 'POST', body: new URLSearchParams({ back: `/devices/${mac}` }) });
@@ -164,7 +166,8 @@ t.test('actions change the store and are audited with the user as actor', async 
   t.equal(r.status, 303);
   t.equal(web.store.actions.get(pending.id)!.state, 'active');
   r = await admin.request(`/actions/${pending.id}/deny`, { method: 'POST' });
-  t.equal(r.status, 409, 'denying an active action is refused');
+  t.equal(r.status, 303, 'denying an active action is refused');
+  t.match(await (await admin.request(r.headers.get('location')!)).text(), /flash-error/, 'with the reason on the page it lands on');
   t.equal(web.store.actions.get(pending.id)!.state, 'active', 'and changes nothing');
 
   r = await admin.request(`/devices/${mac}/allow`, { method: 'POST' });
@@ -201,13 +204,15 @@ t.test('actions change the store and are audited with the user as actor', async 
   t.equal(r.status, 303);
   t.equal(web.models.state, 'training', 'a real training started');
   r = await admin.request('/models/retrain', { method: 'POST' });
-  t.equal(r.status, 409, 'a second retrain while training is refused');
+  t.equal(r.status, 303, 'a second retrain while training is refused');
+  t.match(await (await admin.request(r.headers.get('location')!)).text(), /flash-error" role="alert">a training is already running/);
   await web.models.pending;
   t.match(web.store.registry.activeModel(), { name: 'local', active: true }, 'and it ends in a model of this network');
 
   r = await admin.request('/settings/tokens', { method: 'POST', body: new URLSearchParams({ name: 'grafana' }) });
-  t.equal(r.status, 200);
-  const token = /<pre class="token">(ae_[A-Za-z0-9_-]{43})<\/pre>/.exec(await r.text());
+  t.equal(r.status, 303, 'creating a token redirects (a reload cannot create a second one)');
+  t.equal(r.headers.get('location'), '/settings?done=token-created');
+  const token = /<pre class="token">(ae_[A-Za-z0-9_-]{43})<\/pre>/.exec(await (await admin.request(r.headers.get('location')!)).text());
   t.ok(token, 'the new token is shown once');
   const rows = web.store.auth.tokens();
   t.equal(rows.length, 1);
@@ -242,24 +247,26 @@ t.test('bad input gets a clear 4xx and changes nothing', async (t) => {
     ['GET', '/alerts?mac=zz', undefined, 400, /is not a MAC/],
     ['GET', '/alerts?before=nonsense', undefined, 400, /cursor/],
     ['GET', '/audit?before=x', undefined, 400, /before must be/],
-    ['POST', `/devices/${mac}/label`, { body: new URLSearchParams({ label: 'bad\u0000name' }) }, 400, /one line of at most 64/],
-    ['POST', `/devices/${mac}/label`, { body: new URLSearchParams({ label: 'x'.repeat(65) }) }, 400, /one line of at most 64/],
+    ['POST', `/devices/${mac}/label`, { body: new URLSearchParams({ label: 'bad\u0000name' }) }, 303, /one line of at most 64/],
+    ['POST', `/devices/${mac}/label`, { body: new URLSearchParams({ label: 'x'.repeat(65) }) }, 303, /one line of at most 64/],
     ['POST', '/devices/02:aa:ff:ff:ff:ff/quarantine', { body: new URLSearchParams({}) }, 404, /no device/],
-    ['POST', `/devices/${mac}/quarantine`, { body: new URLSearchParams({ reason: 'r'.repeat(201) }) }, 400, /reason/],
+    ['POST', `/devices/${mac}/quarantine`, { body: new URLSearchParams({ reason: 'r'.repeat(201) }) }, 303, /reason/],
     ['POST', '/actions/abc/release', undefined, 400, /whole number/],
     ['POST', '/actions/99999/approve', undefined, 404, /no action/],
     ['POST', '/alerts/nope/ack', undefined, 404, /no alert/],
     ['POST', '/alerts/mute', { body: new URLSearchParams({ mac: 'zz', kind: 'scan.arp' }) }, 400, /not a MAC/],
     ['POST', '/alerts/mute', { body: new URLSearchParams({ mac, kind: 'nope' }) }, 400, /unknown alert kind/],
     ['POST', '/alerts/unmute', { body: new URLSearchParams({ mac, kind: 'scan.arp' }) }, 404, /not muted/],
-    ['POST', '/settings/tokens', { body: new URLSearchParams({ name: '' }) }, 400, /needs a name/],
-    ['POST', '/settings/tokens/77/revoke', undefined, 404, /no token/],
-    ['POST', '/settings/allow', { body: new URLSearchParams({ entry: '<script>' }) }, 400, /MAC, an IP/],
+    ['POST', '/settings/tokens', { body: new URLSearchParams({ name: '' }) }, 303, /needs a name/],
+    ['POST', '/settings/tokens/77/revoke', undefined, 303, /no token/],
+    ['POST', '/settings/allow', { body: new URLSearchParams({ entry: '<script>' }) }, 303, /MAC, an IP/],
   ];
+  // 303: a refused form goes back to its page (post/redirect/get), which says why once
   for (const [method, path, init, status, text] of cases) {
     const r = await admin.request(path, { ...init, method });
     t.equal(r.status, status, `${method} ${path} → ${status}`);
-    t.match(await r.text(), text, `${method} ${path} says why`);
+    const body = status === 303 ? await (await admin.request(r.headers.get('location')!)).text() : await r.text();
+    t.match(body, text, `${method} ${path} says why`);
   }
   t.equal(audits(), before.audits, 'no audit entry written');
   t.equal(web.store.actions.query({}).length, before.actions, 'no action created');
@@ -269,6 +276,31 @@ t.test('bad input gets a clear 4xx and changes nothing', async (t) => {
   const noCsrf = await admin.request(`/devices/${mac}/quarantine`, { method: 'POST', body: new URLSearchParams({}), csrf: false });
   t.equal(noCsrf.status, 403, 'a POST without the CSRF token is refused');
   t.equal(web.store.actions.query({ mac }).length, 0);
+});
+
+t.test('form posts redirect (post/redirect/get); replay mode offers no scan', async (t) => {
+  let endUs = 0;
+  const web = buildWebDeps({ nowUs: () => endUs, config: { mode: 'replay' } });
+  t.teardown(() => web.close());
+  endUs = seedDashboard(web.store, { devices: 3, alerts: 3 });
+  await createUser(web.store, 'admin', PASSWORD, 'admin');
+  const admin = new WebClient(dashboardApp(web));
+  t.equal((await admin.login('admin', PASSWORD)).status, 303);
+  const mac = seedMac(1);
+  const page = await (await admin.request(`/devices/${mac}`)).text();
+  t.notMatch(page, /action="\/devices\/[^"]+\/scan"/, 'no "Scan now" button in replay mode');
+  t.match(page, /No scans in replay mode/, 'but a sentence saying why');
+  t.match(page, /id="clock-note">Times are the capture’s packet time \(replay mode\), in UTC/, 'the page says which clock its times are in');
+  const r = await admin.request(`/devices/${mac}/scan`, { method: 'POST' });
+  t.equal(r.status, 303, 'a scan posted anyway is refused with a redirect, not a bare 409 page');
+  t.equal(r.headers.get('location'), `/devices/${mac}`);
+  t.match(await (await admin.request(`/devices/${mac}`)).text(), /flash-error" role="alert">replay mode: the devices of a capture file/);
+  t.equal(web.store.actions.auditLog({ actionPrefix: 'device.scan' }).length, 0, 'nothing recorded');
+  for (const [path, body] of [[`/devices/${mac}/label`, { label: 'Hall' }], ['/settings/allow', { entry: '10.0.0.9' }], ['/settings/tokens', { name: 'ci' }]] as const) {
+    const res = await admin.request(path, { method: 'POST', body: new URLSearchParams(body) });
+    t.equal(res.status, 303, `${path} answers with a redirect`);
+    t.match(res.headers.get('location'), /^\/(devices|settings)/, `${path} lands on a page a reload can repeat`);
+  }
 });
 
 t.test('a viewer sees pages without action buttons and cannot act', async (t) => {
@@ -353,7 +385,9 @@ t.test('the live stream sends alerts, trust changes, actions and capture statist
   web.capture.packets = 12345;
   text = await readUntil(reader, (s) => s.includes('"packets":12345'), 2000);
   t.match(text, /hx-target="#capture-health" hx-swap="outerHTML"/);
-  t.match(text, /event: capture-stats\ndata: \{"tMs":\d+,"packets":12345,/);
+  t.match(text, /event: capture-stats\ndata: \{"tMs":\d+,"tUs":\d+,"packets":12345,/);
+  const stats = JSON.parse(/event: capture-stats\ndata: (.*)\n/.exec(text)![1]!) as { tUs: number };
+  t.equal(stats.tUs, web.deps.nowUs(), 'capture statistics carry the UI clock (packet time in replay) for the live chart');
   await readUntil(reader, () => all.includes(': heartbeat'), 2000);
   t.match(all, /\n: heartbeat\n\n/, 'heartbeat comments');
   await raw.cancel();

@@ -4,7 +4,7 @@
  * starts again, every timestamp shifted past the previous pass, so packet time keeps moving forward).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Packet } from '../decode/packet.js';
+import { Packet } from '../decode/packet.js';
 import { OfflineFilter } from './libpcap.js';
 import { readCaptureFile, type ReadSummary } from './pcap-file.js';
 
@@ -75,4 +75,18 @@ export async function replayFile(path: string, pkt: Packet, onPacket: (pkt: Pack
     firstUs = -1;
   } while (opts.loop && !opts.signal?.aborted);
   return { ...summary, filtered, passes };
+}
+
+/**
+ * The timestamp (µs) of the first packet of `path`, or null when it holds none: the replay's clock before its
+ * first packet is processed (start-up audit entries, dashboard actions taken before the replay begins).
+ */
+export async function firstPacketUs(path: string): Promise<number | null> {
+  const ac = new AbortController();
+  let first: number | null = null;
+  await readCaptureFile(path, new Packet(), (p) => {
+    if (first === null) first = p.tsUs;
+    ac.abort();
+  }, { signal: ac.signal });
+  return first;
 }

@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { assetPath } from '../assets.js';
 import { LiveCapture } from '../capture/live.js';
-import { replayFile, type ReplaySummary } from '../capture/replay.js';
+import { firstPacketUs, replayFile, type ReplaySummary } from '../capture/replay.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { Appliance } from '../appliance.js';
@@ -94,7 +94,12 @@ export async function commandReplay(cfg: Config, log: Logger, file: string, opts
   return r.error ? 2 : stored.code;
 }
 
-export async function commandRun(cfg: Config, log: Logger): Promise<number> {
+export interface RunOptions {
+  /** replay mode: stop when the capture file ends instead of serving the dashboard until SIGINT/SIGTERM */
+  exitAtEnd?: boolean;
+}
+
+export async function commandRun(cfg: Config, log: Logger, opts: RunOptions = {}): Promise<number> {
   let live: LiveCapture | null = null;
   const drops = () => {
     const st = live?.stats();
@@ -103,8 +108,12 @@ export async function commandRun(cfg: Config, log: Logger): Promise<number> {
   const ac = new AbortController();
   const removeSignals = onStopSignal(ac, log);
   let appliance: Appliance;
+  const replayPath = cfg.mode === 'replay' ? cfg.capture.pcap || assetPath(DEMO_CAPTURE) : null;
   try {
-    appliance = await Appliance.start(cfg, log, { drops });
+    if (replayPath !== null) checkCaptureFile(replayPath);
+    // replay: packet time from the start, so the start-up entries are in the capture's clock too
+    const clockStartUs = replayPath === null ? undefined : ((await firstPacketUs(replayPath)) ?? undefined);
+    appliance = await Appliance.start(cfg, log, { drops, clockStartUs });
   } catch (err) {
     removeSignals();
     throw err;
@@ -139,8 +148,7 @@ export async function commandRun(cfg: Config, log: Logger): Promise<number> {
   status.unref();
   try {
     if (cfg.mode === 'replay') {
-      const file = cfg.capture.pcap || assetPath(DEMO_CAPTURE);
-      checkCaptureFile(file);
+      const file = replayPath!;
       log.info(`replaying ${file}${cfg.capture.realtime ? ' in real time' : ''}${cfg.capture.loop ? ', looping' : ''}; stop with Ctrl-C`);
       const r = await replayFile(file, pipeline.pkt, pipeline.handlePacket, {
         bpf: cfg.capture.bpf || undefined,
@@ -149,6 +157,18 @@ export async function commandRun(cfg: Config, log: Logger): Promise<number> {
         signal: ac.signal,
         onIdle: () => pipeline.flushOutputs(),
       });
+      if (!ac.signal.aborted && opts.exitAtEnd !== true) {
+        // the file is done: export its open flows so the dashboard shows all of it, then keep serving
+        pipeline.flows.flush('shutdown');
+        pipeline.flushOutputs();
+        log.info(
+          `replay finished:\n${summaryText(pipeline.summary(), (performance.now() - t0) / 1000, [alertsText(pipeline, modelId), ...damageText(r)])}\n` +
+            `the dashboard stays up on ${web.url} to explore the results; stop with Ctrl-C (--exit-at-end stops here)`,
+        );
+        await new Promise<void>((resolve) => ac.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await appliance.stop();
+        return r.error ? 2 : 0;
+      }
       await appliance.stop();
       const stored = storeOutcome(pipeline);
       log.info(`replay finished:\n${summaryText(pipeline.summary(), (performance.now() - t0) / 1000, [alertsText(pipeline, modelId), ...damageText(r), ...stored.lines])}`);

@@ -23,6 +23,8 @@ export interface DeviceRow {
   dhcpVendorClass: string | null;
   /** a name an admin gave the device */
   label: string | null;
+  /** the device type an admin chose (src/device-type/guess.ts keys), null when it is guessed */
+  deviceType: string | null;
   trustScore: number | null;
   trustLevel: string | null;
 }
@@ -76,8 +78,8 @@ export interface DeviceQuery {
 }
 
 const DEVICE_COLS = `mac, first_seen_us AS firstSeenUs, last_seen_us AS lastSeenUs, hostname, vendor,
-  dhcp_fingerprint AS dhcpFingerprint, dhcp_vendor_class AS dhcpVendorClass, label, trust_score AS trustScore,
-  trust_level AS trustLevel`;
+  dhcp_fingerprint AS dhcpFingerprint, dhcp_vendor_class AS dhcpVendorClass, label, device_type AS deviceType,
+  trust_score AS trustScore, trust_level AS trustLevel`;
 
 export class DeviceStore {
   private readonly sightStmt: Database.Statement;
@@ -137,6 +139,11 @@ export class DeviceStore {
 
   setLabel(mac: string, label: string | null): boolean {
     return this.db.prepare('UPDATE devices SET label = ? WHERE mac = ?').run(label, mac).changes > 0;
+  }
+
+  /** Sets (or with null clears) the device type an admin chose. */
+  setType(mac: string, type: string | null): boolean {
+    return this.db.prepare('UPDATE devices SET device_type = ? WHERE mac = ?').run(type, mac).changes > 0;
   }
 
   get(mac: string): DeviceRow | undefined {

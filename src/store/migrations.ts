@@ -320,6 +320,14 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   {
+    version: 10,
+    description: 'device type chosen by an admin',
+    up(db) {
+      // NULL: not chosen, the dashboard guesses it (src/device-type/guess.ts)
+      db.exec('ALTER TABLE devices ADD COLUMN device_type TEXT');
+    },
+  },
+  {
     version: 11,
     description: 'fleet: sensors, enrolment tokens, results and assignments (head); identity and outbox (sensor)',
     up(db) {

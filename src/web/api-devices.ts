@@ -8,6 +8,8 @@ import { TRUST_LEVELS } from '../trust/types.js';
 import type { WebEnv } from './env.js';
 import { ApiError, body, int, mac, oneOf, onlyFields, onlyQuery, text } from './api-input.js';
 import { audit, type WebContext } from './web-context.js';
+import { alertJson, deviceJson } from './api-json.js';
+import { scannedPorts } from './device-facts.js';
 
 const DAY_US = 86_400_000_000;
 /** trust history points returned with one device: the newest this many of the last 30 days */
@@ -27,7 +29,8 @@ export function registerDeviceApi(api: Hono<WebEnv>, ctx: WebContext): void {
       limit,
       offset,
     });
-    return c.json({ devices, limit, offset });
+    const ports = scannedPorts(store, devices.map((d) => d.mac));
+    return c.json({ devices: devices.map((d) => deviceJson(store, d, ports.get(d.mac) ?? [])), limit, offset });
   });
 
   api.get('/devices/:mac', (c) => {
@@ -37,10 +40,10 @@ export function registerDeviceApi(api: Hono<WebEnv>, ctx: WebContext): void {
     if (device === undefined) throw new ApiError(404, `no device ${m}`);
     const history = store.devices.trustHistory(m, ctx.deps.nowUs() - 30 * DAY_US);
     return c.json({
-      device,
+      device: deviceJson(store, device),
       addresses: store.devices.addresses(m),
       trustHistory: history.slice(-TRUST_POINTS),
-      alerts: store.alerts.query({ mac: m, limit: 50 }),
+      alerts: store.alerts.query({ mac: m, limit: 50 }).map(alertJson),
       actions: store.actions.query({ mac: m, limit: 50 }),
       scans: store.registry.scans({ mac: m, limit: 20 }),
     });
@@ -59,6 +62,6 @@ export function registerDeviceApi(api: Hono<WebEnv>, ctx: WebContext): void {
       store.devices.setLabel(m, label);
       audit(ctx.deps, { actor: user.username, action: 'device.label', target: m, detail: { from: before.label, to: label, via: c.get('auth') } });
     })();
-    return c.json({ device: store.devices.get(m) });
+    return c.json({ device: deviceJson(store, store.devices.get(m)!) });
   });
 }

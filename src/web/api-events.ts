@@ -7,10 +7,11 @@
  * Audit verb: alert.ack (target: the alert id; detail: acknowledged true/false).
  */
 import type { Hono } from 'hono';
-import { ALERT_KINDS, type Severity } from '../detectors/alert.js';
+import { ALERT_KINDS } from '../detectors/alert.js';
 import type { WebEnv } from './env.js';
 import { ApiError, body, int, ip, mac, oneOf, onlyFields, onlyQuery, time } from './api-input.js';
 import { audit, type WebContext } from './web-context.js';
+import { alertJson, parseSeverity } from './api-json.js';
 
 /**
  * alert ids are assigned by detectors: `${kind}:${source}:${target}:${startUs}` and the like. The target may be
@@ -51,8 +52,10 @@ export function registerEventApi(api: Hono<WebEnv>, ctx: WebContext): void {
   api.get('/alerts', (c) => {
     const q = onlyQuery(c, ['severity', 'kind', 'mac', 'ip', 'since', 'until', 'acknowledged', 'limit', 'before']);
     const limit = int(q.limit, 'limit', { min: 1, max: 1000, def: 100 })!;
+    const maxSeverity = parseSeverity(q.severity);
+    if (maxSeverity === null) throw new ApiError(400, 'severity must be high, medium or low (or 1, 2, 3): alerts at least that severe');
     const alerts = store.alerts.query({
-      maxSeverity: int(q.severity, 'severity', { min: 1, max: 3 }) as Severity | undefined,
+      maxSeverity,
       kind: oneOf(q.kind, 'kind', ALERT_KINDS),
       mac: q.mac === undefined ? undefined : mac(q.mac, 'mac'),
       srcIp: q.ip === undefined ? undefined : ip(q.ip, 'ip'),
@@ -63,7 +66,7 @@ export function registerEventApi(api: Hono<WebEnv>, ctx: WebContext): void {
       limit,
     });
     const last = alerts[alerts.length - 1];
-    return c.json({ alerts, next: alerts.length === limit && last !== undefined ? alertCursor(last.tsUs, last.id) : null });
+    return c.json({ alerts: alerts.map(alertJson), next: alerts.length === limit && last !== undefined ? alertCursor(last.tsUs, last.id) : null });
   });
 
   api.post('/alerts/:id/ack', async (c) => {
@@ -81,7 +84,7 @@ export function registerEventApi(api: Hono<WebEnv>, ctx: WebContext): void {
       store.alerts.acknowledge(id, ack);
       audit(ctx.deps, { actor: user.username, action: 'alert.ack', target: id, detail: { acknowledged: ack, via: c.get('auth') } });
     })();
-    return c.json({ alert: store.alerts.get(id) });
+    return c.json({ alert: alertJson(store.alerts.get(id)!) });
   });
 
   api.get('/flows', (c) => {

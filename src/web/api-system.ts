@@ -39,6 +39,14 @@ export function registerSystemApi(api: Hono<WebEnv>, ctx: WebContext): void {
     return c.json({ ok: true, status: deps.models.status() }, 202);
   });
 
+  api.post('/models/rollback', async (c) => {
+    onlyFields(await body(c), []);
+    if (deps.models.rollback === undefined) throw new ApiError(409, 'this appliance cannot roll back its model');
+    const r = await deps.models.rollback(c.get('user')!.username);
+    if (!r.ok) throw new ApiError(409, r.error);
+    return c.json({ ok: true, activeId: r.id, status: deps.models.status() });
+  });
+
   api.get('/health', (c) => {
     onlyQuery(c, []);
     const m = deps.models.status();

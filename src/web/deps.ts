@@ -40,12 +40,19 @@ export interface ModelStatus {
   /** meta.json of the active model (training date, flow count, losses, threshold) */
   meta: Record<string, unknown> | null;
   lastError: string | null;
+  /** flows collected for the learning period so far (null when this appliance does not learn) */
+  baselineFlows?: number | null;
 }
 
 export interface ModelService {
   status(): ModelStatus;
   /** start a retrain on the flows collected so far (in a worker); refused with a reason when one runs */
   retrain(actor: string): { ok: true } | { ok: false; error: string };
+  /**
+   * make the model registered before the active one the active one again, and score with it; refused with a
+   * reason when there is none, its files are gone, or a training runs (absent: not offered)
+   */
+  rollback?(actor: string): Promise<{ ok: true; id: string } | { ok: false; error: string }>;
 }
 
 export interface WebDeps {

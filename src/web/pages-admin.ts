@@ -1,5 +1,5 @@
 /**
- * Quarantine (approve, deny, release), Models (status, retrain), Audit log, Settings (configuration, integrations,
+ * Quarantine (approve, deny, release), Models (status, retrain, roll back), Audit log, Settings (configuration, integrations,
  * allow-list, API tokens). Response actions go through deps.actions; token routes call the store directly with
  * the same token format and hashing as the API (`ae_` + 32 random bytes, stored as SHA-256).
  *
@@ -13,7 +13,7 @@ import type { WebEnv } from './env.js';
 import { sha256Hex } from './session.js';
 import { tokenTerms } from './token-scope.js';
 import { audit } from './web-context.js';
-import { backTo, canAct, cleanText, doneMessage, form, page, parseIntParam, problem, redirectDone, userOf, type Ctx } from './pages-common.js';
+import { backTo, canAct, cleanText, doneMessage, form, page, parseIntParam, problem, putFlash, redirectDone, refuse, takeFlash, userOf, type Ctx } from './pages-common.js';
 import { namesFor } from './pages-overview.js';
 import { auditPage } from './views/audit.js';
 import { modelsPage } from './views/models.js';
@@ -111,12 +111,12 @@ export function registerAdminPages(app: Hono<WebEnv>): void {
       if (id instanceof Response) return id;
       const f = await form(c);
       const reason = cleanText(f['reason'] ?? '', 200);
-      if (reason === null) return problem(c, 400, 'the reason must be one line of at most 200 characters', 'quarantine');
+      if (reason === null) return refuse(c, 400, 'the reason must be one line of at most 200 characters', backTo(f['back'], '/quarantine'));
       const actor = userOf(c).username;
       const actions = c.get('deps').actions;
       const r =
         verb === 'approve' ? actions.approve(id, actor) : verb === 'deny' ? actions.deny(id, actor, reason || undefined) : actions.release(id, actor, reason || undefined);
-      if (!r.ok) return problem(c, 409, r.error, 'quarantine');
+      if (!r.ok) return refuse(c, 409, r.error, backTo(f['back'], '/quarantine'));
       // how the decision was made: from the review page a notification links to, or from the Quarantine list
       if (f['via'] === 'review') audit(c.get('deps'), { actor, action: 'action.review', target: String(id), reason: `${verb} from the review page of a notification link`, detail: { id, decision: verb } });
       return redirectDone(c, backTo(f['back'], '/quarantine'), verb === 'approve' ? 'approved' : verb === 'deny' ? 'denied' : 'released');
@@ -125,12 +125,39 @@ export function registerAdminPages(app: Hono<WebEnv>): void {
 
   app.get('/models', (c) => {
     const deps = c.get('deps');
-    return page(c, 'Models', 'models', modelsPage({ status: deps.models.status(), models: deps.store.registry.models(), csrf: c.get('csrf'), canAct: canAct(c), message: doneMessage(c) }));
+    const models = deps.store.registry.models();
+    const active = models.find((r) => r.active);
+    const cfg = deps.config.models as typeof deps.config.models & { alertBudgetPerDay?: number; threshold?: number };
+    return page(c, 'Models', 'models', modelsPage({
+      status: deps.models.status(),
+      models,
+      settings: {
+        enabled: cfg.enabled,
+        learn: cfg.learn,
+        learningPeriodHours: cfg.learningPeriodHours,
+        minTrainFlows: cfg.minTrainFlows,
+        maxTrainFlows: cfg.maxTrainFlows,
+        thresholdQuantile: typeof cfg.threshold === 'number' ? cfg.threshold : 0.999,
+        alertBudgetPerDay: typeof cfg.alertBudgetPerDay === 'number' ? cfg.alertBudgetPerDay : null,
+      },
+      canRollBack: deps.models.rollback !== undefined && active !== undefined && models.some((r) => !r.active && r.createdUs < active.createdUs),
+      csrf: c.get('csrf'),
+      canAct: canAct(c),
+      message: doneMessage(c),
+    }));
+  });
+
+  app.post('/models/rollback', async (c) => {
+    const svc = c.get('deps').models;
+    if (svc.rollback === undefined) return refuse(c, 409, 'this appliance cannot roll back its model', '/models');
+    const r = await svc.rollback(userOf(c).username);
+    if (!r.ok) return refuse(c, 409, r.error, '/models');
+    return redirectDone(c, '/models', 'rolled-back');
   });
 
   app.post('/models/retrain', (c) => {
     const r = c.get('deps').models.retrain(userOf(c).username);
-    if (!r.ok) return problem(c, 409, r.error, 'models');
+    if (!r.ok) return refuse(c, 409, r.error, '/models');
     return redirectDone(c, '/models', 'retrain');
   });
 
@@ -144,13 +171,17 @@ export function registerAdminPages(app: Hono<WebEnv>): void {
     return page(c, 'Audit log', 'audit', auditPage({ rows, filter: { actor, prefix }, next: rows.length === 50 ? rows[rows.length - 1]!.id : null }));
   });
 
-  app.get('/settings', (c) => page(c, 'Settings', 'settings', settingsPage(settingsData(c))));
+  app.get('/settings', (c) => {
+    const f = takeFlash(c);
+    if (f?.kind === 'token') return page(c, 'Settings', 'settings', settingsPage(settingsData(c, { name: f.name, token: f.token }, flash('ok', 'Token created.'))));
+    return page(c, 'Settings', 'settings', settingsPage(settingsData(c, null, f?.kind === 'error' ? flash('error', f.text) : null)));
+  });
 
   app.post('/settings/allow', async (c) => {
     const entry = ((await form(c))['entry'] ?? '').trim();
-    if (!/^[0-9A-Fa-f:.\/-]{2,64}$/.test(entry)) return problem(c, 400, 'enter a MAC, an IP address or a CIDR prefix', 'settings');
+    if (!/^[0-9A-Fa-f:.\/-]{2,64}$/.test(entry)) return refuse(c, 400, 'enter a MAC, an IP address or a CIDR prefix', '/settings');
     const r = c.get('deps').actions.allowList(entry, userOf(c).username, 'added from Settings');
-    if (!r.ok) return problem(c, 409, r.error, 'settings');
+    if (!r.ok) return refuse(c, 409, r.error, '/settings');
     return redirectDone(c, '/settings', 'allowed');
   });
 
@@ -169,7 +200,7 @@ export function registerAdminPages(app: Hono<WebEnv>): void {
   app.post('/settings/tokens', async (c) => {
     const f = await form(c);
     const name = cleanText(f['name'] ?? '', 64);
-    if (name === null || name === '') return problem(c, 400, 'the token needs a name of one line, at most 64 characters', 'settings');
+    if (name === null || name === '') return refuse(c, 400, 'the token needs a name of one line, at most 64 characters', '/settings');
     const user = userOf(c);
     const nowUs = Date.now() * 1000;
     const terms = tokenTerms(f['scope'], f['expiresDays'], user.role, nowUs);
@@ -180,18 +211,18 @@ export function registerAdminPages(app: Hono<WebEnv>): void {
       deps.store.auth.createToken(user.id, name, sha256Hex(token), nowUs, { scope: terms.scope, expiresUs: terms.expiresUs });
       audit(deps, { actor: user.username, action: 'token.create', target: name, detail: { scope: terms.scope, days: terms.days } });
     })();
-    // the only time the token is shown: rendered directly (no redirect) and never cached
-    c.header('Cache-Control', 'no-store');
-    return page(c, 'Settings', 'settings', settingsPage(settingsData(c, { name, token }, flash('ok', 'Token created.'))));
+    // shown once, on the page the redirect lands on (held in memory for this session until then)
+    putFlash(c, { kind: 'token', name, token });
+    return redirectDone(c, '/settings', 'token-created');
   });
 
   app.post('/settings/tokens/:id/revoke', (c) => {
     const id = parseIntParam(c.req.param('id'));
-    if (id === undefined || !Number.isSafeInteger(id)) return problem(c, 400, 'the token id must be a whole number', 'settings');
+    if (id === undefined || !Number.isSafeInteger(id)) return refuse(c, 400, 'the token id must be a whole number', '/settings');
     const deps = c.get('deps');
     const t = deps.store.auth.tokens().find((x) => x.id === id);
-    if (t === undefined) return problem(c, 404, `no token with id ${id}`, 'settings');
-    if (t.revoked) return problem(c, 409, `token ${t.name} is already revoked`, 'settings');
+    if (t === undefined) return refuse(c, 404, `no token with id ${id}`, '/settings');
+    if (t.revoked) return refuse(c, 409, `token ${t.name} is already revoked`, '/settings');
     deps.store.db.transaction(() => {
       deps.store.auth.revokeToken(id);
       audit(deps, { actor: userOf(c).username, action: 'token.revoke', target: t.name, detail: { id } });

@@ -5,8 +5,10 @@
 import type { Context } from 'hono';
 import type { WebEnv, WebUser } from './env.js';
 import { html, type Html } from './html.js';
-import { layout } from './views/layout.js';
+import { clockNote, layout } from './views/layout.js';
 import { flash } from './views/format.js';
+import { FlashStore, type FlashEntry } from './flash-store.js';
+import type { WebDeps } from './deps.js';
 
 export type Ctx = Context<WebEnv>;
 
@@ -41,7 +43,7 @@ export function storeBanner(c: Ctx): Html | null {
 }
 
 export function page(c: Ctx, title: string, active: string, body: Html, o: PageOptions = {}): Response {
-  const h = layout({ title, user: userOf(c), csrf: c.get('csrf'), body, active, scripts: o.scripts, styles: o.styles, banner: storeBanner(c) });
+  const h = layout({ title, user: userOf(c), csrf: c.get('csrf'), body, active, scripts: o.scripts, styles: o.styles, banner: storeBanner(c), clock: clockNote(c.get('deps').config.mode) });
   return c.html(h.value, o.status ?? 200);
 }
 
@@ -50,6 +52,38 @@ export function problem(c: Ctx, status: 400 | 404 | 409, text: string, active = 
   const title = status === 404 ? 'Not found' : status === 409 ? 'Not done' : 'Bad request';
   if (c.req.header('hx-request') !== undefined) return c.html(flash('error', text).value, status);
   return page(c, title, active, html`<h1>${title}</h1>${flash('error', text)}<p><a href="/">Back to the overview</a></p>`, { status });
+}
+
+const flashes = new WeakMap<WebDeps, FlashStore>();
+
+/** The one-time message store of the server behind `c`. */
+function flashStore(c: Ctx): FlashStore {
+  const deps = c.get('deps');
+  let f = flashes.get(deps);
+  if (f === undefined) flashes.set(deps, (f = new FlashStore()));
+  return f;
+}
+
+/** Leaves a one-time message for the next page this session loads (after the redirect of a form post). */
+export function putFlash(c: Ctx, entry: FlashEntry): void {
+  flashStore(c).put(c.get('csrf'), entry);
+}
+
+/** This session's one-time message, removed (undefined when none). */
+export function takeFlash(c: Ctx): FlashEntry | undefined {
+  const csrf = c.get('csrf');
+  return csrf === '' ? undefined : flashStore(c).take(csrf);
+}
+
+/**
+ * A refused form post (400 bad input, 404 unknown thing, 409 refused by policy or state; nothing changed):
+ * htmx gets the message as a fragment with the status; a browser form is redirected (303) to `back`, where the
+ * message shows once, so a reload never sends the form again.
+ */
+export function refuse(c: Ctx, status: 400 | 404 | 409, text: string, back: string): Response {
+  if (c.req.header('hx-request') !== undefined || c.get('csrf') === '') return problem(c, status, text);
+  putFlash(c, { kind: 'error', text });
+  return c.redirect(back, 303);
 }
 
 /** Colon-separated lower-case MAC, the store's key; null when `s` is not one. */
@@ -87,6 +121,7 @@ export async function form(c: Ctx): Promise<Record<string, string>> {
 /** Messages shown after a redirect (?done=code); codes keep arbitrary text out of links. */
 const DONE: Record<string, string> = {
   renamed: 'Name saved.',
+  'type-set': 'Device type saved.',
   quarantined: 'Quarantine requested.',
   'quarantined-dry': 'Quarantine recorded as a dry run: outside inline mode the firewall commands are written to the audit log, not run.',
   released: 'Released.',
@@ -105,9 +140,14 @@ const DONE: Record<string, string> = {
   revoked: 'Token revoked.',
   'notify-sent': 'Test message sent.',
   'notify-failed': 'The test message was not delivered on every channel: see Notifications below for the error.',
+  'token-created': 'Token created.',
+  'rolled-back': 'Switched back to the previous model.',
 };
 
+/** The message to show at the top of a page: a refusal left by the last form post, else the ?done= code's. */
 export function doneMessage(c: Ctx): Html | null {
+  const f = takeFlash(c);
+  if (f !== undefined && f.kind === 'error') return flash('error', f.text);
   const d = c.req.query('done');
   return d !== undefined && DONE[d] !== undefined ? flash('ok', DONE[d]!) : null;
 }

@@ -5,6 +5,7 @@
  *
  * Audit verbs written here (beside the ones deps.actions writes):
  * - device.label: an admin renamed a device (detail: from, to)
+ * - device.type: an admin set or cleared the device's type (detail: from, to; null = guessed)
  * - device.scan.request: an admin asked for a scan and no scanner is attached
  */
 import type { Hono } from 'hono';
@@ -13,9 +14,11 @@ import type { ActionResult } from '../respond/types.js';
 import type { WebEnv } from './env.js';
 import { audit } from './web-context.js';
 import { DEVICE_SORT_KEYS, deviceTable, dnsNames, openActions, topDestinations, trustPoints, type DeviceSort } from './pages-queries.js';
-import { canAct, CHART_ASSETS, cleanText, doneMessage, form, page, parseIntParam, parseMac, problem, redirectDone, userOf, type Ctx } from './pages-common.js';
+import { canAct, CHART_ASSETS, cleanText, doneMessage, form, page, parseIntParam, parseMac, problem, redirectDone, refuse, userOf, type Ctx } from './pages-common.js';
 import { recommendationsFor } from './pages-recommend.js';
 import { devicePage } from './views/device.js';
+import { deviceFacts, deviceTraffic, gatewayMac, scannedPorts } from './device-facts.js';
+import { DEVICE_TYPE_KEYS } from '../device-type/guess.js';
 import { devicesPage, devicesTable, type DevicesPageData } from './views/devices.js';
 import { isMuted, loadMutes } from './pages-mutes.js';
 import { incidentViews } from './pages-alerts.js';
@@ -38,7 +41,11 @@ function devicesData(c: Ctx): DevicesPageData | string {
   const filter = { q, level, sort, desc: dir === 'desc', page: pageNo - 1, pageSize: PAGE_SIZE };
   const { rows, total } = deviceTable(deps.store, { search: q, level, sort, desc: filter.desc, page: filter.page, pageSize: PAGE_SIZE });
   const spark = new Map(rows.map((r) => [r.mac, trustPoints(deps.store, r.mac)]));
-  return { rows, spark, total, filter, nowUs: deps.nowUs(), message: doneMessage(c) };
+  const nowUs = deps.nowUs();
+  const gw = gatewayMac(deps.store);
+  const ports = scannedPorts(deps.store, rows.map((r) => r.mac));
+  const facts = new Map(rows.map((r) => [r.mac, deviceFacts(r, nowUs, gw, ports.get(r.mac))]));
+  return { rows, spark, facts, total, filter, nowUs, message: doneMessage(c) };
 }
 
 /** Looks up the device of the route's :mac, or answers 400/404. */
@@ -50,7 +57,7 @@ function deviceOf(c: Ctx): { mac: string } | Response {
 }
 
 function actionDone(c: Ctx, r: ActionResult, mac: string, code: string): Response {
-  if (!r.ok) return problem(c, 409, r.error, 'devices');
+  if (!r.ok) return refuse(c, 409, r.error, `/devices/${mac}`);
   return redirectDone(c, `/devices/${mac}`, code);
 }
 
@@ -88,8 +95,11 @@ export function registerDevicePages(app: Hono<WebEnv>): void {
       const n = f.detail.tlsSni ?? f.detail.httpHost;
       if (n !== null && !names.has(f.dstIp)) names.set(f.dstIp, n);
     }
+    const nowUs = deps.nowUs();
     const body = devicePage({
       device,
+      facts: deviceFacts(device, nowUs, gatewayMac(store), scannedPorts(store, [dev.mac]).get(dev.mac)),
+      traffic: deviceTraffic(store, dev.mac, fromUs, device.lastSeenUs + 1),
       addresses: store.devices.addresses(dev.mac),
       changes,
       flows,
@@ -102,12 +112,28 @@ export function registerDevicePages(app: Hono<WebEnv>): void {
       actions: openActions(store, dev.mac),
       allowListed,
       dryRun: deps.actions.dryRun,
-      nowUs: deps.nowUs(),
+      scanOffered: deps.config.mode !== 'replay',
+      nowUs,
       csrf: c.get('csrf'),
       canAct: canAct(c),
       message: doneMessage(c),
     });
     return page(c, device.label ?? device.hostname ?? dev.mac, 'devices', body, CHART_ASSETS);
+  });
+
+  app.post('/devices/:mac/type', async (c) => {
+    const dev = deviceOf(c);
+    if (dev instanceof Response) return dev;
+    const type = ((await form(c))['type'] ?? '').trim();
+    if (type !== '' && !(DEVICE_TYPE_KEYS as string[]).includes(type)) return refuse(c, 400, `the type must be one of ${DEVICE_TYPE_KEYS.join(', ')}`, `/devices/${dev.mac}`);
+    const store = c.get('deps').store;
+    const before = store.devices.get(dev.mac)!.deviceType;
+    const to = type === '' ? null : type;
+    store.db.transaction(() => {
+      store.devices.setType(dev.mac, to);
+      audit(c.get('deps'), { actor: userOf(c).username, action: 'device.type', target: dev.mac, detail: { from: before, to } });
+    })();
+    return redirectDone(c, `/devices/${dev.mac}`, 'type-set');
   });
 
   /** Trust history for the chart: score and its three components, at most ~1,000 points over `days` (default 7). */
@@ -135,7 +161,7 @@ export function registerDevicePages(app: Hono<WebEnv>): void {
     if (dev instanceof Response) return dev;
     const f = await form(c);
     const label = cleanText(f['label'] ?? '', 64);
-    if (label === null) return problem(c, 400, 'the name must be one line of at most 64 characters', 'devices');
+    if (label === null) return refuse(c, 400, 'the name must be one line of at most 64 characters', `/devices/${dev.mac}`);
     const store = c.get('deps').store;
     const before = store.devices.get(dev.mac)!.label;
     const to = label === '' ? null : label;
@@ -150,7 +176,7 @@ export function registerDevicePages(app: Hono<WebEnv>): void {
     const dev = deviceOf(c);
     if (dev instanceof Response) return dev;
     const reason = cleanText((await form(c))['reason'] ?? '', 200);
-    if (reason === null) return problem(c, 400, 'the reason must be one line of at most 200 characters', 'devices');
+    if (reason === null) return refuse(c, 400, 'the reason must be one line of at most 200 characters', `/devices/${dev.mac}`);
     const r = c.get('deps').actions.quarantine(dev.mac, userOf(c).username, reason === '' ? 'quarantined from the dashboard' : reason);
     return actionDone(c, r, dev.mac, 'quarantined');
   });
@@ -159,7 +185,7 @@ export function registerDevicePages(app: Hono<WebEnv>): void {
     const dev = deviceOf(c);
     if (dev instanceof Response) return dev;
     const reason = cleanText((await form(c))['reason'] ?? '', 200);
-    if (reason === null) return problem(c, 400, 'the reason must be one line of at most 200 characters', 'devices');
+    if (reason === null) return refuse(c, 400, 'the reason must be one line of at most 200 characters', `/devices/${dev.mac}`);
     const r = c.get('deps').actions.allowList(dev.mac, userOf(c).username, reason === '' ? undefined : reason);
     return actionDone(c, r, dev.mac, 'allowed');
   });
@@ -168,6 +194,7 @@ export function registerDevicePages(app: Hono<WebEnv>): void {
     const dev = deviceOf(c);
     if (dev instanceof Response) return dev;
     const deps = c.get('deps');
+    if (deps.config.mode === 'replay') return refuse(c, 409, 'replay mode: the devices of a capture file are not on this network, nothing is scanned', `/devices/${dev.mac}`);
     if (deps.scan !== undefined) return actionDone(c, deps.scan(dev.mac, userOf(c).username), dev.mac, 'scan');
     audit(deps, { actor: userOf(c).username, action: 'device.scan.request', target: dev.mac, reason: 'scan requested from the dashboard', detail: { scanner: 'none attached' } });
     return redirectDone(c, `/devices/${dev.mac}`, 'scan-recorded');

@@ -74,6 +74,7 @@ export function registerOverviewPages(app: Hono<WebEnv>): void {
     return c.json({
       fromS: fromUs / 1e6,
       toS: nowUs / 1e6,
+      bucketS: bucketUs / 1e6,
       traffic: trafficSeries(deps.store, fromUs - (fromUs % HOUR_US), nowUs + 1),
       anomaly: anomalySeries(deps.store, fromUs, nowUs + 1, bucketUs),
     });

@@ -34,8 +34,8 @@ export interface DeviceTableRow extends DeviceRow {
 }
 
 const DEVICE_COLS = `mac, first_seen_us AS firstSeenUs, last_seen_us AS lastSeenUs, hostname, vendor,
-  dhcp_fingerprint AS dhcpFingerprint, dhcp_vendor_class AS dhcpVendorClass, label, trust_score AS trustScore,
-  trust_level AS trustLevel`;
+  dhcp_fingerprint AS dhcpFingerprint, dhcp_vendor_class AS dhcpVendorClass, label, device_type AS deviceType,
+  trust_score AS trustScore, trust_level AS trustLevel`;
 
 /** Statements cached per database connection (a test may open several stores in one process). */
 const cache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
@@ -77,6 +77,12 @@ export function deviceTable(store: Store, q: DeviceTableQuery): { rows: DeviceTa
   ).all(...args, q.pageSize, q.page * q.pageSize) as DeviceTableRow[];
   const total = (stmt(store.db, `SELECT count(*) AS n FROM devices ${sql}`).get(...args) as { n: number }).n;
   return { rows, total };
+}
+
+/** The address a device used most recently (one indexed lookup), null when none was seen. */
+export function newestAddress(store: Store, mac: string): string | null {
+  const r = stmt(store.db, 'SELECT ip FROM device_addresses WHERE mac = ? ORDER BY last_seen_us DESC LIMIT 1').get(mac) as { ip: string } | undefined;
+  return r?.ip ?? null;
 }
 
 /** The last `n` trust scores of a device, oldest first (for the sparkline). */
@@ -138,7 +144,8 @@ export function dnsNames(store: Store, mac: string, fromUs: number): Map<string,
 export interface Series {
   /** bucket start, seconds since the epoch (uPlot's x unit) */
   t: number[];
-  a: number[];
+  /** null where unknown */
+  a: (number | null)[];
   b: number[];
 }
 
@@ -154,14 +161,20 @@ export function trafficSeries(store: Store, fromUs: number, toUs: number): Serie
   return { t: rows.map((r) => r.h / 1e6), a: rows.map((r) => r.bytes), b: rows.map((r) => r.flows) };
 }
 
-/** Scored flows and anomalies per bucket in [fromUs, toUs): a = anomaly rate in [0, 1], b = alerts. */
+/**
+ * Scored flows and anomalies per bucket in [fromUs, toUs): a = anomaly rate in [0, 1], b = alerts. With
+ * store.anomalyEvents 'alerts' only the alerting flows are stored, so the rate is unknown: a holds nulls.
+ */
 export function anomalySeries(store: Store, fromUs: number, toUs: number, bucketUs: number): Series {
   const rows = stmt(
     store.db,
-    `SELECT (ts_us / ?) * ? AS b, count(*) AS n, sum(alert) AS alerts FROM anomaly_events
+    // better-sqlite3 binds a JS number as REAL, so `ts_us / ?` would divide exactly (one bucket per event);
+    // `%` works on integers
+    `SELECT ts_us - (ts_us % ?) AS b, count(*) AS n, sum(alert) AS alerts FROM anomaly_events
      WHERE ts_us >= ? AND ts_us < ? GROUP BY b ORDER BY b`,
-  ).all(bucketUs, bucketUs, fromUs, toUs) as { b: number; n: number; alerts: number }[];
-  return { t: rows.map((r) => r.b / 1e6), a: rows.map((r) => (r.n > 0 ? r.alerts / r.n : 0)), b: rows.map((r) => r.alerts) };
+  ).all(bucketUs, fromUs, toUs) as { b: number; n: number; alerts: number }[];
+  const rateKnown = store.anomalyEvents === 'all';
+  return { t: rows.map((r) => r.b / 1e6), a: rows.map((r) => (rateKnown && r.n > 0 ? r.alerts / r.n : null)), b: rows.map((r) => r.alerts) };
 }
 
 /** Newest `packet time` the store knows (the latest flow end), for replays whose clock is in the past. */

@@ -252,7 +252,8 @@ class Hub {
 
   private onStats(): void {
     const cap = this.deps.capture();
-    const json = JSON.stringify({ tMs: Date.now(), packets: cap.packets, bytes: cap.bytes, drops: cap.drops.kernel + cap.drops.interface, activeFlows: cap.activeFlows });
+    // tMs (wall clock) measures the rates; tUs (the UI's clock: packet time in replay) places them on the chart
+    const json = JSON.stringify({ tMs: Date.now(), tUs: this.deps.nowUs(), packets: cap.packets, bytes: cap.bytes, drops: cap.drops.kernel + cap.drops.interface, activeFlows: cap.activeFlows });
     const card = frame(partial('#capture-health', 'outerHTML', captureHealth(cap, this.deps.nowUs())).value);
     this.broadcast(card + frame(json, 'capture-stats'));
   }

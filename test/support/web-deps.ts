@@ -71,7 +71,7 @@ export function buildWebDeps(o: { config?: Record<string, string>; nowUs?: () =>
     store,
     bus,
     actions,
-    models: modelServiceOf(models, () => 0),
+    models: modelServiceOf(models, () => 0, store, nowUs),
     capture: () => ({ ...capture }),
     integrations: () => integrations.map((i) => ({ ...i })),
     nowUs,

@@ -30,8 +30,17 @@
     return (Math.abs(v) < 10 && i > 0 ? v.toFixed(1) : Math.round(v)) + ' ' + u[i];
   }
 
+  // an axis as wide as its longest label (a fixed width cut "10000.0%" to "0000.0%")
+  function axisSize(u, values, axisIdx, cycleNum) {
+    var a = u.axes[axisIdx];
+    if (cycleNum > 1) return a._size;
+    var longest = 0;
+    (values || []).forEach(function (v) { longest = Math.max(longest, String(v).length); });
+    return Math.max(40, Math.ceil(longest * 7.2) + 18);
+  }
+
   function axis(scale, fmt, side) {
-    var a = { stroke: cssVar('--muted'), grid: { stroke: cssVar('--line'), width: 1 }, ticks: { stroke: cssVar('--line') }, size: 64 };
+    var a = { stroke: cssVar('--muted'), grid: { stroke: cssVar('--line'), width: 1 }, ticks: { stroke: cssVar('--line') }, size: axisSize };
     // no axis titles: the legend names the series, and a title crowds the values on a phone
     if (fmt) a.values = function (u, vals) { return vals.map(fmt); };
     if (side) { a.side = side; a.grid = { show: false }; }
@@ -42,6 +51,37 @@
   // bars show a lone hourly bucket, which a line cannot
   function bars() {
     return uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.8, 24] }) : undefined;
+  }
+
+  /**
+   * The x range of a time series: its own span, at least `minSpan` seconds wide and centred on the data when
+   * shorter (uPlot widens a single instant to 1,000 days: points sharing a timestamp spanned 2026 to 2028).
+   */
+  function timeSpan(t, minSpan) {
+    var lo = t[0], hi = t[t.length - 1];
+    if (hi - lo < minSpan) { var mid = (lo + hi) / 2; return [mid - minSpan / 2, mid + minSpan / 2]; }
+    var pad = (hi - lo) * 0.02;
+    return [lo - pad, hi + pad];
+  }
+
+  // a whole-number scale from 0 to a little above its largest value (at least 1)
+  function countRange(u, min, max) { return [0, Math.max(1, Math.ceil((max || 0) * 1.1))]; }
+
+  // a share in [0, 1]: from 0 to a little above its largest value, never past 100 %
+  function shareRange(u, min, max) { return [0, Math.min(1, Math.max(0.001, (max || 0) * 1.15))]; }
+
+  // bars at the middle of their bucket, and a range that holds the last bucket whole (not cut at "now")
+  function centred(t, bucketS) { return t.map(function (x) { return x + bucketS / 2; }); }
+  function bucketRange(d, t, bucketS) { return [d.fromS, Math.max(d.toS, t.length ? t[t.length - 1] + bucketS : d.toS)]; }
+
+  function fmtCount(v) { return v == null ? '' : Math.round(v).toLocaleString('en'); }
+
+  // 0.5 % → "0.5%", 0.0004 → "0.04%": as many decimals as the size needs, no more
+  function fmtShare(v) {
+    if (v == null) return '';
+    var p = v * 100;
+    var d = p === 0 || p >= 10 ? 0 : p >= 1 ? 1 : p >= 0.1 ? 2 : 3;
+    return p.toFixed(d) + '%';
   }
 
   function empty(el, text) {
@@ -59,6 +99,7 @@
     opts.height = 180;
     opts.axes = opts.axes || [axis(), axis()];
     opts.axes[0] = axis();
+    opts.axes[0].size = 50; // the time axis: two lines of labels; axisSize measures the widths of y labels
     opts.legend = { live: true };
     if (opts.xRange) {
       opts.scales = opts.scales || {};
@@ -66,6 +107,7 @@
       delete opts.xRange;
     }
     var u = new uPlot(opts, data, el);
+    el._uplot = u; // the browser tests read the drawn scales from here
     charts.push({ el: el, u: u });
     return u;
   }
@@ -75,29 +117,35 @@
       var s = d.traffic;
       if (!s.t.length) return empty(el, 'No traffic stored in this period.');
       makeChart(el, {
-        xRange: [d.fromS, d.toS],
+        xRange: bucketRange(d, s.t, 3600),
         scales: { bytes: { range: [0, null] }, flows: { range: [0, null] } },
         series: [{}, { label: 'bytes', scale: 'bytes', stroke: cssVar('--accent'), fill: cssVar('--accent') + '55', width: 1, paths: bars(), value: function (u, v) { return fmtBytes(v); } },
           { label: 'flows', scale: 'flows', stroke: cssVar('--warning'), width: 1.5 }],
         axes: [axis(), axis('bytes', fmtBytes), axis('flows', null, 1)],
-      }, [s.t, s.a, s.b]);
+      }, [centred(s.t, 3600), s.a, s.b]);
     },
     anomaly: function (el, d) {
       var s = d.anomaly;
       if (!s.t.length) return empty(el, 'No flows scored in this period.');
+      var counts = axis('alerts', fmtCount, 1);
+      counts.incrs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6];
+      var rate = axis('rate', fmtShare);
+      rate.incrs = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5];
+      var bucketS = d.bucketS || 1800;
       makeChart(el, {
-        xRange: [d.fromS, d.toS],
-        scales: { rate: { range: [0, null] }, alerts: { range: [0, null] } },
-        series: [{}, { label: 'anomaly rate', scale: 'rate', stroke: cssVar('--critical'), width: 2, value: function (u, v) { return v == null ? '' : (v * 100).toFixed(2) + ' %'; } },
-          { label: 'anomalies', scale: 'alerts', stroke: cssVar('--alert'), width: 1, paths: bars() }],
-        axes: [axis(), axis('rate', function (v) { return (v * 100).toFixed(1) + '%'; }), axis('alerts', null, 1)],
-      }, [s.t, s.a, s.b]);
+        xRange: bucketRange(d, s.t, bucketS),
+        scales: { rate: { range: shareRange }, alerts: { range: countRange } },
+        series: [{}, { label: 'anomaly rate', scale: 'rate', stroke: cssVar('--critical'), width: 2, points: { show: s.t.length < 3, size: 6 }, value: function (u, v) { return v == null ? '—' : fmtShare(v); } },
+          { label: 'anomalies', scale: 'alerts', stroke: cssVar('--alert'), fill: cssVar('--alert') + '55', width: 1, paths: bars(), value: function (u, v) { return fmtCount(v); } }],
+        axes: [axis(), rate, counts],
+      }, [centred(s.t, bucketS), s.a, s.b]);
     },
     trust: function (el, d) {
       if (!d.t.length) return empty(el, 'No trust score recorded yet.');
       makeChart(el, {
+        xRange: timeSpan(d.t, 3600),
         scales: { score: { range: [0, 100] } },
-        series: [{}, { label: 'trust', scale: 'score', stroke: cssVar('--accent'), width: 2.5 },
+        series: [{}, { label: 'trust', scale: 'score', stroke: cssVar('--accent'), width: 2.5, points: { show: d.t.length < 3 || d.t[0] === d.t[d.t.length - 1], size: 7 } },
           { label: 'behavioral', scale: 'score', stroke: cssVar('--normal'), width: 1, dash: [4, 3] },
           { label: 'vulnerability', scale: 'score', stroke: cssVar('--warning'), width: 1, dash: [4, 3] },
           { label: 'reputation', scale: 'score', stroke: cssVar('--alert'), width: 1, dash: [4, 3] }],
@@ -120,8 +168,11 @@
     var prev = live.last;
     live.last = s;
     if (!prev || s.tMs <= prev.tMs) return;
+    // rates per wall-clock second, placed at the UI's clock (packet time in replay) like every other chart
+    var x = s.tUs != null ? s.tUs / 1e6 : s.tMs / 1000;
+    if (live.t.length && x <= live.t[live.t.length - 1]) return;
     var dt = (s.tMs - prev.tMs) / 1000;
-    live.t.push(s.tMs / 1000);
+    live.t.push(x);
     live.pps.push(Math.max(0, (s.packets - prev.packets) / dt));
     live.bps.push(Math.max(0, (s.bytes - prev.bytes) / dt));
     if (live.t.length > 150) { live.t.shift(); live.pps.shift(); live.bps.shift(); }

@@ -14,8 +14,10 @@ import { alertRow, alertTableHead } from './alerts.js';
 import type { IncidentRow } from '../../store/incidents.js';
 import { incidentRow, incidentTableHead, type IncidentViewOptions } from './incident.js';
 import { csrfField } from './layout.js';
-import { deviceName, trustBadgeId } from './devices.js';
-import { fmtAgo, fmtBytes, fmtInt, fmtTime, stateBadge, trustBadge } from './format.js';
+import { shownName, trustBadgeId } from './devices.js';
+import { fmtAgo, fmtBytes, fmtInt, fmtTime, presenceBadges, stateBadge, trustBadge, typeIcon } from './format.js';
+import { DEVICE_TYPES, DEVICE_TYPE_KEYS } from '../../device-type/guess.js';
+import type { DeviceFacts, TrafficTotals } from '../device-facts.js';
 
 export interface Recommendation {
   text: string;
@@ -25,6 +27,9 @@ export interface Recommendation {
 
 export interface DevicePageData {
   device: DeviceRow;
+  facts: DeviceFacts;
+  /** traffic over the last 24 h of the device's sightings */
+  traffic: TrafficTotals;
   addresses: DeviceAddressRow[];
   /** newest first, only points whose explanation says something */
   changes: TrustHistoryRow[];
@@ -39,6 +44,8 @@ export interface DevicePageData {
   actions: ActionRow[];
   allowListed: boolean;
   dryRun: boolean;
+  /** false in replay mode: the devices of a capture file are not on this network, nothing is scanned */
+  scanOffered: boolean;
   nowUs: number;
   csrf: string;
   canAct: boolean;
@@ -67,9 +74,21 @@ function actionsCard(d: DevicePageData): Html {
         <input name="reason" placeholder="reason (optional)" maxlength="200" aria-label="reason">
         <button type="submit" class="danger">Quarantine</button></form>`}
       ${d.allowListed ? '' : html`<form method="post" action="/devices/${mac}/allow" class="inline">${csrfField(d.csrf)}<button type="submit">Allow-list</button></form>`}
-      <form method="post" action="/devices/${mac}/scan" class="inline">${csrfField(d.csrf)}<button type="submit">Scan now</button></form>
-    </div>` : ''}
+      ${d.scanOffered ? html`<form method="post" action="/devices/${mac}/scan" class="inline">${csrfField(d.csrf)}<button type="submit">Scan now</button></form>` : ''}
+    </div>
+    ${d.scanOffered ? '' : html`<p class="muted small" id="no-scan">No scans in replay mode: the devices of a capture file are not on this network.</p>`}` : ''}
   </section>`;
+}
+
+function typeForm(d: DevicePageData): Html {
+  const t = d.facts.type;
+  const guessed = t.source === 'guess';
+  return html`<form method="post" action="/devices/${d.device.mac}/type" class="filters" id="type-form">${csrfField(d.csrf)}
+    <label>Type <select name="type">
+      <option value=""${guessed ? html` selected` : ''}>guess${guessed ? ` (${DEVICE_TYPES[t.type].label})` : ''}</option>
+      ${DEVICE_TYPE_KEYS.filter((k) => k !== 'unknown').map((k) => html`<option value="${k}"${!guessed && t.type === k ? html` selected` : ''}>${DEVICE_TYPES[k].label}</option>`)}
+    </select></label>
+    <button type="submit">Set type</button></form>`;
 }
 
 function renameForm(d: DevicePageData): Html {
@@ -81,12 +100,17 @@ function renameForm(d: DevicePageData): Html {
 
 export function devicePage(d: DevicePageData): Html {
   const dev = d.device;
-  const name = deviceName(dev);
-  return html`<h1>${name ?? dev.mac} <span id="${trustBadgeId(dev.mac)}">${trustBadge(dev.trustScore, dev.trustLevel)}</span></h1>
+  const f = d.facts;
+  const name = shownName(dev, f.gateway);
+  const typeInfo = DEVICE_TYPES[f.type.type];
+  return html`<h1>${typeIcon(f.type)} ${name ?? dev.mac} <span id="${trustBadgeId(dev.mac)}">${trustBadge(dev.trustScore, dev.trustLevel)}</span> <span class="badges">${presenceBadges(f)}</span></h1>
   ${d.message}
   <div class="grid2">
     <section class="card"><h2>Device</h2>
       <dl class="kv">
+        <dt>Type</dt><dd id="device-type">${typeInfo.label} <span class="muted small">(${f.type.source === 'set' ? 'set by an admin' : `guessed from ${f.type.because}`})</span></dd>
+        <dt>Status</dt><dd>${f.online ? 'online' : 'offline'}, last seen ${fmtAgo(dev.lastSeenUs, d.nowUs)}${f.isNew ? html`; <b>new</b>: first seen ${fmtAgo(dev.firstSeenUs, d.nowUs)}` : ''}</dd>
+        <dt>Traffic, 24 h</dt><dd id="device-traffic">${fmtBytes(d.traffic.bytesOut)} sent, ${fmtBytes(d.traffic.bytesIn)} received <span class="muted small">(${fmtInt(d.traffic.flows)} flows)</span></dd>
         <dt>MAC</dt><dd><code>${dev.mac}</code></dd>
         <dt>Vendor</dt><dd>${dev.vendor ?? '—'}</dd>
         <dt>Hostname</dt><dd>${dev.hostname ?? '—'}</dd>
@@ -96,6 +120,7 @@ export function devicePage(d: DevicePageData): Html {
         ${dev.dhcpVendorClass !== null ? html`<dt>DHCP class</dt><dd>${dev.dhcpVendorClass}</dd>` : ''}
       </dl>
       ${renameForm(d)}
+      ${d.canAct ? typeForm(d) : ''}
     </section>
     ${actionsCard(d)}
   </div>

@@ -5,11 +5,13 @@
 import type { DeviceSort, DeviceTableRow } from '../pages-queries.js';
 import { html, type Html } from '../html.js';
 import { TRUST_LEVELS } from '../../trust/types.js';
-import { fmtAgo, fmtInt, qs, sparkline, trustBadge } from './format.js';
+import { fmtAgo, fmtInt, presenceBadges, qs, sparkline, trustBadge, typeIcon } from './format.js';
+import type { DeviceFacts } from '../device-facts.js';
 
 export interface DevicesPageData {
   rows: DeviceTableRow[];
   spark: Map<string, number[]>;
+  facts: Map<string, DeviceFacts>;
   total: number;
   filter: { q: string; level: string; sort: DeviceSort; desc: boolean; page: number; pageSize: number };
   nowUs: number;
@@ -19,6 +21,11 @@ export interface DevicesPageData {
 /** The name the UI shows for a device: the admin's label, else the hostname it announced. */
 export function deviceName(d: { label: string | null; hostname: string | null }): string | null {
   return d.label ?? d.hostname;
+}
+
+/** The name, else "Gateway" for the network's gateway, else null. */
+export function shownName(d: { label: string | null; hostname: string | null }, gateway: boolean): string | null {
+  return deviceName(d) ?? (gateway ? 'Gateway' : null);
 }
 
 /** Element id of a device's trust badge, which the live stream replaces on a trust change. */
@@ -51,9 +58,13 @@ export function devicesTable(d: DevicesPageData): Html {
     </tr></thead>
     <tbody>${d.rows.map(
       (r) => html`<tr>
-        <td><a href="/devices/${r.mac}">${deviceName(r) ?? html`<span class="muted">unnamed</span>`}</a></td>
+        <td>${(() => {
+          const f = d.facts.get(r.mac);
+          const name = shownName(r, f?.gateway ?? false);
+          return html`${f !== undefined ? typeIcon(f.type) : ''} <a href="/devices/${r.mac}">${name ?? html`<span class="muted">unnamed</span>`}</a>${f !== undefined ? html` <span class="badges">${presenceBadges(f)}</span>` : ''}`;
+        })()}</td>
         <td class="hide-sm">${r.vendor ?? ''}</td>
-        <td><code>${r.ip ?? ''}</code></td>
+        <td>${r.ip !== null ? html`<code>${r.ip}</code>` : html`<span class="muted">—</span>`}</td>
         <td class="hide-sm"><code>${r.mac}</code></td>
         <td><span id="${trustBadgeId(r.mac)}">${trustBadge(r.trustScore, r.trustLevel)}</span></td>
         <td class="hide-sm nowrap">${fmtAgo(r.lastSeenUs, d.nowUs)}</td>

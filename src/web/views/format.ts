@@ -3,6 +3,8 @@
  * Pure functions from values to text or `Html`; nothing here touches the store.
  */
 import { html, raw, type Html } from '../html.js';
+import { DEVICE_TYPES, type DeviceType } from '../../device-type/guess.js';
+import { typeSvg } from './type-icons.js';
 
 /** µs since the epoch → "2026-11-21 14:02:03" in UTC (the appliance has no idea of the viewer's zone). */
 export function fmtTime(us: number | null | undefined): string {
@@ -84,4 +86,15 @@ export function qs(params: Record<string, string | number | undefined | null>): 
 /** A message box for the result of an action ("Quarantine requested", or the refusal's reason). */
 export function flash(kind: 'ok' | 'error', text: string): Html {
   return html`<p class="flash flash-${kind}" role="${kind === 'error' ? 'alert' : 'status'}">${text}</p>`;
+}
+
+/** A device type's icon with its label for screen readers and on hover ("camera, guessed: made by D-Link"). */
+export function typeIcon(t: { type: DeviceType; source: 'set' | 'guess'; because: string }): Html {
+  const info = DEVICE_TYPES[t.type];
+  return html`<span class="type-icon" role="img" aria-label="${info.label}" title="${info.label} (${t.source === 'set' ? 'set by an admin' : `guessed: ${t.because}`})">${typeSvg(t.type)}</span>`;
+}
+
+/** "online" / "offline" and "new" badges of a device. */
+export function presenceBadges(f: { online: boolean; isNew: boolean; gateway: boolean }): Html {
+  return html`<span class="badge ${f.online ? 'st-online' : 'st-offline'}">${f.online ? 'online' : 'offline'}</span>${f.isNew ? html` <span class="badge st-new" title="first seen in the last 24 hours">new</span>` : ''}${f.gateway ? html` <span class="badge st-gateway" title="traffic to the internet goes through it">gateway</span>` : ''}`;
 }

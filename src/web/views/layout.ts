@@ -20,6 +20,15 @@ export interface LayoutOptions {
   styles?: readonly string[];
   /** a notice above every page's content (the store cannot write) */
   banner?: Html | null;
+  /** which clock the page's times are in, said once at the foot of every signed-in page */
+  clock?: string;
+}
+
+/** The sentence naming the UI's clock: packet time of the capture in replay mode, the wall clock otherwise. */
+export function clockNote(mode: string): string {
+  return mode === 'replay'
+    ? 'Times are the capture’s packet time (replay mode), in UTC; sign-ins, sessions and API tokens use the wall clock.'
+    : 'Times are in UTC.';
 }
 
 /** Navigation entries: key (for `active`), label, path. */
@@ -83,6 +92,7 @@ ${opts.user !== null ? html`<div id="live" class="live-status" hx-sse:connect="/
 <div id="toasts" class="toasts" aria-live="polite"></div>` : ''}
 ${opts.banner ?? ''}
 ${opts.body}
+${opts.user !== null && opts.clock !== undefined ? html`<p class="clock-note muted small" id="clock-note">${opts.clock}</p>` : ''}
 </main>
 </body>
 </html>

@@ -1,57 +1,197 @@
-/** The models page: which model scores flows, its training metrics, learning progress, and a retrain button. */
+/**
+ * The models page in words: what the anomaly model knows (learning, trained on this network, or the bundled
+ * model), what changed at the last retrain, a retrain whose confirmation says what it learns from and what it
+ * leaves out, a roll back to the previous model, and the registry. The raw metadata sits behind a disclosure,
+ * cut to RAW_MAX characters and scrolled inside a box of bounded height.
+ */
 import type { ModelRow } from '../../store/registry.js';
 import type { ModelStatus } from '../deps.js';
 import { html, type Html } from '../html.js';
 import { csrfField } from './layout.js';
 import { fmtInt, fmtTime } from './format.js';
 
+/** the raw details are cut here: the loss history and calibration tables of a model run to megabytes */
+export const RAW_MAX = 4000;
+
+/** The models.* settings the page explains. */
+export interface ModelSettings {
+  enabled: boolean;
+  learn: boolean;
+  learningPeriodHours: number;
+  minTrainFlows: number;
+  maxTrainFlows: number;
+  /** models.threshold: the calibration quantile mapped to the alert threshold */
+  thresholdQuantile: number;
+  /** models.alertBudgetPerDay when the configuration has it */
+  alertBudgetPerDay: number | null;
+}
+
 export interface ModelsPageData {
   status: ModelStatus;
   models: ModelRow[];
+  settings: ModelSettings;
+  /** a roll back is offered (the service supports it and an earlier model is registered) */
+  canRollBack: boolean;
   csrf: string;
   canAct: boolean;
   message: Html | null;
 }
 
-function value(v: unknown): string {
-  if (typeof v === 'number') return Number.isInteger(v) ? fmtInt(v) : v.toPrecision(4);
-  if (typeof v === 'string') return v;
-  return JSON.stringify(v);
+interface MetaView {
+  name: string;
+  trainedAtUs: number;
+  flowCount: number;
+  threshold: number;
+  thresholdQuantile: number | null;
+  valLoss: number | null;
 }
 
-/** A flat key/value list of a metrics object (nested objects one level deep, arrays summarised). */
-function metricList(m: Record<string, unknown> | null): Html {
-  if (m === null || Object.keys(m).length === 0) return html`<p class="muted">No metrics recorded.</p>`;
-  return html`<dl class="kv">${Object.entries(m).map(([k, v]) =>
-    Array.isArray(v)
-      ? html`<dt>${k}</dt><dd>${v.length} values${v.length > 0 ? html`, last ${value(v[v.length - 1])}` : ''}</dd>`
-      : v !== null && typeof v === 'object'
-        ? html`<dt>${k}</dt><dd>${Object.entries(v as Record<string, unknown>).slice(0, 12).map(([k2, v2]) => html`${k2}: ${value(v2)}<br>`)}</dd>`
-        : html`<dt>${k}</dt><dd>${value(v)}</dd>`,
-  )}</dl>`;
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** What the page reads from meta.json, tolerating older or partial files. */
+function metaView(meta: Record<string, unknown> | null, row: ModelRow | undefined): MetaView | null {
+  if (meta === null && row === undefined) return null;
+  const losses = (meta?.['losses'] ?? row?.metrics['losses']) as { autoencoder?: { valLoss?: unknown } } | undefined;
+  return {
+    name: String(meta?.['name'] ?? row?.name ?? 'unknown'),
+    trainedAtUs: num(meta?.['trainedAtUs']) ?? row?.createdUs ?? 0,
+    flowCount: num(meta?.['flowCount']) ?? num(row?.metrics['flowCount']) ?? 0,
+    threshold: num(meta?.['threshold']) ?? row?.threshold ?? 0,
+    thresholdQuantile: num(meta?.['thresholdQuantile']),
+    valLoss: num(losses?.autoencoder?.valLoss),
+  };
+}
+
+function hoursText(h: number): string {
+  if (h < 1) return `${Math.max(1, Math.round(h * 60))} min`;
+  return `${h < 10 ? h.toFixed(1).replace(/\.0$/, '') : Math.round(h)} h`;
+}
+
+/** "about one benign flow in 1,000 alerts" for a calibration quantile. */
+function quantileText(q: number): string {
+  return q >= 1 ? 'no benign flow alerts in calibration' : `about one benign flow in ${fmtInt(1 / (1 - q))} raises an alert`;
+}
+
+function budgetText(s: ModelSettings, m: MetaView): string {
+  if (s.alertBudgetPerDay !== null) return `alert budget ${fmtInt(s.alertBudgetPerDay)} false alert${s.alertBudgetPerDay === 1 ? '' : 's'} a day (models.alertBudgetPerDay)`;
+  const q = m.thresholdQuantile ?? s.thresholdQuantile;
+  return `alerts at a score of ${m.threshold.toFixed(3)} or more: ${quantileText(q)}`;
+}
+
+/** The state in one or two sentences. */
+function stateText(d: ModelsPageData, m: MetaView | null): Html {
+  const s = d.status;
+  const cfg = d.settings;
+  if (s.state === 'off' || !cfg.enabled) {
+    return html`<p class="state-line"><span class="badge st-off">off</span> The anomaly models are turned off (<code>models.enabled: false</code>). The detectors still run.</p>`;
+  }
+  if (s.state === 'training') {
+    return html`<p class="state-line"><span class="badge st-training">training</span> Training a model of this network now, in the background. Flows are still scored by ${m !== null ? html`the ${m.name} model` : 'the current model'} meanwhile.</p>`;
+  }
+  const local = m !== null && m.name === 'local';
+  if (s.state === 'learning') {
+    const pct = Math.round(Math.max(0, Math.min(1, s.learningProgress)) * 100);
+    const left = (1 - Math.max(0, Math.min(1, s.learningProgress))) * cfg.learningPeriodHours;
+    return html`<p class="state-line"><span class="badge st-learning">learning</span> Learning this network: <b>${hoursText(left)} of ${hoursText(cfg.learningPeriodHours)} left</b>${s.baselineFlows != null ? html`, ${fmtInt(s.baselineFlows)} flows collected so far` : ''}.
+      Until then the ${m?.name ?? 'bundled'} model scores the flows.</p>
+      <p><progress max="100" value="${pct}" aria-label="learning period">${pct} %</progress> ${pct} %</p>`;
+  }
+  if (m === null) return html`<p class="state-line"><span class="badge st-scoring">scoring</span> Scoring flows.</p>`;
+  return html`<p class="state-line"><span class="badge st-scoring">scoring</span> ${
+    local
+      ? html`Trained on this network on <b>${fmtTime(m.trainedAtUs)}</b> UTC, from <b>${fmtInt(m.flowCount)} flows</b>; ${budgetText(cfg, m)}.`
+      : html`Using the <b>${m.name}</b> model that ships with Argus Edge, trained on benign traffic of many networks (${fmtInt(m.flowCount)} flows, ${fmtTime(m.trainedAtUs).slice(0, 10)}); ${budgetText(cfg, m)}.${cfg.learn ? '' : html` It does not learn this network (<code>models.learn: false</code>).`}`
+  }</p>`;
+}
+
+/** "What changed at the last retrain": the active registry model against the one before it. */
+function changesText(models: ModelRow[]): Html {
+  const active = models.find((r) => r.active);
+  if (active === undefined) return html`<p class="muted">No model of this network yet: nothing has been retrained.</p>`;
+  const previous = models.find((r) => !r.active && r.createdUs < active.createdUs);
+  const flows = (r: ModelRow) => num(r.metrics['flowCount']) ?? num(r.metrics['flows']);
+  if (previous === undefined) {
+    const n = flows(active);
+    return html`<p>The first model of this network, trained on ${fmtTime(active.createdUs)} UTC${n !== null ? html` from ${fmtInt(n)} flows` : ''}. Before it the bundled model scored every flow.</p>`;
+  }
+  const items: Html[] = [];
+  const a = flows(active);
+  const b = flows(previous);
+  if (a !== null && b !== null) items.push(html`<li>Learnt from <b>${fmtInt(a)}</b> flows (the previous model: ${fmtInt(b)}).</li>`);
+  if (active.threshold !== previous.threshold) {
+    const stricter = active.threshold > previous.threshold;
+    items.push(html`<li>Alert threshold ${previous.threshold.toFixed(3)} → <b>${active.threshold.toFixed(3)}</b>: a flow must now look ${stricter ? 'more' : 'less'} unusual to alert, so expect ${stricter ? 'fewer' : 'more'} anomaly alerts.</li>`);
+  } else items.push(html`<li>The alert threshold stayed at ${active.threshold.toFixed(3)}.</li>`);
+  const va = num((active.metrics['losses'] as { autoencoder?: { valLoss?: unknown } } | undefined)?.autoencoder?.valLoss);
+  const vb = num((previous.metrics['losses'] as { autoencoder?: { valLoss?: unknown } } | undefined)?.autoencoder?.valLoss);
+  if (va !== null && vb !== null) {
+    items.push(html`<li>It reproduces held-out normal traffic ${va <= vb ? 'better' : 'worse'} than before (validation loss ${vb.toPrecision(3)} → ${va.toPrecision(3)}).</li>`);
+  }
+  if (active.featureSchema !== previous.featureSchema) items.push(html`<li>It reads a newer set of flow features (v${previous.featureSchema} → v${active.featureSchema}).</li>`);
+  return html`<p>Retrained on ${fmtTime(active.createdUs)} UTC, replacing the model of ${fmtTime(previous.createdUs)} UTC:</p><ul>${items}</ul>`;
+}
+
+function retrainForm(d: ModelsPageData): Html {
+  if (!d.canAct || !d.settings.enabled) return html``;
+  const c = d.settings;
+  const training = d.status.state === 'training';
+  const have = d.status.baselineFlows ?? 0;
+  return html`<details class="confirm" id="retrain">
+    <summary class="button-like">Retrain…</summary>
+    <div class="confirm-body">
+      <p><b>What it learns from:</b> ${
+        have >= c.minTrainFlows
+          ? html`the ${fmtInt(have)} flows collected since the learning period began`
+          : html`the flows stored over the last ${hoursText(c.learningPeriodHours)} of packet time`
+      }, evenly sampled to at most ${fmtInt(c.maxTrainFlows)}; it needs at least ${fmtInt(c.minTrainFlows)}. Whatever those flows show is taken as normal for this network.</p>
+      <p><b>What it leaves out:</b> flows older than that period and flows the store no longer keeps. It does <em>not</em> leave out a misbehaving device's traffic: if a device was scanning or infected during the period, quarantine it and wait for a clean period before retraining. The detectors (scans, brute force, floods, tunnels) are rule-based and do not change.</p>
+      <p>Training runs in the background (minutes on a Pi); the current model keeps scoring until the new one replaces it. You can roll back afterwards.</p>
+      <form method="post" action="/models/retrain">${csrfField(d.csrf)}<button type="submit"${training ? html` disabled` : ''}>${training ? 'Training…' : 'Retrain now'}</button></form>
+    </div>
+  </details>`;
+}
+
+function rollbackForm(d: ModelsPageData): Html {
+  if (!d.canAct || !d.canRollBack) return html``;
+  const active = d.models.find((r) => r.active)!;
+  const previous = d.models.find((r) => !r.active && r.createdUs < active.createdUs)!;
+  return html`<form method="post" action="/models/rollback" class="inline" id="rollback">${csrfField(d.csrf)}
+    <button type="submit"${d.status.state === 'training' ? html` disabled` : ''} title="make ${previous.id} the active model again">Roll back to the previous model</button>
+    <span class="muted small">(trained ${fmtTime(previous.createdUs)} UTC)</span></form>`;
+}
+
+/** The metadata as JSON, without the arrays that make it huge, cut to `max` characters. */
+export function rawDetails(meta: Record<string, unknown> | null, max = RAW_MAX): string {
+  if (meta === null) return 'no model loaded';
+  const text = JSON.stringify(
+    meta,
+    (_k, v: unknown) => (Array.isArray(v) && v.length > 8 ? `[${v.length} values, first ${JSON.stringify(v.slice(0, 3))}…]` : v),
+    2,
+  );
+  return text.length <= max ? text : `${text.slice(0, max)}\n… (${fmtInt(text.length - max)} more characters)`;
 }
 
 export function modelsPage(d: ModelsPageData): Html {
   const s = d.status;
-  const pct = Math.round(Math.max(0, Math.min(1, s.learningProgress)) * 100);
+  const activeRow = d.models.find((m) => m.active);
+  const m = metaView(s.meta, activeRow);
   return html`<h1>Models</h1>
   ${d.message}
   <div class="grid2">
-    <section class="card"><h2>Status</h2>
-      <dl class="kv">
-        <dt>State</dt><dd><span class="badge st-${s.state}">${s.state}</span></dd>
-        <dt>Active model</dt><dd>${s.activeId ?? '—'}</dd>
-        <dt>Flows scored</dt><dd>${fmtInt(s.flowsScored)}</dd>
-        ${s.lastError !== null ? html`<dt>Last error</dt><dd class="bad">${s.lastError}</dd>` : ''}
-      </dl>
-      <p>Learning period <progress max="100" value="${pct}">${pct} %</progress> ${pct} %</p>
-      ${d.canAct ? html`<form method="post" action="/models/retrain">${csrfField(d.csrf)}<button type="submit"${s.state === 'training' ? html` disabled` : ''}>Retrain on collected flows</button></form>` : ''}
+    <section class="card" id="model-state"><h2>What the model knows</h2>
+      ${stateText(d, m)}
+      <p class="muted small">${fmtInt(s.flowsScored)} flows scored since the appliance started.</p>
+      ${s.lastError !== null ? html`<p class="bad">The last training failed: ${s.lastError}</p>` : ''}
+      <div class="buttons">${retrainForm(d)} ${rollbackForm(d)}</div>
     </section>
-    <section class="card"><h2>Training metrics</h2>${metricList(s.meta ?? d.models.find((m) => m.active)?.metrics ?? null)}</section>
+    <section class="card" id="model-changes"><h2>What changed at the last retrain</h2>${changesText(d.models)}</section>
   </div>
-  <section class="card"><h2>Registered models</h2>
-    ${d.models.length === 0 ? html`<p class="muted">None registered.</p>` : html`<div class="table-wrap"><table class="data"><thead><tr><th>Id</th><th>Trained (UTC)</th><th class="hide-sm">Features</th><th>Threshold</th><th></th></tr></thead><tbody>${d.models.map(
-      (m) => html`<tr><td><code>${m.id}</code></td><td>${fmtTime(m.createdUs)}</td><td class="hide-sm">v${m.featureSchema}</td><td>${m.threshold.toFixed(3)}</td><td>${m.active ? html`<span class="badge st-active">active</span>` : ''}</td></tr>`,
+  <section class="card"><h2>Models of this network</h2>
+    ${d.models.length === 0 ? html`<p class="muted">None yet: the bundled model scores every flow.</p>` : html`<div class="table-wrap"><table class="data"><thead><tr><th>Model</th><th>Trained (UTC)</th><th class="hide-sm">Flows</th><th>Threshold</th><th></th></tr></thead><tbody>${d.models.slice(0, 20).map(
+      (r) => html`<tr><td><code class="wrap">${r.id}</code></td><td>${fmtTime(r.createdUs)}</td><td class="hide-sm">${fmtInt(num(r.metrics['flowCount']) ?? num(r.metrics['flows']) ?? 0)}</td><td>${r.threshold.toFixed(3)}</td><td>${r.active ? html`<span class="badge st-active">in use</span>` : ''}</td></tr>`,
     )}</tbody></table></div>`}
-  </section>`;
+  </section>
+  <details class="card raw" id="model-raw"><summary>Raw details of the model in use</summary>
+    <pre class="raw-json">${rawDetails(s.meta)}</pre>
+  </details>`;
 }

@@ -66,7 +66,7 @@ export function settingsPage(d: SettingsPageData): Html {
   <section class="card" id="tokens"><h2>API tokens</h2>
     ${d.newToken !== null ? html`<div class="flash flash-ok" role="status">Token <b>${d.newToken.name}</b> created. Copy it now, it is not shown again:
       <pre class="token">${d.newToken.token}</pre></div>` : ''}
-    ${d.tokens.length === 0 ? html`<p class="muted">No tokens.</p>` : html`<div class="table-wrap"><table class="data"><thead><tr><th>Name</th><th class="hide-sm">Owner</th><th>Scope</th><th>Created (UTC)</th><th class="hide-sm">Expires</th><th class="hide-sm">Last used</th><th>State</th><th></th></tr></thead><tbody>${d.tokens.map(
+    ${d.tokens.length === 0 ? html`<p class="muted">No tokens.</p>` : html`<div class="table-wrap"><table class="data"><thead><tr><th>Name</th><th class="hide-sm">Owner</th><th>Scope</th><th>Created (UTC, wall clock)</th><th class="hide-sm">Expires</th><th class="hide-sm">Last used</th><th>State</th><th></th></tr></thead><tbody>${d.tokens.map(
       (t) => html`<tr><td>${t.name}</td><td class="hide-sm">${t.owner}</td><td>${t.scope}</td><td class="nowrap">${fmtTime(t.createdUs)}</td><td class="hide-sm nowrap">${t.expiresUs === null ? 'never' : fmtTime(t.expiresUs)}</td><td class="hide-sm nowrap">${fmtTime(t.lastUsedUs)}</td>
         <td>${t.revoked ? html`<span class="badge st-released">revoked</span>` : t.expiresUs !== null && t.expiresUs <= Date.now() * 1000 ? html`<span class="badge st-expired">expired</span>` : html`<span class="badge st-active">valid</span>`}</td>
         <td>${d.canAct && !t.revoked ? html`<form method="post" action="/settings/tokens/${t.id}/revoke" class="inline">${csrfField(d.csrf)}<button type="submit" class="small danger">Revoke</button></form>` : ''}</td></tr>`,

@@ -1,0 +1,71 @@
+/**
+ * The Models page in words, on the real model manager: the bundled model, then two trainings on this network's
+ * stored flows, what changed between them, a roll back to the first, and raw details bounded in size.
+ */
+import t from 'tap';
+import { initTf } from '../src/models/tf-backend.js';
+import { buildWebDeps, WebClient } from './support/web-deps.js';
+import { createUser } from './support/web-seed.js';
+import { syntheticBenign } from './support/flow-records.js';
+import { webApp } from '../src/web/server.js';
+
+const PASSWORD = 'correct horse battery';
+
+t.test('models page: state in words, what changed, retrain confirmation, roll back', { timeout: 240_000 }, async (t) => {
+  let nowUs = 1_700_000_000_000_000;
+  const web = buildWebDeps({ nowUs: () => nowUs });
+  t.teardown(() => web.close());
+  await createUser(web.store, 'admin', PASSWORD, 'admin');
+  const admin = new WebClient(webApp(web.deps, { log: () => {} }));
+  t.equal((await admin.login('admin', PASSWORD)).status, 303);
+  await initTf(() => {});
+  await web.models.start(); // the bundled model
+  const addFlows = (seed: number, fromUs: number) => {
+    const flows = syntheticBenign(300, seed, fromUs);
+    for (const f of flows) web.store.addFlow(f);
+    web.store.flush();
+    nowUs = flows[flows.length - 1]!.endUs;
+  };
+
+  let page = await (await admin.request('/models')).text();
+  t.match(page, /Using the <b>default[^<]*<\/b> model that ships with Argus Edge/, 'says the bundled model scores');
+  t.match(page, /alerts at a score of \d\.\d{3} or more: about one benign flow in [\d,]+ raises an alert/, 'and what its threshold means');
+  t.match(page, /No model of this network yet: nothing has been retrained/);
+  t.match(page, /What it learns from:<\/b> the flows stored over the last 24 h of packet time/, 'the retrain confirmation says what it learns from');
+  t.match(page, /What it leaves out:<\/b> flows older than that period/, 'and what it leaves out');
+  t.notMatch(page, /action="\/models\/rollback"/, 'no roll back without an earlier model');
+  t.ok(page.length < 30_000, `the page is ${page.length} characters, not megabytes of JSON`);
+  t.notMatch(page, /"history": \[\s*\{/, 'the loss history is summarised, not printed');
+  t.match(page, /<details class="card raw" id="model-raw"><summary>Raw details/, 'raw details behind a disclosure');
+
+  addFlows(11, 1_700_000_000_000_000);
+  t.equal((await admin.request('/models/retrain', { method: 'POST' })).status, 303);
+  await web.models.pending;
+  t.equal(web.models.lastError, null, 'the first training finished');
+  const first = web.store.registry.activeModel()!;
+  page = await (await admin.request('/models')).text();
+  t.match(page, /Trained on this network on <b>[\d-]+ [\d:]+<\/b> UTC, from <b>[\d,]+ flows<\/b>/, 'says it was trained on this network, when and from how much');
+  t.match(page, /The first model of this network/, 'the first retrain is described as such');
+
+  addFlows(12, nowUs + 3_600_000_000);
+  t.equal((await admin.request('/models/retrain', { method: 'POST' })).status, 303);
+  await web.models.pending;
+  const second = web.store.registry.activeModel()!;
+  t.not(second.id, first.id, 'a second model of this network');
+  page = await (await admin.request('/models')).text();
+  t.match(page, /Retrained on [\d-]+ [\d:]+ UTC, replacing the model of [\d-]+ [\d:]+ UTC/, 'what changed at the last retrain');
+  t.match(page, /Learnt from <b>[\d,]+<\/b> flows \(the previous model: [\d,]+\)/);
+  t.match(page, /(Alert threshold [\d.]+ → <b>[\d.]+<\/b>|The alert threshold stayed at)/);
+  t.match(page, /action="\/models\/rollback"/, 'a roll back is offered');
+
+  const r = await admin.request('/models/rollback', { method: 'POST' });
+  t.equal(r.status, 303);
+  t.equal(r.headers.get('location'), '/models?done=rolled-back');
+  t.equal(web.store.registry.activeModel()!.id, first.id, 'the registry has the first model active again');
+  t.equal(web.models.model!.id, first.id, 'and the manager scores with it');
+  t.match(web.store.actions.auditLog({ actionPrefix: 'model.rollback' })[0], { actor: 'admin', target: first.id, detail: { from: second.id } });
+  t.match(await (await admin.request('/models?done=rolled-back')).text(), /Switched back to the previous model/);
+  const again = await admin.request('/models/rollback', { method: 'POST' });
+  t.equal(again.status, 303, 'rolling back past the first model is refused with a redirect');
+  t.match(await (await admin.request('/models')).text(), /flash-error" role="alert">no earlier model of this network/, 'which says why');
+});
