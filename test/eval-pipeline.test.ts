@@ -169,9 +169,9 @@ t.test('the whole pipeline with the bundled model, through the CLI: stable JSON 
 
 t.test('the demo capture (scripts/make-demo-pcap.ts): the camera\'s scan and sweep windows, the plug beside them', async (t) => {
   // the generator's timeline: start 2026-01-15T10:00:00Z; the camera (192.168.1.30) SYN-scans the NAS from
-  // +360 s (1,024 ports, 2 ms apart) and ARP/telnet-sweeps the LAN from +420 s (253 addresses, 10 ms apart)
+  // +240 s (1,024 ports, 2 ms apart) and ARP/telnet-sweeps the LAN from +300 s (253 addresses, 10 ms apart)
   const start = Date.UTC(2026, 0, 15, 10, 0, 0) / 1000;
-  const labels = [`${start + 359}\t${start + 363}\t192.168.1.30\tcamera-syn-scan`, `${start + 419}\t${start + 423}\t192.168.1.30\tcamera-telnet-sweep`, `${start + 359}\t${start + 363}\t192.168.1.50\tvictim:camera-syn-scan`, ''].join('\n');
+  const labels = [`${start + 239}\t${start + 243}\t192.168.1.30\tcamera-syn-scan`, `${start + 299}\t${start + 303}\t192.168.1.30\tcamera-telnet-sweep`, `${start + 239}\t${start + 243}\t192.168.1.50\tvictim:camera-syn-scan`, ''].join('\n');
   const r = await evaluatePipeline(loadConfig({ flags: { 'models.enabled': 'false' } }), log, [join(root, 'demo/demo.pcap')], { labels });
   t.comment(formatReport(r));
   const [scan, sweep, nas] = r.labels;
