@@ -17,11 +17,11 @@ export interface RunProcess {
   exited: Promise<number | null>;
 }
 
-/** `argus-edge run --port 0` plus `args` (`--mode replay` unless they name a mode), in `dir`, with these ARGUS_EDGE_* settings. */
+/** `argus-edge run --port 0` plus `args` (`--mode replay --exit-at-end` unless they name a mode or loop), in `dir`, with these ARGUS_EDGE_* settings. */
 export function startRun(dir: string, args: string[], env: Record<string, string>): RunProcess {
   const base = { ...process.env };
   delete base.ARGUS_EDGE_CONFIG;
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(projectRoot(), 'src/cli.ts'), 'run', ...(args.includes('--mode') ? [] : ['--mode', 'replay']), '--port', '0', ...args], {
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(projectRoot(), 'src/cli.ts'), 'run', ...(args.includes('--mode') ? [] : ['--mode', 'replay']), '--port', '0', ...(args.includes('--mode') || args.includes('--loop') ? [] : ['--exit-at-end']), ...args], {
     cwd: dir,
     env: { ...base, ARGUS_EDGE_WEB_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
