@@ -3,15 +3,18 @@
  * as a word, and the buttons to act on it. Shared by the Overview's "Needs attention", the Alerts page, the
  * device page and the live stream (SSE), so a row looks the same wherever it appears.
  */
+import type { AlertKind } from '../../detectors/alert.js';
 import type { IncidentRow } from '../../store/incidents.js';
 import { html, type Html } from '../html.js';
 import { csrfField } from './layout.js';
 import { fmtInt, fmtTime } from './format.js';
 
-/** Human names of the alert kinds; a kind without one (a newer detector) shows its code. */
-export const KIND_NAMES: Readonly<Record<string, string>> = {
+/** Human names of the alert kinds, one for every kind (the compiler checks); a stored kind this build does not know shows its code. */
+export const KIND_NAMES: Readonly<Record<AlertKind, string>> = {
   'scan.port.vertical': 'Port scan',
   'scan.port.horizontal': 'Network sweep',
+  'scan.lan.sweep': 'Sweep of the LAN for devices',
+  'scan.service': 'Probing which software runs on a device',
   'scan.arp': 'ARP sweep of the LAN',
   'bruteforce.ssh': 'SSH password guessing',
   'bruteforce.telnet': 'Telnet password guessing',
@@ -29,7 +32,7 @@ export const KIND_NAMES: Readonly<Record<string, string>> = {
 };
 
 export function kindName(kind: string): string {
-  return KIND_NAMES[kind] ?? kind;
+  return (KIND_NAMES as Readonly<Record<string, string>>)[kind] ?? kind;
 }
 
 /** What the device did, as the rest of a sentence that starts with its name. */
@@ -40,6 +43,10 @@ function didWhat(i: Pick<IncidentRow, 'kind' | 'target' | 'targets'>): string {
       return `probed the ports of ${t}, looking for services to attack`;
     case 'scan.port.horizontal':
       return `probed ${t} on the same port, looking for devices to attack`;
+    case 'scan.lan.sweep':
+      return `probed ${t} of the local network, looking for devices to attack`;
+    case 'scan.service':
+      return `asked the services of ${t} which software and version they run, as attackers do before an exploit`;
     case 'scan.arp':
       return `swept the local network with ARP requests to find every device`;
     case 'bruteforce.ssh':
