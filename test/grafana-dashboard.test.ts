@@ -21,16 +21,7 @@ import { freePort } from './support/victoria-metrics.js';
 
 const INFLUXD = '/usr/bin/influxd';
 const DASHBOARD = join(projectRoot(), 'grafana/argus-edge.json');
-// Known problem: the full suite once hung here past tap's 600 s limit (it passed on its own). Until that is
-// found it runs only when asked for: ARGUS_GRAFANA_TEST=1 npx tap test/grafana-dashboard.test.ts
-const skip = !existsSync(INFLUXD)
-  ? 'influxdb is not installed (/usr/bin/influxd; apt-get install influxdb)'
-  : process.env.ARGUS_GRAFANA_TEST !== '1'
-    ? 'hung once in the full suite (under investigation): run it with ARGUS_GRAFANA_TEST=1'
-    : false;
-
-/** Measurements the dashboard reads that this run cannot have written yet (the incident stage is separate). */
-const NOT_YET_WRITTEN = new Set(['incidents']);
+const skip = !existsSync(INFLUXD) ? 'influxdb is not installed (/usr/bin/influxd; apt-get install influxdb)' : false;
 
 interface Target {
   query: string;
@@ -118,8 +109,13 @@ bind-address = "127.0.0.1:${rpcPort}"
   await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
   t.teardown(async () => {
     await new Promise<void>((r) => relay.close(() => r()));
-    influxd.kill('SIGTERM');
-    await new Promise((r) => (influxd.exitCode !== null ? r(null) : influxd.once('exit', r)));
+    if (influxd.exitCode === null && influxd.signalCode === null) {
+      const exited = new Promise((r) => influxd.once('exit', r));
+      influxd.kill('SIGTERM');
+      const hard = setTimeout(() => influxd.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(hard);
+    }
     rmSync(dir, { recursive: true, force: true });
   });
   await waitFor('influxd to answer /ping', 30_000, async () => {
@@ -158,9 +154,7 @@ bind-address = "127.0.0.1:${rpcPort}"
       const r = await query(q);
       const err = r.error ?? r.results[0]?.error;
       const series = r.results[0]?.series ?? [];
-      const measurement = /FROM "([^"]+)"/.exec(q)?.[1] ?? '';
       if (err !== undefined) t.fail(`${p.title}: ${err}\n${q}`);
-      else if (NOT_YET_WRITTEN.has(measurement)) t.pass(`${p.title}: parses (nothing written to ${measurement} by this run)`);
       else t.ok(series.some((s) => s.values.some((row) => row.slice(1).some((v) => v !== null))), `${p.title}: ${series.length} series`);
     }
   }

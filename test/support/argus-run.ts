@@ -17,18 +17,36 @@ export interface RunProcess {
   exited: Promise<number | null>;
 }
 
-/** `argus-edge run --port 0` plus `args` (`--mode replay --exit-at-end` unless they name a mode or loop), in `dir`, with these ARGUS_EDGE_* settings. */
-export function startRun(dir: string, args: string[], env: Record<string, string>): RunProcess {
+/**
+ * `argus-edge run --port 0` plus `args` (`--mode replay --exit-at-end` unless they name a mode or loop), in
+ * `dir`, with these ARGUS_EDGE_* settings. A replay that should end by itself and is still running after
+ * `limitMs` is killed (exit code null, the reason at the end of its stderr), so a stuck run fails its test
+ * instead of holding the suite until tap's timeout.
+ */
+export function startRun(dir: string, args: string[], env: Record<string, string>, limitMs = 300_000): RunProcess {
   const base = { ...process.env };
   delete base.ARGUS_EDGE_CONFIG;
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(projectRoot(), 'src/cli.ts'), 'run', ...(args.includes('--mode') ? [] : ['--mode', 'replay']), '--port', '0', ...(args.includes('--mode') || args.includes('--loop') ? [] : ['--exit-at-end']), ...args], {
+  const endsByItself = !(args.includes('--mode') || args.includes('--loop'));
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(projectRoot(), 'src/cli.ts'), 'run', ...(args.includes('--mode') ? [] : ['--mode', 'replay']), '--port', '0', ...(endsByItself ? ['--exit-at-end'] : []), ...args], {
     cwd: dir,
     env: { ...base, ARGUS_EDGE_WEB_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const limit = endsByItself
+    ? setTimeout(() => {
+        err += `\n[test] the replay was still running after ${limitMs / 1000} s: killed\n`;
+        child.kill('SIGKILL');
+      }, limitMs)
+    : undefined;
+  limit?.unref();
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      clearTimeout(limit);
+      resolve(code);
+    }),
+  );
   return { child, stderr: () => err, exited };
 }
 

@@ -43,10 +43,20 @@ export interface VictoriaMetricsOptions {
 }
 
 /**
- * The line-protocol fields every line of each measurement the sink writes carries: a measurement's line
- * count is the sample count of its field here.
+ * Each measurement the sink writes, with a field every one of its lines carries: a measurement's line count
+ * is the sample count of that field. `unlisted()` finds series of a measurement missing here.
  */
-export const LINE_FIELDS = ['device_traffic_bytes_out', 'capture_packets', 'alerts_count', 'anomaly_scored', 'trust_score', 'trust_levels_devices', 'influx_sink_queued', 'store_queue_depth'];
+export const LINE_FIELDS: Record<string, string> = {
+  device_traffic: 'bytes_out',
+  capture: 'packets',
+  alerts: 'count',
+  incidents: 'count',
+  anomaly: 'scored',
+  trust: 'score',
+  trust_levels: 'devices',
+  influx_sink: 'queued',
+  store: 'queue_depth',
+};
 
 export class VictoriaMetrics {
   private proc: ChildProcess | null = null;
@@ -115,8 +125,14 @@ export class VictoriaMetrics {
   /** Samples on the server of every line the sink wrote with `sensor` (see LINE_FIELDS). */
   async lines(sensor: string): Promise<number> {
     let n = 0;
-    for (const f of LINE_FIELDS) for (const s of await this.export(`${f}{sensor="${sensor}"}`)) n += s.values.length;
+    for (const [m, f] of Object.entries(LINE_FIELDS)) for (const s of await this.export(`${m}_${f}{sensor="${sensor}"}`)) n += s.values.length;
     return n;
+  }
+
+  /** Names of the series for `sensor` that belong to no measurement of LINE_FIELDS (their lines would go uncounted). */
+  async unlisted(sensor: string): Promise<string[]> {
+    const names = new Set((await this.export(`{sensor="${sensor}"}`)).map((s) => s.metric.__name__!));
+    return [...names].filter((n) => !Object.keys(LINE_FIELDS).some((m) => n.startsWith(`${m}_`))).sort();
   }
 
   /**
