@@ -17,7 +17,7 @@ import type { Logger } from './log.js';
 import type { ModelManager } from './models/manager.js';
 import { startFleet, type FleetHandle } from './fleet/index.js';
 import { dashboardUrlOf, Notifier } from './notify/notifier.js';
-import { registerNotifyMetrics } from './notify/metrics.js';
+import { notifyGauge, registerNotifyMetrics } from './notify/metrics.js';
 import { Pipeline, type PipelineOptions } from './pipeline.js';
 import { applianceHosts } from './respond/appliance-hosts.js';
 import { createFirewall } from './respond/firewall.js';
@@ -103,6 +103,7 @@ export class Appliance {
     });
     this.notifier.attach(bus);
     registerNotifyMetrics(this.notifier);
+    if (this.notifier.channelCount > 0) this.pipeline.influx?.addGauge(notifyGauge(this.notifier));
     this.pipeline.onTick((now) => {
       this.inventory.tick(now);
       this.trust.tick(now);

@@ -2,7 +2,8 @@
  * InfluxDB from the running appliance, as a user runs it: `argus-edge run --mode replay` as a child process
  * replays the demo capture (an ARP sweep and a port scan among normal traffic) into a real victoria-metrics
  * on 127.0.0.1, and what the server holds is compared with what the same run put into its SQLite store:
- * trust per device, traffic per device, alerts by kind, anomaly scores, capture packets, the health gauges
+ * trust per device, traffic per device, alerts and incidents by kind, anomaly scores, capture packets, the health gauges
+ * (store, sink, notifications)
  * and the sink's own accounting. Then the server is stopped and restarted while the appliance loops over
  * the capture: the pipeline keeps going, and points written + points dropped = points produced, with the
  * server holding exactly the points written. Last, the reason a replay used to show nothing on a packaged
@@ -11,7 +12,9 @@
 import t from 'tap';
 import Database from 'better-sqlite3';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -49,7 +52,20 @@ t.test('argus-edge run writes what the store holds into a real victoria-metrics'
 
   await t.test('a replay with a scan: trust, traffic, alerts and health equal the store', async (t) => {
     const db = join(dir, 'scan.db');
-    const run = startRun(dir, ['--pcap', DEMO, '--store', db], influxEnv('scan'));
+    // a webhook on 127.0.0.1 takes the incidents' notices, so the notification health series has something to say
+    let hooked = 0;
+    const hook = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        hooked++;
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    t.teardown(() => new Promise<void>((r) => hook.close(() => r())));
+    const config = join(dir, 'scan.yaml');
+    writeFileSync(config, `notify:\n  dailySummaryHour: -1\n  channels:\n    - type: webhook\n      url: http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook\n      minSeverity: low\n`);
+    const run = startRun(dir, ['--pcap', DEMO, '--store', db], { ...influxEnv('scan'), ARGUS_EDGE_CONFIG: config });
     running.push(run.child);
     t.equal(await run.exited, 0, 'the replay ends by itself and exits 0');
     const acc = accounting(run.stderr());
@@ -97,6 +113,10 @@ t.test('argus-edge run writes what the store holds into a real victoria-metrics'
     const alerts = store.prepare('SELECT kind, severity, count(*) AS n FROM alerts GROUP BY kind, severity').all() as { kind: string; severity: number; n: number }[];
     t.ok(alerts.some((a) => a.kind.startsWith('scan.')), 'the store has the scan alerts');
     for (const a of alerts) t.equal(sum(await vm.export(`alerts_count{sensor="scan",kind="${a.kind}",severity="${a.severity}"}`)), a.n, `alerts ${a.kind} severity ${a.severity}`);
+    // incidents: one "open" count per incident the store holds, by kind
+    const incidents = store.prepare('SELECT kind, count(*) AS n FROM incidents GROUP BY kind').all() as { kind: string; n: number }[];
+    t.ok(incidents.some((i) => i.kind.startsWith('scan.')), `the store has ${incidents.reduce((a, i) => a + i.n, 0)} incidents, the scan among them`);
+    for (const i of incidents) t.equal(sum(await vm.export(`incidents_count{sensor="scan",kind="${i.kind}",state="open"}`)), i.n, `incidents opened: ${i.kind}`);
     const anomalies = (store.prepare('SELECT count(*) AS n FROM anomaly_events').get() as { n: number }).n;
     t.ok(anomalies > 0);
     t.equal(sum(await vm.export('anomaly_scored{sensor="scan"}')), anomalies, 'every scored flow counted once');
@@ -104,6 +124,9 @@ t.test('argus-edge run writes what the store holds into a real victoria-metrics'
     // the health gauges: the store's committed rows as they stood at the last interval's end
     const committed = latest(await vm.export('store_committed{sensor="scan"}'));
     t.ok(committed !== null && committed.value > 0, `store gauge: ${committed?.value} rows committed`);
+    // packet time runs ahead of delivery: by the last interval's end a notice may be queued or already sent
+    const [queued, sent] = [latest(await vm.export('notify_queued{sensor="scan"}')), latest(await vm.export('notify_sent{sensor="scan"}'))];
+    t.ok(hooked > 0 && queued !== null && sent !== null && queued.value + sent.value > 0, `notification gauge: ${queued?.value} queued + ${sent?.value} sent by the last interval's end; the webhook received ${hooked}`);
     const sinkQueued = latest(await vm.export('influx_sink_queued{sensor="scan"}'));
     t.ok(sinkQueued !== null && sinkQueued.value > 0 && sinkQueued.value < acc.produced, 'sink gauge');
     // bounded tags: no address from the wire is a tag value anywhere

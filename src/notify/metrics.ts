@@ -5,6 +5,7 @@
 import { Counter, Gauge } from 'prom-client';
 import { metrics } from '../store/metrics.js';
 import type { Notifier } from './notifier.js';
+import type { GaugeSource } from '../store/influx-points.js';
 
 export function registerNotifyMetrics(n: Notifier, registry = metrics().registry): void {
   if (n.channelCount === 0) return;
@@ -40,4 +41,25 @@ export function registerNotifyMetrics(n: Notifier, registry = metrics().registry
   counter('argus_notify_failures_total', 'Failed delivery attempts (each retry counts), by channel', (h) => h.failures);
   counter('argus_notify_dead_letters_total', 'Notices given up after every retry, by channel', (h) => h.deadLetters);
   counter('argus_notify_dropped_total', 'Notices refused because the channel queue was full', (h) => h.dropped);
+}
+
+/**
+ * The notification health InfluxDB gets once per interval (measurement `notify`): notices waiting, and the
+ * delivery totals so far, summed over the channels (a channel name is configuration, not a bounded tag).
+ */
+export function notifyGauge(n: Notifier): GaugeSource {
+  return {
+    measurement: 'notify',
+    read() {
+      const f = { queued: 0, sent: 0, failures: 0, dead_letters: 0, dropped: 0 };
+      for (const h of n.health()) {
+        f.queued += h.queued;
+        f.sent += h.sent;
+        f.failures += h.failures;
+        f.dead_letters += h.deadLetters;
+        f.dropped += h.dropped;
+      }
+      return f;
+    },
+  };
 }

@@ -56,6 +56,7 @@ export const LINE_FIELDS: Record<string, string> = {
   trust_levels: 'devices',
   influx_sink: 'queued',
   store: 'queue_depth',
+  notify: 'queued',
 };
 
 export class VictoriaMetrics {
