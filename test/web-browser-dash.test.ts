@@ -102,6 +102,19 @@ t.test('dashboard fixes in headless Chromium', { skip: existsSync(CHROMIUM) ? fa
     for (const a of fit) t.ok(a.size >= a.longest * 7, `${w} px: axis labels ${JSON.stringify(a.values)} fit in ${a.size} px`);
     t.match(await page.textContent('#clock-note'), /packet time \(replay mode\)/, 'the page says which clock its times are in');
 
+    // the time range picker: the charts and the top lists follow it, and it stays in the address
+    for (const [range, span] of [['1h', 3600], ['7d', 7 * 86_400]] as const) {
+      await Promise.all([page.waitForURL((u) => u.searchParams.get('range') === range), page.click(`nav.range a[data-range="${range}"]`)]);
+      await waitChart('chart-traffic');
+      const x = (await scales('chart-traffic'))!.x;
+      t.ok(Math.abs(x.max - x.min - span) <= 3600, `${w} px, ${range}: the traffic chart spans ${Math.round((x.max - x.min) / 3600)} h`);
+      t.equal(await page.getAttribute(`nav.range a[data-range="${range}"]`, 'aria-current'), 'true', `${range} is marked as chosen`);
+      t.ok((await overflow()) <= 1, `${w} px, ${range}: the overview does not scroll sideways`);
+    }
+    t.ok((await page.locator('#top-names tbody tr').count()) > 0, `${w} px: top DNS names of the demo network`);
+    t.ok((await page.locator('#top-devices tbody tr').count()) > 0, `${w} px: top devices by traffic`);
+    t.ok(await page.isVisible('#top-destinations'), 'top destinations on the internet');
+
     // the Models page: words, a bounded height, raw details closed and bounded when opened
     await page.goto(base + '/models');
     t.match(await page.textContent('#model-state'), /Using the default\S* model that ships with Argus Edge/, `${w} px: the model state in words`);

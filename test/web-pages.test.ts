@@ -16,7 +16,7 @@ import { alertRowId } from '../src/web/views/alerts.js';
 import { buildWebDeps, WebClient, type TestWeb } from './support/web-deps.js';
 import { createUser, seedDashboard, seedMac } from './support/web-seed.js';
 import { initTf } from '../src/models/tf-backend.js';
-import { syntheticBenign } from './support/flow-records.js';
+import { flowRecord, syntheticBenign } from './support/flow-records.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -457,6 +457,44 @@ t.test('a stream ends after its maximum age, so a reconnect checks the session a
   t.equal(sseStats(web.deps).clients, 0);
 });
 
+t.test('the overview and device pages pick a time range; the overview lists top devices, destinations and DNS names', async (t) => {
+  const { admin, web, endUs } = await setup(t);
+  const HOUR = 3_600_000_000;
+  const mac = seedMac(0);
+  const lookup = (i: number, at: number, qname: string, answer: string) =>
+    flowRecord({ flowId: 9000 + i, startUs: at - 1000, endUs: at, proto: 17, protoName: 'UDP', srcIp: '10.99.0.10', srcMac: mac, dstIp: '10.99.0.1', dstPort: 53, service: 'dns', tlsSni: null, httpHost: null, dns: { qname, qtype: 1, rcode: 0, answers: [answer] } });
+  const visit = (i: number, at: number, dstIp: string, bytes: number) =>
+    flowRecord({ flowId: 9100 + i, startUs: at - 1000, endUs: at, srcIp: '10.99.0.10', srcMac: mac, dstIp, tlsSni: null, httpHost: null, bytesToServer: bytes, bytesToClient: bytes });
+  // now: a camera's cloud, looked up and visited; three days ago: a name only a week shows
+  web.store.addFlow(lookup(1, endUs - 1000, 'cloud.camera.example', '198.51.100.20'));
+  web.store.addFlow(visit(1, endUs - 900, '198.51.100.20', 40_000));
+  web.store.addFlow(lookup(2, endUs - 3 * 24 * HOUR, 'old.example.net', '203.0.113.50'));
+  web.store.flush();
+
+  const day = await (await admin.request('/')).text();
+  t.match(day, /<nav class="range"[\s\S]*aria-current="true" class="on" data-range="24h"/, '24 hours by default');
+  t.match(day, /data-src="\/ui\/overview\/series\?hours=24"/, 'the charts follow the range');
+  const section = (h: string, id: string) => h.slice(h.indexOf(`id="${id}"`), h.indexOf('</section>', h.indexOf(`id="${id}"`)));
+  t.match(section(day, 'top-names'), /cloud\.camera\.example/, 'top DNS names');
+  t.notMatch(section(day, 'top-names'), /old\.example\.net/, 'not what is older than the range');
+  t.match(section(day, 'top-destinations'), /cloud\.camera\.example <code class="small">198\.51\.100\.20<\/code>/, 'top destinations on the internet, named from the lookup');
+  t.notMatch(section(day, 'top-destinations'), /10\.99\./, 'LAN addresses are not destinations on the internet');
+  t.match(section(day, 'top-devices'), new RegExp(`href="/devices/${mac}\\?range=24h"`), 'top devices link to their page with the same range');
+  const week = await (await admin.request('/?range=7d')).text();
+  t.match(week, /aria-current="true" class="on" data-range="7d"/);
+  t.match(week, /data-src="\/ui\/overview\/series\?hours=168"/);
+  t.match(section(week, 'top-names'), /old\.example\.net/, 'a week reaches three days back');
+  const hour = await (await admin.request('/?range=1h')).text();
+  t.match(section(hour, 'top-names'), /cloud\.camera\.example/);
+  const bad = await admin.request('/?range=5m');
+  t.equal(bad.status, 400, 'an unknown range is refused');
+  t.match(await bad.text(), /range must be one of 1h, 24h, 7d/);
+  const device = await (await admin.request(`/devices/${mac}?range=7d`)).text();
+  t.match(device, /Top destinations, 7d/, 'the device page takes the range too');
+  t.match(device, /<dt>Traffic, 7d<\/dt>/);
+  t.equal((await admin.request(`/devices/${mac}?range=1y`)).status, 400);
+});
+
 t.test('the dashboard queries use indexes', async (t) => {
   const { web } = await setup(t);
   const plan = (sql: string, ...args: unknown[]): string =>
@@ -468,6 +506,8 @@ t.test('the dashboard queries use indexes', async (t) => {
   t.match(plan('SELECT dst_ip, count(*) FROM flows WHERE src_mac = ? AND end_us >= ? GROUP BY dst_ip', 'x', 0), /flows_src_mac/);
   t.match(plan('SELECT hour_us, sum(bytes_out) FROM flow_rollups WHERE hour_us >= ? AND hour_us < ? GROUP BY hour_us', 0, 1), /PRIMARY KEY|SEARCH/);
   t.match(plan('SELECT count(*) FROM anomaly_events WHERE ts_us >= ? AND ts_us < ?', 0, 1), /anomaly_events_ts/);
+  t.match(plan('SELECT qname, sum(queries) FROM dns_rollups WHERE hour_us >= ? AND hour_us < ? GROUP BY qname', 0, 1), /SEARCH dns_rollups USING PRIMARY KEY/);
+  t.match(plan('SELECT ip, sum(bytes) FROM remote_rollups WHERE hour_us >= ? AND hour_us < ? GROUP BY ip', 0, 1), /SEARCH remote_rollups USING PRIMARY KEY/);
   t.match(plan('SELECT mac FROM devices ORDER BY last_seen_us DESC LIMIT 50'), /devices_last_seen/);
   // the alert page's filters walk the time index and stop early instead of sorting every alert
   const kindPlan = plan(`SELECT id FROM alerts INDEXED BY alerts_ts WHERE kind = ? AND severity <= ? ORDER BY ts_us DESC, id DESC LIMIT 50`, 'dns.tunnel', 1);

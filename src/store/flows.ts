@@ -9,6 +9,7 @@
 import type Database from 'better-sqlite3';
 import type { FlowRecord, SeriesStats, TcpFlagCounts } from '../flow/flow-record.js';
 import { addTraffic, endpointTraffic, type DeviceTraffic } from './device-traffic.js';
+import { TopRollups } from './top-rollups.js';
 
 const HOUR_US = 3_600_000_000;
 
@@ -93,8 +94,11 @@ export class FlowStore {
   private readonly rollupStmt: Database.Statement;
   /** rollup deltas accumulated by `insert` until `commitRollups`, keyed by hour and device */
   private readonly pending = new Map<string, RollupRow>();
+  /** the DNS-name and remote-destination rollups, written with the same batches */
+  readonly tops: TopRollups;
 
   constructor(private readonly db: Database.Database) {
+    this.tops = new TopRollups(db);
     this.insertStmt = db.prepare(`
       INSERT INTO flows (flow_id, segment, start_us, end_us, proto, src_ip, src_port, dst_ip, dst_port,
         src_mac, dst_mac, community_id, service, pkts_to_server, pkts_to_client, bytes_to_server,
@@ -125,6 +129,7 @@ export class FlowStore {
     const [orig, resp] = endpointTraffic(f);
     this.add(hourUs, orig.device, orig.traffic, rejected);
     this.add(hourUs, resp.device, resp.traffic, 0);
+    this.tops.add(f);
   }
 
   private add(hourUs: number, device: string, d: DeviceTraffic, rejected: number): void {
@@ -142,11 +147,13 @@ export class FlowStore {
   commitRollups(): void {
     for (const r of this.pending.values()) this.rollupStmt.run(r);
     this.pending.clear();
+    this.tops.commit();
   }
 
   /** Forgets pending rollups after the transaction that held their flows was rolled back. */
   discardRollups(): void {
     this.pending.clear();
+    this.tops.discard();
   }
 
   /**

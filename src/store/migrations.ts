@@ -409,6 +409,30 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 14,
+    description: 'hourly rollups of DNS names and remote destinations (the dashboard\'s top lists)',
+    up(db) {
+      db.exec(`
+        -- src/store/top-rollups.ts; at most 2000 names or addresses per hour, the rest under the empty key
+        CREATE TABLE dns_rollups (
+          hour_us INTEGER NOT NULL,
+          qname TEXT NOT NULL,
+          queries INTEGER NOT NULL,
+          nxdomain INTEGER NOT NULL,
+          PRIMARY KEY (hour_us, qname)
+        ) WITHOUT ROWID;
+        CREATE TABLE remote_rollups (
+          hour_us INTEGER NOT NULL,
+          ip TEXT NOT NULL,
+          name TEXT,
+          flows INTEGER NOT NULL,
+          bytes INTEGER NOT NULL,
+          PRIMARY KEY (hour_us, ip)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -35,6 +35,8 @@ const AGE_RULES: readonly AgeRule[] = [
   { table: 'flows', key: 'rowid', where: 'end_us < ?', cutoff: 'flow' },
   { table: 'anomaly_events', key: 'rowid', where: 'ts_us < ?', cutoff: 'flow' },
   { table: 'flow_rollups', key: '(hour_us, device)', where: 'hour_us < ?', cutoff: 'rollup' },
+  { table: 'dns_rollups', key: '(hour_us, qname)', where: 'hour_us < ?', cutoff: 'rollup' },
+  { table: 'remote_rollups', key: '(hour_us, ip)', where: 'hour_us < ?', cutoff: 'rollup' },
   { table: 'alerts', key: 'rowid', where: 'ts_us < ?', cutoff: 'rollup' },
   { table: 'trust_history', key: 'rowid', where: 'ts_us < ?', cutoff: 'rollup' },
   { table: 'actions', key: 'rowid', where: `state IN ('expired', 'released', 'denied') AND updated_us < ?`, cutoff: 'rollup' },
@@ -77,6 +79,8 @@ interface SizeRule {
 
 /** Eviction order under the size cap. Flows and anomaly events go together (same time cut). */
 const SIZE_RULES: readonly SizeRule[] = [
+  { table: 'dns_rollups', time: 'hour_us', key: '(hour_us, qname)' },
+  { table: 'remote_rollups', time: 'hour_us', key: '(hour_us, ip)' },
   { table: 'flow_rollups', time: 'hour_us', key: '(hour_us, device)' },
   { table: 'trust_history', time: 'ts_us', key: 'rowid' },
   { table: 'alerts', time: 'ts_us', key: 'rowid' },

@@ -22,8 +22,10 @@ import { DEVICE_TYPE_KEYS } from '../device-type/guess.js';
 import { devicesPage, devicesTable, type DevicesPageData } from './views/devices.js';
 import { isMuted, loadMutes } from './pages-mutes.js';
 import { incidentViews } from './pages-alerts.js';
+import { parseRange } from './range.js';
 
 const DAY_US = 86_400_000_000;
+const HOUR_US = 3_600_000_000;
 const PAGE_SIZE = 50;
 
 function devicesData(c: Ctx): DevicesPageData | string {
@@ -73,11 +75,13 @@ export function registerDevicePages(app: Hono<WebEnv>): void {
   app.get('/devices/:mac', (c) => {
     const dev = deviceOf(c);
     if (dev instanceof Response) return dev;
+    const range = parseRange(c.req.query('range'));
+    if (typeof range === 'string') return problem(c, 400, range, 'devices');
     const deps = c.get('deps');
     const store = deps.store;
     const device = store.devices.get(dev.mac)!;
     // windows are anchored at the device's last sighting: a replayed capture's devices are "last seen" in the past
-    const fromUs = device.lastSeenUs - DAY_US;
+    const fromUs = device.lastSeenUs - range.hours * HOUR_US;
     const changes = store.devices
       .trustHistory(dev.mac, device.lastSeenUs - 30 * DAY_US)
       .filter((h) => h.explanation.length > 0)
@@ -97,6 +101,7 @@ export function registerDevicePages(app: Hono<WebEnv>): void {
     }
     const nowUs = deps.nowUs();
     const body = devicePage({
+      range,
       device,
       facts: deviceFacts(device, nowUs, gatewayMac(store), scannedPorts(store, [dev.mac]).get(dev.mac)),
       traffic: deviceTraffic(store, dev.mac, fromUs, device.lastSeenUs + 1),

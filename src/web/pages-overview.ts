@@ -8,6 +8,9 @@ import type { WebDeps } from './deps.js';
 import { attentionSection, overviewPage, type AttentionData } from './views/overview.js';
 import { deviceName } from './views/devices.js';
 import { incidentViewsOf } from './pages-alerts.js';
+import { parseRange } from './range.js';
+import { topLists } from './top-queries.js';
+import { gatewayMac } from './device-facts.js';
 
 /** incidents shown in "Needs attention" (the rest are a link away) */
 export const ATTENTION_ROWS = 8;
@@ -40,13 +43,27 @@ export function attentionData(c: Ctx): AttentionData {
   return attentionDataOf(c.get('deps'), { csrf: c.get('csrf'), canAct: canAct(c) });
 }
 
+/** Names of the top devices: the label or hostname, else "Gateway" for the router. */
+function topDeviceNames(store: Store, devices: string[]): Map<string, string> {
+  const names = namesFor(store, devices);
+  const gw = gatewayMac(store);
+  if (gw !== null && !names.has(gw)) names.set(gw, 'Gateway');
+  return names;
+}
+
 export function registerOverviewPages(app: Hono<WebEnv>): void {
   app.get('/', (c) => {
+    const range = parseRange(c.req.query('range'));
+    if (typeof range === 'string') return problem(c, 400, range, 'overview');
     const deps = c.get('deps');
     const store = deps.store;
     const nowUs = deps.nowUs();
     const counts = overviewCounts(store, nowUs);
+    const tops = topLists(store, nowUs - range.hours * HOUR_US, nowUs + 1);
     const body = overviewPage({
+      range,
+      tops,
+      topNames: topDeviceNames(store, tops.devices.map((d) => d.device)),
       capture: deps.capture(),
       nowUs,
       byLevel: counts.byLevel,

@@ -3,6 +3,7 @@
  * /ui/devices/:mac/trust), why the score moved, recent flows with the names behind their addresses, top
  * destinations, open ports from the last scan, alerts, recommendations and the actions an admin may take.
  */
+import { rangePicker, type TimeRange } from '../range.js';
 import type { ActionRow } from '../../store/actions.js';
 import type { AlertRow } from '../../store/alerts.js';
 import type { DeviceAddressRow, DeviceRow, TrustHistoryRow } from '../../store/devices.js';
@@ -26,9 +27,11 @@ export interface Recommendation {
 }
 
 export interface DevicePageData {
+  /** the window of traffic, destinations and recent flows, ending at the device's last sighting */
+  range: TimeRange;
   device: DeviceRow;
   facts: DeviceFacts;
-  /** traffic over the last 24 h of the device's sightings */
+  /** traffic over the range, ending at the device's last sighting */
   traffic: TrafficTotals;
   addresses: DeviceAddressRow[];
   /** newest first, only points whose explanation says something */
@@ -105,12 +108,13 @@ export function devicePage(d: DevicePageData): Html {
   const typeInfo = DEVICE_TYPES[f.type.type];
   return html`<h1>${typeIcon(f.type)} ${name ?? dev.mac} <span id="${trustBadgeId(dev.mac)}">${trustBadge(dev.trustScore, dev.trustLevel)}</span> <span class="badges">${presenceBadges(f)}</span></h1>
   ${d.message}
+  <div class="range-bar"><span class="muted small">Traffic, destinations and flows: the last ${d.range.label} the device was seen</span> ${rangePicker(`/devices/${dev.mac}`, d.range)}</div>
   <div class="grid2">
     <section class="card"><h2>Device</h2>
       <dl class="kv">
         <dt>Type</dt><dd id="device-type">${typeInfo.label} <span class="muted small">(${f.type.source === 'set' ? 'set by an admin' : `guessed from ${f.type.because}`})</span></dd>
         <dt>Status</dt><dd>${f.online ? 'online' : 'offline'}, last seen ${fmtAgo(dev.lastSeenUs, d.nowUs)}${f.isNew ? html`; <b>new</b>: first seen ${fmtAgo(dev.firstSeenUs, d.nowUs)}` : ''}</dd>
-        <dt>Traffic, 24 h</dt><dd id="device-traffic">${fmtBytes(d.traffic.bytesOut)} sent, ${fmtBytes(d.traffic.bytesIn)} received <span class="muted small">(${fmtInt(d.traffic.flows)} flows)</span></dd>
+        <dt>Traffic, ${d.range.key}</dt><dd id="device-traffic">${fmtBytes(d.traffic.bytesOut)} sent, ${fmtBytes(d.traffic.bytesIn)} received <span class="muted small">(${fmtInt(d.traffic.flows)} flows)</span></dd>
         <dt>MAC</dt><dd><code>${dev.mac}</code></dd>
         <dt>Vendor</dt><dd>${dev.vendor ?? '—'}</dd>
         <dt>Hostname</dt><dd>${dev.hostname ?? '—'}</dd>
@@ -151,7 +155,7 @@ export function devicePage(d: DevicePageData): Html {
     ${d.alerts.length === 0 ? html`<p class="muted">No alerts for this device.</p>` : html`<div class="table-wrap"><table class="data compact stack">${alertTableHead()}<tbody>${d.alerts.map((a) => alertRow(a, { csrf: d.csrf, canAct: d.canAct, deviceName: name }))}</tbody></table></div>`}
   </section>
   <div class="grid2">
-    <section class="card"><h2>Top destinations, 24 h</h2>
+    <section class="card"><h2>Top destinations, ${d.range.key}</h2>
       ${d.top.length === 0 ? html`<p class="muted">No traffic stored.</p>` : html`<div class="table-wrap"><table class="data compact"><thead><tr><th>Destination</th><th>Flows</th><th>Bytes</th></tr></thead><tbody>${d.top.map(
         (t) => html`<tr><td><code>${t.ip}</code>${t.name ?? d.names.get(t.ip) ? html` <span class="muted small">${t.name ?? d.names.get(t.ip)}</span>` : ''}</td><td>${fmtInt(t.flows)}</td><td>${fmtBytes(t.bytes)}</td></tr>`,
       )}</tbody></table></div>`}

@@ -2,8 +2,9 @@
  * The overview page. It opens with "Needs attention": the open incidents nobody acknowledged or muted, most
  * severe first, each with the device, one sentence of what it did and the buttons to act (the live stream
  * replaces the list when an incident changes), and a banner while the model is still learning this network.
- * Below: traffic and anomaly-rate charts (drawn by app.js with uPlot from /ui/overview/series), devices by
- * trust level and capture health.
+ * Below, over the range the picker chose (1 h, 24 h, 7 d): traffic and anomaly-rate charts (drawn by app.js
+ * with uPlot from /ui/overview/series), the top devices by traffic, top remote destinations and top DNS names;
+ * then devices by trust level and capture health.
  */
 import type { IncidentRow } from '../../store/incidents.js';
 import type { IncidentSeverity } from '../../incidents/types.js';
@@ -12,8 +13,14 @@ import { html, type Html } from '../html.js';
 import { TRUST_LEVELS } from '../../trust/types.js';
 import { fmtAgo, fmtBytes, fmtInt, qs } from './format.js';
 import { incidentCard, type IncidentViewOptions } from './incident.js';
+import { rangePicker, type TimeRange } from '../range.js';
+import { OTHER_KEY, type TopLists } from '../top-queries.js';
 
 export interface OverviewData {
+  range: TimeRange;
+  tops: TopLists;
+  /** display names of the top devices that have one */
+  topNames: Map<string, string>;
   capture: CaptureHealth;
   nowUs: number;
   byLevel: Record<string, number>;
@@ -71,6 +78,29 @@ export function captureHealth(c: CaptureHealth, nowUs: number): Html {
   </section>`;
 }
 
+const other = html`<span class="muted">others (past the hourly limit)</span>`;
+
+/** Top devices by traffic, top remote destinations, top DNS names (Pi-hole's staple), over the range. */
+function topsCards(d: OverviewData): Html {
+  const t = d.tops;
+  const empty = html`<p class="muted">Nothing in the last ${d.range.label}.</p>`;
+  return html`<section class="card" id="top-devices"><h2>Top devices by traffic</h2>
+      ${t.devices.length === 0 ? empty : html`<div class="table-wrap"><table class="data compact"><thead><tr><th>Device</th><th>Sent</th><th>Received</th></tr></thead><tbody>${t.devices.map(
+        (r) => html`<tr><td>${/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(r.device) ? html`<a href="/devices/${r.device}${qs({ range: d.range.key })}">${d.topNames.get(r.device) ?? r.device}</a>` : html`<code>${r.device}</code>`}</td><td class="nowrap">${fmtBytes(r.bytesOut)}</td><td class="nowrap">${fmtBytes(r.bytesIn)}</td></tr>`,
+      )}</tbody></table></div>`}
+    </section>
+    <section class="card" id="top-destinations"><h2>Top destinations on the internet</h2>
+      ${t.remotes.length === 0 ? empty : html`<div class="table-wrap"><table class="data compact"><thead><tr><th>Destination</th><th>Flows</th><th>Bytes</th></tr></thead><tbody>${t.remotes.map(
+        (r) => html`<tr><td>${r.ip === OTHER_KEY ? other : html`${r.name !== null ? html`${r.name} ` : ''}<code class="small">${r.ip}</code>`}</td><td>${fmtInt(r.flows)}</td><td class="nowrap">${fmtBytes(r.bytes)}</td></tr>`,
+      )}</tbody></table></div>`}
+    </section>
+    <section class="card" id="top-names"><h2>Top DNS names</h2>
+      ${t.names.length === 0 ? empty : html`<div class="table-wrap"><table class="data compact"><thead><tr><th>Name</th><th>Queries</th><th title="answered: no such name">Not found</th></tr></thead><tbody>${t.names.map(
+        (r) => html`<tr><td class="name">${r.qname === OTHER_KEY ? other : r.qname}</td><td>${fmtInt(r.queries)}</td><td>${r.nxdomain > 0 ? fmtInt(r.nxdomain) : ''}</td></tr>`,
+      )}</tbody></table></div>`}
+    </section>`;
+}
+
 export function overviewPage(d: OverviewData): Html {
   const s = d.attention.bySeverity;
   return html`<h1>Overview</h1>
@@ -83,9 +113,11 @@ export function overviewPage(d: OverviewData): Html {
     <a class="tile" href="/devices"><span class="n">${fmtInt(d.deviceCount)}</span><span>devices</span></a>
     <a class="tile" href="/quarantine"><span class="n">${fmtInt(d.activeActions)}</span><span>in quarantine${d.pendingActions > 0 ? html`, <b>${d.pendingActions} awaiting approval</b>` : ''}</span></a>
   </div>
+  <div class="range-bar"><span class="muted small">Charts and top lists: the last ${d.range.label}</span> ${rangePicker('/', d.range)}</div>
   <div class="grid2">
-    <section class="card"><h2>Traffic per hour</h2><div class="chart" id="chart-traffic" data-chart="traffic" data-src="/ui/overview/series"></div></section>
-    <section class="card"><h2>Anomaly rate</h2><div class="chart" id="chart-anomaly" data-chart="anomaly" data-src="/ui/overview/series"></div></section>
+    <section class="card"><h2>Traffic per hour</h2><div class="chart" id="chart-traffic" data-chart="traffic" data-src="/ui/overview/series?hours=${d.range.hours}"></div></section>
+    <section class="card"><h2>Anomaly rate</h2><div class="chart" id="chart-anomaly" data-chart="anomaly" data-src="/ui/overview/series?hours=${d.range.hours}"></div></section>
+    ${topsCards(d)}
     <section class="card"><h2>Live packet rate</h2><div class="chart" id="chart-live" data-chart="live"></div></section>
     <section class="card"><h2>Devices by trust level</h2>
       <ul class="levels">${[...TRUST_LEVELS, 'unknown'].map(
