@@ -91,7 +91,7 @@ export class Appliance {
         const d = store.devices.get(mac);
         return d?.label ?? d?.hostname ?? null;
       },
-      newDevice: config.response.newDevice,
+      newDevice: () => config.response.newDevice,
       warn: (m) => log.warn(m),
       facts: (fromUs, toUs) => periodFacts(store.db, fromUs, toUs),
       capture: () => {

@@ -7,7 +7,9 @@
  * says how much was lost).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { resolve } from 'node:path';
+import { ConfigError, configKeys, envName, loadConfig, type Config } from './config.js';
+import { setConfigOrigin } from './config/edit.js';
 import { createLogger } from './log.js';
 import { commandReplay, commandRun } from './commands/capture.js';
 import { commandEval, commandRetrain, commandTrain } from './commands/models.js';
@@ -294,6 +296,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const file = (values.config as string | undefined) ?? process.env.ARGUS_EDGE_CONFIG;
     const cfg = loadConfig({ file: file || undefined, env: process.env, flags });
+    const overridden = new Map<string, string>(configKeys().flatMap(({ path }) => (process.env[envName(path)] !== undefined ? [[path, envName(path)] as [string, string]] : [])));
+    for (const key of Object.keys(flags)) overridden.set(key, 'a command-line flag');
+    setConfigOrigin(cfg, { file: file ? resolve(file) : null, overridden });
     return await cmd.run(cfg, values, positionals);
   } catch (err) {
     if (err instanceof ConfigError) process.stderr.write(`argus-edge: ${err.message}\n`);

@@ -7,13 +7,14 @@
  * themes in test-artifacts/.
  */
 import t from 'tap';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Appliance } from '../src/appliance.js';
-import { assetPath } from '../src/assets.js';
+import { assetPath, projectRoot } from '../src/assets.js';
 import { replayFile } from '../src/capture/replay.js';
 import { loadConfig } from '../src/config.js';
+import { setConfigOrigin } from '../src/config/edit.js';
 import { createLogger } from '../src/log.js';
 import { startWebServer } from '../src/web/server.js';
 import { createUser } from './support/web-seed.js';
@@ -37,6 +38,10 @@ t.test('dashboard fixes in headless Chromium', { skip: existsSync(CHROMIUM) ? fa
   const config = loadConfig({
     flags: { mode: 'replay', 'store.path': join(dir, 'argus-edge.db'), 'web.host': '127.0.0.1', 'web.port': '0', 'models.learn': 'false', 'eve.path': '' },
   });
+  // Settings writes into the file the appliance started from: the project's documented config.yaml, copied
+  const configFile = join(dir, 'config.yaml');
+  copyFileSync(join(projectRoot(), 'config.yaml'), configFile);
+  setConfigOrigin(config, { file: configFile, overridden: new Map() });
   const app = await Appliance.start(config, createLogger('warn'));
   const { pipeline, store } = app;
   const r = await replayFile(assetPath('demo/demo.pcap'), pipeline.pkt, pipeline.handlePacket, { onIdle: () => pipeline.flushOutputs() });
@@ -72,7 +77,14 @@ t.test('dashboard fixes in headless Chromium', { skip: existsSync(CHROMIUM) ? fa
   await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('main button[type=submit]')]);
 
   const scales = (id: string) => page.evaluate(`(() => { const u = document.getElementById('${id}')._uplot; return u ? { x: u.scales.x, rate: u.scales.rate, alerts: u.scales.alerts } : null; })()`) as Promise<Scales | null>;
-  const waitChart = (id: string) => page.waitForFunction(`!!document.getElementById('${id}')._uplot`, undefined, { timeout: 5000 });
+  // polled with evaluate (the page's CSP forbids the eval that a string predicate of waitForFunction needs)
+  const waitChart = async (id: string) => {
+    const end = Date.now() + 5000;
+    while (!(await page.evaluate(`!!document.getElementById('${id}')?._uplot`))) {
+      if (Date.now() > end) throw new Error(`chart ${id} was not drawn within 5 s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
   const height = () => page.evaluate('document.documentElement.scrollHeight') as Promise<number>;
   const overflow = () => page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as Promise<number>;
 
@@ -149,13 +161,21 @@ t.test('dashboard fixes in headless Chromium', { skip: existsSync(CHROMIUM) ? fa
   t.equal(store.auth.tokens().length, 1, 'a reload creates no second token');
   t.equal(await page.locator('pre.token').count(), 0, 'and shows the token no more');
 
+  // Settings: a policy key changed in the form is in effect at once and in the file for the next start
+  await page.goto(base + '/settings');
+  await page.selectOption('#cfg-response\\.newDevice', 'alert');
+  await Promise.all([page.waitForURL(/\/settings/), page.click('#config-form button[type=submit]')]);
+  t.match(await page.textContent('main'), /In effect now: A device seen for the first time/, 'the page says the change is in effect');
+  t.equal(config.response.newDevice, 'alert', 'the running policy has it');
+  t.equal(loadConfig({ file: configFile }).response.newDevice, 'alert', 'and the file has it');
+
   // screenshots of /models and a device page in both themes, at both widths
   mkdirSync(ARTIFACTS, { recursive: true });
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     for (const [w, h] of SIZES) {
       await page.setViewportSize({ width: w, height: h });
-      for (const [name, path] of [['models', '/models'], ['device', `/devices/${mac}`], ['overview', '/'], ['devices', '/devices']] as const) {
+      for (const [name, path] of [['models', '/models'], ['device', `/devices/${mac}`], ['overview', '/'], ['devices', '/devices'], ['settings', '/settings']] as const) {
         await page.goto(base + path);
         if (name === 'device' || name === 'overview') await waitChart(name === 'device' ? 'chart-trust' : 'chart-anomaly');
         await page.screenshot({ path: join(ARTIFACTS, `dash-${name}-${scheme}-${w}.png`), fullPage: true });

@@ -34,8 +34,8 @@ export interface NotifierOptions {
   /** where links in messages point */
   dashboardUrl: string;
   deviceName(mac: string): string | null;
-  /** response.newDevice: 'alert' and 'quarantine' announce new devices */
-  newDevice: 'allow' | 'alert' | 'quarantine';
+  /** response.newDevice: 'alert' and 'quarantine' announce new devices (a function: read at each new device, so a change from Settings applies at once) */
+  newDevice: NewDevicePolicy | (() => NewDevicePolicy);
   warn(msg: string): void;
   /** the facts of a period for the daily summary (absent: no summary) */
   facts?(fromUs: number, toUs: number): PeriodFacts;
@@ -99,6 +99,8 @@ export function dashboardUrlOf(cfg: { notify: { dashboardUrl: string }; web: { h
   return `${cfg.web.tls ? 'https' : 'http'}://${host}:${cfg.web.port}`;
 }
 
+type NewDevicePolicy = 'allow' | 'alert' | 'quarantine';
+
 export class Notifier {
   private readonly routes: Route[];
   private readonly ctx: NoticeContext;
@@ -142,7 +144,8 @@ export class Notifier {
       bus.on('incident', (e) => this.offer(incidentNotice(e, this.ctx))),
       bus.on('action', (e) => this.offer(actionNotice(e, this.ctx))),
       bus.on('device.new', (e) => {
-        if (this.opts.newDevice !== 'allow') this.offer(deviceNotice(e, this.ctx, this.opts.newDevice === 'quarantine'));
+        const policy = typeof this.opts.newDevice === 'function' ? this.opts.newDevice() : this.opts.newDevice;
+        if (policy !== 'allow') this.offer(deviceNotice(e, this.ctx, policy === 'quarantine'));
       }),
     );
     if (this.routes.some((r) => r.queue.channel.deviceState !== undefined)) {

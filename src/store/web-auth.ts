@@ -94,6 +94,15 @@ export class WebAuthStore {
     })();
   }
 
+  /** Changes a user's role and ends their sessions (the next page they open asks them to sign in again). */
+  setRole(userId: number, role: WebRole): boolean {
+    return this.db.transaction(() => {
+      const n = this.db.prepare('UPDATE web_users SET role = ? WHERE id = ?').run(role, userId).changes;
+      this.db.prepare('DELETE FROM web_sessions WHERE user_id = ?').run(userId);
+      return n > 0;
+    })();
+  }
+
   setDisabled(userId: number, disabled: boolean): boolean {
     return this.db.prepare('UPDATE web_users SET disabled = ? WHERE id = ?').run(disabled ? 1 : 0, userId).changes > 0;
   }

@@ -120,7 +120,8 @@ export function authenticate(ctx: WebContext): MiddlewareHandler<WebEnv> {
       const given = c.req.header('x-csrf-token') ?? (await formCsrf(c));
       if (!csrfValid(sessionId!, given)) return refuse(c, 403, 'missing or wrong CSRF token: reload the page and try again', 'Refused');
     }
-    if (unsafe && user.role !== 'admin' && path !== '/logout') return refuse(c, 403, `the account '${user.username}' is read-only (viewer)`, 'Read-only account');
+    // a viewer may sign out and change their own password, nothing else
+    if (unsafe && user.role !== 'admin' && path !== '/logout' && path !== '/settings/password') return refuse(c, 403, `the account '${user.username}' is read-only (viewer)`, 'Read-only account');
     return next();
   };
 }

@@ -4,7 +4,7 @@
  * session knows), taken by the next page that session loads. Bounded: at most `cap` entries, the oldest
  * evicted first (counted), and an entry older than `ttlMs` is never shown.
  */
-export type FlashEntry = { kind: 'error'; text: string } | { kind: 'token'; name: string; token: string };
+export type FlashEntry = { kind: 'error' | 'ok'; text: string } | { kind: 'token'; name: string; token: string };
 
 export class FlashStore {
   private readonly entries = new Map<string, { entry: FlashEntry; atMs: number }>();

@@ -21,6 +21,7 @@ import { quarantinePage } from './views/quarantine.js';
 import { reviewPage } from './views/review.js';
 import { settingsPage, type SettingsPageData } from './views/settings.js';
 import { flash } from './views/format.js';
+import { configOrigin, EDITABLE_KEYS, getPath } from '../config/edit.js';
 
 const FINISHED: ActionState[] = ['expired', 'released', 'denied'];
 
@@ -42,7 +43,14 @@ function settingsData(c: Ctx, newToken: SettingsPageData['newToken'] = null, mes
   const sections = ['trust', 'response', 'models', 'detectors', 'scan', 'intel', 'decoys', 'store', 'web']
     .filter((k) => rec[k] !== undefined)
     .map((k): [string, unknown] => [k, rec[k]]);
+  const origin = configOrigin(cfg);
+  const me = userOf(c);
   return {
+    editor: {
+      file: origin.file,
+      keys: EDITABLE_KEYS.map((key) => ({ key, value: getPath(cfg, key.path), overriddenBy: origin.overridden.get(key.path) ?? null })),
+    },
+    users: me.role === 'admin' ? { users: deps.store.auth.users().map(({ id, username, role, createdUs }) => ({ id, username, role, createdUs })), meId: me.id } : null,
     summary: [
       ['mode', cfg.mode],
       ['interface', cfg.iface === '' ? '(none)' : cfg.iface],
@@ -174,7 +182,7 @@ export function registerAdminPages(app: Hono<WebEnv>): void {
   app.get('/settings', (c) => {
     const f = takeFlash(c);
     if (f?.kind === 'token') return page(c, 'Settings', 'settings', settingsPage(settingsData(c, { name: f.name, token: f.token }, flash('ok', 'Token created.'))));
-    return page(c, 'Settings', 'settings', settingsPage(settingsData(c, null, f?.kind === 'error' ? flash('error', f.text) : null)));
+    return page(c, 'Settings', 'settings', settingsPage(settingsData(c, null, f?.kind === 'error' || f?.kind === 'ok' ? flash(f.kind, f.text) : doneMessage(c))));
   });
 
   app.post('/settings/allow', async (c) => {

@@ -142,12 +142,16 @@ const DONE: Record<string, string> = {
   'notify-failed': 'The test message was not delivered on every channel: see Notifications below for the error.',
   'token-created': 'Token created.',
   'rolled-back': 'Switched back to the previous model.',
+  'settings-unchanged': 'Nothing changed.',
+  'user-added': 'User added.',
+  'user-role': 'Role changed; that user signs in again.',
+  'user-removed': 'User removed, with their sessions and API tokens.',
 };
 
 /** The message to show at the top of a page: a refusal left by the last form post, else the ?done= code's. */
 export function doneMessage(c: Ctx): Html | null {
   const f = takeFlash(c);
-  if (f !== undefined && f.kind === 'error') return flash('error', f.text);
+  if (f !== undefined && (f.kind === 'error' || f.kind === 'ok')) return flash(f.kind, f.text);
   const d = c.req.query('done');
   return d !== undefined && DONE[d] !== undefined ? flash('ok', DONE[d]!) : null;
 }

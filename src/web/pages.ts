@@ -9,6 +9,7 @@
 import type { Hono } from 'hono';
 import type { WebEnv } from './env.js';
 import { registerAdminPages } from './pages-admin.js';
+import { registerSettingsPages } from './pages-settings.js';
 import { registerAlertPages } from './pages-alerts.js';
 import { registerDevicePages } from './pages-devices.js';
 import { registerOverviewPages } from './pages-overview.js';
@@ -18,4 +19,5 @@ export function registerPages(app: Hono<WebEnv>): void {
   registerDevicePages(app);
   registerAlertPages(app);
   registerAdminPages(app);
+  registerSettingsPages(app);
 }

@@ -1,15 +1,19 @@
 /**
- * Settings: the running configuration that matters to an admin (mode, thresholds, weights), integrations with
- * their health, the allow-list, and API tokens (list, create, revoke). Configuration values are shown
- * read-only: they come from config.yaml and change with a restart.
+ * Settings: the configuration keys a home admin changes (a form, views/settings-edit.ts), the rest of the
+ * running configuration read-only, integrations with their health, the allow-list, API tokens (list, create,
+ * revoke), users and one's own password.
  */
 import type { ApiTokenRow } from '../../store/web-auth.js';
 import type { IntegrationHealth } from '../deps.js';
 import { html, type Html } from '../html.js';
 import { csrfField } from './layout.js';
 import { fmtTime } from './format.js';
+import { configEditor, passwordCard, usersCard, type ConfigEditorData, type UsersData } from './settings-edit.js';
 
 export interface SettingsPageData {
+  editor: ConfigEditorData;
+  /** null for a viewer (who sees no user list) */
+  users: UsersData | null;
   /** the values an admin looks for first (mode, weights, thresholds), label → value */
   summary: [string, unknown][];
   /** whole configuration sections, shown folded as dotted keys */
@@ -42,8 +46,9 @@ export function settingsPage(d: SettingsPageData): Html {
   return html`<h1>Settings</h1>
   ${d.message}
   <div class="grid2">
-    <section class="card"><h2>Running configuration</h2>
-      <p class="muted small">From config.yaml; edit the file and restart to change.</p>
+    <section class="card" id="config"><h2>Configuration</h2>
+      ${d.canAct ? configEditor(d.editor, d.csrf) : html`<p class="muted small">Only an admin can change the configuration.</p>`}
+      <h3>Running values</h3>
       <dl class="kv">${d.summary.map(([k, v]) => html`<dt>${k}</dt><dd>${show(v)}</dd>`)}</dl>
       ${d.sections.map(
         ([name, v]) => html`<details class="section"><summary>${name}</summary><dl class="kv small">${flatten(v).map(([k, x]) => html`<dt>${k}</dt><dd>${show(x)}</dd>`)}</dl></details>`,
@@ -62,6 +67,10 @@ export function settingsPage(d: SettingsPageData): Html {
       ${d.canAct ? html`<form method="post" action="/settings/allow" class="filters">${csrfField(d.csrf)}
         <label>MAC, IP or CIDR <input name="entry" required maxlength="64"></label><button type="submit">Add</button></form>` : ''}
     </section>
+  </div>
+  <div class="grid2">
+    ${d.users !== null ? usersCard(d.users, d.csrf) : ''}
+    ${passwordCard(d.csrf)}
   </div>
   <section class="card" id="tokens"><h2>API tokens</h2>
     ${d.newToken !== null ? html`<div class="flash flash-ok" role="status">Token <b>${d.newToken.name}</b> created. Copy it now, it is not shown again:
