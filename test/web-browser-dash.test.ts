@@ -64,7 +64,8 @@ t.test('dashboard fixes in headless Chromium', { skip: existsSync(CHROMIUM) ? fa
   const base = server.url;
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   t.teardown(() => browser.close());
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  // a viewer in New York: the charts draw in their time zone and name UTC on hover
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'America/New_York' });
   const page = await ctx.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
@@ -113,6 +114,8 @@ t.test('dashboard fixes in headless Chromium', { skip: existsSync(CHROMIUM) ? fa
     const fit = (await page.evaluate(`(() => { const u = document.getElementById('chart-anomaly')._uplot; return u.axes.slice(1).map((a) => ({ size: a._size, longest: Math.max(...(a._values || ['']).map((v) => String(v).length)), values: a._values })); })()`)) as { size: number; longest: number; values: string[] }[];
     for (const a of fit) t.ok(a.size >= a.longest * 7, `${w} px: axis labels ${JSON.stringify(a.values)} fit in ${a.size} px`);
     t.match(await page.textContent('#clock-note'), /packet time \(replay mode\)/, 'the page says which clock its times are in');
+    // 2026-01-15 10:00 UTC is 05:00 in New York
+    t.equal(await page.evaluate(`(() => { const u = document.getElementById('chart-anomaly')._uplot; return u.series[0].value(u, 1768471200); })()`), '2026-01-15 05:00 (10:00 UTC)', 'the hovered time in the viewer\'s zone, UTC beside it');
 
     // the time range picker: the charts and the top lists follow it, and it stays in the address
     for (const [range, span] of [['1h', 3600], ['7d', 7 * 86_400]] as const) {

@@ -74,6 +74,16 @@
   function centred(t, bucketS) { return t.map(function (x) { return x + bucketS / 2; }); }
   function bucketRange(d, t, bucketS) { return [d.fromS, Math.max(d.toS, t.length ? t[t.length - 1] + bucketS : d.toS)]; }
 
+  // the hovered time: the viewer's own clock first, UTC beside it (the pages' text times are UTC)
+  function pad2(n) { return (n < 10 ? '0' : '') + n; }
+  function fmtHoverTime(u, v) {
+    if (v == null) return '--';
+    var d = new Date(v * 1000);
+    var local = d.getFullYear() + '-' + pad2(d.getMonth() + 1) + '-' + pad2(d.getDate()) + ' ' + pad2(d.getHours()) + ':' + pad2(d.getMinutes());
+    var utc = pad2(d.getUTCHours()) + ':' + pad2(d.getUTCMinutes()) + (d.getUTCDate() !== d.getDate() ? ' ' + pad2(d.getUTCMonth() + 1) + '-' + pad2(d.getUTCDate()) : '');
+    return local + ' (' + utc + ' UTC)';
+  }
+
   function fmtCount(v) { return v == null ? '' : Math.round(v).toLocaleString('en'); }
 
   // 0.5 % → "0.5%", 0.0004 → "0.04%": as many decimals as the size needs, no more
@@ -101,6 +111,8 @@
     opts.axes[0] = axis();
     opts.axes[0].size = 50; // the time axis: two lines of labels; axisSize measures the widths of y labels
     opts.legend = { live: true };
+    // the time axis is drawn in the viewer's time zone (uPlot's default); the legend adds UTC
+    opts.series[0] = Object.assign({ label: 'Time', value: fmtHoverTime }, opts.series[0]);
     if (opts.xRange) {
       opts.scales = opts.scales || {};
       opts.scales.x = { time: true, range: opts.xRange };

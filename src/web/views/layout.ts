@@ -27,8 +27,8 @@ export interface LayoutOptions {
 /** The sentence naming the UI's clock: packet time of the capture in replay mode, the wall clock otherwise. */
 export function clockNote(mode: string): string {
   return mode === 'replay'
-    ? 'Times are the capture’s packet time (replay mode), in UTC; sign-ins, sessions and API tokens use the wall clock.'
-    : 'Times are in UTC.';
+    ? 'Times are the capture’s packet time (replay mode), in UTC (charts: your time zone, UTC on hover); sign-ins, sessions and API tokens use the wall clock.'
+    : 'Times are in UTC (charts: your time zone, UTC on hover).';
 }
 
 /** Navigation entries: key (for `active`), label, path. */
