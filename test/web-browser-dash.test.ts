@@ -178,7 +178,7 @@ t.test('dashboard fixes in headless Chromium', { skip: existsSync(CHROMIUM) ? fa
     await page.emulateMedia({ colorScheme: scheme });
     for (const [w, h] of SIZES) {
       await page.setViewportSize({ width: w, height: h });
-      for (const [name, path] of [['models', '/models'], ['device', `/devices/${mac}`], ['overview', '/'], ['devices', '/devices'], ['settings', '/settings']] as const) {
+      for (const [name, path] of [['models', '/models'], ['device', `/devices/${mac}`], ['overview', '/'], ['devices', '/devices'], ['settings', '/settings'], ['alerts', '/alerts'], ['quarantine', '/quarantine'], ['audit', '/audit']] as const) {
         await page.goto(base + path);
         if (name === 'device' || name === 'overview') await waitChart(name === 'device' ? 'chart-trust' : 'chart-anomaly');
         await page.screenshot({ path: join(ARTIFACTS, `dash-${name}-${scheme}-${w}.png`), fullPage: true });
