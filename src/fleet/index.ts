@@ -9,21 +9,14 @@ import type { Bus } from '../bus.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { FleetStore } from '../store/fleet.js';
-import { PrefixSet } from '../detectors/addresses.js';
 import { startFleetServer, type FleetServer } from './head-server.js';
 import { FleetSensor, type ScanRunner } from './sensor.js';
-import { sensorState, type SensorState, type SensorStatus } from './types.js';
+import type { SensorStatus } from './types.js';
+import { fleetView, type FleetView } from './view.js';
 
 export { FleetSensor } from './sensor.js';
 export type { FleetServer } from './head-server.js';
-
-/** What the head's dashboard and JSON API show and do. */
-export interface FleetView {
-  sensors(): { id: string; name: string; status: SensorState; lastHeartbeat: string | null; version: string; capabilities: unknown; load: SensorStatus | null; queue: number; assignmentsWaiting: number }[];
-  /** the newest state of each incident of every sensor, newest first */
-  incidents(limit?: number): { sensor: string; sensorName: string; incident: Record<string, unknown>; change: string; tsUs: number }[];
-  assign(sensorId: string, targets: string[], ports: string, actor: string): { ok: true; id: number; sensor: string } | { ok: false; error: string };
-}
+export { fleetView, type FleetView, type FleetDeviceRow, type FleetIncidentRow, type FleetSensorRow } from './view.js';
 
 export interface FleetHandle {
   server: FleetServer | null;
@@ -88,65 +81,5 @@ function diskFreeMB(dir: string): number | null {
     return Math.round((s.bavail * s.bsize) / 1048576);
   } catch {
     return null;
-  }
-}
-
-export function fleetView(store: FleetStore, staleSeconds: number): FleetView {
-  return {
-    sensors: () => {
-      const waiting = store.queueLengths();
-      const now = Date.now();
-      return store.sensors().map((s) => ({
-        id: s.id,
-        name: s.name,
-        status: sensorState(s, now, staleSeconds),
-        lastHeartbeat: s.lastHeartbeatMs === null ? null : new Date(s.lastHeartbeatMs).toISOString(),
-        version: s.version,
-        capabilities: s.capabilities,
-        load: s.status,
-        queue: s.status?.queue ?? 0,
-        assignmentsWaiting: waiting.get(s.id) ?? 0,
-      }));
-    },
-    incidents: (limit = 200) => {
-      const names = new Map(store.sensors().map((s) => [s.id, s.name]));
-      const seen = new Set<string>();
-      const out: ReturnType<FleetView['incidents']> = [];
-      for (const r of store.results({ kind: 'incident', limit: 1000 })) {
-        const inc = (r.body as { incident?: Record<string, unknown> }).incident ?? {};
-        const id = `${r.sensorId}|${String(inc.id)}`;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        out.push({ sensor: r.sensorId, sensorName: names.get(r.sensorId) ?? r.sensorId, incident: inc, change: String((r.body as { change?: string }).change ?? ''), tsUs: r.tsUs });
-        if (out.length >= limit) break;
-      }
-      return out;
-    },
-    assign: (sensorId, targets, ports, actor) => {
-      if (!Array.isArray(targets) || targets.length === 0 || targets.length > 16 || targets.some((t) => typeof t !== 'string' || !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(t))) return { ok: false, error: 'targets must list 1 to 16 IP addresses or CIDR prefixes' };
-      if (typeof ports !== 'string' || (ports !== '' && !/^[\d,-]{1,128}$/.test(ports))) return { ok: false, error: "ports must be an nmap port list such as '1-1000'" };
-      let id = sensorId;
-      const sensors = store.sensors().filter((s) => !s.revoked);
-      if (sensorId === 'auto') {
-        // the sensor whose scan scope holds every target and whose queue is shortest
-        const waiting = store.queueLengths();
-        const fits = sensors.filter((s) => s.capabilities.assignments && inScope(s.capabilities.scanScope, targets));
-        fits.sort((a, b) => (waiting.get(a.id) ?? 0) - (waiting.get(b.id) ?? 0));
-        if (fits.length === 0) return { ok: false, error: 'no sensor accepts assignments with these targets inside its scan scope' };
-        id = fits[0]!.id;
-      } else if (!sensors.some((s) => s.id === sensorId)) return { ok: false, error: `no sensor ${sensorId}` };
-      const aid = store.addAssignment({ sensorId: id, kind: 'scan', targets, ports, actor, nowMs: Date.now() });
-      return { ok: true, id: aid, sensor: id };
-    },
-  };
-}
-
-/** Every target (its first address) inside `scope`; a scope a sensor announced malformed fits nothing. */
-function inScope(scope: string[], targets: string[]): boolean {
-  try {
-    const set = new PrefixSet(scope);
-    return targets.every((t) => set.has(t.split('/')[0]!));
-  } catch {
-    return false;
   }
 }

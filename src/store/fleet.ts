@@ -130,6 +130,16 @@ export class FleetStore {
     return rows.map((r) => ({ ...r, body: JSON.parse(r.body) as Record<string, unknown> }));
   }
 
+  /** Device summaries (new devices, trust changes), oldest first, at most `limit`: the fleet's device table folds them. */
+  deviceResults(sensorId?: string, limit = 20_000): StoredResult[] {
+    const rows = (
+      sensorId === undefined
+        ? this.db.prepare("SELECT id, sensor_id AS sensorId, key, kind, ts_us AS tsUs, received_ms AS receivedMs, body FROM fleet_results WHERE kind = 'device' ORDER BY ts_us, id LIMIT ?").all(limit)
+        : this.db.prepare("SELECT id, sensor_id AS sensorId, key, kind, ts_us AS tsUs, received_ms AS receivedMs, body FROM fleet_results WHERE kind = 'device' AND sensor_id = ? ORDER BY ts_us, id LIMIT ?").all(sensorId, limit)
+    ) as (Omit<StoredResult, 'body'> & { body: string })[];
+    return rows.map((r) => ({ ...r, body: JSON.parse(r.body) as Record<string, unknown> }));
+  }
+
   resultCount(sensorId?: string): number {
     const r = (sensorId === undefined ? this.db.prepare('SELECT count(*) AS n FROM fleet_results').get() : this.db.prepare('SELECT count(*) AS n FROM fleet_results WHERE sensor_id = ?').get(sensorId)) as { n: number };
     return r.n;
