@@ -1,5 +1,6 @@
 /**
- * Fleet mode wired into an appliance: on a head, the fleet API server and what the dashboard's fleet views read;
+ * Fleet mode wired into an appliance: on a head, the fleet API server, what the dashboard's fleet views read and
+ * the watch that announces stale sensors through the notifier;
  * on a sensor, the fleet client fed from the bus. `startFleet` does nothing for fleet.role standalone.
  */
 import { statfsSync } from 'node:fs';
@@ -11,10 +12,13 @@ import type { Logger } from '../log.js';
 import type { FleetStore } from '../store/fleet.js';
 import { startFleetServer, type FleetServer } from './head-server.js';
 import { FleetSensor, type ScanRunner } from './sensor.js';
+import { StaleWatch } from './stale-watch.js';
+import type { Notice } from '../notify/types.js';
 import type { SensorStatus } from './types.js';
 import { fleetView, type FleetView } from './view.js';
 
 export { FleetSensor } from './sensor.js';
+export { StaleWatch } from './stale-watch.js';
 export type { FleetServer } from './head-server.js';
 export { fleetView, type FleetView, type FleetDeviceRow, type FleetIncidentRow, type FleetSensorRow } from './view.js';
 
@@ -36,6 +40,8 @@ export interface FleetDeps {
   version: string;
   status(): Omit<SensorStatus, 'queue' | 'outboxDropped' | 'diskFreeMB' | 'rssMB' | 'version' | 'mode'>;
   scanner: ScanRunner;
+  /** on a head: where a sensor going stale or coming back is announced (the notifier), with the dashboard's URL */
+  notify?: { offer(n: Notice): void; dashboardUrl: string };
 }
 
 export async function startFleet(d: FleetDeps): Promise<FleetHandle> {
@@ -47,7 +53,25 @@ export async function startFleet(d: FleetDeps): Promise<FleetHandle> {
       (m) => d.log.info(m),
     );
     d.log.info(`fleet: head API on ${server.url} (certificate ${server.fingerprint.slice(0, 23)}…); enrol sensors with 'argus-edge fleet enrol'`);
-    return { server, sensor: null, view: fleetView(d.store, f.staleSeconds), stop: () => server.close(), detach: () => {} };
+    let timer: NodeJS.Timeout | null = null;
+    if (d.notify !== undefined) {
+      const notify = d.notify;
+      const watch = new StaleWatch(d.store, { staleSeconds: f.staleSeconds, dashboardUrl: notify.dashboardUrl });
+      // one coarse wall-clock ticker: a sensor is announced at most a quarter of staleSeconds (or 30 s) late
+      timer = setInterval(() => {
+        try {
+          for (const n of watch.check()) notify.offer(n);
+        } catch (err) {
+          d.log.warn(`fleet: checking for stale sensors: ${(err as Error).message}`);
+        }
+      }, Math.min(30_000, Math.max(1000, (f.staleSeconds * 1000) / 4)));
+      timer.unref();
+    }
+    const stop = async () => {
+      if (timer !== null) clearInterval(timer);
+      await server.close();
+    };
+    return { server, sensor: null, view: fleetView(d.store, f.staleSeconds), stop, detach: () => {} };
   }
   if (f.role === 'sensor') {
     const storeDir = dirname(resolve(d.config.store.path));
