@@ -44,7 +44,7 @@ t.test('the Sensors page shows each sensor with its state, heartbeat, capabiliti
   const a = rowOf(page, attic.id);
   t.match(a, /<b>attic<\/b>/);
   t.match(a, /badge st-online">online/, 'attic is online');
-  t.match(a, />[5-9] s ago</, 'its last heartbeat, in seconds ago');
+  t.match(a, />\d{1,2} s ago</, 'its last heartbeat, in seconds ago');
   t.match(a, /<code>inline<\/code> on <code>br0<\/code>/, 'mode and interface');
   t.match(a, /st-online">inline</, 'inline possible');
   t.match(a, /scope 192\.168\.1\.0\/24/, 'its scan scope');
