@@ -63,8 +63,14 @@ t.test('the Sensors page shows each sensor with its state, heartbeat, capabiliti
 
   const api = (await (await admin.request('/api/v1/fleet/sensors')).json()) as { sensors: { id: string; status: string }[] };
   t.same(Object.fromEntries(api.sensors.map((x) => [x.id, x.status])), { [attic.id]: 'online', [garage.id]: 'online', [shed.id]: 'stale' }, 'the page and the JSON API agree');
-  const anon = await new WebClient(app).request('/fleet');
-  t.equal(anon.status, 302, 'an anonymous visitor is sent to sign in');
+  for (const p of ['/fleet', '/fleet/incidents', '/fleet/devices']) {
+    const body = await (await admin.request(p)).text();
+    t.match(body, /<nav class="nav"/, `${p} has the navigation`);
+    t.match(body, /hx-sse:connect="\/events"/, `${p} opens the live stream`);
+    t.notMatch(body, /<script>(?!<\/script>)|style="/, `${p} has no inline script or style`);
+    const anon = await new WebClient(app).request(p);
+    t.equal(anon.status, 302, `${p} sends an anonymous visitor to sign in`);
+  }
 });
 
 t.test('fleet incidents and devices: a sensor column and a sensor filter', async (t) => {
