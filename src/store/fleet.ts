@@ -56,7 +56,11 @@ export interface SensorIdentity {
 }
 
 export class FleetStore {
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    /** runs after results are stored: the store's size cap (results from sensors count towards store.maxSizeMB) */
+    private readonly afterWrite: () => void = () => {},
+  ) {}
 
   // ── head ─────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -116,6 +120,7 @@ export class FleetStore {
     this.db.transaction(() => {
       for (const it of items) ins.run(sensorId, it.key, it.kind, it.tsUs, nowMs, JSON.stringify(it.body));
     })();
+    this.afterWrite();
     return items.map((i) => i.key);
   }
 
