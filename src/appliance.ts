@@ -157,6 +157,7 @@ export class Appliance {
         const d = opts.drops?.() ?? { kernel: 0, interface: 0 };
         return { packetsPerSecond: Math.round(pps), packets: p.packets, drops: d.kernel + d.interface, activeFlows: p.flows.stats.active, modelId: p.models.model?.id ?? null, modelState: p.models.state };
       },
+      notify: { offer: (n) => this.notifier.offer(n), dashboardUrl: dashboardUrlOf(this.config) },
       scanner: {
         // nmap sends real traffic: never for a sensor that replays a capture
         unavailable: this.config.mode === 'replay' ? 'this sensor replays a capture file: it scans nothing' : !this.config.scan.enabled ? 'scan.enabled is off on this sensor' : null,

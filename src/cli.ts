@@ -18,6 +18,7 @@ import { commandStatus } from './commands/status.js';
 import { commandFirewall } from './commands/firewall.js';
 import { commandScan } from './commands/scan.js';
 import { commandFleet } from './commands/fleet.js';
+import { commandTokenCreate } from './commands/token.js';
 import { VERSION } from './version.js';
 
 interface Command {
@@ -219,6 +220,28 @@ const COMMANDS: Record<string, Command> = {
       if (action === 'revoke' && id === undefined) throw new UsageError('fleet revoke needs the sensor id');
       if ((action !== 'revoke' && id !== undefined) || extra !== undefined) throw new UsageError(`unexpected argument '${extra ?? id}'`);
       return commandFleet(cfg, { action, id, name: values.name as string | undefined, json: values.json === true });
+    },
+  },
+  token: {
+    summary: 'create an API token for scripts (printed once)',
+    usage: `argus-edge token create NAME [--role viewer|admin] [--user USER] [--days N] [--json] [--store DB] [--config FILE]
+
+  Prints a new API token named NAME on standard output; it is shown only this once (the store keeps its
+  SHA-256). --role viewer (the default) makes a read token (GET requests only), --role admin one that may also
+  change things (acknowledge, quarantine, approve, assign scans, …). The token belongs to the dashboard user
+  USER (default: the admin named admin, else the first admin) and never exceeds that user's role. It expires
+  after N days (default 90, at most 3650). Send it as 'Authorization: Bearer <token>'; revoke it in Settings.
+  The creation is written to the audit log (token.create, actor cli). Works while the appliance runs.`,
+    configFlags: { store: 'store.path' },
+    options: { role: { type: 'string' }, user: { type: 'string', short: 'u' }, days: { type: 'string' }, json: { type: 'boolean' }, store: { type: 'string' } },
+    run: async (cfg, values, positionals) => {
+      const [action, name, extra] = positionals;
+      if (action !== 'create') throw new UsageError('give create NAME');
+      if (name === undefined) throw new UsageError('token create needs the token NAME');
+      if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
+      const role = (values.role as string | undefined) ?? 'viewer';
+      if (role !== 'admin' && role !== 'viewer') throw new UsageError(`--role must be viewer or admin, not '${role}'`);
+      return commandTokenCreate(cfg, { name, role, user: values.user as string | undefined, days: values.days as string | undefined, json: values.json === true });
     },
   },
   status: {

@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { projectRoot } from '../src/assets.js';
 import { VERSION } from '../src/version.js';
 import { smallCapture } from './support/small-capture.js';
+import { buildWebDeps } from './support/web-deps.js';
+import { webApp } from '../src/web/server.js';
+import { API_TOKEN_RE } from '../src/web/auth.js';
 
 const root = projectRoot();
 const dir = mkdtempSync(join(tmpdir(), 'argus-cli-'));
@@ -127,6 +130,54 @@ t.test('replay --store fills the store; status checks it read-only and reports d
   const b = cli(['status', '--store', broken]);
   t.equal(b.status, 1);
   t.match(b.stdout + b.stderr, /DAMAGED|malformed/);
+});
+
+t.test('token create prints an API token that works with its role, and is audited', async (t) => {
+  const tdir = mkdtempSync(join(tmpdir(), 'argus-cli-token-'));
+  const db = join(tdir, 'argus-edge.db');
+  const help = cli(['token', '--help']);
+  t.equal(help.status, 0);
+  t.match(help.stdout, 'argus-edge token create NAME [--role viewer|admin]');
+  const none = cli(['token', 'create', 'grafana', '--store', db]);
+  t.equal(none.status, 1, 'no user yet: refused');
+  t.match(none.stderr, "no enabled admin user yet: create one with 'argus-edge passwd --user admin'");
+  const pw = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), 'passwd', '--user', 'admin', '--store', db], { input: 'correct horse battery\n', encoding: 'utf8', timeout: 60_000 });
+  t.equal(pw.status, 0, pw.stderr);
+  t.equal(cli(['token', 'create', '--store', db]).status, 1, 'a NAME is needed');
+  const bad = cli(['token', 'create', 'x', '--role', 'root', '--store', db]);
+  t.equal(bad.status, 1);
+  t.match(bad.stderr, "--role must be viewer or admin, not 'root'");
+  t.match(cli(['token', 'create', 'x', '--days', '9999', '--store', db]).stderr, '--days must be a whole number of days from 1 to 3650');
+  t.match(cli(['token', 'create', 'x', '--user', 'nobody', '--store', db]).stderr, "no enabled dashboard user 'nobody'");
+
+  const viewer = cli(['token', 'create', 'grafana', '--store', db]);
+  t.equal(viewer.status, 0, viewer.stderr);
+  const readToken = viewer.stdout.trim();
+  t.match(readToken, API_TOKEN_RE, 'stdout is the token alone');
+  t.match(viewer.stderr, /scope read, valid until/);
+  const admin = cli(['token', 'create', 'backup script', '--role', 'admin', '--days', '7', '--json', '--store', db]);
+  t.equal(admin.status, 0, admin.stderr);
+  const j = JSON.parse(admin.stdout) as { token: string; scope: string; owner: string; expires: string };
+  t.match(j, { scope: 'admin', owner: 'admin', name: 'backup script' });
+  t.ok(Math.abs(Date.parse(j.expires) - Date.now() - 7 * 86_400_000) < 120_000, 'expires after 7 days');
+
+  // the tokens against the real API on the same store
+  const w = buildWebDeps({ dir: tdir });
+  t.teardown(() => w.close());
+  const app = webApp(w.deps);
+  const call = (token: string, method = 'GET', path = '/api/v1/health') =>
+    app.request(`http://argus.test${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{"kind":"scan","targets":["10.0.0.1"]}' });
+  t.equal((await call(readToken)).status, 200, 'the viewer token reads');
+  const refused = await call(readToken, 'POST', '/api/v1/fleet/sensors/auto/assign');
+  t.equal(refused.status, 403, 'the viewer token cannot change anything');
+  t.match(((await refused.json()) as { error: string }).error, /scope is 'read'/);
+  const allowed = await call(j.token, 'POST', '/api/v1/fleet/sensors/auto/assign');
+  t.equal(allowed.status, 404, 'the admin token passes the scope check (this appliance is not a head)');
+  const tokens = w.store.auth.tokens();
+  t.same(tokens.map((x) => [x.name, x.scope]), [['grafana', 'read'], ['backup script', 'admin']], 'only hashes are stored, with their scopes');
+  t.notOk(tokens.some((x) => x.tokenHash === readToken), 'not the token itself');
+  const audit = w.store.actions.auditLog({ actionPrefix: 'token.create', limit: 10 });
+  t.same(audit.map((a) => [a.actor, a.target]).reverse(), [['cli', 'grafana'], ['cli', 'backup script']], 'each creation audited');
 });
 
 t.test('an empty capture, a foreign store and a damaged store are refused with a message', async (t) => {

@@ -5,7 +5,8 @@
  * online; a killed sensor turns stale; a restarted one keeps its id; while the head is stopped a sensor sees a
  * port scan and keeps it in its outbox, and after the head returns every incident arrives once; a forged, a
  * replayed and a revoked sensor's requests are refused; an assignment outside a sensor's scope is refused by
- * the sensor and the refusal reported. Needs root (namespaces) and a build (npm run build).
+ * the sensor and the refusal reported. The head's dashboard shows the sensors (an API token from `token create`,
+ * the Sensors page to a signed-in admin). Needs root (namespaces) and a build (npm run build).
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -107,6 +108,27 @@ t.test('a head and three sensors in namespaces over HTTPS', { skip: skip ?? fals
   };
   t.ok(await until(() => list().filter((s) => s.status === 'online').length === 3, 40_000), `all three register and show online: ${JSON.stringify(list())}`);
   const ids = Object.fromEntries(list().map((s) => [s.name, s.id]));
+
+  // the head's dashboard shows them: an API token from 'token create', a session of a user from 'passwd'
+  const dash = /dashboard on (\S+) /.exec((logs.get('h') ?? []).find((l) => l.includes('dashboard on')) ?? '')?.[1];
+  t.ok(dash, `the head's dashboard URL is logged: ${dash}`);
+  const PASSWORD = 'correct horse battery';
+  t.equal(spawnSync(process.execPath, [CLI, 'passwd', '--user', 'admin'], { env: headEnv, input: `${PASSWORD}\n`, encoding: 'utf8' }).status, 0, 'passwd on the head');
+  const tok = spawnSync(process.execPath, [CLI, 'token', 'create', 'fleet-script'], { env: headEnv, encoding: 'utf8' });
+  t.equal(tok.status, 0, `token create: ${tok.stderr}`);
+  const seen = await lab.exec('h', process.execPath, ['--input-type=module', '-e', `
+    const base = ${JSON.stringify(dash)};
+    const api = await fetch(base + '/api/v1/fleet/sensors', { headers: { authorization: 'Bearer ${tok.stdout.trim()}' } });
+    const login = await fetch(base + '/login', { method: 'POST', body: new URLSearchParams({ username: 'admin', password: ${JSON.stringify(PASSWORD)} }), redirect: 'manual' });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+    const page = await fetch(base + '/fleet', { headers: { cookie } });
+    console.log(JSON.stringify({ api: api.status, sensors: (await api.json()).sensors, page: page.status, html: await page.text() }));`], { timeoutMs: 20_000 });
+  const view = JSON.parse(seen.stdout || '{}') as { api: number; sensors?: { name: string; status: string; capabilities: { mode: string } }[]; page: number; html?: string };
+  t.equal(view.api, 200, `the token reads the fleet API: ${seen.stderr}`);
+  t.same((view.sensors ?? []).map((s) => [s.name, s.status, s.capabilities.mode]).sort(), [['s1', 'online', 'replay'], ['s2', 'online', 'replay'], ['s3', 'online', 'replay']], 'every sensor with its state and capabilities');
+  t.equal(view.page, 200, 'the Sensors page renders for the signed-in admin');
+  for (const n of ['s1', 's2', 's3']) t.match(view.html ?? '', new RegExp(`<b>${n}</b>[\\s\\S]*?badge st-online">online[\\s\\S]*?\\d+ s ago`), `the page shows ${n} online, heard seconds ago`);
+  t.match(view.html ?? '', /<a href="\/fleet" aria-current="page">Sensors<\/a>/, 'the head links its Sensors page');
 
   // one is killed: stale within the window (fleet.staleSeconds 4)
   sensors.s1.kill('SIGKILL');

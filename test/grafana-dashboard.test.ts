@@ -1,8 +1,10 @@
 /**
- * grafana/argus-edge.json against a real InfluxDB: Debian's `influxdb` (1.6, InfluxQL) on 127.0.0.1 gets the
+ * grafana/argus-edge.json and grafana/argus-edge-fleet.json against a real InfluxDB: Debian's `influxdb` (1.6, InfluxQL) on 127.0.0.1 gets the
  * points of `argus-edge run` on the demo capture, and every query of the dashboard — panels and variables,
  * with Grafana's macros filled in the way Grafana fills them — must parse and return series; the trust panel
- * must end at the store's last score of the scanning device. InfluxDB 1.6 predates the v2 write API the
+ * must end at the store's last score of the scanning device. A second run with another sensor tag makes a fleet
+ * of two: every fleet panel must return a series for each sensor, and the two, fed the same capture, must agree.
+ * InfluxDB 1.6 predates the v2 write API the
  * sink speaks (1.8+), so a relay on 127.0.0.1 hands each request's lines to its v1 /write unchanged.
  */
 import t from 'tap';
@@ -21,6 +23,7 @@ import { freePort } from './support/victoria-metrics.js';
 
 const INFLUXD = '/usr/bin/influxd';
 const DASHBOARD = join(projectRoot(), 'grafana/argus-edge.json');
+const FLEET_DASHBOARD = join(projectRoot(), 'grafana/argus-edge-fleet.json');
 const skip = !existsSync(INFLUXD) ? 'influxdb is not installed (/usr/bin/influxd; apt-get install influxdb)' : false;
 
 interface Target {
@@ -133,6 +136,15 @@ bind-address = "127.0.0.1:${rpcPort}"
   t.equal(await run.exited, 0, 'the run exits 0');
   const acc = influxAccounting(run.stderr());
   t.same({ dropped: acc.dropped, rejected: acc.rejected }, { dropped: 0, rejected: 0 }, `InfluxDB 1.6 took all ${acc.written} points`);
+  // a second sensor: the same capture, its own store and sensor tag, the same InfluxDB
+  mkdirSync(join(dir, 'run2'));
+  const run2 = startRun(join(dir, 'run2'), ['--pcap', DEMO_CAPTURE, '--store', join(dir, 'run2', 'argus.db')], {
+    ARGUS_EDGE_INFLUX_URL: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`,
+    ARGUS_EDGE_INFLUX_SENSOR: 'dash-2',
+  });
+  t.equal(await run2.exited, 0, 'the second sensor\'s run exits 0');
+  const acc2 = influxAccounting(run2.stderr());
+  t.same({ dropped: acc2.dropped, rejected: acc2.rejected }, { dropped: 0, rejected: 0 }, `and InfluxDB took its ${acc2.written} points`);
   await sleep(200);
   // the time range a user would pick: the capture's span, from the store (Grafana never asks for all time)
   const store = new Database(db, { readonly: true });
@@ -170,4 +182,34 @@ bind-address = "127.0.0.1:${rpcPort}"
   t.ok(series, `the trust panel has the scanner ${last.mac}`);
   const values = series.values.map((row) => row[1]).filter((v) => v !== null);
   t.equal(values[values.length - 1], last.score, 'and ends at the store\'s last score');
+
+  // the fleet dashboard: both sensors chosen, as Grafana expands a multi-value regex variable
+  const fleet = JSON.parse(readFileSync(FLEET_DASHBOARD, 'utf8')) as Dashboard;
+  t.same(fleet.__inputs.map((i) => i.pluginId), ['influxdb'], 'the fleet dashboard: one InfluxDB data source to choose at import');
+  const sensorVar = fleet.templating.list.find((v) => v.name === 'sensor')!;
+  const sensors = (await query(expand(sensorVar.query, 'dash', fromMs, toMs))).results[0]?.series?.flatMap((s) => s.values.map((row) => String(row[1]))) ?? [];
+  t.same(sensors.sort(), ['dash', 'dash-2'], 'the sensor variable lists both sensors');
+  let fleetQueries = 0;
+  for (const p of fleet.panels.filter((p) => p.type !== 'row')) {
+    for (const target of p.targets ?? []) {
+      fleetQueries++;
+      const q = expand(target.query, '(dash|dash-2)', fromMs, toMs);
+      const r = await query(q);
+      const err = r.error ?? r.results[0]?.error;
+      if (err !== undefined) {
+        t.fail(`${p.title}: ${err}\n${q}`);
+        continue;
+      }
+      const series = r.results[0]?.series ?? [];
+      const bySensor = new Map<string, number>();
+      for (const s of series) {
+        const v = s.values.flatMap((row) => row.slice(1)).filter((x): x is number => typeof x === 'number');
+        if (v.length > 0) bySensor.set(s.tags?.sensor ?? '', (bySensor.get(s.tags?.sensor ?? '') ?? 0) + v.reduce((a, b) => a + b, 0));
+      }
+      t.same([...bySensor.keys()].sort(), ['dash', 'dash-2'], `${p.title} (${target.query.slice(7, 40)}…): a series for each sensor`);
+      const [a, b] = [bySensor.get('dash') ?? NaN, bySensor.get('dash-2') ?? NaN];
+      if (!/"pps"|"bps"|"queue_depth"|"buffered"|"dropped"/.test(target.query)) t.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a)), `${p.title}: the two sensors of one capture agree (${a}, ${b})`);
+    }
+  }
+  t.ok(fleetQueries >= 10, `${fleetQueries} fleet panel queries`);
 });

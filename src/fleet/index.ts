@@ -1,5 +1,6 @@
 /**
- * Fleet mode wired into an appliance: on a head, the fleet API server and what the dashboard's fleet views read;
+ * Fleet mode wired into an appliance: on a head, the fleet API server, what the dashboard's fleet views read and
+ * the watch that announces stale sensors through the notifier;
  * on a sensor, the fleet client fed from the bus. `startFleet` does nothing for fleet.role standalone.
  */
 import { statfsSync } from 'node:fs';
@@ -9,21 +10,17 @@ import type { Bus } from '../bus.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { FleetStore } from '../store/fleet.js';
-import { PrefixSet } from '../detectors/addresses.js';
 import { startFleetServer, type FleetServer } from './head-server.js';
 import { FleetSensor, type ScanRunner } from './sensor.js';
-import { sensorState, type SensorState, type SensorStatus } from './types.js';
+import { StaleWatch } from './stale-watch.js';
+import type { Notice } from '../notify/types.js';
+import type { SensorStatus } from './types.js';
+import { fleetView, type FleetView } from './view.js';
 
 export { FleetSensor } from './sensor.js';
+export { StaleWatch } from './stale-watch.js';
 export type { FleetServer } from './head-server.js';
-
-/** What the head's dashboard and JSON API show and do. */
-export interface FleetView {
-  sensors(): { id: string; name: string; status: SensorState; lastHeartbeat: string | null; version: string; capabilities: unknown; load: SensorStatus | null; queue: number; assignmentsWaiting: number }[];
-  /** the newest state of each incident of every sensor, newest first */
-  incidents(limit?: number): { sensor: string; sensorName: string; incident: Record<string, unknown>; change: string; tsUs: number }[];
-  assign(sensorId: string, targets: string[], ports: string, actor: string): { ok: true; id: number; sensor: string } | { ok: false; error: string };
-}
+export { fleetView, type FleetView, type FleetDeviceRow, type FleetIncidentRow, type FleetSensorRow } from './view.js';
 
 export interface FleetHandle {
   server: FleetServer | null;
@@ -43,6 +40,8 @@ export interface FleetDeps {
   version: string;
   status(): Omit<SensorStatus, 'queue' | 'outboxDropped' | 'diskFreeMB' | 'rssMB' | 'version' | 'mode'>;
   scanner: ScanRunner;
+  /** on a head: where a sensor going stale or coming back is announced (the notifier), with the dashboard's URL */
+  notify?: { offer(n: Notice): void; dashboardUrl: string };
 }
 
 export async function startFleet(d: FleetDeps): Promise<FleetHandle> {
@@ -54,7 +53,25 @@ export async function startFleet(d: FleetDeps): Promise<FleetHandle> {
       (m) => d.log.info(m),
     );
     d.log.info(`fleet: head API on ${server.url} (certificate ${server.fingerprint.slice(0, 23)}…); enrol sensors with 'argus-edge fleet enrol'`);
-    return { server, sensor: null, view: fleetView(d.store, f.staleSeconds), stop: () => server.close(), detach: () => {} };
+    let timer: NodeJS.Timeout | null = null;
+    if (d.notify !== undefined) {
+      const notify = d.notify;
+      const watch = new StaleWatch(d.store, { staleSeconds: f.staleSeconds, dashboardUrl: notify.dashboardUrl });
+      // one coarse wall-clock ticker: a sensor is announced at most a quarter of staleSeconds (or 30 s) late
+      timer = setInterval(() => {
+        try {
+          for (const n of watch.check()) notify.offer(n);
+        } catch (err) {
+          d.log.warn(`fleet: checking for stale sensors: ${(err as Error).message}`);
+        }
+      }, Math.min(30_000, Math.max(1000, (f.staleSeconds * 1000) / 4)));
+      timer.unref();
+    }
+    const stop = async () => {
+      if (timer !== null) clearInterval(timer);
+      await server.close();
+    };
+    return { server, sensor: null, view: fleetView(d.store, f.staleSeconds), stop, detach: () => {} };
   }
   if (f.role === 'sensor') {
     const storeDir = dirname(resolve(d.config.store.path));
@@ -88,65 +105,5 @@ function diskFreeMB(dir: string): number | null {
     return Math.round((s.bavail * s.bsize) / 1048576);
   } catch {
     return null;
-  }
-}
-
-export function fleetView(store: FleetStore, staleSeconds: number): FleetView {
-  return {
-    sensors: () => {
-      const waiting = store.queueLengths();
-      const now = Date.now();
-      return store.sensors().map((s) => ({
-        id: s.id,
-        name: s.name,
-        status: sensorState(s, now, staleSeconds),
-        lastHeartbeat: s.lastHeartbeatMs === null ? null : new Date(s.lastHeartbeatMs).toISOString(),
-        version: s.version,
-        capabilities: s.capabilities,
-        load: s.status,
-        queue: s.status?.queue ?? 0,
-        assignmentsWaiting: waiting.get(s.id) ?? 0,
-      }));
-    },
-    incidents: (limit = 200) => {
-      const names = new Map(store.sensors().map((s) => [s.id, s.name]));
-      const seen = new Set<string>();
-      const out: ReturnType<FleetView['incidents']> = [];
-      for (const r of store.results({ kind: 'incident', limit: 1000 })) {
-        const inc = (r.body as { incident?: Record<string, unknown> }).incident ?? {};
-        const id = `${r.sensorId}|${String(inc.id)}`;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        out.push({ sensor: r.sensorId, sensorName: names.get(r.sensorId) ?? r.sensorId, incident: inc, change: String((r.body as { change?: string }).change ?? ''), tsUs: r.tsUs });
-        if (out.length >= limit) break;
-      }
-      return out;
-    },
-    assign: (sensorId, targets, ports, actor) => {
-      if (!Array.isArray(targets) || targets.length === 0 || targets.length > 16 || targets.some((t) => typeof t !== 'string' || !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(t))) return { ok: false, error: 'targets must list 1 to 16 IP addresses or CIDR prefixes' };
-      if (typeof ports !== 'string' || (ports !== '' && !/^[\d,-]{1,128}$/.test(ports))) return { ok: false, error: "ports must be an nmap port list such as '1-1000'" };
-      let id = sensorId;
-      const sensors = store.sensors().filter((s) => !s.revoked);
-      if (sensorId === 'auto') {
-        // the sensor whose scan scope holds every target and whose queue is shortest
-        const waiting = store.queueLengths();
-        const fits = sensors.filter((s) => s.capabilities.assignments && inScope(s.capabilities.scanScope, targets));
-        fits.sort((a, b) => (waiting.get(a.id) ?? 0) - (waiting.get(b.id) ?? 0));
-        if (fits.length === 0) return { ok: false, error: 'no sensor accepts assignments with these targets inside its scan scope' };
-        id = fits[0]!.id;
-      } else if (!sensors.some((s) => s.id === sensorId)) return { ok: false, error: `no sensor ${sensorId}` };
-      const aid = store.addAssignment({ sensorId: id, kind: 'scan', targets, ports, actor, nowMs: Date.now() });
-      return { ok: true, id: aid, sensor: id };
-    },
-  };
-}
-
-/** Every target (its first address) inside `scope`; a scope a sensor announced malformed fits nothing. */
-function inScope(scope: string[], targets: string[]): boolean {
-  try {
-    const set = new PrefixSet(scope);
-    return targets.every((t) => set.has(t.split('/')[0]!));
-  } catch {
-    return false;
   }
 }

@@ -15,10 +15,11 @@ export type NoticeSeverity = IncidentSeverity;
  * - action.active / action.pending / action.release: a quarantine or block took effect, waits for approval, was lifted
  * - device.new: a device was seen for the first time (sent when response.newDevice is 'notify' or 'hold')
  * - integration.failing: a threat feed, InfluxDB or another channel has been failing for an hour
+ * - sensor.stale / sensor.back: on a fleet head, a sensor went silent for fleet.staleSeconds, or reports again
  * - summary.daily: the daily summary (notify.dailySummaryHour)
  * - test: "send a test message" from Settings or the API
  */
-export const NOTICE_TOPICS = ['incident.open', 'incident.escalate', 'incident.group', 'action.active', 'action.pending', 'action.release', 'device.new', 'integration.failing', 'summary.daily', 'test'] as const;
+export const NOTICE_TOPICS = ['incident.open', 'incident.escalate', 'incident.group', 'action.active', 'action.pending', 'action.release', 'device.new', 'integration.failing', 'sensor.stale', 'sensor.back', 'summary.daily', 'test'] as const;
 export type NoticeTopic = (typeof NOTICE_TOPICS)[number];
 
 export interface NoticeLink {

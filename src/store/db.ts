@@ -143,7 +143,7 @@ export class Store {
     this.devices = new DeviceStore(this.db);
     this.actions = new ActionStore(this.db);
     this.auth = new WebAuthStore(this.db);
-    this.fleet = new FleetStore(this.db);
+    this.fleet = new FleetStore(this.db, () => this.checkSize());
     this.registry = new RegistryStore(this.db);
     this.queue = new WriteQueue(
       this.db,

@@ -56,7 +56,11 @@ export interface SensorIdentity {
 }
 
 export class FleetStore {
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    /** runs after results are stored: the store's size cap (results from sensors count towards store.maxSizeMB) */
+    private readonly afterWrite: () => void = () => {},
+  ) {}
 
   // ── head ─────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -116,6 +120,7 @@ export class FleetStore {
     this.db.transaction(() => {
       for (const it of items) ins.run(sensorId, it.key, it.kind, it.tsUs, nowMs, JSON.stringify(it.body));
     })();
+    this.afterWrite();
     return items.map((i) => i.key);
   }
 
@@ -127,6 +132,16 @@ export class FleetStore {
     const rows = this.db
       .prepare(`SELECT id, sensor_id AS sensorId, key, kind, ts_us AS tsUs, received_ms AS receivedMs, body FROM fleet_results ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts_us DESC, id DESC LIMIT ?`)
       .all(...args, Math.min(q.limit ?? 100, 1000)) as (Omit<StoredResult, 'body'> & { body: string })[];
+    return rows.map((r) => ({ ...r, body: JSON.parse(r.body) as Record<string, unknown> }));
+  }
+
+  /** Device summaries (new devices, trust changes), oldest first, at most `limit`: the fleet's device table folds them. */
+  deviceResults(sensorId?: string, limit = 20_000): StoredResult[] {
+    const rows = (
+      sensorId === undefined
+        ? this.db.prepare("SELECT id, sensor_id AS sensorId, key, kind, ts_us AS tsUs, received_ms AS receivedMs, body FROM fleet_results WHERE kind = 'device' ORDER BY ts_us, id LIMIT ?").all(limit)
+        : this.db.prepare("SELECT id, sensor_id AS sensorId, key, kind, ts_us AS tsUs, received_ms AS receivedMs, body FROM fleet_results WHERE kind = 'device' AND sensor_id = ? ORDER BY ts_us, id LIMIT ?").all(sensorId, limit)
+    ) as (Omit<StoredResult, 'body'> & { body: string })[];
     return rows.map((r) => ({ ...r, body: JSON.parse(r.body) as Record<string, unknown> }));
   }
 

@@ -120,3 +120,28 @@ t.test('the size cap holds while flows stream in, and the newest data survives',
   t.same(s.integrityCheck(), ['ok']);
   s.close();
 });
+
+t.test("a fleet head's results from its sensors are held under the size cap too, oldest received first", async (t) => {
+  const capMB = 3;
+  const path = join(dir, 'fleet-cap.db');
+  const s = Store.open({ path, maxSizeMB: capMB, log: () => {} });
+  const cap = capMB * 1024 * 1024;
+  let maxSeen = 0;
+  const batches = 400;
+  for (let b = 0; b < batches; b++) {
+    const items = Array.from({ length: 50 }, (_, i) => ({ key: `incident:inc-${b}-${i}:open:high:`, kind: 'incident' as const, tsUs: NOW + b * 1000 + i, body: { change: 'open', incident: { id: `inc-${b}-${i}`, title: 'x'.repeat(200) } } }));
+    t.equal(s.fleet.addResults('s-1', items, 1_000 + b).length, 50);
+    const z = s.size();
+    maxSeen = Math.max(maxSeen, z.fileBytes + z.walBytes);
+  }
+  const total = batches * 50;
+  const left = s.fleet.resultCount();
+  t.ok(maxSeen <= cap, `file + WAL peaked at ${(maxSeen / 1048576).toFixed(2)} MiB (cap ${capMB} MiB)`);
+  t.ok(left > 1000 && left < total, `${left} of ${total} results kept`);
+  const ids = s.db.prepare('SELECT min(id) AS lo, max(id) AS hi FROM fleet_results').get() as { lo: number; hi: number };
+  t.equal(ids.hi, total, 'the newest result is kept');
+  t.equal(ids.lo, total - left + 1, 'what was evicted is exactly the oldest received');
+  t.equal(s.stats().capEvictions.fleet_results, total - left, 'evictions counted');
+  t.same(s.integrityCheck(), ['ok']);
+  s.close();
+});

@@ -6,7 +6,8 @@
  * at once. Pending and active actions, devices, users, tokens, models and settings are never aged out.
  *
  * By size (`enforceSizeCap`): when the data pages pass 95 % of the cap, the oldest rows go — anomaly events
- * and flows first (the bulk, and summarised by rollups), then rollups, trust history, alerts, audit — until
+ * and flows first (the bulk, and summarised by rollups), then rollups, a fleet head's results from its sensors,
+ * trust history, alerts, audit — until
  * 90 % is reached; the gap between the two marks keeps it from running after every batch, and its
  * smallness keeps one eviction short. Each round is its own transaction of at most `maxChunkRows` flows,
  * so one eviction does not balloon the WAL. Freed pages are
@@ -75,6 +76,8 @@ interface SizeRule {
   /** the time column that orders the table oldest first (indexed) */
   time: string;
   key: string;
+  /** rows per round (default 1000) */
+  chunk?: number;
 }
 
 /** Eviction order under the size cap. Flows and anomaly events go together (same time cut). */
@@ -82,6 +85,9 @@ const SIZE_RULES: readonly SizeRule[] = [
   { table: 'dns_rollups', time: 'hour_us', key: '(hour_us, qname)' },
   { table: 'remote_rollups', time: 'hour_us', key: '(hour_us, ip)' },
   { table: 'flow_rollups', time: 'hour_us', key: '(hour_us, device)' },
+  // a fleet head's results from its sensors, oldest received first (the rowid is the order of arrival)
+  // wide rows (JSON bodies) and two indexes: smaller rounds, so one round's commit stays inside the WAL's reserve
+  { table: 'fleet_results', time: 'id', key: 'id', chunk: 200 },
   { table: 'trust_history', time: 'ts_us', key: 'rowid' },
   { table: 'alerts', time: 'ts_us', key: 'rowid' },
   { table: 'audit_log', time: 'ts_us', key: 'rowid' },
@@ -136,7 +142,7 @@ export function enforceSizeCap(db: Database.Database, capBytes: number, maxChunk
     for (const rule of SIZE_RULES) {
       const del = db.prepare(`DELETE FROM ${rule.table} WHERE ${rule.key} IN (SELECT ${cols(rule.key)} FROM ${rule.table} ORDER BY ${rule.time} LIMIT ?)`);
       while (used() > target) {
-        const n = del.run(1000).changes;
+        const n = del.run(rule.chunk ?? 1000).changes;
         add(rule.table, n);
         p = pages(db);
         if (n === 0) break;

@@ -4,13 +4,14 @@
  *   GET  /fleet/alerts?limit            {"incidents": [{sensor, sensorName, incident, change, tsUs}]}: every sensor's incidents
  *   POST /fleet/sensors/:id/assign      {"kind": "scan", "targets": ["192.168.1.0/24"], "ports": "1-1000"}; id 'auto'
  *                                       picks the sensor whose scan scope holds the targets and whose queue is shortest
+ *                                       (the same checks as the Sensors page's form: fleet-assign.ts)
  * The head only records an assignment; the sensor pulls it with its next heartbeat and decides itself.
  */
 import type { Hono } from 'hono';
 import type { WebEnv } from './env.js';
-import { ApiError, body, int, onlyFields, onlyQuery, text } from './api-input.js';
+import { ApiError, body, int, onlyFields, onlyQuery } from './api-input.js';
+import { requestScanAssignment } from './fleet-assign.js';
 import type { WebContext } from './web-context.js';
-import { audit } from './web-context.js';
 
 export function registerFleetApi(api: Hono<WebEnv>, ctx: WebContext): void {
   const fleet = () => {
@@ -32,13 +33,8 @@ export function registerFleetApi(api: Hono<WebEnv>, ctx: WebContext): void {
   api.post('/fleet/sensors/:id/assign', async (c) => {
     const b = await body(c);
     onlyFields(b, ['kind', 'targets', 'ports']);
-    if (b.kind !== 'scan') throw new ApiError(400, "kind must be 'scan'");
-    if (!Array.isArray(b.targets)) throw new ApiError(400, 'targets must be a list of IP addresses or CIDR prefixes');
-    const ports = text(b.ports, 'ports', { max: 128 }) ?? '';
-    const id = c.req.param('id');
-    const r = fleet().assign(id, b.targets as string[], ports, c.get('user')?.username ?? 'api');
-    if (!r.ok) throw new ApiError(r.error.startsWith('no sensor ') ? 404 : 400, r.error);
-    audit(ctx.deps, { actor: c.get('user')?.username ?? 'api', action: 'fleet.assign', target: r.sensor, reason: `scan of ${(b.targets as string[]).join(', ')}`, detail: { id: r.id, ports } });
+    const r = requestScanAssignment(ctx.deps, fleet(), c.req.param('id'), { kind: b.kind, targets: b.targets, ports: b.ports }, c.get('user')?.username ?? 'api');
+    if (!r.ok) throw new ApiError(r.status, r.error);
     return c.json({ id: r.id, sensor: r.sensor, state: 'pending' }, 201);
   });
 }

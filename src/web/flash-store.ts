@@ -1,10 +1,14 @@
 /**
  * One-time messages carried across a form post's redirect (post/redirect/get): a refusal's reason, or a new API
- * token to show once. Kept in memory per signed-in session (keyed by the session's CSRF token, which only that
+ * token to show once, or a refused form's fields. Kept in memory per signed-in session (keyed by the session's CSRF token, which only that
  * session knows), taken by the next page that session loads. Bounded: at most `cap` entries, the oldest
  * evicted first (counted), and an entry older than `ttlMs` is never shown.
  */
-export type FlashEntry = { kind: 'error' | 'ok'; text: string } | { kind: 'token'; name: string; token: string };
+export type FlashEntry =
+  | { kind: 'error' | 'ok'; text: string }
+  | { kind: 'token'; name: string; token: string }
+  /** a refused assign-scan form: the reason and what was typed, shown again in the form */
+  | { kind: 'fleet-assign'; text: string; form: { sensor: string; targets: string; ports: string } };
 
 export class FlashStore {
   private readonly entries = new Map<string, { entry: FlashEntry; atMs: number }>();

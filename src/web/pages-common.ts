@@ -43,7 +43,9 @@ export function storeBanner(c: Ctx): Html | null {
 }
 
 export function page(c: Ctx, title: string, active: string, body: Html, o: PageOptions = {}): Response {
-  const h = layout({ title, user: userOf(c), csrf: c.get('csrf'), body, active, scripts: o.scripts, styles: o.styles, banner: storeBanner(c), clock: clockNote(c.get('deps').config.mode) });
+  const deps = c.get('deps');
+  const fleet = deps.config.fleet.role === 'head' && deps.fleet !== undefined;
+  const h = layout({ title, user: userOf(c), csrf: c.get('csrf'), body, active, fleet, scripts: o.scripts, styles: o.styles, banner: storeBanner(c), clock: clockNote(deps.config.mode) });
   return c.html(h.value, o.status ?? 200);
 }
 
@@ -146,6 +148,7 @@ const DONE: Record<string, string> = {
   'user-added': 'User added.',
   'user-role': 'Role changed; that user signs in again.',
   'user-removed': 'User removed, with their sessions and API tokens.',
+  assigned: 'Scan assigned: the sensor pulls it with its next heartbeat and reports what it did.',
 };
 
 /** The message to show at the top of a page: a refusal left by the last form post, else the ?done= code's. */

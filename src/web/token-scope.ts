@@ -6,7 +6,8 @@
  * - write: also acknowledging alerts, labelling devices, starting a quarantine or a block, releasing one
  * - admin: also approving and denying actions, the allow-list, retraining the model
  *
- * Tokens are made and revoked only from a signed-in session (api-system.ts), so no scope covers that.
+ * Tokens are made and revoked only from a signed-in session (api-system.ts) or, on the appliance itself, with
+ * `argus-edge token create` (src/commands/token.ts), so no scope covers that.
  */
 import { TOKEN_SCOPES, type TokenScope } from '../store/web-auth.js';
 

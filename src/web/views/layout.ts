@@ -12,7 +12,7 @@ export interface LayoutOptions {
   user: WebUser | null;
   csrf: string;
   body: Html;
-  /** the nav entry to highlight: 'overview', 'devices', 'alerts', 'quarantine', 'models', 'audit', 'settings' */
+  /** the nav entry to highlight: 'overview', 'devices', 'alerts', 'quarantine', 'models', 'audit', 'settings', 'fleet' */
   active?: string;
   /** extra scripts a page needs (uPlot on the overview and device pages) */
   scripts?: readonly string[];
@@ -22,6 +22,8 @@ export interface LayoutOptions {
   banner?: Html | null;
   /** which clock the page's times are in, said once at the foot of every signed-in page */
   clock?: string;
+  /** a fleet head: the navigation links its Sensors page */
+  fleet?: boolean;
 }
 
 /** The sentence naming the UI's clock: packet time of the capture in replay mode, the wall clock otherwise. */
@@ -42,18 +44,22 @@ export const NAV: readonly (readonly [string, string, string])[] = [
   ['settings', 'Settings', '/settings'],
 ];
 
+/** The entry a fleet head adds after Alerts (fleet.role: head). */
+export const FLEET_NAV = ['fleet', 'Sensors', '/fleet'] as const;
+
 /** A hidden form field carrying the CSRF token; every POST form includes one. */
 export function csrfField(csrf: string): Html {
   return html`<input type="hidden" name="_csrf" value="${csrf}">`;
 }
 
-function nav(user: WebUser, csrf: string, active: string | undefined): Html {
+function nav(user: WebUser, csrf: string, active: string | undefined, fleet: boolean): Html {
+  const entries = fleet ? [...NAV.slice(0, 3), FLEET_NAV, ...NAV.slice(3)] : NAV;
   return html`<nav class="nav" aria-label="main">
     <a class="brand" href="/">Argus Edge</a>
     <input type="checkbox" id="nav-open" class="nav-open" aria-label="menu">
     <label for="nav-open" class="nav-burger" aria-hidden="true">☰</label>
     <ul class="nav-links">
-      ${NAV.map(([key, label, href]) => html`<li><a href="${href}"${key === active ? raw(' aria-current="page"') : ''}>${label}</a></li>`)}
+      ${entries.map(([key, label, href]) => html`<li><a href="${href}"${key === active ? raw(' aria-current="page"') : ''}>${label}</a></li>`)}
     </ul>
     <div class="nav-user">
       <button type="button" class="theme-toggle" id="theme-toggle" title="switch between dark and light">◐</button>
@@ -86,7 +92,7 @@ ${(opts.styles ?? []).map((s) => html`<link rel="stylesheet" href="${s}">`)}
 ${(opts.scripts ?? []).map((s) => html`<script src="${s}" defer></script>`)}
 </head>
 <body hx-headers:inherited='${headers}'>
-${opts.user !== null ? nav(opts.user, opts.csrf, opts.active) : html`<nav class="nav"><a class="brand" href="/">Argus Edge</a><div class="nav-user"><button type="button" class="theme-toggle" id="theme-toggle" title="switch between dark and light">◐</button></div></nav>`}
+${opts.user !== null ? nav(opts.user, opts.csrf, opts.active, opts.fleet === true) : html`<nav class="nav"><a class="brand" href="/">Argus Edge</a><div class="nav-user"><button type="button" class="theme-toggle" id="theme-toggle" title="switch between dark and light">◐</button></div></nav>`}
 <main class="main">
 ${opts.user !== null ? html`<div id="live" class="live-status" hx-sse:connect="/events" hx-swap="none" aria-live="polite"></div>
 <div id="toasts" class="toasts" aria-live="polite"></div>` : ''}
