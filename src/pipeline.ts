@@ -12,7 +12,7 @@ import { urlSafeAlertId } from './detectors/alert-id.js';
 import { aboutFlow } from './detectors/detector.js';
 import { attachDetectors, type DetectorSet } from './detectors/index.js';
 import { attachIncidents, type IncidentTracker } from './incidents/index.js';
-import { DecodeStats } from './decode/events.js';
+import { DecodeStats, type DecodeEvent } from './decode/events.js';
 import { ipToString } from './decode/addr.js';
 import { Packet } from './decode/packet.js';
 import type { ConnState, EndReason, FlowRecord } from './flow/flow-record.js';
@@ -24,7 +24,9 @@ import { FlowScorer } from './models/scorer.js';
 import { initTf } from './models/tf-backend.js';
 import type { Logger } from './log.js';
 import { Store } from './store/db.js';
-import { anomalyEvent, EveWriter, flowEvent, incidentAlertEvent } from './store/eve.js';
+import { EveWriter, flowEvent } from './store/eve.js';
+import { argusAnomalyEvent, decodeAnomalyEvent, incidentAlertEvent } from './store/eve-alert.js';
+import { protoName } from './flow/flow-export.js';
 import { InfluxSink, storeGauge } from './store/influx.js';
 import { metrics } from './store/metrics.js';
 
@@ -51,6 +53,12 @@ export interface PipelineOptions {
   trainWorkerUrl?: URL | string;
 }
 
+/** Decoder `anomaly` lines written per second of packet time at most (a flood of garbage frames is counted, not logged line by line). */
+export const DECODE_ANOMALY_LINES_PER_SECOND = 100;
+
+/** Layers whose decoder events come after the IP header was read: their lines carry the addresses. */
+const ABOVE_IP = /^decoder\.(tcp|udp|icmpv4|icmpv6|dns|dhcp|tls|http)\./;
+
 /** Retention runs at most this often (packet time), a bounded chunk per run so capture never pauses long. */
 const RETENTION_EVERY_US = 3_600_000_000;
 
@@ -68,6 +76,14 @@ export class Pipeline {
   undecoded = 0;
   private readonly byState: Partial<Record<ConnState, number>> = {};
   private eve: EveWriter | null = null;
+  /** whether the firewall stops a source now (set by the appliance's response policy): EVE alert.action */
+  private blocked: ((srcMac: string | null, srcIp: string, targets: readonly string[]) => boolean) | undefined;
+  /** the packet being decoded, for decoder anomaly lines */
+  private decoding: Packet | null = null;
+  private decodeLineSecond = -1;
+  private decodeLinesThisSecond = 0;
+  /** decoder anomaly lines left out past DECODE_ANOMALY_LINES_PER_SECOND */
+  decodeLinesSuppressed = 0;
   private readonly alertsByKind: Record<string, number> = {};
   readonly store: Store | null = null;
   readonly influx: InfluxSink | null = null;
@@ -134,12 +150,46 @@ export class Pipeline {
       keep: config.eve.keep,
     });
     this.eve = eve;
-    const iface = config.mode === 'replay' ? undefined : config.iface || undefined;
-    if (eve.wants('flow')) this.bus.on('flow.end', (r) => eve.write('flow', flowEvent(r, iface)));
+    const flowOpts = { iface: config.mode === 'replay' ? undefined : config.iface || undefined, dnsVersion: config.eve.dnsVersion === 2 ? 2 : 3 } as const;
+    if (eve.wants('flow')) this.bus.on('flow.end', (r) => eve.write('flow', flowEvent(r, flowOpts)));
     // alert lines are per incident (when it opens, escalates and closes), not per alert
-    if (eve.wants('alert')) this.bus.on('incident', (e) => e.change !== 'update' && eve.write('alert', incidentAlertEvent(e)));
+    const alertOpts = { blocked: (mac: string | null, ip: string, targets: readonly string[]) => this.blocked?.(mac, ip, targets) ?? false };
+    if (eve.wants('alert')) this.bus.on('incident', (e) => e.change !== 'update' && eve.write('alert', incidentAlertEvent(e, alertOpts)));
     // Every flow is scored; EVE gets the ones at the alert threshold (the store can keep them all).
-    if (eve.wants('anomaly')) this.bus.on('anomaly', (e) => e.alert && eve.write('anomaly', anomalyEvent(e)));
+    if (eve.wants('argus_anomaly')) this.bus.on('anomaly', (e) => e.alert && eve.write('argus_anomaly', argusAnomalyEvent(e)));
+    if (eve.wants('anomaly')) this.decodeStats.onEvent = (name) => this.onDecodeEvent(eve, name);
+  }
+
+  /**
+   * Tells EVE whether the firewall stops a source right now (an enforced quarantine or block), so alert lines
+   * say `blocked` or `allowed` by what actually happened. The appliance sets it once its policy exists.
+   */
+  setEnforcementCheck(blocked: (srcMac: string | null, srcIp: string, targets: readonly string[]) => boolean): void {
+    this.blocked = blocked;
+  }
+
+  private onDecodeEvent(eve: EveWriter, name: DecodeEvent): void {
+    const pkt = this.decoding;
+    if (pkt === null) return;
+    const second = Math.floor(pkt.tsUs / 1_000_000);
+    if (second !== this.decodeLineSecond) {
+      this.decodeLineSecond = second;
+      this.decodeLinesThisSecond = 0;
+    }
+    if (++this.decodeLinesThisSecond > DECODE_ANOMALY_LINES_PER_SECOND) {
+      this.decodeLinesSuppressed++;
+      return;
+    }
+    const ip = pkt.ipVersion !== 0 && ABOVE_IP.test(name);
+    eve.write(
+      'anomaly',
+      decodeAnomalyEvent(name, {
+        tsUs: pkt.tsUs,
+        ...(ip
+          ? { srcIp: ipToString(pkt.srcAddr, pkt.ipVersion as 4 | 6), destIp: ipToString(pkt.dstAddr, pkt.ipVersion as 4 | 6), proto: protoName(pkt.ipProto) }
+          : {}),
+      }),
+    );
   }
 
   private onRecord(rec: FlowRecord): void {
@@ -221,6 +271,7 @@ export class Pipeline {
     if (pkt.tsUs > this.nowUs) this.nowUs = pkt.tsUs;
     else pkt.tsUs = this.nowUs;
     pkt.reset();
+    this.decoding = pkt;
     if (!decodePacket(pkt, this.decodeStats)) {
       this.undecoded++;
       this.flows.advance(this.nowUs);
