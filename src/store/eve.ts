@@ -13,6 +13,7 @@
  */
 import { closeSync, existsSync, fstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { FlowRecord, TcpFlagCounts } from '../flow/flow-record.js';
+import { icmpCounterpart } from '../flow/community-id.js';
 import { eveDns, type EveDnsVersion } from './eve-dns.js';
 
 export type EveType = 'flow' | 'alert' | 'anomaly' | 'argus_anomaly' | 'device' | 'action';
@@ -47,6 +48,16 @@ export function etherOf(srcMac: string | null, dstMac: string | null): Record<st
   return { ether: { ...(srcMac !== null ? { src_mac: srcMac } : {}), ...(dstMac !== null ? { dest_mac: dstMac } : {}) } };
 }
 
+/**
+ * What Suricata writes for ICMP instead of ports: the flow table keys ICMP by type and, for a two-way type
+ * (echo, …), the reply type, else the code (flow-table.ts), so `icmp_type` is the first, then
+ * `response_icmp_type` when replies were seen, or `icmp_code` for a one-way type.
+ */
+function icmpOf(r: FlowRecord): Record<string, number> {
+  if (icmpCounterpart(r.proto === 58, r.srcPort) === undefined) return { icmp_type: r.srcPort, icmp_code: r.dstPort };
+  return r.pktsToClient > 0 ? { icmp_type: r.srcPort, response_icmp_type: r.dstPort } : { icmp_type: r.srcPort };
+}
+
 export interface FlowEventOptions {
   /** capture interface (live); absent in replay */
   iface?: string;
@@ -56,6 +67,7 @@ export interface FlowEventOptions {
 
 /** The EVE `flow` event for a record. Key order is fixed, so identical records give identical lines. */
 export function flowEvent(r: FlowRecord, opts: FlowEventOptions = {}): Record<string, unknown> {
+  const icmp = r.proto === 1 || r.proto === 58;
   const ev: Record<string, unknown> = {
     timestamp: eveTimestamp(r.endUs),
     flow_id: r.flowId,
@@ -63,10 +75,11 @@ export function flowEvent(r: FlowRecord, opts: FlowEventOptions = {}): Record<st
     event_type: 'flow',
     ...(r.vlan.length > 0 ? { vlan: r.vlan } : {}),
     src_ip: r.srcIp,
-    src_port: r.srcPort,
+    ...(icmp ? {} : { src_port: r.srcPort }),
     dest_ip: r.dstIp,
-    dest_port: r.dstPort,
+    ...(icmp ? {} : { dest_port: r.dstPort }),
     proto: r.protoName,
+    ...(icmp ? icmpOf(r) : {}),
     ...(r.service ? { app_proto: r.service } : {}),
     community_id: r.communityId,
     ...etherOf(r.srcMac, r.dstMac),
