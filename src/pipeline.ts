@@ -12,7 +12,7 @@ import { urlSafeAlertId } from './detectors/alert-id.js';
 import { aboutFlow } from './detectors/detector.js';
 import { attachDetectors, type DetectorSet } from './detectors/index.js';
 import { attachIncidents, type IncidentTracker } from './incidents/index.js';
-import { DecodeStats, type DecodeEvent } from './decode/events.js';
+import { DecodeStats } from './decode/events.js';
 import { ipToString } from './decode/addr.js';
 import { Packet } from './decode/packet.js';
 import type { ConnState, EndReason, FlowRecord } from './flow/flow-record.js';
@@ -24,9 +24,7 @@ import { FlowScorer } from './models/scorer.js';
 import { initTf } from './models/tf-backend.js';
 import type { Logger } from './log.js';
 import { Store } from './store/db.js';
-import { EveWriter, flowEvent } from './store/eve.js';
-import { argusAnomalyEvent, decodeAnomalyEvent, incidentAlertEvent } from './store/eve-alert.js';
-import { protoName } from './flow/flow-export.js';
+import { EveOutput, type EnforcementCheck } from './store/eve-output.js';
 import { InfluxSink, storeGauge } from './store/influx.js';
 import { metrics } from './store/metrics.js';
 
@@ -53,12 +51,6 @@ export interface PipelineOptions {
   trainWorkerUrl?: URL | string;
 }
 
-/** Decoder `anomaly` lines written per second of packet time at most (a flood of garbage frames is counted, not logged line by line). */
-export const DECODE_ANOMALY_LINES_PER_SECOND = 100;
-
-/** Layers whose decoder events come after the IP header was read: their lines carry the addresses. */
-const ABOVE_IP = /^decoder\.(tcp|udp|icmpv4|icmpv6|dns|dhcp|tls|http)\./;
-
 /** Retention runs at most this often (packet time), a bounded chunk per run so capture never pauses long. */
 const RETENTION_EVERY_US = 3_600_000_000;
 
@@ -75,15 +67,10 @@ export class Pipeline {
   bytes = 0;
   undecoded = 0;
   private readonly byState: Partial<Record<ConnState, number>> = {};
-  private eve: EveWriter | null = null;
-  /** whether the firewall stops a source now (set by the appliance's response policy): EVE alert.action */
-  private blocked: ((srcMac: string | null, srcIp: string, targets: readonly string[]) => boolean) | undefined;
+  /** the EVE output, when eve.path is set */
+  eve: EveOutput | null = null;
   /** the packet being decoded, for decoder anomaly lines */
   private decoding: Packet | null = null;
-  private decodeLineSecond = -1;
-  private decodeLinesThisSecond = 0;
-  /** decoder anomaly lines left out past DECODE_ANOMALY_LINES_PER_SECOND */
-  decodeLinesSuppressed = 0;
   private readonly alertsByKind: Record<string, number> = {};
   readonly store: Store | null = null;
   readonly influx: InfluxSink | null = null;
@@ -109,7 +96,7 @@ export class Pipeline {
     this.bus = new Bus((m) => log.error(m));
     this.flows = new FlowTable(config.flow, (rec) => this.onRecord(rec));
     this.bus.on('alert', (a) => void (this.alertsByKind[a.kind] = (this.alertsByKind[a.kind] ?? 0) + 1));
-    if (config.eve.path !== '') this.attachEve(config);
+    if (config.eve.path !== '') this.eve = new EveOutput(config, this.bus, this.decodeStats, () => this.decoding);
     // After EVE, so a flow's line is written before the alert it triggers.
     this.detectors = attachDetectors(this.bus, { ...config.detectors, homeNets: [...config.homeNets] } as Parameters<typeof attachDetectors>[1]);
     if (opts.store) {
@@ -142,54 +129,12 @@ export class Pipeline {
     });
   }
 
-  private attachEve(config: Config): void {
-    const eve = new EveWriter({
-      path: config.eve.path,
-      types: config.eve.types,
-      maxBytes: config.eve.maxSizeMB * 1024 * 1024,
-      keep: config.eve.keep,
-    });
-    this.eve = eve;
-    const flowOpts = { iface: config.mode === 'replay' ? undefined : config.iface || undefined, dnsVersion: config.eve.dnsVersion === 2 ? 2 : 3 } as const;
-    if (eve.wants('flow')) this.bus.on('flow.end', (r) => eve.write('flow', flowEvent(r, flowOpts)));
-    // alert lines are per incident (when it opens, escalates and closes), not per alert
-    const alertOpts = { blocked: (mac: string | null, ip: string, targets: readonly string[]) => this.blocked?.(mac, ip, targets) ?? false };
-    if (eve.wants('alert')) this.bus.on('incident', (e) => e.change !== 'update' && eve.write('alert', incidentAlertEvent(e, alertOpts)));
-    // Every flow is scored; EVE gets the ones at the alert threshold (the store can keep them all).
-    if (eve.wants('argus_anomaly')) this.bus.on('anomaly', (e) => e.alert && eve.write('argus_anomaly', argusAnomalyEvent(e)));
-    if (eve.wants('anomaly')) this.decodeStats.onEvent = (name) => this.onDecodeEvent(eve, name);
-  }
-
   /**
    * Tells EVE whether the firewall stops a source right now (an enforced quarantine or block), so alert lines
    * say `blocked` or `allowed` by what actually happened. The appliance sets it once its policy exists.
    */
-  setEnforcementCheck(blocked: (srcMac: string | null, srcIp: string, targets: readonly string[]) => boolean): void {
-    this.blocked = blocked;
-  }
-
-  private onDecodeEvent(eve: EveWriter, name: DecodeEvent): void {
-    const pkt = this.decoding;
-    if (pkt === null) return;
-    const second = Math.floor(pkt.tsUs / 1_000_000);
-    if (second !== this.decodeLineSecond) {
-      this.decodeLineSecond = second;
-      this.decodeLinesThisSecond = 0;
-    }
-    if (++this.decodeLinesThisSecond > DECODE_ANOMALY_LINES_PER_SECOND) {
-      this.decodeLinesSuppressed++;
-      return;
-    }
-    const ip = pkt.ipVersion !== 0 && ABOVE_IP.test(name);
-    eve.write(
-      'anomaly',
-      decodeAnomalyEvent(name, {
-        tsUs: pkt.tsUs,
-        ...(ip
-          ? { srcIp: ipToString(pkt.srcAddr, pkt.ipVersion as 4 | 6), destIp: ipToString(pkt.dstAddr, pkt.ipVersion as 4 | 6), proto: protoName(pkt.ipProto) }
-          : {}),
-      }),
-    );
+  setEnforcementCheck(blocked: EnforcementCheck): void {
+    this.eve?.setEnforcementCheck(blocked);
   }
 
   private onRecord(rec: FlowRecord): void {
@@ -324,7 +269,7 @@ export class Pipeline {
     if (this.scorer !== null) this.timedScoring(() => this.scorer!.flush());
     if (this.nowUs > 0) this.incidents.tick(this.nowUs);
     if (this.nowUs > 0) for (const t of this.tickers) t(this.nowUs);
-    this.eve?.flush();
+    this.eve?.writer.flush();
     const now = this.nowUs;
     const drops = this.opts.drops?.() ?? { kernel: 0, interface: 0 };
     if (this.store !== null) {
@@ -370,7 +315,7 @@ export class Pipeline {
     for (const c of this.closers) c(this.nowUs);
     this.store?.flush();
     this.scorer?.currentModel.dispose();
-    this.eve?.close();
+    this.eve?.writer.close();
     this.eve = null;
     this.store?.close();
     if (this.influx !== null) {

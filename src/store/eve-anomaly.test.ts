@@ -11,7 +11,8 @@ import { PcapWriter } from '../capture/pcap-writer.js';
 import { replayFile } from '../capture/replay.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
-import { DECODE_ANOMALY_LINES_PER_SECOND, Pipeline } from '../pipeline.js';
+import { Pipeline } from '../pipeline.js';
+import { DECODE_ANOMALY_LINES_PER_SECOND } from './eve-output.js';
 import { argusAnomalyEvent } from './eve-alert.js';
 
 const S = 1_000_000;
@@ -29,12 +30,13 @@ t.test('decoder events become anomaly lines, at most DECODE_ANOMALY_LINES_PER_SE
   w.close();
   const out = join(dir, 'eve.json');
   const p = new Pipeline(loadConfig({ flags: { mode: 'replay', 'eve.path': out, 'models.enabled': 'false' } }), createLogger('error'));
+  const eve = p.eve!;
   await replayFile(pcap, p.pkt, p.handlePacket);
   await p.shutdown();
   const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   const anomalies = lines.filter((l) => l.event_type === 'anomaly');
   t.equal(anomalies.length, DECODE_ANOMALY_LINES_PER_SECOND + 5, 'the first second is capped, the next one is not');
-  t.equal(p.decodeLinesSuppressed, 300 - DECODE_ANOMALY_LINES_PER_SECOND);
+  t.equal(eve.decodeLinesSuppressed, 300 - DECODE_ANOMALY_LINES_PER_SECOND);
   t.equal(p.decodeStats.count('decoder.dns.pkt_too_small'), 305, 'every event is still counted');
   t.same(anomalies[0], { timestamp: '2026-01-15T10:00:00.000000+0000', event_type: 'anomaly', src_ip: '10.99.0.2', dest_ip: '10.99.0.1', proto: 'UDP', anomaly: { type: 'decode', event: 'decoder.dns.pkt_too_small' } });
 });
