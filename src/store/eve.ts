@@ -17,7 +17,6 @@ import { icmpCounterpart } from '../flow/community-id.js';
 import { eveDns, type EveDnsVersion } from './eve-dns.js';
 
 export type EveType = 'flow' | 'alert' | 'anomaly' | 'argus_anomaly' | 'device' | 'action';
-export const EVE_TYPES: readonly EveType[] = ['flow', 'alert', 'anomaly', 'argus_anomaly', 'device', 'action'];
 
 /** Suricata's timestamp format: 2026-11-21T04:54:25.123456+0000, UTC, microseconds. */
 export function eveTimestamp(tsUs: number): string {
