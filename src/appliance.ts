@@ -80,6 +80,7 @@ export class Appliance {
     this.blocklist = attachBlocklist(bus, reputation, { ...config.detectors, homeNets: [...config.homeNets] } as Parameters<typeof attachBlocklist>[2]);
     this.scanner = new VulnScanner(bus, store, this.inventory, this.trust, config, { now: () => this.nowUs(), log: (m) => log.info(m) });
     this.policy = new Policy(bus, store, createFirewall(config, log, { netns: opts.netns }), config, { log, nowUs: () => this.nowUs() });
+    this.pipeline.setEnforcementCheck((mac, ip, targets) => this.policy.stops(mac, ip, targets));
     // the appliance itself, its default gateways and DNS servers (from the kernel and resolver files, never from
     // packets: a rogue DHCP server cannot get itself protected), and the configured gateways
     for (const h of applianceHosts()) this.policy.protect(h.entry, h.why);

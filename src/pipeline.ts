@@ -24,7 +24,7 @@ import { FlowScorer } from './models/scorer.js';
 import { initTf } from './models/tf-backend.js';
 import type { Logger } from './log.js';
 import { Store } from './store/db.js';
-import { anomalyEvent, EveWriter, flowEvent, incidentAlertEvent } from './store/eve.js';
+import { EveOutput, type EnforcementCheck } from './store/eve-output.js';
 import { InfluxSink, storeGauge } from './store/influx.js';
 import { metrics } from './store/metrics.js';
 
@@ -67,7 +67,10 @@ export class Pipeline {
   bytes = 0;
   undecoded = 0;
   private readonly byState: Partial<Record<ConnState, number>> = {};
-  private eve: EveWriter | null = null;
+  /** the EVE output, when eve.path is set */
+  eve: EveOutput | null = null;
+  /** the packet being decoded, for decoder anomaly lines */
+  private decoding: Packet | null = null;
   private readonly alertsByKind: Record<string, number> = {};
   readonly store: Store | null = null;
   readonly influx: InfluxSink | null = null;
@@ -93,7 +96,7 @@ export class Pipeline {
     this.bus = new Bus((m) => log.error(m));
     this.flows = new FlowTable(config.flow, (rec) => this.onRecord(rec));
     this.bus.on('alert', (a) => void (this.alertsByKind[a.kind] = (this.alertsByKind[a.kind] ?? 0) + 1));
-    if (config.eve.path !== '') this.attachEve(config);
+    if (config.eve.path !== '') this.eve = new EveOutput(config, this.bus, this.decodeStats, () => this.decoding);
     // After EVE, so a flow's line is written before the alert it triggers.
     this.detectors = attachDetectors(this.bus, { ...config.detectors, homeNets: [...config.homeNets] } as Parameters<typeof attachDetectors>[1]);
     if (opts.store) {
@@ -126,20 +129,12 @@ export class Pipeline {
     });
   }
 
-  private attachEve(config: Config): void {
-    const eve = new EveWriter({
-      path: config.eve.path,
-      types: config.eve.types,
-      maxBytes: config.eve.maxSizeMB * 1024 * 1024,
-      keep: config.eve.keep,
-    });
-    this.eve = eve;
-    const iface = config.mode === 'replay' ? undefined : config.iface || undefined;
-    if (eve.wants('flow')) this.bus.on('flow.end', (r) => eve.write('flow', flowEvent(r, iface)));
-    // alert lines are per incident (when it opens, escalates and closes), not per alert
-    if (eve.wants('alert')) this.bus.on('incident', (e) => e.change !== 'update' && eve.write('alert', incidentAlertEvent(e)));
-    // Every flow is scored; EVE gets the ones at the alert threshold (the store can keep them all).
-    if (eve.wants('anomaly')) this.bus.on('anomaly', (e) => e.alert && eve.write('anomaly', anomalyEvent(e)));
+  /**
+   * Tells EVE whether the firewall stops a source right now (an enforced quarantine or block), so alert lines
+   * say `blocked` or `allowed` by what actually happened. The appliance sets it once its policy exists.
+   */
+  setEnforcementCheck(blocked: EnforcementCheck): void {
+    this.eve?.setEnforcementCheck(blocked);
   }
 
   private onRecord(rec: FlowRecord): void {
@@ -221,6 +216,7 @@ export class Pipeline {
     if (pkt.tsUs > this.nowUs) this.nowUs = pkt.tsUs;
     else pkt.tsUs = this.nowUs;
     pkt.reset();
+    this.decoding = pkt;
     if (!decodePacket(pkt, this.decodeStats)) {
       this.undecoded++;
       this.flows.advance(this.nowUs);
@@ -273,7 +269,7 @@ export class Pipeline {
     if (this.scorer !== null) this.timedScoring(() => this.scorer!.flush());
     if (this.nowUs > 0) this.incidents.tick(this.nowUs);
     if (this.nowUs > 0) for (const t of this.tickers) t(this.nowUs);
-    this.eve?.flush();
+    this.eve?.writer.flush();
     const now = this.nowUs;
     const drops = this.opts.drops?.() ?? { kernel: 0, interface: 0 };
     if (this.store !== null) {
@@ -319,7 +315,7 @@ export class Pipeline {
     for (const c of this.closers) c(this.nowUs);
     this.store?.flush();
     this.scorer?.currentModel.dispose();
-    this.eve?.close();
+    this.eve?.writer.close();
     this.eve = null;
     this.store?.close();
     if (this.influx !== null) {

@@ -72,9 +72,10 @@ t.test('replay prints a summary and writes EVE-JSON', async (t) => {
   const lines = readFileSync(eve, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   const flows = lines.filter((l) => l.event_type === 'flow');
   t.equal(flows.length, 2, 'one flow line per flow (alert and anomaly lines may follow)');
-  const sf = flows.find((l) => l.flow.conn_state === 'SF');
+  const sf = flows.find((l) => l.argus.conn_state === 'SF');
   t.match(sf, { event_type: 'flow', src_ip: '10.99.0.2', src_port: 40000, dest_ip: '10.99.0.3', dest_port: 80, proto: 'TCP', app_proto: 'http' });
-  t.match(sf.flow, { pkts_toserver: 5, pkts_toclient: 2, end_reason: 'fin' });
+  t.match(sf.flow, { pkts_toserver: 5, pkts_toclient: 2 });
+  t.match(sf.argus, { conn_state: 'SF', end_reason: 'fin' }, 'Zeek\'s fields under argus');
   t.equal(sf.http.hostname, 'a.test');
 
   const j = cli(['replay', pcap, '--json', '--bpf', 'tcp port 80']);

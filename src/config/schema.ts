@@ -56,10 +56,11 @@ export const schema = {
   eve: {
     path: str('', "EVE-JSON output: a file path, '-' for stdout, empty for none"),
     types: list(
-      oneOf(['flow', 'alert', 'anomaly', 'device', 'action'] as const, 'flow', 'event type'),
-      ['flow', 'alert', 'anomaly', 'device', 'action'],
-      'event types written to EVE-JSON',
+      oneOf(['flow', 'alert', 'anomaly', 'argus_anomaly', 'device', 'action'] as const, 'flow', 'event type'),
+      ['flow', 'alert', 'anomaly', 'argus_anomaly', 'device', 'action'],
+      "event types written to EVE-JSON: 'anomaly' is Suricata's decoder anomaly (decoder.* events), 'argus_anomaly' the models' scores of flows at the alert threshold",
     ),
+    dnsVersion: num(3, "form of the dns object: 3 as Suricata 8 writes it (dns.queries, dns.answers), 2 for Suricata 6/7's flat form (dns.rrname beside the answers)", { int: true, min: 2, max: 3 }),
     maxSizeMB: num(100, 'rotate the EVE file when it reaches this size (MiB); 0 never rotates', { min: 0 }),
     keep: num(5, 'rotated EVE files kept (argus-edge.json.1 … .N)', { int: true, min: 0, max: 1000 }),
   },

@@ -157,10 +157,17 @@ export class DecodeStats {
   /** packets skipped: unsupported link type or a link header too short */
   skipped = 0;
 
+  /**
+   * Told of every event as it is counted (EVE's decoder `anomaly` lines); null when nobody listens. Called from
+   * inside the decoder, so it must not throw and must not keep the packet.
+   */
+  onEvent: ((name: DecodeEvent) => void) | null = null;
+
   /** Count one occurrence of a named event. */
   event(name: DecodeEvent): void {
     const i = INDEX.get(name);
     if (i !== undefined) this.counts[i]++;
+    if (this.onEvent !== null) this.onEvent(name);
   }
 
   /** How often an event was counted. */

@@ -1,10 +1,12 @@
 /**
- * Alert: what a detector (or the anomaly models) raises. It is written to the store, to EVE-JSON as
- * `event_type: alert` with Suricata's alert{signature, category, severity} fields, and feeds the trust score.
+ * Alert: what a detector (or the anomaly models) raises. It is written to the store, folded into incidents
+ * (whose changes EVE-JSON writes as `event_type: alert` lines of the kind's rule, signatures.ts), and feeds the
+ * trust score.
  */
 
 /**
- * Alert kinds; the kind is EVE `alert.category`.
+ * Alert kinds; each has a rule in signatures.ts (signature_id, text, classification; a kind without one does
+ * not compile), and EVE carries the kind in `alert.metadata.argus_kind`.
  * - scan.port.vertical: many ports probed on one host
  * - scan.port.horizontal: one port probed across many hosts
  * - scan.lan.sweep: one source probing most of the known LAN hosts on unanswered or refused ports (worm spreading)
@@ -79,7 +81,7 @@ export interface Alert {
   /** packet time of the alert, µs since the epoch */
   tsUs: number;
   kind: AlertKind;
-  /** short human title, used as EVE alert.signature: "Vertical port scan of 10.99.0.3 (1,000 ports)" */
+  /** short human title, the incident's title (EVE argus.incident.title): "Vertical port scan of 10.99.0.3 (1,000 ports)" */
   signature: string;
   severity: Severity;
   /** 0..1 */

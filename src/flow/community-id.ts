@@ -52,6 +52,11 @@ const ICMP6_PAIR: ReadonlyMap<number, number> = new Map([
   [144, 145], [145, 144],
 ]);
 
+/** The counterpart type of a two-way ICMP type (echo request 8 → reply 0), or undefined for a one-way type. */
+export function icmpCounterpart(v6: boolean, type: number): number | undefined {
+  return (v6 ? ICMP6_PAIR : ICMP4_PAIR).get(type);
+}
+
 /**
  * The port equivalents of an ICMP message: `[sport, dport, oneWay]`. Written into `out` (no allocation).
  * For a two-way type the destination "port" is the counterpart type; for a one-way type it is the code.

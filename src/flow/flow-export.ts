@@ -152,7 +152,7 @@ export function exportRecord(store: FlowStore, slot: number, reason: EndReason, 
     firstTtlToClient: firstTc !== 0 ? firstTc & 0xff : -1,
     firstWindowToServer: firstTs !== 0 && isTcp ? (firstTs >>> 8) & 0xffff : -1,
     firstWindowToClient: firstTc !== 0 && isTcp ? (firstTc >>> 8) & 0xffff : -1,
-    dns: dns === null ? null : { qname: dns.qname, qtype: dns.qtype, rcode: dns.rcode, answers: dns.answers.slice() },
+    dns: dns === null ? null : { qname: dns.qname, qtype: dns.qtype, rcode: dns.rcode, answers: dns.answers.slice(), id: dns.id, response: dns.response, rrs: dns.rrs.slice() },
     tlsSni: store.tlsSni[slot],
     httpHost: store.httpHost[slot],
   };

@@ -79,6 +79,14 @@ export interface TcpFlagCounts {
   cwr: number;
 }
 
+/** One DNS answer record as a flow keeps it; `data` is '' for types whose data is not decoded. */
+export interface FlowDnsRr {
+  name: string;
+  type: number;
+  ttl: number;
+  data: string;
+}
+
 export interface FlowRecord {
   /** sequential per run, starting at 1: deterministic across replays of the same file */
   flowId: number;
@@ -138,8 +146,12 @@ export interface FlowRecord {
   firstWindowToServer: number;
   firstWindowToClient: number;
 
-  /** first DNS query and the answers seen in the flow, when it carried DNS */
-  dns: { qname: string; qtype: number; rcode: number; answers: string[] } | null;
+  /**
+   * first DNS query and the answers seen in the flow, when it carried DNS: `answers` the decoded data, `rrs`
+   * every answer record with its name, type and TTL (EVE's dns.answers); `id`, `response` and `rrs` are absent
+   * on records read back from the store, which keeps the compact form
+   */
+  dns: { qname: string; qtype: number; rcode: number; answers: string[]; id?: number; response?: boolean; rrs?: FlowDnsRr[] } | null;
   tlsSni: string | null;
   httpHost: string | null;
   /**

@@ -12,6 +12,7 @@
  */
 import { AuthReply } from '../decode/auth-reply.js';
 import { TcpFlag, type Packet } from '../decode/packet.js';
+import type { FlowDnsRr } from './flow-record.js';
 import {
   HISTORY_FLIPPED,
   TCP_STATE_WIDTH,
@@ -64,7 +65,14 @@ export interface FlowDns {
   qtype: number;
   rcode: number;
   answers: string[];
+  /** the first message's transaction id */
+  id: number;
+  /** a response was seen */
+  response: boolean;
+  /** the answer records (also those whose data is not decoded: MX, SRV, NULL, …), bounded like `answers` */
+  rrs: FlowDnsRr[];
 }
+
 /** answers kept per flow: a DNS tunnel must not grow one flow without bound */
 export const MAX_DNS_ANSWERS = 16;
 
@@ -263,14 +271,16 @@ export class FlowStore {
       this.evidence[slot] = msg.mdns ? Evidence.MDNS : Evidence.DNS;
       let d = this.dns[slot];
       if (d === null && msg.qname !== '') {
-        d = { qname: msg.qname, qtype: msg.qtype, rcode: 0, answers: [] };
+        d = { qname: msg.qname, qtype: msg.qtype, rcode: 0, answers: [], id: msg.id, response: false, rrs: [] };
         this.dns[slot] = d;
       }
       if (d !== null && msg.response) {
         d.rcode = msg.rcode;
-        for (let i = 0; i < msg.answers.length && d.answers.length < MAX_DNS_ANSWERS; i++) {
-          const data = msg.answers[i].data;
-          if (data !== '') d.answers.push(data);
+        d.response = true;
+        for (let i = 0; i < msg.answers.length && d.rrs.length < MAX_DNS_ANSWERS; i++) {
+          const a = msg.answers[i];
+          d.rrs.push({ name: a.name, type: a.type, ttl: a.ttl, data: a.data });
+          if (a.data !== '') d.answers.push(a.data);
         }
       }
     }

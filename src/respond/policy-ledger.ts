@@ -64,6 +64,18 @@ export class ActionLedger {
   }
 
   /**
+   * An active, enforced (not dry-run) quarantine of the device (by MAC, or by address when the MAC is unknown)
+   * or block of the source address or one of the targets. Asked once per EVE alert line, not per packet.
+   */
+  enforcedAgainst(mac: string | null, ip: string, targets: readonly string[]): boolean {
+    const enforced = (rows: ActionRow[]): boolean => rows.some((r) => !r.dryRun);
+    if (mac !== null && enforced(this.store.actions.query({ state: 'active', kind: 'quarantine', mac, limit: 8 }))) return true;
+    if (mac === null && enforced(this.allRows('active', 'quarantine').filter((r) => r.ip === ip))) return true;
+    const addrs = new Set([ip, ...targets]);
+    return enforced(this.allRows('active', 'block').filter((r) => r.ip !== null && addrs.has(r.ip)));
+  }
+
+  /**
    * Earlier quarantines of this device within the escalation window: enforced or recorded ones, not denied or
    * still pending ones, and not a new-device hold (the only quarantine without an expiry): being new is no offence.
    */

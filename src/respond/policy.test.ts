@@ -7,6 +7,7 @@ import { Store } from '../store/db.js';
 import type { TrustChange, TrustLevel } from '../trust/types.js';
 import { ALLOW_LIST_SETTING } from './allow-list.js';
 import { DryRunFirewall, KernelFirewall, type CommandRunner } from './firewall.js';
+import { RecordingRunner } from './firewall-exec.js';
 import { Policy, type ResponseNotice } from './policy.js';
 import type { ActionEvent } from './types.js';
 
@@ -388,4 +389,30 @@ t.test('a pending action nobody decides on expires after response.pendingExpiryS
   t.same(r.events.map((e) => e.verb), ['action.create', 'action.expire']);
   t.match(r.store.actions.auditLog({ actor: 'system', actionPrefix: 'action.expire' })[0]?.reason, /not approved within 600 s/);
   t.match(r.policy.approve(id, 'admin'), { ok: false, error: /is expired, not pending/ });
+});
+
+t.test('stops(): what the firewall enforces now, for EVE alert.action', async (t) => {
+  const store = Store.open({ path: join(t.testdir(), 'stops.db'), log: () => {} });
+  t.teardown(() => store.close());
+  const bus = new Bus(() => {});
+  // a kernel firewall whose commands succeed without running (no root needed): enforced, not a dry run
+  const policy = new Policy(bus, store, new KernelFirewall({ runner: new RecordingRunner(), probe: false }), loadConfig({ flags: { mode: 'inline' } }), { nowUs: () => T0 + S });
+  t.teardown(() => policy.stop());
+  policy.start(T0);
+  t.notOk(policy.dryRun);
+  t.notOk(policy.stops(A, '10.99.0.10'), 'nothing enforced yet');
+  const q = policy.quarantine(A, 'admin', 'test');
+  t.ok(q.ok);
+  t.ok(policy.stops(A, '10.99.0.10'), 'the quarantined device is stopped');
+  t.notOk(policy.stops(B, '10.99.0.11'), 'another device is not');
+  t.ok(policy.release(store.actions.query({ state: 'active', mac: A })[0]!.id, 'admin').ok);
+  t.notOk(policy.stops(A, '10.99.0.10'), 'released: allowed again');
+  t.ok(policy.block('203.0.113.7', 'admin', 'test').ok);
+  t.ok(policy.stops(B, '10.99.0.11', ['203.0.113.7']), 'traffic to a blocked target is stopped');
+  t.ok(policy.stops(null, '203.0.113.7'), 'and traffic from it');
+
+  // the same quarantine under a dry run stops nothing
+  const r = rig(t);
+  t.ok(r.policy.quarantine(A, 'admin', 'test').ok);
+  t.notOk(r.policy.stops(A, '10.99.0.10'), 'a dry run blocks nothing');
 });

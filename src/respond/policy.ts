@@ -142,6 +142,14 @@ export class Policy implements ActionService {
     return this.allow.protect(addr, why);
   }
 
+  /**
+   * Whether the firewall stops this traffic now (EVE alert.action): an enforced quarantine of the device or an
+   * enforced block of the source or a target. A dry run stops nothing.
+   */
+  stops(mac: string | null, ip: string, targets: readonly string[] = []): boolean {
+    return !this.firewall.dryRun && this.ledger.enforcedAgainst(mac, ip, targets);
+  }
+
   // ── trust, new devices, alerts ────────────────────────────────────────────────────────────────────────────
 
   private onTrustChange(c: TrustChange): void {

@@ -1,19 +1,22 @@
 /**
- * EVE-JSON output: one JSON object per line, field names following Suricata's EVE where one exists
- * (src_ip, src_port, dest_ip, dest_port, proto, flow{pkts_toserver, …}, alert{signature, category, severity}),
- * so SIEM pipelines that read Suricata can read Argus Edge. What Suricata has no name for follows Zeek's
- * conn.log (conn_state, history) inside the `flow` object.
+ * EVE-JSON output: one JSON object per line, exactly as Suricata's schema (etc/schema.json) defines every field
+ * it has — a consumer that reads Suricata's EVE reads ours unchanged. What Suricata has no field for is under one
+ * namespace object, `argus`, on every line (Zeek's conn_state and history, payload bytes, inter-arrival and
+ * packet-size statistics, incident details, model scores), never among Suricata's keys.
+ *
+ * Event types: `flow` (one per exported flow record), `alert` (per incident change, eve-alert.ts), `anomaly`
+ * (Suricata's decoder anomaly: `anomaly.type: decode`, `anomaly.event: decoder.…`) and `argus_anomaly` (the
+ * models' scores of a flow at the alert threshold; not Suricata's `anomaly`, which is a protocol anomaly).
  *
  * Lines are buffered and written with synchronous appends on `flush()` (the pipeline flushes every sweep and at
  * shutdown), so a crash loses at most the last second. The file rotates by size: argus.json → argus.json.1 → …
  */
 import { closeSync, existsSync, fstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import type { Alert } from '../detectors/alert.js';
 import type { FlowRecord, TcpFlagCounts } from '../flow/flow-record.js';
-import type { AnomalyEvent } from '../models/anomaly.js';
-import type { IncidentEvent, IncidentSeverity } from '../incidents/types.js';
+import { icmpCounterpart } from '../flow/community-id.js';
+import { eveDns, type EveDnsVersion } from './eve-dns.js';
 
-export type EveType = 'flow' | 'alert' | 'anomaly' | 'device' | 'action';
+export type EveType = 'flow' | 'alert' | 'anomaly' | 'argus_anomaly' | 'device' | 'action';
 
 /** Suricata's timestamp format: 2026-11-21T04:54:25.123456+0000, UTC, microseconds. */
 export function eveTimestamp(tsUs: number): string {
@@ -25,9 +28,10 @@ export function eveTimestamp(tsUs: number): string {
 
 const hex = (flags: number): string => flags.toString(16).padStart(2, '0');
 
+/** Suricata's tcp booleans; it names the ECE flag (0x40) `ecn`. */
 function flagBools(c: TcpFlagCounts): Record<string, true> {
   const out: Record<string, true> = {};
-  for (const k of ['syn', 'fin', 'rst', 'psh', 'ack', 'urg', 'ece', 'cwr'] as const) if (c[k] > 0) out[k] = true;
+  for (const k of ['syn', 'fin', 'rst', 'psh', 'ack', 'urg', 'ece', 'cwr'] as const) if (c[k] > 0) out[k === 'ece' ? 'ecn' : k] = true;
   return out;
 }
 
@@ -37,44 +41,58 @@ function roundStats(s: FlowRecord['iat']): Record<string, number> {
   return { count: s.count, min: s.min, max: s.max, mean: Math.round(s.mean * 1000) / 1000, std: Math.round(s.std * 1000) / 1000 };
 }
 
+/** Suricata's `ether` object: only the addresses known (Suricata's schema wants strings, never null). */
+export function etherOf(srcMac: string | null, dstMac: string | null): Record<string, unknown> {
+  if (srcMac === null && dstMac === null) return {};
+  return { ether: { ...(srcMac !== null ? { src_mac: srcMac } : {}), ...(dstMac !== null ? { dest_mac: dstMac } : {}) } };
+}
+
+/**
+ * What Suricata writes for ICMP instead of ports: the flow table keys ICMP by type and, for a two-way type
+ * (echo, …), the reply type, else the code (flow-table.ts), so `icmp_type` is the first, then
+ * `response_icmp_type` when replies were seen, or `icmp_code` for a one-way type.
+ */
+function icmpOf(r: FlowRecord): Record<string, number> {
+  if (icmpCounterpart(r.proto === 58, r.srcPort) === undefined) return { icmp_type: r.srcPort, icmp_code: r.dstPort };
+  return r.pktsToClient > 0 ? { icmp_type: r.srcPort, response_icmp_type: r.dstPort } : { icmp_type: r.srcPort };
+}
+
+export interface FlowEventOptions {
+  /** capture interface (live); absent in replay */
+  iface?: string;
+  /** the form of `dns` (3, Suricata 8's, by default) */
+  dnsVersion?: EveDnsVersion;
+}
+
 /** The EVE `flow` event for a record. Key order is fixed, so identical records give identical lines. */
-export function flowEvent(r: FlowRecord, iface?: string): Record<string, unknown> {
+export function flowEvent(r: FlowRecord, opts: FlowEventOptions = {}): Record<string, unknown> {
+  const icmp = r.proto === 1 || r.proto === 58;
   const ev: Record<string, unknown> = {
     timestamp: eveTimestamp(r.endUs),
     flow_id: r.flowId,
-    ...(iface ? { in_iface: iface } : {}),
+    ...(opts.iface ? { in_iface: opts.iface } : {}),
     event_type: 'flow',
     ...(r.vlan.length > 0 ? { vlan: r.vlan } : {}),
     src_ip: r.srcIp,
-    src_port: r.srcPort,
+    ...(icmp ? {} : { src_port: r.srcPort }),
     dest_ip: r.dstIp,
-    dest_port: r.dstPort,
+    ...(icmp ? {} : { dest_port: r.dstPort }),
     proto: r.protoName,
+    ...(icmp ? icmpOf(r) : {}),
     ...(r.service ? { app_proto: r.service } : {}),
     community_id: r.communityId,
-    ...(r.srcMac || r.dstMac ? { ether: { src_mac: r.srcMac, dest_mac: r.dstMac } } : {}),
+    ...etherOf(r.srcMac, r.dstMac),
     flow: {
       pkts_toserver: r.pktsToServer,
       pkts_toclient: r.pktsToClient,
       bytes_toserver: r.bytesToServer,
       bytes_toclient: r.bytesToClient,
-      payload_bytes_toserver: r.payloadBytesToServer,
-      payload_bytes_toclient: r.payloadBytesToClient,
       start: eveTimestamp(r.startUs),
       end: eveTimestamp(r.endUs),
       age: Math.round((r.endUs - r.startUs) / 1e6),
       state: r.proto !== 6 ? (r.connState === 'SF' ? 'established' : 'new') : CLOSED.has(r.connState) ? 'closed' : r.connState === 'S0' || r.connState === 'OTH' ? 'new' : 'established',
       reason: r.endReason === 'shutdown' ? 'shutdown' : r.endReason === 'evicted' ? 'forced' : 'timeout',
       alerted: false,
-      conn_state: r.connState,
-      history: r.history,
-      end_reason: r.endReason,
-      segment: r.segment,
-      ttl_toserver: r.firstTtlToServer,
-      ttl_toclient: r.firstTtlToClient,
-      iat_us: roundStats(r.iat),
-      pkt_len_toserver: roundStats(r.pktLenToServer),
-      pkt_len_toclient: roundStats(r.pktLenToClient),
     },
   };
   if (r.proto === 6) {
@@ -92,93 +110,28 @@ export function flowEvent(r: FlowRecord, iface?: string): Record<string, unknown
         ece: r.flagCountsToServer.ece + r.flagCountsToClient.ece,
         cwr: r.flagCountsToServer.cwr + r.flagCountsToClient.cwr,
       }),
-      window_toserver: r.firstWindowToServer,
-      window_toclient: r.firstWindowToClient,
     };
   }
-  if (r.dns) ev.dns = { rrname: r.dns.qname, rrtype: r.dns.qtype, rcode: r.dns.rcode, answers: r.dns.answers };
+  if (r.dns) ev.dns = eveDns(r.dns, opts.dnsVersion ?? 3);
   if (r.tlsSni) ev.tls = { sni: r.tlsSni };
   if (r.httpHost) ev.http = { hostname: r.httpHost };
+  // what Zeek's conn.log has and Suricata does not
+  ev.argus = {
+    conn_state: r.connState,
+    history: r.history,
+    end_reason: r.endReason,
+    segment: r.segment,
+    payload_bytes_toserver: r.payloadBytesToServer,
+    payload_bytes_toclient: r.payloadBytesToClient,
+    ...(r.firstTtlToServer >= 0 ? { ttl_toserver: r.firstTtlToServer } : {}),
+    ...(r.firstTtlToClient >= 0 ? { ttl_toclient: r.firstTtlToClient } : {}),
+    ...(r.firstWindowToServer >= 0 ? { window_toserver: r.firstWindowToServer } : {}),
+    ...(r.firstWindowToClient >= 0 ? { window_toclient: r.firstWindowToClient } : {}),
+    iat_us: roundStats(r.iat),
+    pkt_len_toserver: roundStats(r.pktLenToServer),
+    pkt_len_toclient: roundStats(r.pktLenToClient),
+  };
   return ev;
-}
-
-/** The EVE `alert` event. */
-export function alertEvent(a: Alert): Record<string, unknown> {
-  return {
-    timestamp: eveTimestamp(a.tsUs),
-    event_type: 'alert',
-    src_ip: a.srcIp,
-    ...(a.destPort !== null ? { dest_port: a.destPort } : {}),
-    ...(a.targets.length === 1 ? { dest_ip: a.targets[0] } : {}),
-    ...(a.proto ? { proto: a.proto } : {}),
-    alert: {
-      action: 'allowed',
-      signature: a.signature,
-      category: a.kind,
-      severity: a.severity,
-      confidence: a.confidence,
-      id: a.id,
-      targets: a.targets,
-      evidence: a.evidence,
-      suggested_response: a.suggestedResponse,
-    },
-    ...(a.srcMac ? { ether: { src_mac: a.srcMac } } : {}),
-  };
-}
-
-/** Suricata's alert.severity (1 = high … 3 = low) for an incident's severity word; critical is 1 too. */
-const SURICATA_SEVERITY: Record<IncidentSeverity, 1 | 2 | 3> = { critical: 1, high: 1, medium: 2, low: 3 };
-
-/**
- * The EVE `alert` event of an incident change: written when an incident opens, escalates and closes (never per
- * member alert), so a scan of 1,000 flows is three lines, not a thousand. Suricata's fields keep their meaning:
- * `alert.signature` is the incident's title, `alert.category` its kind, `alert.severity` 1–3, `alert.count` the
- * member alerts so far; `alert.id` is the incident's id and `alert.incident` says which change this line is.
- */
-export function incidentAlertEvent(e: IncidentEvent): Record<string, unknown> {
-  const i = e.incident;
-  return {
-    timestamp: eveTimestamp(e.tsUs),
-    event_type: 'alert',
-    src_ip: i.srcIp,
-    ...(i.target !== '*' && !i.target.includes(':') && i.targets.length === 1 ? { dest_ip: i.target } : {}),
-    alert: {
-      action: 'allowed',
-      signature: i.title,
-      category: i.kind,
-      severity: SURICATA_SEVERITY[i.severity],
-      confidence: i.confidence,
-      id: i.id,
-      count: i.count,
-      targets: i.targets,
-      evidence: i.evidence,
-      suggested_response: i.suggestedResponse,
-      incident: {
-        change: e.change,
-        state: i.state,
-        severity: i.severity,
-        first_seen: eveTimestamp(i.firstUs),
-        last_seen: eveTimestamp(i.lastUs),
-        anomaly_count: i.anomalyCount,
-      },
-    },
-    ...(i.srcMac ? { ether: { src_mac: i.srcMac } } : {}),
-  };
-}
-
-/** The `anomaly` event (Suricata has an event type of that name for protocol anomalies; ours carries scores). */
-export function anomalyEvent(e: AnomalyEvent): Record<string, unknown> {
-  return {
-    timestamp: eveTimestamp(e.tsUs),
-    flow_id: e.flowId,
-    event_type: 'anomaly',
-    src_ip: e.srcIp,
-    dest_ip: e.dstIp,
-    dest_port: e.dstPort,
-    proto: e.proto,
-    community_id: e.communityId,
-    anomaly: { score: e.score, threshold: e.threshold, alert: e.alert, model: e.modelId, models: e.models },
-  };
 }
 
 export interface EveWriterOptions {
@@ -204,7 +157,7 @@ export class EveWriter {
   private pendingLines = 0;
   private readonly enabled: Set<string>;
   /** lines written, by event type */
-  readonly counts: Record<EveType, number> = { flow: 0, alert: 0, anomaly: 0, device: 0, action: 0 };
+  readonly counts: Record<EveType, number> = { flow: 0, alert: 0, anomaly: 0, argus_anomaly: 0, device: 0, action: 0 };
   rotations = 0;
   /** lines lost because the disk was full or failing */
   droppedLines = 0;

@@ -302,6 +302,7 @@ const optString = (v: string | null): string => (v === null ? '0' : JSON.stringi
  * Serialises the FlowDetail part of a flow record (layout above). Built by hand rather than with
  * JSON.stringify on arrays: this runs once per stored flow and the generic path costs several times more.
  * Numbers are finite by construction (counters and statistics), so their JS string form is valid JSON.
+ * DNS keeps its compact form (query, rcode, decoded answers): the full answer records are for EVE only.
  */
 export function encodeDetail(f: FlowRecord): string {
   return (
@@ -309,7 +310,7 @@ export function encodeDetail(f: FlowRecord): string {
     `${f.tcpFlagsToServer},${f.tcpFlagsToClient},${flags(f.flagCountsToServer)},${flags(f.flagCountsToClient)},` +
     `${stats(f.iat)},${stats(f.iatToServer)},${stats(f.iatToClient)},${stats(f.pktLenToServer)},${stats(f.pktLenToClient)},` +
     `${f.firstTtlToServer},${f.firstTtlToClient},${f.firstWindowToServer},${f.firstWindowToClient},` +
-    `${f.dns === null ? '0' : JSON.stringify(f.dns)},${optString(f.tlsSni)},${optString(f.httpHost)}]`
+    `${f.dns === null ? '0' : JSON.stringify({ qname: f.dns.qname, qtype: f.dns.qtype, rcode: f.dns.rcode, answers: f.dns.answers })},${optString(f.tlsSni)},${optString(f.httpHost)}]`
   );
 }
 
