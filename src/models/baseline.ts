@@ -10,7 +10,11 @@
  */
 import { FEATURE_COUNT, extractFeatures } from '../features/flow-features.js';
 import type { FlowRecord } from '../flow/flow-record.js';
+import type { TrafficShape } from './budget.js';
 import { Prng } from './prng.js';
+
+/** devices counted for the alert budget; a LAN larger than this is counted as this large */
+const MAX_DEVICES = 65_536;
 
 export interface BaselineOptions {
   learningPeriodHours: number;
@@ -29,6 +33,8 @@ export class BaselineCollector {
   lastEndUs = 0;
   private rows = new Float32Array(0);
   private kept = 0;
+  /** distinct devices (source MAC, else address) among the offered flows, bounded */
+  private readonly devices = new Set<string>();
   private readonly rng: Prng;
   private readonly periodUs: number;
 
@@ -58,6 +64,7 @@ export class BaselineCollector {
   add(rec: FlowRecord): boolean {
     if (this.startUs < 0) this.startUs = rec.startUs;
     if (rec.endUs > this.lastEndUs) this.lastEndUs = rec.endUs;
+    if (this.devices.size < MAX_DEVICES) this.devices.add(rec.srcMac ?? rec.srcIp);
     const k = this.seen++;
     let slot: number;
     if (this.kept < this.opts.maxFlows) {
@@ -84,6 +91,11 @@ export class BaselineCollector {
     return this.rows.slice(0, this.kept * FEATURE_COUNT);
   }
 
+  /** How much traffic the period was (all flows offered, not only the kept sample): for the alert budget. */
+  traffic(): TrafficShape {
+    return { devices: this.devices.size, spanUs: this.startUs < 0 ? 0 : this.lastEndUs - this.startUs, flows: this.seen };
+  }
+
   /** Start a new learning period (after a retrain request, for instance). */
   reset(): void {
     this.seen = 0;
@@ -92,5 +104,6 @@ export class BaselineCollector {
     this.lastEndUs = 0;
     this.kept = 0;
     this.rows = new Float32Array(0);
+    this.devices.clear();
   }
 }

@@ -20,6 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { FlowRecord } from '../flow/flow-record.js';
 import type { Store } from '../store/db.js';
 import type { ModelRow } from '../store/registry.js';
+import type { TrafficShape } from './budget.js';
 import { BaselineCollector } from './baseline.js';
 import { EnsembleModel, type ModelMeta } from './ensemble.js';
 import type { DeepPartial, ModelsConfig } from './models-config.js';
@@ -176,10 +177,12 @@ export class ModelManager {
     const store = this.opts.store;
     let input: Float32Array | FlowRecord[];
     let trainedAtUs: number;
+    let traffic: TrafficShape | undefined;
     const b = this.baseline;
     if (b !== null && b.flows >= c.minTrainFlows) {
       input = b.features();
       trainedAtUs = b.lastEndUs;
+      traffic = b.traffic();
     } else {
       const records = store === null ? [] : storedBaseline(store, c.learningPeriodHours, c.maxTrainFlows);
       if (records.length < c.minTrainFlows) {
@@ -196,6 +199,7 @@ export class ModelManager {
     const { enabled: _e, learn: _l, localDir: _d, minTrainFlows: _m, ...hyper } = c;
     const meta = await trainInWorker(input, {
       outDir: tmp,
+      ...(traffic ? { traffic } : {}),
       name: 'local',
       config: structuredClone(hyper) as DeepPartial<ModelsConfig>,
       trainedAtUs,
