@@ -7,6 +7,7 @@ import { evaluatePipelineFiles, formatReport } from '../eval/index.js';
 import { formatTrainSummary, trainFromPcaps } from '../models/lifecycle.js';
 import { initTf } from '../models/tf-backend.js';
 import { localModelDir, registryRow, storedBaseline } from '../models/manager.js';
+import { formatExclusions } from '../models/training-set.js';
 import type { DeepPartial, ModelsConfig } from '../models/models-config.js';
 import { trainModel } from '../models/train.js';
 import { Store } from '../store/db.js';
@@ -55,11 +56,11 @@ export async function commandRetrain(cfg: Config, log: Logger, hours: number | u
   const store = Store.open({ ...cfg.store, log: (m) => log.warn(m) });
   try {
     const h = hours ?? cfg.models.learningPeriodHours;
-    const records = storedBaseline(store, h, cfg.models.maxTrainFlows);
+    const { records, left } = storedBaseline(store, h, cfg.models.maxTrainFlows);
     if (records.length < cfg.models.minTrainFlows) {
-      throw new Error(`the store holds ${records.length} flows from the last ${h} h; training needs at least ${cfg.models.minTrainFlows} (models.minTrainFlows)`);
+      throw new Error(`the store holds ${records.length} flows to learn from in the last ${h} h (${formatExclusions(left)}); training needs at least ${cfg.models.minTrainFlows} (models.minTrainFlows)`);
     }
-    process.stderr.write(`${records.length} flows from the last ${h} h of ${cfg.store.path}\n`);
+    process.stderr.write(`${records.length} flows from the last ${h} h of ${cfg.store.path}; ${formatExclusions(left)}\n`);
     await initTf((m) => log.info(m));
     const root = localModelDir(cfg.models, cfg.store.path);
     const { enabled: _e, learn: _l, localDir: _d, minTrainFlows: _m, ...hyper } = cfg.models;
@@ -72,8 +73,8 @@ export async function commandRetrain(cfg: Config, log: Logger, hours: number | u
     await model.save(dir);
     model.dispose();
     store.registry.putModel(registryRow(model.meta, dir, true));
-    store.actions.audit({ tsUs: Date.now() * 1000, actor: 'cli', action: 'model.activate', target: model.meta.id, reason: 'argus-edge retrain', detail: { flows: model.meta.flowCount, dir } });
-    process.stdout.write(`${formatTrainSummary(model.meta, dir)}\nactive in the registry: a running appliance switches to it within 10 s\n`);
+    store.actions.audit({ tsUs: Date.now() * 1000, actor: 'cli', action: 'model.activate', target: model.meta.id, reason: 'argus-edge retrain', detail: { flows: model.meta.flowCount, dir, leftOut: left } });
+    process.stdout.write(`${formatTrainSummary(model.meta, dir)}\n${formatExclusions(left)}\nactive in the registry: a running appliance switches to it within 10 s\n`);
     return 0;
   } finally {
     store.close();

@@ -25,6 +25,7 @@ import { BaselineCollector } from './baseline.js';
 import { EnsembleModel, type ModelMeta } from './ensemble.js';
 import type { DeepPartial, ModelsConfig } from './models-config.js';
 import { trainInWorker } from './train-in-worker.js';
+import { formatExclusions, noExclusions, trainingFilter, type Exclusions } from './training-set.js';
 
 /** The models: section of the configuration (see src/config/models-schema.ts). */
 export interface ModelsSection extends ModelsConfig {
@@ -76,6 +77,8 @@ export class ModelManager {
   model: EnsembleModel | null = null;
   lastError: string | null = null;
   readonly baseline: BaselineCollector | null;
+  /** flows the last training left out, by reason (training-set.ts); null before any training */
+  lastExclusions: Exclusions | null = null;
   private training: Promise<void> | null = null;
   private readonly ac = new AbortController();
 
@@ -178,21 +181,28 @@ export class ModelManager {
     let input: Float32Array | FlowRecord[];
     let trainedAtUs: number;
     let traffic: TrafficShape | undefined;
+    let n: number;
+    let left: Exclusions;
     const b = this.baseline;
     if (b !== null && b.flows >= c.minTrainFlows) {
-      input = b.features();
+      const f = b.features(store === null ? undefined : trainingFilter(store, b.startUs, b.lastEndUs));
+      input = f.x;
+      n = f.rows;
+      left = f.left;
       trainedAtUs = b.lastEndUs;
       traffic = b.traffic();
     } else {
-      const records = store === null ? [] : storedBaseline(store, c.learningPeriodHours, c.maxTrainFlows);
-      if (records.length < c.minTrainFlows) {
-        throw new Error(`only ${records.length} flows to train on (baseline and store); training needs at least ${c.minTrainFlows} (models.minTrainFlows)`);
-      }
-      input = records;
-      trainedAtUs = records[records.length - 1]!.endUs;
+      const stored = store === null ? { records: [], left: noExclusions() } : storedBaseline(store, c.learningPeriodHours, c.maxTrainFlows);
+      input = stored.records;
+      n = stored.records.length;
+      left = stored.left;
+      trainedAtUs = stored.records.length > 0 ? stored.records[stored.records.length - 1]!.endUs : 0;
     }
-    const n = input instanceof Float32Array ? b!.flows : input.length;
-    this.opts.log.info(`models: training on ${n} flows in the background (${why}; requested by ${actor})`);
+    if (n < c.minTrainFlows) {
+      throw new Error(`only ${n} flows to train on (baseline and store; ${formatExclusions(left)}); training needs at least ${c.minTrainFlows} (models.minTrainFlows)`);
+    }
+    this.lastExclusions = left;
+    this.opts.log.info(`models: training on ${n} flows in the background (${why}; requested by ${actor}); ${formatExclusions(left)}`);
     const root = localModelDir(c, this.opts.storePath);
     const tmp = join(root, `.training-${trainedAtUs}`);
     mkdirSync(root, { recursive: true });
@@ -213,7 +223,7 @@ export class ModelManager {
     const model = await EnsembleModel.load(dir);
     if (store !== null) {
       store.registry.putModel(registryRow(meta, dir, true));
-      store.actions.audit({ tsUs: trainedAtUs, actor, action: 'model.activate', target: meta.id, reason: why, detail: { flows: meta.flowCount, threshold: meta.threshold, dir } });
+      store.actions.audit({ tsUs: trainedAtUs, actor, action: 'model.activate', target: meta.id, reason: why, detail: { flows: meta.flowCount, threshold: meta.threshold, dir, leftOut: left } });
     }
     this.use(model);
     b?.reset();
@@ -251,20 +261,27 @@ export class ModelManager {
 }
 
 /** The flows of the last `hours` of packet time in the store, subsampled evenly to at most `max`. */
-export function storedBaseline(store: Store, hours: number, max: number): FlowRecord[] {
+export function storedBaseline(store: Store, hours: number, max: number): { records: FlowRecord[]; left: Exclusions } {
+  const left = noExclusions();
   const last = store.db.prepare('SELECT max(end_us) AS t, count(*) AS n FROM flows').get() as { t: number | null; n: number };
-  if (last.t === null) return [];
+  if (last.t === null) return { records: [], left };
   const fromUs = hours > 0 ? last.t - hours * 3600e6 : 0;
   const inRange = (store.db.prepare('SELECT count(*) AS n FROM flows WHERE end_us >= ?').get(fromUs) as { n: number }).n;
   const step = Math.max(1, inRange / max);
-  const out: FlowRecord[] = [];
+  const filter = trainingFilter(store, fromUs, last.t);
+  const records: FlowRecord[] = [];
   let i = 0;
   let next = 0;
   for (const rec of store.flows.records(fromUs, last.t + 1)) {
+    const why = filter.reason(rec);
+    if (why !== null) {
+      left[why]++;
+      continue;
+    }
     if (i++ >= next) {
-      out.push(rec);
+      records.push(rec);
       next += step;
     }
   }
-  return out;
+  return { records, left };
 }
