@@ -24,6 +24,7 @@ import type { TrafficShape } from './budget.js';
 import { BaselineCollector } from './baseline.js';
 import { EnsembleModel, type ModelMeta } from './ensemble.js';
 import type { DeepPartial, ModelsConfig } from './models-config.js';
+import { agreedFlows, judgeRetrain, type GuardVerdict } from './retrain-guard.js';
 import { trainInWorker } from './train-in-worker.js';
 import { formatExclusions, noExclusions, trainingFilter, type Exclusions } from './training-set.js';
 
@@ -79,6 +80,8 @@ export class ModelManager {
   readonly baseline: BaselineCollector | null;
   /** flows the last training left out, by reason (training-set.ts); null before any training */
   lastExclusions: Exclusions | null = null;
+  /** the retrain guard's verdict on the last requested retrain; null before one */
+  lastGuard: GuardVerdict | null = null;
   private training: Promise<void> | null = null;
   private readonly ac = new AbortController();
 
@@ -137,7 +140,11 @@ export class ModelManager {
   }
 
   /** Retrain now (dashboard, API). */
-  retrain(actor: string): { ok: true } | { ok: false; error: string } {
+  /**
+   * Train now. The new model replaces the current one only if it still alerts on the flows the current one
+   * caught with a detector's agreement (retrain-guard.ts), unless `force`.
+   */
+  retrain(actor: string, opts: { force?: boolean } = {}): { ok: true } | { ok: false; error: string } {
     const c = this.opts.config;
     if (!c.enabled) return { ok: false, error: 'the anomaly models are turned off (models.enabled: false)' };
     if (this.training !== null) return { ok: false, error: 'a training is already running' };
@@ -146,7 +153,7 @@ export class ModelManager {
     if (have < c.minTrainFlows && !stored) {
       return { ok: false, error: `only ${have} baseline flows collected; training needs at least ${c.minTrainFlows} (models.minTrainFlows)` };
     }
-    this.startTraining(actor, 'retrain requested');
+    this.startTraining(actor, opts.force === true ? 'retrain requested (forced)' : 'retrain requested', { guard: opts.force !== true });
     return { ok: true };
   }
 
@@ -155,10 +162,10 @@ export class ModelManager {
     return this.training;
   }
 
-  private startTraining(actor: string, why: string): void {
+  private startTraining(actor: string, why: string, opts: { guard?: boolean } = {}): void {
     const previous = this.state;
     this.state = 'training';
-    this.training = this.train(actor, why)
+    this.training = this.train(actor, why, opts.guard === true)
       .then(
         () => {
           this.state = 'scoring';
@@ -175,7 +182,7 @@ export class ModelManager {
       });
   }
 
-  private async train(actor: string, why: string): Promise<void> {
+  private async train(actor: string, why: string, guard: boolean): Promise<void> {
     const c = this.opts.config;
     const store = this.opts.store;
     let input: Float32Array | FlowRecord[];
@@ -183,6 +190,7 @@ export class ModelManager {
     let traffic: TrafficShape | undefined;
     let n: number;
     let left: Exclusions;
+    let window: [number, number] = [0, 0];
     const b = this.baseline;
     if (b !== null && b.flows >= c.minTrainFlows) {
       const f = b.features(store === null ? undefined : trainingFilter(store, b.startUs, b.lastEndUs));
@@ -191,12 +199,14 @@ export class ModelManager {
       left = f.left;
       trainedAtUs = b.lastEndUs;
       traffic = b.traffic();
+      window = [b.startUs, b.lastEndUs];
     } else {
-      const stored = store === null ? { records: [], left: noExclusions() } : storedBaseline(store, c.learningPeriodHours, c.maxTrainFlows);
+      const stored = store === null ? { records: [], left: noExclusions(), windowUs: [0, 0] as [number, number] } : storedBaseline(store, c.learningPeriodHours, c.maxTrainFlows);
       input = stored.records;
       n = stored.records.length;
       left = stored.left;
       trainedAtUs = stored.records.length > 0 ? stored.records[stored.records.length - 1]!.endUs : 0;
+      window = stored.windowUs;
     }
     if (n < c.minTrainFlows) {
       throw new Error(`only ${n} flows to train on (baseline and store; ${formatExclusions(left)}); training needs at least ${c.minTrainFlows} (models.minTrainFlows)`);
@@ -221,6 +231,16 @@ export class ModelManager {
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
     const model = await EnsembleModel.load(dir);
+    if (guard && store !== null && this.model !== null) {
+      const verdict = judgeRetrain(model, agreedFlows(store, window[0], window[1]));
+      this.lastGuard = verdict;
+      if (!verdict.pass) {
+        model.dispose();
+        rmSync(dir, { recursive: true, force: true });
+        store.actions.audit({ tsUs: trainedAtUs, actor, action: 'model.refuse', target: meta.id, reason: verdict.text, detail: { checked: verdict.checked, stillAlerted: verdict.stillAlerted, leftOut: left } });
+        throw new Error(verdict.text);
+      }
+    }
     if (store !== null) {
       store.registry.putModel(registryRow(meta, dir, true));
       store.actions.audit({ tsUs: trainedAtUs, actor, action: 'model.activate', target: meta.id, reason: why, detail: { flows: meta.flowCount, threshold: meta.threshold, dir, leftOut: left } });
@@ -261,10 +281,10 @@ export class ModelManager {
 }
 
 /** The flows of the last `hours` of packet time in the store, subsampled evenly to at most `max`. */
-export function storedBaseline(store: Store, hours: number, max: number): { records: FlowRecord[]; left: Exclusions } {
+export function storedBaseline(store: Store, hours: number, max: number): { records: FlowRecord[]; left: Exclusions; windowUs: [number, number] } {
   const left = noExclusions();
   const last = store.db.prepare('SELECT max(end_us) AS t, count(*) AS n FROM flows').get() as { t: number | null; n: number };
-  if (last.t === null) return { records: [], left };
+  if (last.t === null) return { records: [], left, windowUs: [0, 0] };
   const fromUs = hours > 0 ? last.t - hours * 3600e6 : 0;
   const inRange = (store.db.prepare('SELECT count(*) AS n FROM flows WHERE end_us >= ?').get(fromUs) as { n: number }).n;
   const step = Math.max(1, inRange / max);
@@ -283,5 +303,5 @@ export function storedBaseline(store: Store, hours: number, max: number): { reco
       next += step;
     }
   }
-  return { records, left };
+  return { records, left, windowUs: [fromUs, last.t] };
 }

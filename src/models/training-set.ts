@@ -24,6 +24,8 @@ export type FlowIdentity = Pick<FlowRecord, 'flowId' | 'srcIp' | 'srcMac' | 'sta
 export interface TrainingFilter {
   /** why `rec` is left out, or null to keep it */
   reason(rec: FlowIdentity): ExclusionReason | null;
+  /** the flow raised an anomaly alert and its source had an incident then: the models and a detector agree */
+  agreed(rec: FlowIdentity): boolean;
 }
 
 /** The filter for flows ending in [fromUs, toUs]. */
@@ -68,6 +70,9 @@ export function trainingFilter(store: Store, fromUs: number, toUs: number): Trai
       if (during(rec.srcIp, rec) || during(rec.srcMac, rec)) return 'incident';
       if (rec.srcMac !== null && distrusted.has(rec.srcMac)) return 'distrusted';
       return null;
+    },
+    agreed(rec) {
+      return alerted.has(rec.flowId) && (during(rec.srcIp, rec) || during(rec.srcMac, rec));
     },
   };
 }
