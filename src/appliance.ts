@@ -295,7 +295,7 @@ export function modelServiceOf(m: ModelManager, flowsScored: () => number, store
       lastError: m.lastError,
       baselineFlows: m.baseline?.flows ?? null,
     }),
-    retrain: (actor) => m.retrain(actor),
+    retrain: (actor, opts) => m.retrain(actor, opts),
     rollback:
       store === undefined
         ? undefined

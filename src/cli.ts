@@ -103,19 +103,24 @@ const COMMANDS: Record<string, Command> = {
   },
   retrain: {
     summary: "train a model of this network on the flows in the store and make it the active one",
-    usage: `argus-edge retrain [--hours H] [--store DB] [--config FILE]
+    usage: `argus-edge retrain [--hours H] [--force] [--store DB] [--config FILE]
 
   Reads the flows the appliance stored during the last H hours of packet time (default
   models.learningPeriodHours), at most models.maxTrainFlows of them evenly sampled, trains a model on them
   with the models.* hyperparameters and writes it under models.localDir (default: 'models' beside the store).
+  Left out of training, and counted in the output: flows that raised an anomaly alert, flows of a device
+  during one of its incidents (a minute either side), and flows of devices at trust alert or critical.
   The model becomes the active one in the store's registry; a running appliance switches to it within 10 s.
+  When the active model caught flows together with a detector (an anomaly alert inside an incident of the
+  same device) and the new one would alert on fewer than half of them, the new model is not activated and
+  retrain exits 1 saying so; --force activates it anyway.
   The dashboard's Models page and POST /api/v1/models/retrain do the same inside the running appliance.`,
     configFlags: { store: 'store.path' },
-    options: { hours: { type: 'string' }, store: { type: 'string' } },
+    options: { hours: { type: 'string' }, store: { type: 'string' }, force: { type: 'boolean' } },
     run: (cfg, values) => {
       const hours = values.hours === undefined ? undefined : Number(values.hours);
       if (hours !== undefined && !(hours > 0)) throw new UsageError(`--hours must be a positive number of hours, not '${String(values.hours)}'`);
-      return commandRetrain(cfg, logFor(cfg), hours);
+      return commandRetrain(cfg, logFor(cfg), hours, values.force === true);
     },
   },
   eval: {

@@ -14,7 +14,10 @@ import { ModelManager, storedBaseline } from '../src/models/manager.js';
 import type { EnsembleModel } from '../src/models/ensemble.js';
 import { initTf } from '../src/models/tf-backend.js';
 import { Store } from '../src/store/db.js';
-import { syntheticBenign } from './support/flow-records.js';
+import { IncidentTracker } from '../src/incidents/index.js';
+import type { Alert } from '../src/detectors/alert.js';
+import { featuresOf, trainModel } from '../src/models/train.js';
+import { syntheticBenign, syntheticScan } from './support/flow-records.js';
 
 const quiet = createLogger('error', () => {});
 
@@ -99,7 +102,7 @@ t.test('retrain: refused without enough flows, then trains on the stored flows',
 
   for (const f of syntheticBenign(800, 5)) store.addFlow(f);
   store.flush();
-  t.equal(storedBaseline(store, 0, 400).length, 400, 'the stored baseline is sampled down to maxTrainFlows');
+  t.equal(storedBaseline(store, 0, 400).records.length, 400, 'the stored baseline is sampled down to maxTrainFlows');
   t.same(m.retrain('admin'), { ok: true });
   await m.pending;
   t.equal(m.lastError, null);
@@ -146,4 +149,59 @@ t.test('argus-edge retrain trains from the store; a running appliance switches t
 
   await t.rejects(commandRetrain({ ...config, store: { ...config.store, path: join(config.store.path + '.missing') } }, quiet, 1), /does not exist/);
   await t.rejects(commandRetrain({ ...config, models: { ...config.models, minTrainFlows: 5000 } }, quiet, 24 * 365), /holds 600 flows .* at least 5000/);
+});
+
+t.test('a retrain during an attack leaves the attack out and still alerts on the next one', async (t) => {
+  const { config } = setup(t, { learn: false });
+  const store = Store.open(config.store);
+  t.teardown(() => store.close());
+  const benign = syntheticBenign(900, 31);
+  // the scanner sweeps while the appliance collects: its flows are in the store, and a detector saw it
+  const scan = syntheticScan(400, 32, benign[450]!.startUs);
+  for (const f of [...benign, ...scan]) store.addFlow(f);
+  const alert: Alert = {
+    id: 'scan.port.vertical:10.99.0.66:1',
+    tsUs: scan[20]!.endUs,
+    kind: 'scan.port.vertical',
+    signature: 'Vertical port scan',
+    severity: 3,
+    confidence: 0.9,
+    srcIp: '10.99.0.66',
+    srcMac: null,
+    targets: ['10.99.0.10'],
+    destPort: null,
+    proto: 'tcp',
+    evidence: [{ text: 'many ports of one host' }],
+    suggestedResponse: 'quarantine',
+  };
+  store.alerts.insert(alert);
+  const tracker = new IncidentTracker((e) => store.incidents.write(e));
+  tracker.onAlert(alert);
+  tracker.finish(scan[scan.length - 1]!.endUs, false);
+  store.flush();
+
+  const { records, left } = storedBaseline(store, 0, 10_000);
+  t.same(left, { anomaly: 0, incident: 400, distrusted: 0 }, 'every flow of the scanner during its incident is left out, with its reason');
+  t.equal(records.length, 900, 'the benign flows stay');
+  t.notOk(records.some((r) => r.srcIp === '10.99.0.66'), 'no scanner flow among them');
+
+  const used: EnsembleModel[] = [];
+  const m = manager(config, store, used);
+  await m.start();
+  t.same(m.retrain('admin'), { ok: true });
+  await m.pending;
+  t.equal(m.lastError, null);
+  t.same(m.lastExclusions, { anomaly: 0, incident: 400, distrusted: 0 });
+  t.match(store.actions.auditLog({ actionPrefix: 'model.' })[0], { detail: { leftOut: { incident: 400 } } }, 'the audit log says what was left out');
+
+  // the next scan: the retrained model still alerts on it; one trained on everything, scan included, alerts less
+  const next = featuresOf(syntheticScan(100, 33, scan[scan.length - 1]!.endUs + 600e6)).x;
+  const alerts = (mdl: EnsembleModel): number => Array.from(mdl.score(next).score).filter((s) => s >= mdl.threshold).length;
+  const retrained = m.model!;
+  const polluted = await trainModel([...benign, ...scan], { name: 'polluted', config: config.models });
+  t.ok(alerts(retrained) >= 90, `the retrained model alerts on ${alerts(retrained)} of the next scan's 100 flows`);
+  t.ok(alerts(polluted) < alerts(retrained), `a model that learnt the scan alerts on ${alerts(polluted)}: leaving it out is what keeps the alerts`);
+  polluted.dispose();
+  await m.stop();
+  retrained.dispose();
 });

@@ -7,6 +7,8 @@ import { evaluatePipelineFiles, formatReport } from '../eval/index.js';
 import { formatTrainSummary, trainFromPcaps } from '../models/lifecycle.js';
 import { initTf } from '../models/tf-backend.js';
 import { localModelDir, registryRow, storedBaseline } from '../models/manager.js';
+import { agreedFlows, judgeRetrain } from '../models/retrain-guard.js';
+import { formatExclusions } from '../models/training-set.js';
 import type { DeepPartial, ModelsConfig } from '../models/models-config.js';
 import { trainModel } from '../models/train.js';
 import { Store } from '../store/db.js';
@@ -50,16 +52,16 @@ export async function commandEval(cfg: Config, log: Logger, opts: { model?: stri
  * appliance (the store is in WAL mode: readers never block its writer); the appliance notices the newly
  * active model in the registry and switches to it.
  */
-export async function commandRetrain(cfg: Config, log: Logger, hours: number | undefined): Promise<number> {
+export async function commandRetrain(cfg: Config, log: Logger, hours: number | undefined, force = false): Promise<number> {
   if (!existsSync(cfg.store.path)) throw new Error(`store '${cfg.store.path}' does not exist: run the appliance first (it stores the flows to learn from), or give --store DB`);
   const store = Store.open({ ...cfg.store, log: (m) => log.warn(m) });
   try {
     const h = hours ?? cfg.models.learningPeriodHours;
-    const records = storedBaseline(store, h, cfg.models.maxTrainFlows);
+    const { records, left, windowUs } = storedBaseline(store, h, cfg.models.maxTrainFlows);
     if (records.length < cfg.models.minTrainFlows) {
-      throw new Error(`the store holds ${records.length} flows from the last ${h} h; training needs at least ${cfg.models.minTrainFlows} (models.minTrainFlows)`);
+      throw new Error(`the store holds ${records.length} flows to learn from in the last ${h} h (${formatExclusions(left)}); training needs at least ${cfg.models.minTrainFlows} (models.minTrainFlows)`);
     }
-    process.stderr.write(`${records.length} flows from the last ${h} h of ${cfg.store.path}\n`);
+    process.stderr.write(`${records.length} flows from the last ${h} h of ${cfg.store.path}; ${formatExclusions(left)}\n`);
     await initTf((m) => log.info(m));
     const root = localModelDir(cfg.models, cfg.store.path);
     const { enabled: _e, learn: _l, localDir: _d, minTrainFlows: _m, ...hyper } = cfg.models;
@@ -68,12 +70,21 @@ export async function commandRetrain(cfg: Config, log: Logger, hours: number | u
       config: structuredClone(hyper) as DeepPartial<ModelsConfig>,
       onProgress: (p) => process.stderr.write(`  ${p.phase}: ${p.message}\n`),
     });
+    // the stored anomaly alerts are the judgement of whichever model scored them (the bundled one or an earlier retrain)
+    const verdict = judgeRetrain(model, agreedFlows(store, windowUs[0], windowUs[1]));
+    process.stderr.write(`${verdict.text}\n`);
+    if (!verdict.pass && !force) {
+      store.actions.audit({ tsUs: Date.now() * 1000, actor: 'cli', action: 'model.refuse', target: model.meta.id, reason: verdict.text, detail: { checked: verdict.checked, stillAlerted: verdict.stillAlerted, leftOut: left } });
+      model.dispose();
+      process.stdout.write(`not activated: ${verdict.text}\n`);
+      return 1;
+    }
     const dir = join(root, model.meta.id.replace(/[^A-Za-z0-9._-]/g, '_'));
     await model.save(dir);
     model.dispose();
     store.registry.putModel(registryRow(model.meta, dir, true));
-    store.actions.audit({ tsUs: Date.now() * 1000, actor: 'cli', action: 'model.activate', target: model.meta.id, reason: 'argus-edge retrain', detail: { flows: model.meta.flowCount, dir } });
-    process.stdout.write(`${formatTrainSummary(model.meta, dir)}\nactive in the registry: a running appliance switches to it within 10 s\n`);
+    store.actions.audit({ tsUs: Date.now() * 1000, actor: 'cli', action: 'model.activate', target: model.meta.id, reason: 'argus-edge retrain', detail: { flows: model.meta.flowCount, dir, leftOut: left } });
+    process.stdout.write(`${formatTrainSummary(model.meta, dir)}\n${formatExclusions(left)}\nactive in the registry: a running appliance switches to it within 10 s\n`);
     return 0;
   } finally {
     store.close();

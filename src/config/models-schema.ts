@@ -10,7 +10,8 @@ const A = D.autoencoder;
 export const modelsSchema = {
   enabled: bool(true, 'score every flow with the anomaly models'),
   dir: str(D.dir, 'model directory (meta.json, model.json, weights.bin, forest.json, preprocess.json); models/default is the bundled one'),
-  threshold: num(D.threshold, 'quantile of benign calibration flows that maps to the alert threshold (0.999: about one benign flow in a thousand alerts)', { min: 0.5, max: 1 }),
+  threshold: num(D.threshold, 'the loosest alert threshold, as a quantile of benign flows (0.999: at most one benign flow in a thousand alerts); alertBudgetPerDay usually sets a stricter one', { min: 0.5, max: 1 }),
+  alertBudgetPerDay: num(D.alertBudgetPerDay, "false alerts per device per day the threshold aims at: from the training traffic's flows per device per day and a tail fitted to the benign scores (peaks over threshold); applies to models trained from now on", { min: 0 }),
   learn: bool(true, 'live: learn this network: collect a baseline for learningPeriodHours (scoring with models.dir meanwhile), then train a model of its own in the background'),
   learningPeriodHours: num(D.learningPeriodHours, 'live: hours of traffic collected as the baseline before training', { min: 0 }),
   localDir: str('', "where models trained on this network are written (one directory each); empty: 'models' beside store.path"),

@@ -14,7 +14,7 @@ t.test('collects rows until the learning period has elapsed in packet time', asy
   const expectDone = flows.findIndex((_, i) => Math.max(...flows.slice(0, i + 1).map((x) => x.endUs)) - flows[0]!.startUs >= 5e6);
   t.equal(doneAt, expectDone, 'complete exactly when 5 s of packet time have passed');
   t.equal(b.flows, 200);
-  const x = b.features();
+  const x = b.features().x;
   t.equal(x.length, 200 * FEATURE_COUNT);
   const row = new Float32Array(FEATURE_COUNT);
   extractFeatures(flows[17]!, row);
@@ -36,11 +36,11 @@ t.test('bounded: a uniform reservoir sample beyond maxFlows, seeded', async (t) 
   t.equal(a.flows, 500, 'never more than maxFlows rows');
   t.equal(a.seen, 3000);
   t.ok(a.replaced > 300 && a.replaced < 1500, `${a.replaced} rows replaced`);
-  t.same(Array.from(run().features()), Array.from(a.features()), 'same seed, same sample');
+  t.same(Array.from(run().features().x), Array.from(a.features().x), 'same seed, same sample');
   // the sample spans the whole period: some rows come from the last third of the flows
   const late = new Set<number>();
   const row = new Float32Array(FEATURE_COUNT);
-  const x = a.features();
+  const x = a.features().x;
   const rowsKept = new Set<string>();
   for (let i = 0; i < 500; i++) rowsKept.add(x.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT).join(','));
   flows.forEach((f, i) => {

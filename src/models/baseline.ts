@@ -10,7 +10,12 @@
  */
 import { FEATURE_COUNT, extractFeatures } from '../features/flow-features.js';
 import type { FlowRecord } from '../flow/flow-record.js';
+import type { TrafficShape } from './budget.js';
 import { Prng } from './prng.js';
+import { noExclusions, type Exclusions, type FlowIdentity, type TrainingFilter } from './training-set.js';
+
+/** devices counted for the alert budget; a LAN larger than this is counted as this large */
+const MAX_DEVICES = 65_536;
 
 export interface BaselineOptions {
   learningPeriodHours: number;
@@ -29,6 +34,10 @@ export class BaselineCollector {
   lastEndUs = 0;
   private rows = new Float32Array(0);
   private kept = 0;
+  /** who made each kept row and when, so rows of an attack can be left out at training time */
+  private ids: FlowIdentity[] = [];
+  /** distinct devices (source MAC, else address) among the offered flows, bounded */
+  private readonly devices = new Set<string>();
   private readonly rng: Prng;
   private readonly periodUs: number;
 
@@ -58,6 +67,7 @@ export class BaselineCollector {
   add(rec: FlowRecord): boolean {
     if (this.startUs < 0) this.startUs = rec.startUs;
     if (rec.endUs > this.lastEndUs) this.lastEndUs = rec.endUs;
+    if (this.devices.size < MAX_DEVICES) this.devices.add(rec.srcMac ?? rec.srcIp);
     const k = this.seen++;
     let slot: number;
     if (this.kept < this.opts.maxFlows) {
@@ -69,6 +79,7 @@ export class BaselineCollector {
       this.replaced++;
     }
     extractFeatures(rec, this.rows, slot * FEATURE_COUNT);
+    this.ids[slot] = { flowId: rec.flowId, srcIp: rec.srcIp, srcMac: rec.srcMac, startUs: rec.startUs, endUs: rec.endUs };
     return this.complete;
   }
 
@@ -79,9 +90,30 @@ export class BaselineCollector {
     this.rows = next;
   }
 
-  /** A copy of the kept rows (kept × FEATURE_COUNT), ready to transfer to trainInWorker. */
-  features(): Float32Array {
-    return this.rows.slice(0, this.kept * FEATURE_COUNT);
+  /**
+   * A copy of the kept rows (rows × FEATURE_COUNT), ready to transfer to trainInWorker, without the rows
+   * `filter` leaves out (counted by reason in `left`).
+   */
+  features(filter?: TrainingFilter): { x: Float32Array; rows: number; left: Exclusions } {
+    const left = noExclusions();
+    if (!filter) return { x: this.rows.slice(0, this.kept * FEATURE_COUNT), rows: this.kept, left };
+    const x = new Float32Array(this.kept * FEATURE_COUNT);
+    let rows = 0;
+    for (let i = 0; i < this.kept; i++) {
+      const why = filter.reason(this.ids[i]!);
+      if (why !== null) {
+        left[why]++;
+        continue;
+      }
+      x.set(this.rows.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT), rows * FEATURE_COUNT);
+      rows++;
+    }
+    return { x: x.slice(0, rows * FEATURE_COUNT), rows, left };
+  }
+
+  /** How much traffic the period was (all flows offered, not only the kept sample): for the alert budget. */
+  traffic(): TrafficShape {
+    return { devices: this.devices.size, spanUs: this.startUs < 0 ? 0 : this.lastEndUs - this.startUs, flows: this.seen };
   }
 
   /** Start a new learning period (after a retrain request, for instance). */
@@ -92,5 +124,7 @@ export class BaselineCollector {
     this.lastEndUs = 0;
     this.kept = 0;
     this.rows = new Float32Array(0);
+    this.ids = [];
+    this.devices.clear();
   }
 }

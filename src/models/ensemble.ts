@@ -22,6 +22,7 @@ import { readAsset } from '../assets.js';
 import { FEATURE_COUNT, FEATURE_SCHEMA_VERSION } from '../features/flow-features.js';
 import { Autoencoder } from './autoencoder.js';
 import { Calibrator, type CalibratorJson } from './calibration.js';
+import type { GpdFit } from './tail.js';
 import type { ModelFileReader } from './fs-io-handler.js';
 import { IsolationForest, type IsolationForestJson } from './isolation-forest.js';
 import type { ModelsConfig } from './models-config.js';
@@ -47,6 +48,17 @@ export interface ModelMeta {
   thresholdQuantile: number;
   /** alert when the combined score is ≥ this */
   threshold: number;
+  /** how the threshold follows from models.alertBudgetPerDay (absent in models made before the budget) */
+  alertBudget?: {
+    perDay: number;
+    /** share of benign flows allowed above the threshold */
+    q: number;
+    from: 'budget' | 'quantile';
+    flowsPerDevicePerDay?: number;
+    devices?: number;
+    days?: number;
+    tail: GpdFit;
+  };
   losses: {
     autoencoder: { trainLoss: number; valLoss: number; epochs: number; bestEpoch: number; history: { epoch: number; loss: number; valLoss: number }[] };
     /** mean raw score of the calibration flows: how anomalous benign traffic looks to the forest */

@@ -20,10 +20,13 @@ import { dirname, join, resolve } from 'node:path';
 import type { FlowRecord } from '../flow/flow-record.js';
 import type { Store } from '../store/db.js';
 import type { ModelRow } from '../store/registry.js';
+import type { TrafficShape } from './budget.js';
 import { BaselineCollector } from './baseline.js';
 import { EnsembleModel, type ModelMeta } from './ensemble.js';
 import type { DeepPartial, ModelsConfig } from './models-config.js';
+import { agreedFlows, judgeRetrain, type GuardVerdict } from './retrain-guard.js';
 import { trainInWorker } from './train-in-worker.js';
+import { formatExclusions, noExclusions, trainingFilter, type Exclusions } from './training-set.js';
 
 /** The models: section of the configuration (see src/config/models-schema.ts). */
 export interface ModelsSection extends ModelsConfig {
@@ -75,6 +78,10 @@ export class ModelManager {
   model: EnsembleModel | null = null;
   lastError: string | null = null;
   readonly baseline: BaselineCollector | null;
+  /** flows the last training left out, by reason (training-set.ts); null before any training */
+  lastExclusions: Exclusions | null = null;
+  /** the retrain guard's verdict on the last requested retrain; null before one */
+  lastGuard: GuardVerdict | null = null;
   private training: Promise<void> | null = null;
   private readonly ac = new AbortController();
 
@@ -133,7 +140,11 @@ export class ModelManager {
   }
 
   /** Retrain now (dashboard, API). */
-  retrain(actor: string): { ok: true } | { ok: false; error: string } {
+  /**
+   * Train now. The new model replaces the current one only if it still alerts on the flows the current one
+   * caught with a detector's agreement (retrain-guard.ts), unless `force`.
+   */
+  retrain(actor: string, opts: { force?: boolean } = {}): { ok: true } | { ok: false; error: string } {
     const c = this.opts.config;
     if (!c.enabled) return { ok: false, error: 'the anomaly models are turned off (models.enabled: false)' };
     if (this.training !== null) return { ok: false, error: 'a training is already running' };
@@ -142,7 +153,7 @@ export class ModelManager {
     if (have < c.minTrainFlows && !stored) {
       return { ok: false, error: `only ${have} baseline flows collected; training needs at least ${c.minTrainFlows} (models.minTrainFlows)` };
     }
-    this.startTraining(actor, 'retrain requested');
+    this.startTraining(actor, opts.force === true ? 'retrain requested (forced)' : 'retrain requested', { guard: opts.force !== true });
     return { ok: true };
   }
 
@@ -151,10 +162,10 @@ export class ModelManager {
     return this.training;
   }
 
-  private startTraining(actor: string, why: string): void {
+  private startTraining(actor: string, why: string, opts: { guard?: boolean } = {}): void {
     const previous = this.state;
     this.state = 'training';
-    this.training = this.train(actor, why)
+    this.training = this.train(actor, why, opts.guard === true)
       .then(
         () => {
           this.state = 'scoring';
@@ -171,31 +182,44 @@ export class ModelManager {
       });
   }
 
-  private async train(actor: string, why: string): Promise<void> {
+  private async train(actor: string, why: string, guard: boolean): Promise<void> {
     const c = this.opts.config;
     const store = this.opts.store;
     let input: Float32Array | FlowRecord[];
     let trainedAtUs: number;
+    let traffic: TrafficShape | undefined;
+    let n: number;
+    let left: Exclusions;
+    let window: [number, number] = [0, 0];
     const b = this.baseline;
     if (b !== null && b.flows >= c.minTrainFlows) {
-      input = b.features();
+      const f = b.features(store === null ? undefined : trainingFilter(store, b.startUs, b.lastEndUs));
+      input = f.x;
+      n = f.rows;
+      left = f.left;
       trainedAtUs = b.lastEndUs;
+      traffic = b.traffic();
+      window = [b.startUs, b.lastEndUs];
     } else {
-      const records = store === null ? [] : storedBaseline(store, c.learningPeriodHours, c.maxTrainFlows);
-      if (records.length < c.minTrainFlows) {
-        throw new Error(`only ${records.length} flows to train on (baseline and store); training needs at least ${c.minTrainFlows} (models.minTrainFlows)`);
-      }
-      input = records;
-      trainedAtUs = records[records.length - 1]!.endUs;
+      const stored = store === null ? { records: [], left: noExclusions(), windowUs: [0, 0] as [number, number] } : storedBaseline(store, c.learningPeriodHours, c.maxTrainFlows);
+      input = stored.records;
+      n = stored.records.length;
+      left = stored.left;
+      trainedAtUs = stored.records.length > 0 ? stored.records[stored.records.length - 1]!.endUs : 0;
+      window = stored.windowUs;
     }
-    const n = input instanceof Float32Array ? b!.flows : input.length;
-    this.opts.log.info(`models: training on ${n} flows in the background (${why}; requested by ${actor})`);
+    if (n < c.minTrainFlows) {
+      throw new Error(`only ${n} flows to train on (baseline and store; ${formatExclusions(left)}); training needs at least ${c.minTrainFlows} (models.minTrainFlows)`);
+    }
+    this.lastExclusions = left;
+    this.opts.log.info(`models: training on ${n} flows in the background (${why}; requested by ${actor}); ${formatExclusions(left)}`);
     const root = localModelDir(c, this.opts.storePath);
     const tmp = join(root, `.training-${trainedAtUs}`);
     mkdirSync(root, { recursive: true });
     const { enabled: _e, learn: _l, localDir: _d, minTrainFlows: _m, ...hyper } = c;
     const meta = await trainInWorker(input, {
       outDir: tmp,
+      ...(traffic ? { traffic } : {}),
       name: 'local',
       config: structuredClone(hyper) as DeepPartial<ModelsConfig>,
       trainedAtUs,
@@ -207,9 +231,19 @@ export class ModelManager {
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
     const model = await EnsembleModel.load(dir);
+    if (guard && store !== null && this.model !== null) {
+      const verdict = judgeRetrain(model, agreedFlows(store, window[0], window[1]));
+      this.lastGuard = verdict;
+      if (!verdict.pass) {
+        model.dispose();
+        rmSync(dir, { recursive: true, force: true });
+        store.actions.audit({ tsUs: trainedAtUs, actor, action: 'model.refuse', target: meta.id, reason: verdict.text, detail: { checked: verdict.checked, stillAlerted: verdict.stillAlerted, leftOut: left } });
+        throw new Error(verdict.text);
+      }
+    }
     if (store !== null) {
       store.registry.putModel(registryRow(meta, dir, true));
-      store.actions.audit({ tsUs: trainedAtUs, actor, action: 'model.activate', target: meta.id, reason: why, detail: { flows: meta.flowCount, threshold: meta.threshold, dir } });
+      store.actions.audit({ tsUs: trainedAtUs, actor, action: 'model.activate', target: meta.id, reason: why, detail: { flows: meta.flowCount, threshold: meta.threshold, dir, leftOut: left } });
     }
     this.use(model);
     b?.reset();
@@ -247,20 +281,27 @@ export class ModelManager {
 }
 
 /** The flows of the last `hours` of packet time in the store, subsampled evenly to at most `max`. */
-export function storedBaseline(store: Store, hours: number, max: number): FlowRecord[] {
+export function storedBaseline(store: Store, hours: number, max: number): { records: FlowRecord[]; left: Exclusions; windowUs: [number, number] } {
+  const left = noExclusions();
   const last = store.db.prepare('SELECT max(end_us) AS t, count(*) AS n FROM flows').get() as { t: number | null; n: number };
-  if (last.t === null) return [];
+  if (last.t === null) return { records: [], left, windowUs: [0, 0] };
   const fromUs = hours > 0 ? last.t - hours * 3600e6 : 0;
   const inRange = (store.db.prepare('SELECT count(*) AS n FROM flows WHERE end_us >= ?').get(fromUs) as { n: number }).n;
   const step = Math.max(1, inRange / max);
-  const out: FlowRecord[] = [];
+  const filter = trainingFilter(store, fromUs, last.t);
+  const records: FlowRecord[] = [];
   let i = 0;
   let next = 0;
   for (const rec of store.flows.records(fromUs, last.t + 1)) {
+    const why = filter.reason(rec);
+    if (why !== null) {
+      left[why]++;
+      continue;
+    }
     if (i++ >= next) {
-      out.push(rec);
+      records.push(rec);
       next += step;
     }
   }
-  return out;
+  return { records, left, windowUs: [fromUs, last.t] };
 }

@@ -2,8 +2,10 @@
  * Hyperparameters of the detection models (config.yaml `models.*`), with their defaults.
  *
  * models.dir                    directory of the model in use (model.json, weights.bin, forest.json, …)
- * models.threshold              quantile of benign calibration flows that maps to the alert threshold (0.999:
- *                               about one benign flow in a thousand alerts)
+ * models.threshold              the loosest alert threshold, as a quantile of benign flows (0.999: at most
+ *                               one benign flow in a thousand alerts)
+ * models.alertBudgetPerDay      false alerts per device per day the threshold aims at (budget.ts): usually
+ *                               far stricter than the quantile, taken from a tail fitted to benign scores
  * models.learningPeriodHours    on a live appliance without a model: hours of traffic collected as the
  *                               baseline before training starts
  * models.seed                   seed of every random choice (data split, weight init, shuffling, forest
@@ -50,6 +52,7 @@ export interface ForestConfig {
 export interface ModelsConfig {
   dir: string;
   threshold: number;
+  alertBudgetPerDay: number;
   learningPeriodHours: number;
   seed: number;
   validationFraction: number;
@@ -62,6 +65,7 @@ export interface ModelsConfig {
 export const DEFAULT_MODELS_CONFIG: ModelsConfig = {
   dir: 'models/default',
   threshold: 0.999,
+  alertBudgetPerDay: 1,
   learningPeriodHours: 24,
   seed: 1,
   validationFraction: 0.1,
@@ -102,6 +106,7 @@ export function modelsConfigProblems(c: ModelsConfig): string[] {
   const int = (v: number, min: number): boolean => Number.isInteger(v) && v >= min;
   check(typeof c.dir === 'string' && c.dir.length > 0, 'dir', 'must be a directory path');
   check(c.threshold > 0 && c.threshold < 1, 'threshold', 'must be a quantile between 0 and 1 (e.g. 0.999)');
+  check(c.alertBudgetPerDay > 0, 'alertBudgetPerDay', 'must be a positive number of alerts per device per day');
   check(c.learningPeriodHours > 0, 'learningPeriodHours', 'must be a positive number of hours');
   check(Number.isInteger(c.seed), 'seed', 'must be an integer');
   check(c.validationFraction > 0 && c.validationFraction < 0.5, 'validationFraction', 'must be between 0 and 0.5');

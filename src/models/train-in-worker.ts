@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { FEATURE_COUNT, extractFeatures } from '../features/flow-features.js';
 import type { FlowRecord } from '../flow/flow-record.js';
+import { trafficOf, type TrafficShape } from './budget.js';
 import type { ModelMeta } from './ensemble.js';
 import type { DeepPartial, ModelsConfig } from './models-config.js';
 import type { TrainProgress } from './train.js';
@@ -18,6 +19,8 @@ export interface TrainInWorkerOptions {
   config?: DeepPartial<ModelsConfig>;
   /** training date in µs; default: the latest flow end (packet time) */
   trainedAtUs?: number;
+  /** devices and span of the flows, for the alert budget; default: counted from FlowRecord input */
+  traffic?: TrafficShape;
   onProgress?: (p: TrainProgress) => void;
   /**
    * a feature-matrix input is handed over to the worker instead of copied (it is unusable here afterwards):
@@ -77,6 +80,7 @@ export async function featuresInSlices(records: readonly FlowRecord[]): Promise<
 export async function trainInWorker(input: readonly FlowRecord[] | Float32Array, opts: TrainInWorkerOptions): Promise<ModelMeta> {
   let features: Float32Array;
   let trainedAtUs: number;
+  let traffic = opts.traffic;
   if (input instanceof Float32Array) {
     if (opts.trainedAtUs === undefined) throw new Error('trainInWorker: a feature matrix needs opts.trainedAtUs');
     features = input;
@@ -86,6 +90,7 @@ export async function trainInWorker(input: readonly FlowRecord[] | Float32Array,
     const f = await featuresInSlices(input);
     features = f.x;
     trainedAtUs = opts.trainedAtUs ?? f.lastEndUs;
+    traffic ??= trafficOf(input);
   }
   const worker = startWorker(opts.workerUrl ?? defaultWorkerUrl());
   return new Promise<ModelMeta>((resolve, reject) => {
@@ -112,7 +117,7 @@ export async function trainInWorker(input: readonly FlowRecord[] | Float32Array,
     });
     worker.on('error', (err) => finish(err));
     worker.on('exit', (code) => finish(new Error(`the training worker exited (code ${code}) before finishing`)));
-    const job: TrainJob = { features, trainedAtUs, name: opts.name ?? 'default', config: opts.config ?? {}, outDir: opts.outDir };
+    const job: TrainJob = { features, trainedAtUs, name: opts.name ?? 'default', config: opts.config ?? {}, outDir: opts.outDir, ...(traffic ? { traffic } : {}) };
     // hand over only a buffer the matrix spans whole, and a caller's matrix only when allowed
     const whole = features.byteOffset === 0 && features.byteLength === features.buffer.byteLength;
     const handOver = whole && (!(input instanceof Float32Array) || opts.transfer === true);

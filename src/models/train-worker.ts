@@ -4,6 +4,7 @@
  * Runs TensorFlow.js in its own thread, so the capture thread's event loop is never blocked by training.
  */
 import { parentPort } from 'node:worker_threads';
+import type { TrafficShape } from './budget.js';
 import type { ModelMeta } from './ensemble.js';
 import type { DeepPartial, ModelsConfig } from './models-config.js';
 import { trainFromFeatures, type TrainProgress } from './train.js';
@@ -15,6 +16,7 @@ export interface TrainJob {
   name: string;
   config: DeepPartial<ModelsConfig>;
   outDir: string;
+  traffic?: TrafficShape;
 }
 
 export type TrainWorkerMessage =
@@ -31,6 +33,7 @@ if (port) {
         name: job.name,
         config: job.config,
         trainedAtUs: job.trainedAtUs,
+        ...(job.traffic ? { traffic: job.traffic } : {}),
         onProgress: (progress) => post({ type: 'progress', progress }),
       });
       post({ type: 'progress', progress: { phase: 'save', message: `saving to ${job.outDir}` } });

@@ -83,3 +83,26 @@ t.test('trainInWorker trains and saves the same model as training in-process', a
   t.ok(readFileSync(join(dir, 'w', 'weights.bin')).equals(readFileSync(join(dir, 'a', 'weights.bin'))), 'worker result identical to in-process training');
   await t.rejects(trainInWorker(benign.slice(0, 10), { outDir: join(dir, 'bad') }), /at least 50 flows/, 'worker errors reach the caller');
 });
+
+t.test('the alert budget sets the threshold from the fitted tail; models.threshold is the loosest it may be', async (t) => {
+  const day = 86_400e6;
+  // 1,500 flows of one device in a day: a budget of 2 a day allows 1 benign flow in 750 — looser than 0.999
+  const loose = await trainModel(benign, { name: 'unit', config: { ...config, alertBudgetPerDay: 2 }, traffic: { devices: 1, spanUs: day, flows: 1500 } });
+  t.equal(loose.meta.alertBudget?.from, 'quantile');
+  t.ok(Math.abs(loose.meta.alertBudget!.q - 0.001) < 1e-12);
+  // a budget of 0.01 a day: 1 benign flow in 150,000, far beyond the 300 calibration flows
+  const strict = await trainModel(benign, { name: 'unit', config: { ...config, alertBudgetPerDay: 0.01 }, traffic: { devices: 1, spanUs: day, flows: 1500 } });
+  const b = strict.meta.alertBudget!;
+  t.equal(b.from, 'budget');
+  t.ok(Math.abs(b.q - 1 / 150_000) < 1e-12);
+  t.equal(b.flowsPerDevicePerDay, 1500);
+  t.ok(b.tail.peaks >= 10, `the tail is fitted to ${b.tail.peaks} peaks`);
+  t.ok(strict.meta.threshold > loose.meta.threshold, `stricter budget, higher threshold (${strict.meta.threshold} > ${loose.meta.threshold})`);
+  const { x } = featuresOf(benign);
+  const count = (m: EnsembleModel): number => Array.from(m.score(x).score).filter((s) => s >= m.meta.threshold).length;
+  t.ok(count(strict) <= count(loose), `benign training flows at or above the threshold: ${count(strict)} ≤ ${count(loose)}`);
+  const scan = featuresOf(syntheticScan(50)).x;
+  t.ok(Array.from(strict.score(scan).score).filter((s) => s >= strict.meta.threshold).length >= 40, 'a scan still alerts under the strict budget');
+  loose.dispose();
+  strict.dispose();
+});

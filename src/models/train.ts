@@ -11,12 +11,14 @@
 import { FEATURE_COUNT, FEATURE_SCHEMA_VERSION, extractFeatures, featureNames } from '../features/flow-features.js';
 import type { FlowRecord } from '../flow/flow-record.js';
 import { Autoencoder } from './autoencoder.js';
+import { exceedance, trafficOf, type TrafficShape } from './budget.js';
 import { alertThreshold, Calibrator } from './calibration.js';
 import { EnsembleModel, combineCalibrated, type ModelMeta } from './ensemble.js';
 import { IsolationForest } from './isolation-forest.js';
 import { modelsConfig, modelsConfigProblems, type DeepPartial, type ModelsConfig } from './models-config.js';
 import { Preprocessor } from './preprocess.js';
 import { Prng } from './prng.js';
+import { fitTail, tailQuantile } from './tail.js';
 
 /** Training stages, in order. */
 export const TRAIN_PHASES = ['features', 'preprocess', 'forest', 'autoencoder', 'calibrate', 'save', 'done'] as const;
@@ -40,10 +42,15 @@ export interface TrainOptions {
   /** training date in µs; default: the latest flow end among the training flows (packet time) */
   trainedAtUs?: number;
   onProgress?: (p: TrainProgress) => void;
+  /** devices and packet-time span of the training flows, for the alert budget; unknown: models.threshold alone */
+  traffic?: TrafficShape;
 }
 
 /** fewest flows that give every split at least a handful of rows */
 export const MIN_TRAIN_FLOWS = 50;
+
+/** the tail is fitted to the calibration scores above this quantile */
+const TAIL_INITIAL_QUANTILE = 0.9;
 
 /** Feature matrix of `records` (n × FEATURE_COUNT) and the latest flow end among them. */
 export function featuresOf(records: readonly FlowRecord[]): { x: Float32Array; lastEndUs: number } {
@@ -61,7 +68,7 @@ export function featuresOf(records: readonly FlowRecord[]): { x: Float32Array; l
 export async function trainModel(records: readonly FlowRecord[], opts: TrainOptions = {}): Promise<EnsembleModel> {
   opts.onProgress?.({ phase: 'features', message: `computing features of ${records.length} flows` });
   const { x, lastEndUs } = featuresOf(records);
-  return trainFromFeatures(x, { ...opts, trainedAtUs: opts.trainedAtUs ?? lastEndUs });
+  return trainFromFeatures(x, { ...opts, trainedAtUs: opts.trainedAtUs ?? lastEndUs, traffic: opts.traffic ?? trafficOf(records) });
 }
 
 /**
@@ -124,7 +131,14 @@ export async function trainFromFeatures(x: Float32Array, opts: TrainOptions & { 
   }
   const combinedCal = Calibrator.fit(mid);
   const final = Float64Array.from(mid, (m) => combinedCal.map(m)).sort();
-  const threshold = alertThreshold(final, cfg.threshold);
+  // the threshold: the score a benign flow exceeds with the budget's probability q, from the fitted tail of
+  // the combined score's surprise −ln(1 − s) (unbounded, so the tail can reach past every calibration flow),
+  // and never below the empirical quantile (which also steps over blocks of tied benign scores)
+  const exc = exceedance(cfg.alertBudgetPerDay, cfg.threshold, opts.traffic);
+  const surprise = Float64Array.from(mid, (m) => -Math.log1p(-Math.min(m, 1 - 1e-16)));
+  const tail = fitTail(surprise, TAIL_INITIAL_QUANTILE);
+  const tailThreshold = combinedCal.map(-Math.expm1(-tailQuantile(tail, exc.q)));
+  const threshold = Math.max(alertThreshold(final, 1 - exc.q), tailThreshold);
 
   const trainedAt = new Date(Math.floor(opts.trainedAtUs / 1000)).toISOString();
   const meta: ModelMeta = {
@@ -142,6 +156,14 @@ export async function trainFromFeatures(x: Float32Array, opts: TrainOptions & { 
     featureNames: [...featureNames],
     thresholdQuantile: cfg.threshold,
     threshold,
+    alertBudget: {
+      perDay: cfg.alertBudgetPerDay,
+      q: exc.q,
+      from: exc.from,
+      ...(exc.flowsPerDevicePerDay !== undefined ? { flowsPerDevicePerDay: exc.flowsPerDevicePerDay } : {}),
+      ...(opts.traffic ? { devices: opts.traffic.devices, days: opts.traffic.spanUs / 86_400e6 } : {}),
+      tail,
+    },
     losses: {
       autoencoder: { trainLoss: result.trainLoss, valLoss: result.valLoss, epochs: result.epochs, bestEpoch: result.bestEpoch, history: result.history },
       forest: { calibrationMeanScore: forestMean, trees: forest.trees, sampleSize: forest.sampleSize },
@@ -151,6 +173,6 @@ export async function trainFromFeatures(x: Float32Array, opts: TrainOptions & { 
     calibration: { autoencoder: aeCal.toJSON(), forest: forestCal.toJSON(), combined: combinedCal.toJSON() },
   };
   const model = new EnsembleModel(meta, pre, autoencoder, forest);
-  progress({ phase: 'done', message: `trained ${meta.id} on ${n} flows; threshold ${threshold.toFixed(6)} (quantile ${cfg.threshold})` });
+  progress({ phase: 'done', message: `trained ${meta.id} on ${n} flows; threshold ${threshold.toFixed(6)} (${exc.from === 'budget' ? `${cfg.alertBudgetPerDay} alert per device per day: 1 benign flow in ${Math.round(1 / exc.q)}` : `quantile ${cfg.threshold}`})` });
   return model;
 }

@@ -31,9 +31,11 @@ export function registerSystemApi(api: Hono<WebEnv>, ctx: WebContext): void {
   });
 
   api.post('/models/retrain', async (c) => {
-    onlyFields(await body(c), []);
+    const b = await body(c);
+    onlyFields(b, ['force']);
+    if (b.force !== undefined && typeof b.force !== 'boolean') throw new ApiError(400, 'force must be true or false');
     const user = c.get('user')!;
-    const r = deps.models.retrain(user.username);
+    const r = deps.models.retrain(user.username, { force: b.force === true });
     audit(deps, { actor: user.username, action: 'model.retrain', target: null, reason: r.ok ? null : r.error, detail: { ok: r.ok, via: c.get('auth') } });
     if (!r.ok) throw new ApiError(409, r.error);
     return c.json({ ok: true, status: deps.models.status() }, 202);

@@ -47,7 +47,7 @@ export interface ModelStatus {
 export interface ModelService {
   status(): ModelStatus;
   /** start a retrain on the flows collected so far (in a worker); refused with a reason when one runs */
-  retrain(actor: string): { ok: true } | { ok: false; error: string };
+  retrain(actor: string, opts?: { force?: boolean }): { ok: true } | { ok: false; error: string };
   /**
    * make the model registered before the active one the active one again, and score with it; refused with a
    * reason when there is none, its files are gone, or a training runs (absent: not offered)

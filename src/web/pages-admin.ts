@@ -163,8 +163,9 @@ export function registerAdminPages(app: Hono<WebEnv>): void {
     return redirectDone(c, '/models', 'rolled-back');
   });
 
-  app.post('/models/retrain', (c) => {
-    const r = c.get('deps').models.retrain(userOf(c).username);
+  app.post('/models/retrain', async (c) => {
+    const f = await form(c);
+    const r = c.get('deps').models.retrain(userOf(c).username, { force: f.force === '1' });
     if (!r.ok) return refuse(c, 409, r.error, '/models');
     return redirectDone(c, '/models', 'retrain');
   });

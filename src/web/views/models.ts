@@ -44,6 +44,8 @@ interface MetaView {
   threshold: number;
   thresholdQuantile: number | null;
   valLoss: number | null;
+  /** meta.alertBudget of models trained with one */
+  budget: { perDay: number; q: number; from: string; flowsPerDevicePerDay: number | null } | null;
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -59,7 +61,17 @@ function metaView(meta: Record<string, unknown> | null, row: ModelRow | undefine
     threshold: num(meta?.['threshold']) ?? row?.threshold ?? 0,
     thresholdQuantile: num(meta?.['thresholdQuantile']),
     valLoss: num(losses?.autoencoder?.valLoss),
+    budget: budgetView(meta?.['alertBudget']),
   };
+}
+
+function budgetView(v: unknown): MetaView['budget'] {
+  if (typeof v !== 'object' || v === null) return null;
+  const b = v as Record<string, unknown>;
+  const perDay = num(b['perDay']);
+  const q = num(b['q']);
+  if (perDay === null || q === null || !(q > 0)) return null;
+  return { perDay, q, from: String(b['from'] ?? ''), flowsPerDevicePerDay: num(b['flowsPerDevicePerDay']) };
 }
 
 function hoursText(h: number): string {
@@ -73,9 +85,18 @@ function quantileText(q: number): string {
 }
 
 function budgetText(s: ModelSettings, m: MetaView): string {
-  if (s.alertBudgetPerDay !== null) return `alert budget ${fmtInt(s.alertBudgetPerDay)} false alert${s.alertBudgetPerDay === 1 ? '' : 's'} a day (models.alertBudgetPerDay)`;
+  const b = m.budget;
+  if (b !== null && b.from === 'budget') {
+    const per = b.flowsPerDevicePerDay !== null ? ` of the ${fmtInt(b.flowsPerDevicePerDay)} flows a device made a day in training` : '';
+    return `alerts at a score of ${m.threshold.toFixed(3)} or more: about one benign flow in ${fmtInt(1 / b.q)} raises an alert, an alert budget of ${fmtNum(b.perDay)} false alert${b.perDay === 1 ? '' : 's'} per device per day${per} (models.alertBudgetPerDay)`;
+  }
   const q = m.thresholdQuantile ?? s.thresholdQuantile;
-  return `alerts at a score of ${m.threshold.toFixed(3)} or more: ${quantileText(q)}`;
+  const note = s.alertBudgetPerDay !== null && b === null ? '; models made from now on aim at the alert budget (models.alertBudgetPerDay) instead' : '';
+  return `alerts at a score of ${m.threshold.toFixed(3)} or more: ${quantileText(q)}${note}`;
+}
+
+function fmtNum(v: number): string {
+  return Number.isInteger(v) ? fmtInt(v) : String(Number(v.toPrecision(3)));
 }
 
 /** The state in one or two sentences. */
@@ -144,9 +165,10 @@ function retrainForm(d: ModelsPageData): Html {
           ? html`the ${fmtInt(have)} flows collected since the learning period began`
           : html`the flows stored over the last ${hoursText(c.learningPeriodHours)} of packet time`
       }, evenly sampled to at most ${fmtInt(c.maxTrainFlows)}; it needs at least ${fmtInt(c.minTrainFlows)}. Whatever those flows show is taken as normal for this network.</p>
-      <p><b>What it leaves out:</b> flows older than that period and flows the store no longer keeps. It does <em>not</em> leave out a misbehaving device's traffic: if a device was scanning or infected during the period, quarantine it and wait for a clean period before retraining. The detectors (scans, brute force, floods, tunnels) are rule-based and do not change.</p>
+      <p><b>What it leaves out:</b> flows older than that period and flows the store no longer keeps; flows that raised an anomaly alert; every flow of a device during one of its incidents (a minute either side); and all flows of devices at trust level alert or critical in the period. The log and the audit entry say how many were left out and why. The detectors (scans, brute force, floods, tunnels) are rule-based and do not change.</p>
+      <p><b>What it must still catch:</b> the new model replaces the current one only if it still alerts on at least half of the flows the current one caught while a detector raised an incident about the same device. Otherwise the current model stays and this page says why; tick the box below to replace it anyway.</p>
       <p>Training runs in the background (minutes on a Pi); the current model keeps scoring until the new one replaces it. You can roll back afterwards.</p>
-      <form method="post" action="/models/retrain">${csrfField(d.csrf)}<button type="submit"${training ? html` disabled` : ''}>${training ? 'Training…' : 'Retrain now'}</button></form>
+      <form method="post" action="/models/retrain">${csrfField(d.csrf)}<label><input type="checkbox" name="force" value="1"> replace the model even if it stops alerting on past attacks</label> <button type="submit"${training ? html` disabled` : ''}>${training ? 'Training…' : 'Retrain now'}</button></form>
     </div>
   </details>`;
 }
