@@ -168,7 +168,7 @@ export class EnsembleModel {
 
 /** The two calibrated scores → the combined score before its own calibration (see the header). */
 export function combineCalibrated(aeCal: number, forestCal: number): number {
-  return aeCal < forestCal ? aeCal : forestCal;
+  return aeCal > forestCal ? aeCal : forestCal;
 }
 
 /** Reader of a model directory's files: the file system, or bundled assets for a relative missing path. */
