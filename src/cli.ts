@@ -88,17 +88,28 @@ const COMMANDS: Record<string, Command> = {
   },
   train: {
     summary: 'train an anomaly model on benign capture files',
-    usage: `argus-edge train --pcap FILE [--pcap FILE …] --out DIR [--name NAME] [--config FILE]
+    usage: `argus-edge train --pcap PATH [--pcap PATH …] [PATH …] --out DIR [--name NAME] [--max-flows-per-pcap N] [--config FILE]
 
-  Builds flows from the captures (packet time), fits the preprocessing, the autoencoder and the isolation
+  PATH is a capture file or a directory (every .pcap and .pcapng under it, recursively). With
+  --max-flows-per-pcap N at most N flows of each file are kept (a seeded subsample, models.seed), so one big
+  capture does not outweigh the others. Builds flows from the captures (packet time), fits the preprocessing, the autoencoder and the isolation
   forest, calibrates them on held-out flows and writes the model to DIR (meta.json, model.json, weights.bin,
   forest.json, preprocess.json). Hyperparameters come from the models.* keys. Progress goes to stderr, a
   summary to stdout. Point models.dir at DIR to use it.`,
     configFlags: {},
-    options: { pcap: { type: 'string', multiple: true, short: 'r' }, out: { type: 'string', short: 'o' }, name: { type: 'string' } },
-    run: (cfg, values) => {
+    options: {
+      pcap: { type: 'string', multiple: true, short: 'r' },
+      out: { type: 'string', short: 'o' },
+      name: { type: 'string' },
+      'max-flows-per-pcap': { type: 'string' },
+    },
+    run: (cfg, values, positionals) => {
       if (typeof values.out !== 'string') throw new UsageError('train needs --out DIR');
-      return commandTrain(cfg, logFor(cfg), (values.pcap as string[] | undefined) ?? [], values.out, values.name as string | undefined);
+      const maxRaw = values['max-flows-per-pcap'];
+      const max = typeof maxRaw === 'string' ? Number(maxRaw) : undefined;
+      if (max !== undefined && !(Number.isInteger(max) && max >= 1)) throw new UsageError('--max-flows-per-pcap needs a whole number ≥ 1');
+      const paths = [...((values.pcap as string[] | undefined) ?? []), ...positionals];
+      return commandTrain(cfg, logFor(cfg), paths, values.out, { name: values.name as string | undefined, maxFlowsPerPcap: max });
     },
   },
   retrain: {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { evaluatePipelineFiles, formatReport } from '../eval/index.js';
-import { formatTrainSummary, trainFromPcaps } from '../models/lifecycle.js';
+import { captureFiles, formatTrainSummary, trainFromPcaps } from '../models/lifecycle.js';
 import { initTf } from '../models/tf-backend.js';
 import { localModelDir, registryRow, storedBaseline } from '../models/manager.js';
 import { agreedFlows, judgeRetrain } from '../models/retrain-guard.js';
@@ -18,12 +18,15 @@ function checkFiles(paths: string[], what: string): void {
   for (const p of paths) if (!existsSync(p)) throw new Error(`${what} '${p}' does not exist`);
 }
 
-export async function commandTrain(cfg: Config, log: Logger, pcaps: string[], out: string, name: string | undefined): Promise<number> {
-  checkFiles(pcaps, 'capture file');
+export async function commandTrain(cfg: Config, log: Logger, pcaps: string[], out: string, opts: { name?: string; maxFlowsPerPcap?: number } = {}): Promise<number> {
+  if (pcaps.length === 0) throw new Error('give at least one capture file or directory with --pcap PATH');
+  const files = captureFiles(pcaps);
+  process.stderr.write(`training on ${files.length} capture file${files.length === 1 ? '' : 's'}\n`);
   await initTf((m) => log.info(m));
   const { enabled: _enabled, ...models } = cfg.models;
-  const meta = await trainFromPcaps(pcaps, out, {
-    name,
+  const meta = await trainFromPcaps(files, out, {
+    name: opts.name,
+    maxFlowsPerPcap: opts.maxFlowsPerPcap,
     config: structuredClone(models) as NonNullable<Parameters<typeof trainFromPcaps>[2]>['config'],
     log: (line) => process.stderr.write(line + '\n'),
     onProgress: (p) => process.stderr.write(`  ${p.phase}: ${p.message}\n`),

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -8,7 +8,7 @@ import { Prng } from './prng.js';
 import { loadConfig } from '../config.js';
 import { evaluatePipelineFiles } from '../eval/index.js';
 import { createLogger } from '../log.js';
-import { formatTrainSummary, trainFromPcaps } from './lifecycle.js';
+import { captureFiles, flowsFromPcaps, formatTrainSummary, trainFromPcaps } from './lifecycle.js';
 
 const T0 = 1_700_000_000_000_000;
 
@@ -40,7 +40,7 @@ t.test('train from capture files, then evaluate on another with labels', async (
 
   const lines: string[] = [];
   const meta = await trainFromPcaps([join(dir, 'train.pcap')], join(dir, 'model'), { name: 'unit', config: { autoencoder: { maxEpochs: 10 } }, log: (l) => lines.push(l) });
-  t.match(lines[0], /train\.pcap: 600 packets \(pcap\), 300 flows/);
+  t.match(lines[0], /\[1\/1\] .*train\.pcap: 600 packets \(pcap\), 300 flows/);
   t.equal(meta.flowCount, 300);
   t.match(formatTrainSummary(meta, join(dir, 'model')), /model unit@2023-11-14T22:13:34\.\d+Z written to/);
 
@@ -55,4 +55,37 @@ t.test('train from capture files, then evaluate on another with labels', async (
   t.ok(r.labels[0]!.flowsAlerted > 150, `${r.labels[0]!.flowsAlerted} of 200 probes alerted by the models`);
   t.ok(r.labels[0]!.detected, 'the scan window is detected');
   t.same(JSON.parse(JSON.stringify(r)), r, 'the result is plain JSON');
+});
+
+t.test('a directory stands for every capture under it; each file can be subsampled; a bad path is named', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'argus-lifecycle-dir-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const rng = new Prng(5);
+  mkdirSync(join(dir, 'caps', 'sub'), { recursive: true });
+  for (const [rel, n] of [['caps/b.pcap', 40], ['caps/sub/a.pcapng', 30], ['caps/a.pcap', 20]] as const) {
+    const w = new PcapWriter({ path: join(dir, rel) });
+    benign(w, n, T0, rng);
+    w.close();
+  }
+  writeFileSync(join(dir, 'caps', 'notes.txt'), 'not a capture');
+  t.same(captureFiles([join(dir, 'caps')]), ['caps/a.pcap', 'caps/b.pcap', 'caps/sub/a.pcapng'].map((p) => join(dir, p)), 'recursive, sorted, captures only');
+
+  const lines: string[] = [];
+  const all = await flowsFromPcaps([join(dir, 'caps')], { log: (l) => lines.push(l) });
+  t.equal(all.length, 90);
+  const some = await flowsFromPcaps([join(dir, 'caps')], { maxFlowsPerPcap: 25, seed: 3, log: (l) => lines.push(l) });
+  t.equal(some.length, 20 + 25 + 25, 'at most 25 of each file');
+  t.match(lines[4], /\[2\/3\] .*b\.pcap: 80 packets \(pcap\), 40 flows \(25 kept\)/);
+  const again = await flowsFromPcaps([join(dir, 'caps')], { maxFlowsPerPcap: 25, seed: 3 });
+  t.same(again.map((r) => r.flowId), some.map((r) => r.flowId), 'the subsample is seeded');
+  const b = some.slice(20, 45).map((r) => r.startUs);
+  t.same(b, [...b].sort((x, y) => x - y), 'kept flows stay in time order');
+
+  t.throws(() => captureFiles([join(dir, 'nope.pcap')]), /capture '.*nope\.pcap' does not exist/);
+  mkdirSync(join(dir, 'empty'));
+  t.throws(() => captureFiles([join(dir, 'empty')]), /holds no \.pcap or \.pcapng file/);
+  if (process.getuid?.() !== 0) {
+    chmodSync(join(dir, 'caps', 'a.pcap'), 0o000);
+    t.throws(() => captureFiles([join(dir, 'caps')]), /capture '.*a\.pcap' cannot be read: EACCES/);
+  }
 });
