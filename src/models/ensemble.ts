@@ -22,7 +22,7 @@ import { readAsset } from '../assets.js';
 import { FEATURE_COUNT, FEATURE_SCHEMA_VERSION } from '../features/flow-features.js';
 import { Autoencoder } from './autoencoder.js';
 import { Calibrator, type CalibratorJson } from './calibration.js';
-import type { GpdFit } from './tail.js';
+import { tailQuantile, type GpdFit } from './tail.js';
 import type { ModelFileReader } from './fs-io-handler.js';
 import { IsolationForest, type IsolationForestJson } from './isolation-forest.js';
 import type { ModelsConfig } from './models-config.js';
@@ -96,6 +96,8 @@ export class EnsembleModel {
   private readonly forestCal: Calibrator;
   private readonly combinedCal: Calibrator;
   private scaled = new Float32Array(0);
+  /** a stricter threshold in force (learning period), else null */
+  private stricter: number | null = null;
 
   constructor(
     readonly meta: ModelMeta,
@@ -119,7 +121,23 @@ export class EnsembleModel {
   }
 
   get threshold(): number {
-    return this.meta.threshold;
+    return this.stricter ?? this.meta.threshold;
+  }
+
+  /**
+   * While the appliance learns its network, a model made elsewhere alerts only far out in its tail: the
+   * threshold becomes the score a benign flow exceeds with probability q / `factor` on the fitted tail
+   * (never below the model's own). Models without a fitted tail keep their threshold. Returns the threshold in force.
+   */
+  useStricterThreshold(factor: number): number {
+    const b = this.meta.alertBudget;
+    if (b === undefined || !(factor > 1)) {
+      this.stricter = null;
+      return this.threshold;
+    }
+    const z = tailQuantile(b.tail, Math.max(1e-9, b.q / factor));
+    this.stricter = Math.max(this.meta.threshold, this.combinedCal.map(-Math.expm1(-z)));
+    return this.stricter;
   }
 
   /** The combined calibrated score from the two models' calibrated scores. */

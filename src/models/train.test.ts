@@ -103,6 +103,13 @@ t.test('the alert budget sets the threshold from the fitted tail; models.thresho
   t.ok(count(strict) <= count(loose), `benign training flows at or above the threshold: ${count(strict)} ≤ ${count(loose)}`);
   const scan = featuresOf(syntheticScan(50)).x;
   t.ok(Array.from(strict.score(scan).score).filter((s) => s >= strict.meta.threshold).length >= 40, 'a scan still alerts under the strict budget');
+  // while learning, a model made elsewhere alerts only far out in its tail
+  const own = strict.threshold;
+  const learning = strict.useStricterThreshold(10);
+  t.ok(learning > own, `learning threshold ${learning} above the model's ${own}`);
+  t.equal(strict.threshold, learning, 'in force for scoring');
+  t.ok(Array.from(strict.score(scan).score).filter((s) => s >= strict.threshold).length >= 40, 'a scan still alerts while learning');
+  t.equal(strict.useStricterThreshold(1), own, 'factor 1: back to its own');
   loose.dispose();
   strict.dispose();
 });
