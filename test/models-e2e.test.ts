@@ -116,9 +116,11 @@ t.test('namespace lab: train on benign curl traffic, detect nmap SYN scan and hp
   const auc = result.metrics.ensemble.rocAuc!;
   t.ok(auc >= 0.95, `ensemble ROC AUC ${auc.toFixed(4)} ≥ 0.95`);
   t.ok(result.metrics.ensemble.tprAtFpr1pct! >= 0.9, `ensemble TPR at FPR 1 %: ${result.metrics.ensemble.tprAtFpr1pct}`);
-  // Detection at the model's own threshold is reported, not asserted: with ~600 training flows the 0.999
-  // quantile rests on ~120 calibration flows, so it sits at the most unusual benign one — an IGMP or MLD
-  // report, or a connection cut by the capture's start or end — and the probes may or may not exceed it.
+  // Detection at the model's own threshold is reported, not asserted: with ~600 training flows the threshold
+  // comes from the tail fitted to ~120 calibration flows (models.alertBudgetPerDay), past the most unusual
+  // benign one — an IGMP or MLD report, or a connection cut by the capture's start or end. The empirical
+  // quantile used to sit at that one flow, so a few more benign flows of the same kind in the evaluation
+  // capture alerted (8 of 128 once); the fitted tail does not rest on a single flow.
   t.comment(`at the threshold: scan ${scanFlows.detected}/${scanFlows.flows} (first after ${scanFlows.timeToDetectionS} s), flood ${floodFlows.detected}/${floodFlows.flows}`);
   t.ok(result.falseAlerts <= Math.max(3, 0.05 * result.negatives), `${result.falseAlerts} of ${result.negatives} benign flows alerted`);
 });
