@@ -12,10 +12,12 @@
  *   ARGUS_LOO_MAX_FLOWS=1000 (flows kept per capture file for training, default as model:default)
  *   ARGUS_LOO_ONLY=laptop,demo-home (hold out only these)
  *   ARGUS_LOO_EPOCHS=N (cap the autoencoder epochs, for a quick look)
+ *   ARGUS_LOO_MODEL=DIR (the model of the demo check, default models/default)
  * Skips with a message when the shared captures are absent. Prints figures only.
  */
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { relative, resolve } from 'node:path';
 import { PrefixSet } from '../src/detectors/addresses.js';
 import type { FlowRecord } from '../src/flow/flow-record.js';
 import { EnsembleModel } from '../src/models/ensemble.js';
@@ -112,8 +114,9 @@ console.log(`worst: ${worst.toFixed(2)} anomaly alerts per device per day (targe
 
 // ---- the bundled model on the demo capture ------------------------------------------------------------
 const demo = `${root}/demo/demo.pcap`;
-if (existsSync(demo) && existsSync(`${root}/models/default/meta.json`)) {
-  const model = await EnsembleModel.load(`${root}/models/default`);
+const bundled = resolve(root, process.env.ARGUS_LOO_MODEL ?? 'models/default');
+if (existsSync(demo) && existsSync(`${bundled}/meta.json`)) {
+  const model = await EnsembleModel.load(bundled);
   const recs = await flowsFromPcaps([demo]);
   const events = scoreRecords(model, recs);
   let scan = 0;
@@ -133,5 +136,5 @@ if (existsSync(demo) && existsSync(`${root}/models/default/meta.json`)) {
     }
   });
   model.dispose();
-  console.log(`models/default on demo/demo.pcap: ${scanHit} of ${scan} scan flows of the camera alerted (refused or unanswered), ${benignHit} of ${benign} other flows`);
+  console.log(`${relative(root, bundled)} on demo/demo.pcap: ${scanHit} of ${scan} scan flows of the camera alerted (refused or unanswered), ${benignHit} of ${benign} other flows`);
 }

@@ -294,6 +294,7 @@ export function modelServiceOf(m: ModelManager, flowsScored: () => number, store
       meta: m.model ? (m.model.meta as unknown as Record<string, unknown>) : null,
       lastError: m.lastError,
       baselineFlows: m.baseline?.flows ?? null,
+      threshold: m.thresholdStatus(),
     }),
     retrain: (actor, opts) => m.retrain(actor, opts),
     rollback:

@@ -185,6 +185,7 @@ export class Pipeline {
 
   private onAnomaly(ev: AnomalyEvent, rec: FlowRecord): void {
     this.bus.emit('anomaly', ev);
+    this.models.observe(ev.score, rec, ev.modelId);
     if (!ev.alert) return;
     this.bus.emit('alert', {
       ...aboutFlow(rec),
@@ -313,6 +314,7 @@ export class Pipeline {
     // a replay's incidents end with its file; a live appliance's stay open across a restart
     this.incidents.finish(this.nowUs, this.config.mode === 'replay');
     for (const c of this.closers) c(this.nowUs);
+    this.models.persist();
     this.store?.flush();
     this.scorer?.currentModel.dispose();
     this.eve?.writer.close();

@@ -10,7 +10,8 @@ import t from 'tap';
 import { commandRetrain } from '../src/commands/models.js';
 import { defaultConfig, type Config } from '../src/config.js';
 import { createLogger } from '../src/log.js';
-import { ModelManager, storedBaseline } from '../src/models/manager.js';
+import { ADAPT_SETTING, ModelManager, registryRow, storedBaseline } from '../src/models/manager.js';
+import { scoreRecords } from '../src/models/scorer.js';
 import type { EnsembleModel } from '../src/models/ensemble.js';
 import { initTf } from '../src/models/tf-backend.js';
 import { Store } from '../src/store/db.js';
@@ -204,4 +205,55 @@ t.test('a retrain during an attack leaves the attack out and still alerts on the
   polluted.dispose();
   await m.stop();
   retrained.dispose();
+});
+
+t.test('the threshold adapted to this network survives a restart (store settings); a new model starts afresh', async (t) => {
+  const { dir, config } = setup(t, {
+    learningPeriodHours: 1e6, // learning, never training in this test
+    adapt: { enabled: true, initialQuantile: 0.9, initFlows: 200, minPeaks: 20, maxPeaks: 100, refitHours: 0.01, floorQuantile: 0.5, maxStrictness: 2 },
+  });
+  const bundled = await trainModel(syntheticBenign(600, 31), { name: 'bundled', config: config.models });
+  await bundled.save(join(dir, 'bundled'));
+  bundled.dispose();
+  const cfg: Config = { ...config, models: { ...config.models, dir: join(dir, 'bundled') } };
+  const flows = syntheticBenign(1500, 32);
+
+  const store = Store.open(cfg.store);
+  const used: EnsembleModel[] = [];
+  const m = manager(cfg, store, used);
+  await m.start();
+  t.equal(m.thresholdStatus()!.source, 'learning', "the bundled model's raised threshold before any peak");
+  const own = m.thresholdStatus()!.modelThreshold;
+  for (const [i, ev] of scoreRecords(m.model!, flows).entries()) m.observe(ev.score, flows[i]!, ev.modelId);
+  const adapted = m.thresholdStatus()!;
+  t.equal(adapted.source, 'adapted');
+  t.ok(adapted.peaks >= 20, `${adapted.peaks} peaks`);
+  t.ok(adapted.value >= adapted.lo && adapted.value <= adapted.hi, `${adapted.value} within [${adapted.lo}, ${adapted.hi}]`);
+  t.equal(m.model!.threshold, adapted.value, 'the scorer reads the adapted threshold from the model');
+  m.persist();
+  await m.stop();
+  store.close();
+
+  const store2 = Store.open(cfg.store);
+  t.teardown(() => store2.close());
+  const saved = store2.registry.setting<{ modelId: string; peaksSeen: number }>(ADAPT_SETTING)!;
+  t.equal(saved.modelId, m.model!.id, 'kept in the settings table under the model it belongs to');
+  const m2 = manager(cfg, store2, []);
+  await m2.start();
+  const back = m2.thresholdStatus()!;
+  t.equal(back.source, 'adapted', 'still adapted after the restart');
+  t.equal(back.value, adapted.value);
+  t.equal(back.peaks, adapted.peaks);
+  t.equal(back.modelThreshold, own);
+
+  // another model (trained here) does not inherit the bundled model's peaks
+  const local = await trainModel(syntheticBenign(600, 33), { name: 'local', config: cfg.models });
+  await local.save(join(dir, 'local'));
+  store2.registry.putModel(registryRow(local.meta, join(dir, 'local'), true));
+  local.dispose();
+  await m2.poll();
+  t.equal(m2.model!.meta.name, 'local');
+  t.equal(m2.thresholdStatus()!.source, 'model');
+  t.equal(m2.thresholdStatus()!.peaks, 0);
+  await m2.stop();
 });

@@ -30,6 +30,8 @@ t.test('models page: state in words, what changed, retrain confirmation, roll ba
   let page = await (await admin.request('/models')).text();
   t.match(page, /Using the <b>default[^<]*<\/b> model that ships with Argus Edge/, 'says the bundled model scores');
   t.match(page, /alerts at a score of \d\.\d{3} or more: about one benign flow in [\d,]+ raises an alert/, 'and what its threshold means');
+  t.match(page, /id="model-threshold">Alert threshold <b>\d\.\d{6}<\/b>: <span class="badge [^"]+">bundled<\/span> the bundled model's/, 'the threshold in force and its source');
+  t.match(page, /(peaks of this network's scores it needs before the threshold adapts|Online adaptation is off)/, 'and how far its adaptation has come');
   t.match(page, /No model of this network yet: nothing has been retrained/);
   t.match(page, /What it learns from:<\/b> the flows stored over the last 24 h of packet time/, 'the retrain confirmation says what it learns from');
   t.match(page, /What it leaves out:<\/b> flows older than that period/, 'and what it leaves out');

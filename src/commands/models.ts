@@ -67,7 +67,7 @@ export async function commandRetrain(cfg: Config, log: Logger, hours: number | u
     process.stderr.write(`${records.length} flows from the last ${h} h of ${cfg.store.path}; ${formatExclusions(left)}\n`);
     await initTf((m) => log.info(m));
     const root = localModelDir(cfg.models, cfg.store.path);
-    const { enabled: _e, learn: _l, localDir: _d, minTrainFlows: _m, ...hyper } = cfg.models;
+    const { enabled: _e, learn: _l, localDir: _d, minTrainFlows: _m, adapt: _a, ...hyper } = cfg.models;
     const model = await trainModel(records, {
       name: 'local',
       config: structuredClone(hyper) as DeepPartial<ModelsConfig>,

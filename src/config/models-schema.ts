@@ -3,6 +3,7 @@
  * define them (src/models/models-config.ts); the defaults come from there, so the two cannot disagree.
  */
 import { DEFAULT_MODELS_CONFIG as D } from '../models/models-config.js';
+import { DEFAULT_ADAPT_CONFIG as AD } from '../models/online-threshold.js';
 import { bool, list, num, oneOf, str } from './fields.js';
 
 const A = D.autoencoder;
@@ -29,6 +30,16 @@ export const modelsSchema = {
     patience: num(A.patience, 'epochs without a validation-loss improvement before stopping (the best epoch is kept)', { int: true, min: 1 }),
     minDelta: num(A.minDelta, 'smallest validation-loss decrease counted as an improvement', { min: 0 }),
     inferenceBatch: num(A.inferenceBatch, 'flows per inference call when scoring', { int: true, min: 1 }),
+  },
+  adapt: {
+    enabled: bool(AD.enabled, "live: adapt the alert threshold to this network's own scores (peaks over a high level, a tail refitted in packet time; DSPOT): it moves toward the score this network's flows exceed alertBudgetPerDay times per device per day, between floorQuantile and maxStrictness"),
+    initialQuantile: num(AD.initialQuantile, 'the high initial level: this quantile of the first initFlows scores; the scores above it are the peaks the tail is fitted to', { min: 0.5, max: 0.9999 }),
+    initFlows: num(AD.initFlows, 'scores collected to set the initial level', { int: true, min: 100 }),
+    minPeaks: num(AD.minPeaks, "fewest peaks before the threshold moves; until then the model's own threshold holds", { int: true, min: 10 }),
+    maxPeaks: num(AD.maxPeaks, 'peaks kept (the latest): bounds memory and lets the tail follow a changing network', { int: true, min: 10 }),
+    refitHours: num(AD.refitHours, 'hours of packet time between refits of the tail (the state is saved in the store at each)', { min: 0 }),
+    floorQuantile: num(AD.floorQuantile, 'the loosest adapted threshold, as a calibrated score (0.999: a flow must look more unusual than 99.9 % of the training flows)', { min: 0.5, max: 1 }),
+    maxStrictness: num(AD.maxStrictness, "the strictest adapted threshold: the score a training flow exceeds this many times less often than the model's own budget, on its fitted tail (the learning period uses 2)", { min: 1 }),
   },
   forest: {
     trees: num(D.forest.trees, 'isolation trees (100 or more; path lengths converge by then)', { int: true, min: 1 }),

@@ -10,7 +10,15 @@
  * "fwd" is the originator → responder direction (FlowRecord's "to server"), "bwd" the reverse. Everything is
  * taken from the finished record, whose counters cover every packet of the flow in each direction — the
  * flow engine counts flags on every packet, not only the first (a CICFlowMeter bug), and does not split one
- * connection into several records except by the documented active timeout (`segment` > 0, itself a feature).
+ * connection into several records except by the documented active timeout.
+ *
+ * Only features that carry over between networks are kept: rates, sizes, shapes, ratios, flags, state and
+ * service classes. Schema 1 also had the first packets' TTLs (initial TTL and hop count), the first TCP
+ * windows, an IPv6 indicator, the ECN flags and whether a record continues a connection past the active
+ * timeout; those name the network (its operating systems and their ECN setting, its distance from the
+ * servers, whether its ISP gives IPv6, how long its devices keep connections open) rather than what a flow
+ * does, and a model made elsewhere found whole networks unusual by them (models/README.md,
+ * leave-one-network-out).
  *
  * Change FEATURE_SCHEMA_VERSION whenever a feature is added, removed, reordered or its formula changes: a
  * model records the version it was trained with and refuses vectors of another.
@@ -19,7 +27,7 @@
  */
 import { CONN_STATES, type FlowRecord } from '../flow/flow-record.js';
 
-export const FEATURE_SCHEMA_VERSION = 1;
+export const FEATURE_SCHEMA_VERSION = 2;
 
 export type FeatureTransform = 'log1p' | 'none' | 'binary';
 
@@ -129,21 +137,13 @@ export const FEATURES: readonly FeatureDef[] = [
   L('ack_fwd', 'flagCountsToServer.ack'),
   L('ack_bwd', 'flagCountsToClient.ack'),
   L('urg', 'flagCountsToServer.urg + flagCountsToClient.urg'),
-  L('ece_cwr', 'ece + cwr, both directions'),
   ...CONN_STATES.map((s) => B(`state_${s}`, `connState === '${s}'`)),
   B('proto_tcp', 'proto === 6'),
   B('proto_udp', 'proto === 17'),
   B('proto_icmp', 'proto === 1 || proto === 58'),
   B('proto_other', 'any other protocol'),
-  B('ipv6', 'ipVersion === 6'),
   ...PORT_CLASSES.map((c) => B(`dport_${c}`, `portClass(proto, dstPort) === '${c}'`)),
   B('sport_wellknown', 'srcPort in 1..1023 (TCP/UDP/SCTP): a service answering from its port, or a spoofed source'),
-  N('ttl_fwd_init', 'initial TTL guessed from firstTtlToServer (smallest of 32, 64, 128, 255 that is ≥ it) / 255; 0 when unseen'),
-  L('ttl_fwd_hops', 'guessed initial TTL - firstTtlToServer; 0 when unseen'),
-  N('ttl_bwd_init', 'as ttl_fwd_init for firstTtlToClient'),
-  L('ttl_bwd_hops', 'as ttl_fwd_hops for firstTtlToClient'),
-  L('win_fwd', 'firstWindowToServer; 0 when unseen'),
-  L('win_bwd', 'firstWindowToClient; 0 when unseen'),
   B('has_dns', 'dns !== null'),
   L('dns_qname_len', 'dns.qname.length; 0 without DNS'),
   N('dns_qname_entropy', 'Shannon entropy of dns.qname characters in bits per character; 0 without DNS'),
@@ -153,7 +153,6 @@ export const FEATURES: readonly FeatureDef[] = [
   B('has_tls_sni', 'tlsSni !== null'),
   B('has_http_host', 'httpHost !== null'),
   B('service_known', 'service !== null'),
-  B('continued', 'segment > 0 (a continuation after the active timeout)'),
 ];
 
 export const featureNames: readonly string[] = FEATURES.map((f) => f.name);
@@ -184,12 +183,6 @@ function entropy(s: string): number {
     charCounts[c] = 0;
   }
   return h;
-}
-
-/** Initial TTL guessed as the smallest common OS default ≥ the observed TTL; 0 when unseen (-1). */
-function initialTtl(ttl: number): number {
-  if (ttl < 0) return 0;
-  return ttl <= 32 ? 32 : ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
 }
 
 /**
@@ -246,7 +239,6 @@ export function extractFeatures(rec: FlowRecord, out: Float32Array, offset = 0):
   out[o++] = ff.ack;
   out[o++] = fb.ack;
   out[o++] = ff.urg + fb.urg;
-  out[o++] = ff.ece + ff.cwr + fb.ece + fb.cwr;
 
   // one-hot groups: clear, then set the one that applies
   const base = offset;
@@ -258,21 +250,12 @@ export function extractFeatures(rec: FlowRecord, out: Float32Array, offset = 0):
   out[base + PROTO0 + 1] = proto === 17 ? 1 : 0;
   out[base + PROTO0 + 2] = proto === 1 || proto === 58 ? 1 : 0;
   out[base + PROTO0 + 3] = proto !== 6 && proto !== 17 && proto !== 1 && proto !== 58 ? 1 : 0;
-  out[base + PROTO0 + 4] = rec.ipVersion === 6 ? 1 : 0;
   const ported = proto === 6 || proto === 17 || proto === 132;
   const dpc = ported ? PORT_CLASS_OF[rec.dstPort & 0xffff]! : PORT_CLASSES.length - 1;
   for (let i = 0; i < PORT_CLASSES.length; i++) out[base + DPORT0 + i] = i === dpc ? 1 : 0;
   out[base + SPORT_WK] = ported && rec.srcPort > 0 && rec.srcPort < 1024 ? 1 : 0;
 
   o = base + SPORT_WK + 1;
-  const itf = initialTtl(rec.firstTtlToServer);
-  const itb = initialTtl(rec.firstTtlToClient);
-  out[o++] = itf / 255;
-  out[o++] = itf > 0 ? itf - rec.firstTtlToServer : 0;
-  out[o++] = itb / 255;
-  out[o++] = itb > 0 ? itb - rec.firstTtlToClient : 0;
-  out[o++] = Math.max(0, rec.firstWindowToServer);
-  out[o++] = Math.max(0, rec.firstWindowToClient);
   const dns = rec.dns;
   out[o++] = dns !== null ? 1 : 0;
   out[o++] = dns !== null ? dns.qname.length : 0;
@@ -283,7 +266,6 @@ export function extractFeatures(rec: FlowRecord, out: Float32Array, offset = 0):
   out[o++] = rec.tlsSni !== null ? 1 : 0;
   out[o++] = rec.httpHost !== null ? 1 : 0;
   out[o++] = rec.service !== null ? 1 : 0;
-  out[o++] = rec.segment > 0 ? 1 : 0;
 
   // a corrupt counter must not poison a model with NaN/Infinity
   for (let i = offset; i < o; i++) {

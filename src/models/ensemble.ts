@@ -1,13 +1,16 @@
 /**
  * The ensemble: preprocessing + autoencoder + isolation forest, each model's raw score calibrated on
- * held-out benign flows (calibration.ts); the combined score is the larger of the two calibrated scores,
- * itself calibrated on the same benign flows; the alert threshold is the configured quantile (default
- * 0.999) of the combined score on those benign flows.
+ * held-out benign flows (calibration.ts); the combined score is the larger of the two calibrated scores —
+ * in surprise units −ln(1 − s), the larger surprise —, and the alert threshold is the score the combined
+ * score of a benign flow exceeds with the alert budget's probability, from a tail fitted to the combined
+ * surprise of the same benign flows (train.ts, tail.ts).
  *
  * Why the maximum and not the mean: the two models see different things (unusual feature combinations vs
  * points easy to isolate), and a flow far outside benign traffic in one view only must still stand out —
- * a mean halves such a flow's distance. Calibrating the maximum again keeps the false-alarm rate at the
- * chosen quantile.
+ * a mean halves such a flow's distance. The maximum is not calibrated a second time: a second calibration's
+ * own tail above its largest benign value has a ceiling below 1 (the first calibration's scores never
+ * reach 1), so a budget threshold far out in the tail could lie beyond every score a model can give. The
+ * surprise of the maximum is unbounded, and the tail fitted to it holds the false-alarm rate.
  *
  * A model directory holds:
  *   meta.json         ModelMeta: id, training date (packet time), flow counts, schema version, losses,
@@ -67,7 +70,7 @@ export interface ModelMeta {
   /** the TensorFlow.js backend that trained the autoencoder */
   backend: string;
   config: ModelsConfig;
-  calibration: { autoencoder: CalibratorJson; forest: CalibratorJson; combined: CalibratorJson };
+  calibration: { autoencoder: CalibratorJson; forest: CalibratorJson };
 }
 
 /** Scores of a batch; arrays are reused between calls of the same size or larger. */
@@ -94,10 +97,11 @@ export function allocScores(n: number): EnsembleScores {
 export class EnsembleModel {
   private readonly aeCal: Calibrator;
   private readonly forestCal: Calibrator;
-  private readonly combinedCal: Calibrator;
   private scaled = new Float32Array(0);
   /** a stricter threshold in force (learning period), else null */
   private stricter: number | null = null;
+  /** the threshold adapted to this network's own scores (online-threshold.ts), else null */
+  private adapted: number | null = null;
 
   constructor(
     readonly meta: ModelMeta,
@@ -113,15 +117,41 @@ export class EnsembleModel {
     }
     this.aeCal = new Calibrator(meta.calibration.autoencoder);
     this.forestCal = new Calibrator(meta.calibration.forest);
-    this.combinedCal = new Calibrator(meta.calibration.combined);
   }
 
   get id(): string {
     return this.meta.id;
   }
 
+  /** the threshold in force: adapted to this network, else the model's own (raised while learning) */
   get threshold(): number {
+    return this.adapted ?? this.modelThreshold;
+  }
+
+  /** the model's own threshold, raised while learning; what holds when nothing is adapted */
+  get modelThreshold(): number {
     return this.stricter ?? this.meta.threshold;
+  }
+
+  /** where the threshold in force comes from */
+  get thresholdSource(): 'model' | 'learning' | 'adapted' {
+    return this.adapted !== null ? 'adapted' : this.stricter !== null ? 'learning' : 'model';
+  }
+
+  /** Put a threshold adapted to this network in force (null: back to the model's own). */
+  setAdaptedThreshold(t: number | null): void {
+    this.adapted = t;
+  }
+
+  /**
+   * The score a benign flow of the training traffic exceeds with probability q / `factor` on the fitted tail,
+   * never below the model's own threshold (the model's own when it has no fitted tail).
+   */
+  tailThreshold(factor: number): number {
+    const b = this.meta.alertBudget;
+    if (b === undefined || !(factor > 1)) return this.meta.threshold;
+    const z = tailQuantile(b.tail, Math.max(1e-9, b.q / factor));
+    return Math.max(this.meta.threshold, -Math.expm1(-z));
   }
 
   /**
@@ -130,19 +160,17 @@ export class EnsembleModel {
    * (never below the model's own). Models without a fitted tail keep their threshold. Returns the threshold in force.
    */
   useStricterThreshold(factor: number): number {
-    const b = this.meta.alertBudget;
-    if (b === undefined || !(factor > 1)) {
+    if (this.meta.alertBudget === undefined || !(factor > 1)) {
       this.stricter = null;
-      return this.threshold;
+      return this.modelThreshold;
     }
-    const z = tailQuantile(b.tail, Math.max(1e-9, b.q / factor));
-    this.stricter = Math.max(this.meta.threshold, this.combinedCal.map(-Math.expm1(-z)));
+    this.stricter = this.tailThreshold(factor);
     return this.stricter;
   }
 
-  /** The combined calibrated score from the two models' calibrated scores. */
+  /** The combined score from the two models' calibrated scores. */
   combine(aeCal: number, forestCal: number): number {
-    return this.combinedCal.map(combineCalibrated(aeCal, forestCal));
+    return combineCalibrated(aeCal, forestCal);
   }
 
   /**
@@ -162,7 +190,7 @@ export class EnsembleModel {
       const f = this.forestCal.map(s.forestRaw[i]!);
       s.aeCal[i] = a;
       s.forestCal[i] = f;
-      s.score[i] = this.combinedCal.map(combineCalibrated(a, f));
+      s.score[i] = combineCalibrated(a, f);
     }
     s.n = n;
     return s;
@@ -196,7 +224,7 @@ export class EnsembleModel {
   }
 }
 
-/** The two calibrated scores → the combined score before its own calibration (see the header). */
+/** The two calibrated scores → the combined score: the larger, i.e. the larger surprise (see the header). */
 export function combineCalibrated(aeCal: number, forestCal: number): number {
   return aeCal > forestCal ? aeCal : forestCal;
 }

@@ -24,6 +24,7 @@ import type { TrafficShape } from './budget.js';
 import { BaselineCollector } from './baseline.js';
 import { EnsembleModel, type ModelMeta } from './ensemble.js';
 import type { DeepPartial, ModelsConfig } from './models-config.js';
+import { DEFAULT_ADAPT_CONFIG, OnlineThreshold, type AdaptConfig, type AdaptState } from './online-threshold.js';
 import { agreedFlows, judgeRetrain, type GuardVerdict } from './retrain-guard.js';
 import { trainInWorker } from './train-in-worker.js';
 import { formatExclusions, noExclusions, trainingFilter, type Exclusions } from './training-set.js';
@@ -34,6 +35,30 @@ export interface ModelsSection extends ModelsConfig {
   learn: boolean;
   localDir: string;
   minTrainFlows: number;
+  /** the online adaptation of the threshold (online-threshold.ts); defaults when absent */
+  adapt?: AdaptConfig;
+}
+
+/** The settings key (store) holding the adapted threshold's state (AdaptState JSON) of the model in use. */
+export const ADAPT_SETTING = 'models.adaptiveThreshold';
+
+/** What the Models page shows of the threshold in force. */
+export interface ThresholdStatus {
+  value: number;
+  /** bundled: the model's own (models.dir or trained here); learning: raised while learning; adapted: online */
+  source: 'model' | 'learning' | 'adapted';
+  /** the model's own threshold (raised while learning) */
+  modelThreshold: number;
+  adaptEnabled: boolean;
+  peaks: number;
+  minPeaks: number;
+  /** the bounds the adapted threshold moves within */
+  lo: number;
+  hi: number;
+  /** share of benign flows allowed above it at the last refit; null before */
+  q: number | null;
+  /** packet time of the last refit (µs); 0 before */
+  lastFitUs: number;
 }
 
 export type ModelState = 'off' | 'learning' | 'training' | 'scoring';
@@ -84,6 +109,10 @@ export class ModelManager {
   lastGuard: GuardVerdict | null = null;
   private training: Promise<void> | null = null;
   private readonly ac = new AbortController();
+  /** the threshold adapted to this network's scores, for the model in use; null when off */
+  private adapter: OnlineThreshold | null = null;
+  /** lastFitUs of the adapter's state when it was last saved */
+  private savedFitUs = 0;
 
   constructor(private readonly opts: ManagerOptions) {
     const c = opts.config;
@@ -127,8 +156,81 @@ export class ModelManager {
   private use(model: EnsembleModel): void {
     const old = this.model;
     this.model = model;
+    this.adaptFor(model);
     this.opts.onModel(model);
     if (old !== null && old !== model) old.dispose();
+  }
+
+  /**
+   * The online threshold of `model`: continued from the store when its saved state belongs to this model,
+   * else started afresh (a new model's scores are another distribution).
+   */
+  private adaptFor(model: EnsembleModel): void {
+    const c = this.opts.config;
+    const a = c.adapt ?? DEFAULT_ADAPT_CONFIG;
+    // like the learning period, only a live appliance adapts: a replay is a measurement of the model as it is
+    if (!a.enabled || !c.learn) {
+      this.adapter = null;
+      model.setAdaptedThreshold(null);
+      return;
+    }
+    const saved = this.opts.store?.registry.setting<AdaptState>(ADAPT_SETTING);
+    const hi = model.tailThreshold(a.maxStrictness);
+    this.adapter = new OnlineThreshold(a, { lo: Math.min(a.floorQuantile, hi), hi, budgetPerDay: c.alertBudgetPerDay, quantile: c.threshold }, model.id, saved);
+    this.savedFitUs = this.adapter.state.lastFitUs;
+    model.setAdaptedThreshold(this.adapter.threshold);
+    if (this.adapter.threshold !== null) {
+      this.opts.log.info(`models: alert threshold ${this.adapter.threshold.toFixed(6)} adapted to this network (${this.adapter.peaksSeen} peaks; ${model.id}'s own ${model.modelThreshold.toFixed(6)})`);
+    }
+  }
+
+  /**
+   * One scored flow (after its anomaly event): feeds the online threshold, which refits every
+   * models.adapt.refitHours of packet time; a refit is saved in the store and a changed threshold put in force.
+   */
+  observe(score: number, rec: FlowRecord, modelId: string): void {
+    const a = this.adapter;
+    const m = this.model;
+    if (a === null || m === null || modelId !== m.id) return;
+    const before = a.threshold;
+    a.observe(score, rec.endUs, rec.srcMac ?? rec.srcIp);
+    if (a.state.lastFitUs === this.savedFitUs) return;
+    this.saveAdapter();
+    if (a.threshold !== before && a.threshold !== null) {
+      m.setAdaptedThreshold(a.threshold);
+      if (before === null) this.opts.log.info(`models: alert threshold adapted to this network: ${a.threshold.toFixed(6)} (${a.peaksSeen} peaks; ${m.id}'s own ${m.modelThreshold.toFixed(6)})`);
+    }
+  }
+
+  private saveAdapter(): void {
+    const a = this.adapter;
+    if (a === null) return;
+    this.savedFitUs = a.state.lastFitUs;
+    try {
+      this.opts.store?.registry.setSetting(ADAPT_SETTING, a.toJSON(), Math.max(0, a.state.lastUs));
+    } catch (err) {
+      this.opts.log.warn(`models: cannot save the adapted threshold: ${(err as Error).message}`);
+    }
+  }
+
+  /** The threshold in force and where it comes from (Models page). */
+  thresholdStatus(): ThresholdStatus | null {
+    const m = this.model;
+    if (m === null) return null;
+    const a = this.adapter;
+    const cfg = this.opts.config.adapt ?? DEFAULT_ADAPT_CONFIG;
+    return {
+      value: m.threshold,
+      source: m.thresholdSource,
+      modelThreshold: m.modelThreshold,
+      adaptEnabled: a !== null,
+      peaks: a?.peaksSeen ?? 0,
+      minPeaks: cfg.minPeaks,
+      lo: a?.bounds.lo ?? m.modelThreshold,
+      hi: a?.bounds.hi ?? m.modelThreshold,
+      q: a?.state.q ?? null,
+      lastFitUs: a?.state.lastFitUs ?? 0,
+    };
   }
 
   /** Offer an exported flow to the learning period; starts training when the period is over. */
@@ -220,7 +322,7 @@ export class ModelManager {
     const root = localModelDir(c, this.opts.storePath);
     const tmp = join(root, `.training-${trainedAtUs}`);
     mkdirSync(root, { recursive: true });
-    const { enabled: _e, learn: _l, localDir: _d, minTrainFlows: _m, ...hyper } = c;
+    const { enabled: _e, learn: _l, localDir: _d, minTrainFlows: _m, adapt: _a, ...hyper } = c;
     const meta = await trainInWorker(input, {
       outDir: tmp,
       ...(traffic ? { traffic } : {}),
@@ -281,6 +383,11 @@ export class ModelManager {
   async stop(): Promise<void> {
     this.ac.abort();
     await this.training;
+  }
+
+  /** Save the online threshold's state (the peaks since the last refit too); call before the store closes. */
+  persist(): void {
+    if (this.adapter !== null && this.adapter.state.flows > 0) this.saveAdapter();
   }
 }
 

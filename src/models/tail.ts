@@ -40,15 +40,23 @@ export function fitTail(sample: ArrayLike<number>, initialQuantile = 0.9): GpdFi
   const t = sorted[Math.min(n - 1, Math.floor(initialQuantile * n))]!;
   const excess: number[] = [];
   for (let i = n - 1; i >= 0 && sorted[i]! > t; i--) excess.push(sorted[i]! - t);
-  const peaks = excess.length;
-  if (peaks === 0) return { t, sigma: Math.max(Math.abs(t) * 1e-6, 1e-12), gamma: 0, peaks: 0, n };
+  return fitExcesses(excess, t, n, excess.length);
+}
+
+/**
+ * Fit a GPD to `excess` (values above `t` minus `t`, all > 0) of a sample of size `n` with `peaks` values
+ * above `t` in all: `excess` may be a bounded subset of them (the online updater keeps the latest ones).
+ */
+export function fitExcesses(excess: readonly number[], t: number, n: number, peaks = excess.length): GpdFit {
+  const k = excess.length;
+  if (k === 0) return { t, sigma: Math.max(Math.abs(t) * 1e-6, 1e-12), gamma: 0, peaks, n };
   let mean = 0;
   let max = 0;
   for (const e of excess) {
-    mean += e / peaks;
+    mean += e / k;
     if (e > max) max = e;
   }
-  if (peaks < MIN_PEAKS || !(max > 0)) return { t, sigma: Math.max(mean, 1e-12), gamma: 0, peaks, n };
+  if (k < MIN_PEAKS || !(max > 0)) return { t, sigma: Math.max(mean, 1e-12), gamma: 0, peaks, n };
   const { gamma, sigma } = gpdMle(excess, mean, max);
   return { t, sigma, gamma, peaks, n };
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { syntheticBenign, syntheticScan } from '../../test/support/flow-records.js';
+import { FEATURE_SCHEMA_VERSION } from '../features/flow-features.js';
 import { EnsembleModel } from './ensemble.js';
 import { featuresOf, trainModel, type TrainProgress } from './train.js';
 import { trainInWorker } from './train-in-worker.js';
@@ -24,7 +25,7 @@ t.test('train, score, save → load identical, same seed → identical model', a
   t.equal(m.trainedAtUs, Math.max(...benign.map((r) => r.endUs)), 'training date is the last packet time');
   t.equal(m.id, `unit@${new Date(m.trainedAtUs / 1000).toISOString()}`);
   t.ok(m.losses.autoencoder.epochs >= 1 && m.losses.autoencoder.valLoss > 0);
-  t.equal(m.featureSchemaVersion, 1);
+  t.equal(m.featureSchemaVersion, FEATURE_SCHEMA_VERSION);
   t.ok(m.threshold > 0.99 && m.threshold < 1, `threshold ${m.threshold} near the 0.999 quantile`);
 
   const { x } = featuresOf(probe);

@@ -129,15 +129,14 @@ export async function trainFromFeatures(x: Float32Array, opts: TrainOptions & { 
     mid[i] = combineCalibrated(aeCal.map(aeRaw[i]!), forestCal.map(forestRaw[i]!));
     forestMean += forestRaw[i]! / calRows.length;
   }
-  const combinedCal = Calibrator.fit(mid);
-  const final = Float64Array.from(mid, (m) => combinedCal.map(m)).sort();
+  const final = Float64Array.from(mid).sort();
   // the threshold: the score a benign flow exceeds with the budget's probability q, from the fitted tail of
   // the combined score's surprise −ln(1 − s) (unbounded, so the tail can reach past every calibration flow),
   // and never below the empirical quantile (which also steps over blocks of tied benign scores)
   const exc = exceedance(cfg.alertBudgetPerDay, cfg.threshold, opts.traffic);
   const surprise = Float64Array.from(mid, (m) => -Math.log1p(-Math.min(m, 1 - 1e-16)));
   const tail = fitTail(surprise, TAIL_INITIAL_QUANTILE);
-  const tailThreshold = combinedCal.map(-Math.expm1(-tailQuantile(tail, exc.q)));
+  const tailThreshold = -Math.expm1(-tailQuantile(tail, exc.q));
   const threshold = Math.max(alertThreshold(final, 1 - exc.q), tailThreshold);
 
   const trainedAt = new Date(Math.floor(opts.trainedAtUs / 1000)).toISOString();
@@ -170,7 +169,7 @@ export async function trainFromFeatures(x: Float32Array, opts: TrainOptions & { 
     },
     backend: result.backend,
     config: cfg,
-    calibration: { autoencoder: aeCal.toJSON(), forest: forestCal.toJSON(), combined: combinedCal.toJSON() },
+    calibration: { autoencoder: aeCal.toJSON(), forest: forestCal.toJSON() },
   };
   const model = new EnsembleModel(meta, pre, autoencoder, forest);
   progress({ phase: 'done', message: `trained ${meta.id} on ${n} flows; threshold ${threshold.toFixed(6)} (${exc.from === 'budget' ? `${cfg.alertBudgetPerDay} alert per device per day: 1 benign flow in ${Math.round(1 / exc.q)}` : `quantile ${cfg.threshold}`})` });

@@ -42,6 +42,21 @@ export interface ModelStatus {
   lastError: string | null;
   /** flows collected for the learning period so far (null when this appliance does not learn) */
   baselineFlows?: number | null;
+  /** the alert threshold in force and where it comes from (absent when no model is loaded) */
+  threshold?: {
+    value: number;
+    /** model: the model's own; learning: raised while learning; adapted: to this network's scores */
+    source: 'model' | 'learning' | 'adapted';
+    modelThreshold: number;
+    adaptEnabled: boolean;
+    /** peaks of this network's scores collected, and how many the threshold waits for */
+    peaks: number;
+    minPeaks: number;
+    lo: number;
+    hi: number;
+    q: number | null;
+    lastFitUs: number;
+  } | null;
 }
 
 export interface ModelService {

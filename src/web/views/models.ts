@@ -99,6 +99,29 @@ function fmtNum(v: number): string {
   return Number.isInteger(v) ? fmtInt(v) : String(Number(v.toPrecision(3)));
 }
 
+/**
+ * The threshold in force: its value, its source (the bundled model or this network's own model, raised while
+ * learning, or adapted online to this network's scores) and how far the adaptation has come.
+ */
+function thresholdText(d: ModelsPageData): Html {
+  const t = d.status.threshold;
+  if (t === undefined || t === null) return html``;
+  const own = d.models.some((r) => r.active);
+  const origin = own ? "this network's model" : 'the bundled model';
+  const source =
+    t.source === 'adapted'
+      ? html`<span class="badge st-active">adapted</span> to this network's own scores (${origin}'s is ${t.modelThreshold.toFixed(6)})`
+      : t.source === 'learning'
+        ? html`<span class="badge st-learning">${own ? 'own' : 'bundled'}</span> ${origin}'s, raised while learning`
+        : html`<span class="badge st-scoring">${own ? 'own' : 'bundled'}</span> ${origin}'s`;
+  const progress = !t.adaptEnabled
+    ? html`Online adaptation is off (<code>models.adapt.enabled</code>, or a replay).`
+    : t.source === 'adapted'
+      ? html`Refitted on ${fmtInt(t.peaks)} peaks of this network's scores${t.lastFitUs > 0 ? html` at ${fmtTime(t.lastFitUs)} UTC` : ''}${t.q !== null ? html`, aiming at one benign flow in ${fmtInt(1 / t.q)}` : ''}; it moves between ${t.lo.toFixed(6)} and ${t.hi.toFixed(6)}.`
+      : html`${fmtInt(t.peaks)} of the ${fmtInt(t.minPeaks)} peaks of this network's scores it needs before the threshold adapts (<code>models.adapt.minPeaks</code>).`;
+  return html`<p id="model-threshold">Alert threshold <b>${t.value.toFixed(6)}</b>: ${source}. <span class="muted small">${progress}</span></p>`;
+}
+
 /** The state in one or two sentences. */
 function stateText(d: ModelsPageData, m: MetaView | null): Html {
   const s = d.status;
@@ -202,6 +225,7 @@ export function modelsPage(d: ModelsPageData): Html {
   <div class="grid2">
     <section class="card" id="model-state"><h2>What the model knows</h2>
       ${stateText(d, m)}
+      ${thresholdText(d)}
       <p class="muted small">${fmtInt(s.flowsScored)} flows scored since the appliance started.</p>
       ${s.lastError !== null ? html`<p class="bad">The last training failed: ${s.lastError}</p>` : ''}
       <div class="buttons">${retrainForm(d)} ${rollbackForm(d)}</div>
