@@ -82,6 +82,23 @@ t.test('resets: RSTO, RSTR, retransmitted RST stays in the flow', async (t) => {
   t.equal(r.endReason, 'rst');
 });
 
+t.test('a RST after both FINs keeps SF (Zeek: the FIN exchange already happened)', async (t) => {
+  // the shape of Zeek's imap/pop3/xmpp STARTTLS traces: the server closes, the client closes, the server resets
+  const h = new FlowHarness();
+  handshake(new TcpTalk(h, { client: '10.99.0.2', server: '10.99.0.1', cport: 40001, sport: 143 }))
+    .seg(0.1, 's', 'PA', '* OK IMAP4rev1\r\n')
+    .seg(0.2, 'c', 'PA', 'a1 LOGOUT\r\n')
+    .seg(0.3, 's', 'A')
+    .seg(0.4, 's', 'FA')
+    .seg(0.5, 'c', 'FA')
+    .seg(0.6, 's', 'R');
+  h.advance(10);
+  const r = only(h.records);
+  t.equal(r.connState, 'SF');
+  t.equal(r.history, 'ShAdDafFr');
+  t.equal(r.endReason, 'fin');
+});
+
 t.test('connection attempts: S0, REJ, SH, RSTOS0', async (t) => {
   const h = new FlowHarness();
   new TcpTalk(h, { client: '10.99.0.2', server: '10.99.0.1', cport: 1, sport: 22 }).seg(0, 'c', 'S');

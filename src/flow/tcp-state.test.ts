@@ -91,8 +91,11 @@ t.test('resets', async (t) => {
   const rstrh = run([[R, SYN | ACK, 0], [R, RST, 0]], true);
   t.equal(rstrh.state, 'RSTRH');
   t.equal(rstrh.history, '^hr');
-  // FIN exchange followed by an abortive RST from the originator
-  t.equal(run([...HANDSHAKE, [O, FIN | ACK, 0], [R, FIN | ACK, 0], [O, RST, 0]]).state, 'RSTO');
+  // FIN exchange followed by a RST from either side: the exchange is complete, Zeek keeps SF
+  t.equal(run([...HANDSHAKE, [O, FIN | ACK, 0], [R, FIN | ACK, 0], [O, RST, 0]]).state, 'SF');
+  t.equal(run([...HANDSHAKE, [O, FIN | ACK, 0], [R, FIN | ACK, 0], [R, RST, 0]]).state, 'SF');
+  // a RST after one FIN only still aborts
+  t.equal(run([...HANDSHAKE, [O, FIN | ACK, 0], [R, RST, 0]]).state, 'RSTR');
   // midstream RST without the peer ever talking
   t.equal(run([[O, ACK, 0], [O, RST, 0]]).state, 'OTH');
 });

@@ -114,8 +114,10 @@ export function tcpUpdate(st: Uint8Array, base: number, fromOrig: boolean, flags
       break;
 
     case CLOSED:
-      // a RST after our FIN aborts what was left (retransmissions and the last ACK keep the state)
-      if (rst) setState(st, epI, epPrevI, RESET);
+      // a RST after our FIN aborts what was left (retransmissions and the last ACK keep the state); once the
+      // peer has sent its FIN too the FIN exchange is complete and a RST changes nothing (Zeek's
+      // UpdateClosedState: the connection stays SF)
+      if (rst && st[peerI] !== CLOSED) setState(st, epI, epPrevI, RESET);
       break;
 
     default: // RESET: terminal; later segments (retransmitted RSTs, stray ACKs) are counted but change nothing
