@@ -357,3 +357,51 @@ t.test('flush exports everything, deterministic ids', async (t) => {
   t.equal(a, run(), 'byte-identical across runs');
   t.equal(JSON.parse(a).length, 6);
 });
+
+t.test("likely server ports turn a connection round (Zeek's likely_server_ports)", async (t) => {
+  const h = new FlowHarness();
+  // a DNS answer seen without its query: the client is the originator, ^ first
+  udpAt(h, 0, '10.99.0.53', '10.99.0.2', 53, 51000, 'answer');
+  // midstream HTTP data from the server first
+  new TcpTalk(h, { client: '10.99.0.2', server: '10.99.0.1', cport: 40002, sport: 80 }).seg(0, 's', 'PA', 'HTTP/1.1 200 OK\r\n\r\n');
+  // a SYN-ACK from a port not in the list is not turned round at once: Zeek keeps "H" (a stealth scan)
+  new TcpTalk(h, { client: '10.99.0.2', server: '10.99.0.1', cport: 40003, sport: 7777 }).seg(0, 's', 'SA');
+  // … but the first productive segment turns it round ("^h")
+  new TcpTalk(h, { client: '10.99.0.2', server: '10.99.0.1', cport: 40004, sport: 7778 }).seg(0, 's', 'SA').seg(0.01, 'c', 'A');
+  // DHCP from the server to the broadcast address is never turned round
+  udpAt(h, 0, '10.99.0.1', '255.255.255.255', 67, 68, 'offer');
+  const recs = h.flush();
+  const dns = only(recs, (r) => r.proto === 17 && r.dstPort === 53);
+  t.equal(dns.srcIp, '10.99.0.2');
+  t.equal(dns.history, '^d');
+  t.equal(dns.connState, 'SHR');
+  t.equal(dns.pktsToClient, 1);
+  const http = only(recs, (r) => r.dstPort === 80);
+  t.equal(http.srcIp, '10.99.0.2');
+  t.equal(http.history, '^d');
+  const lone = only(recs, (r) => r.srcPort === 7777);
+  t.equal(lone.history, 'H');
+  t.equal(lone.connState, 'OTH');
+  const late = only(recs, (r) => r.dstPort === 7778);
+  t.equal(late.srcIp, '10.99.0.2');
+  t.equal(late.history, '^hA');
+  t.equal(late.pktsToServer, 1);
+  t.equal(late.pktsToClient, 1);
+  t.equal(only(recs, (r) => r.srcPort === 67).history, 'D');
+  // configurable: without 53 in the UDP list the answer's sender stays the originator
+  const h2 = new FlowHarness({ likelyServerPorts: { tcp: [], udp: [] } });
+  udpAt(h2, 0, '10.99.0.53', '10.99.0.2', 53, 51000, 'answer');
+  t.equal(only(h2.flush()).history, 'D');
+});
+
+t.test('a SYN-ACK start from a server port, then the ACK, never closed: S1 (Zeek)', async (t) => {
+  const h = new FlowHarness();
+  new TcpTalk(h).seg(0, 's', 'SA').seg(0.01, 'c', 'A').seg(0.1, 'c', 'PA', 'GET /').seg(0.2, 's', 'PA', 'OK');
+  const r = only(h.flush());
+  t.equal(r.connState, 'S1');
+  t.equal(r.history, '^hADd');
+  // the handshake without its third ACK is already established for Zeek
+  const h2 = new FlowHarness();
+  new TcpTalk(h2).seg(0, 'c', 'S').seg(0.01, 's', 'SA');
+  t.equal(only(h2.flush()).connState, 'S1');
+});
