@@ -255,12 +255,12 @@ const RSTOS0_HISTORY = /^\^?S[^HAFGIJTQ]*R/;
  *   originator never opened, else S3;
  * - SYN_SENT against an INACTIVE responder: S0; both ESTABLISHED: S1; anything else (midstream): OTH.
  *
- * Other protocols use Zeek's UDP rule: both directions seen SF, only the originator S0, only the responder
- * SHR. (Zeek itself reports OTH for ICMP; the project applies the UDP rule to ICMP and other IP protocols so
- * a request without a reply is told apart from an exchange.)
+ * UDP uses Zeek's UDP rule: both directions seen SF, only the originator S0, only the responder SHR. ICMP and
+ * every other IP protocol are OTH, as in Zeek's conn_state() (a request without a reply is told apart by the
+ * packet counts, not the state).
  */
 export function connState(
-  isTcp: boolean,
+  proto: number,
   st: Uint8Array,
   base: number,
   history: string,
@@ -269,7 +269,8 @@ export function connState(
   origPkts: number,
   respPkts: number,
 ): ConnState {
-  if (!isTcp) {
+  if (proto !== 6) {
+    if (proto !== 17) return 'OTH';
     if (origPkts > 0) return respPkts > 0 ? 'SF' : 'S0';
     return respPkts > 0 ? 'SHR' : 'OTH';
   }
