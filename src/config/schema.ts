@@ -12,6 +12,7 @@ import { responseSchema } from './response-schema.js';
 import { scanSchema, trustSchema } from './trust-schema.js';
 import { webSchema } from './web-schema.js';
 import { bool, cidr, list, num, oneOf, str, type Field } from './fields.js';
+import { ZEEK_LIKELY_SERVER_PORTS } from '../flow/server-ports.js';
 
 export const MODES = ['passive', 'inline', 'replay'] as const;
 
@@ -51,6 +52,18 @@ export const schema = {
       other: num(60, 'seconds a flow of another IP protocol may be idle', { min: 1 }),
       active: num(1800, 'a flow longer than this exports a record and continues', { min: 1 }),
       emergencyFactor: num(0.1, 'idle timeouts are multiplied by this in emergency mode', { min: 0.01, max: 1 }),
+    },
+    likelyServerPorts: {
+      tcp: list(
+        num(0, 'TCP port', { int: true, min: 0, max: 65535 }),
+        ZEEK_LIKELY_SERVER_PORTS.tcp,
+        "Zeek's likely_server_ports for TCP (its defaults): a connection first seen as a SYN-ACK or midstream packet from one of these ports to another port is turned round, the receiver becomes its originator and the history starts with ^",
+      ),
+      udp: list(
+        num(0, 'UDP port', { int: true, min: 0, max: 65535 }),
+        ZEEK_LIKELY_SERVER_PORTS.udp,
+        "Zeek's likely_server_ports for UDP (its defaults): a first datagram from one of these ports to a port not listed (and not to 255.255.255.255) makes its receiver the originator, with ^ in the history",
+      ),
     },
   },
   eve: {

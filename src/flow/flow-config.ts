@@ -4,6 +4,7 @@
  */
 
 import { defaultConfig } from '../config.js';
+import type { LikelyServerPorts } from './server-ports.js';
 
 export interface FlowConfig {
   /** hard cap on concurrent flows (default 200000) */
@@ -31,6 +32,8 @@ export interface FlowConfig {
   sweepInterval: number;
   /** Community ID seed, 0–65535 (default 0) */
   communityIdSeed?: number;
+  /** Zeek's likely_server_ports, for the direction flip of connections first seen mid-way (server-ports.ts; default Zeek's) */
+  likelyServerPorts?: LikelyServerPorts;
 }
 
 /** The defaults of the configuration schema (config.yaml `flow:`), where each key is documented. */
@@ -56,4 +59,12 @@ export function validateFlowConfig(c: FlowConfig): void {
   if (!(c.sweepInterval > 0 && Number.isFinite(c.sweepInterval))) bad('sweepInterval must be a positive number of seconds');
   const seed = c.communityIdSeed ?? 0;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff) bad('communityIdSeed must be an integer in 0…65535');
+  const lsp = c.likelyServerPorts;
+  if (lsp !== undefined) {
+    for (const k of ['tcp', 'udp'] as const) {
+      if (!Array.isArray(lsp[k]) || !lsp[k].every((p) => Number.isInteger(p) && p >= 0 && p <= 0xffff)) {
+        bad(`likelyServerPorts.${k} must be a list of port numbers 0…65535`);
+      }
+    }
+  }
 }

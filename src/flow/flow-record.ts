@@ -2,19 +2,20 @@
  * FlowRecord: what the flow engine exports when a flow ends (or is split by the active timeout).
  *
  * It carries at least what Zeek's conn.log and Suricata's EVE `flow` event carry. The originator ("src",
- * "to server") is the endpoint that sent the first packet, except that a SYN-ACK-first TCP flow is flipped
- * so the SYN's sender is the originator (Zeek marks that with `^` in the history).
+ * "to server") is the endpoint that sent the first packet, except where Zeek turns a connection round (`^` in
+ * the history): a first TCP packet other than a bare SYN, or a first UDP datagram, from a likely server port
+ * (server-ports.ts), and a SYN-ACK start once productive traffic follows.
  *
  * All times are packet time in integer microseconds since the Unix epoch.
  */
 
 /**
  * Zeek's connection states (scripts/base/protocols/conn/main.zeek), derived once at export from the raw
- * per-endpoint TCP state; for UDP/ICMP/other only S0, SF, SHR and OTH are used.
+ * per-endpoint TCP state; UDP uses S0, SF, SHR and OTH, ICMP and other protocols only OTH (as Zeek).
  *
  * - S0: connection attempt seen, no reply.
  * - S1: connection established, not terminated.
- * - SF: normal establishment and termination (for UDP/ICMP: both directions seen).
+ * - SF: normal establishment and termination (for UDP: both directions seen).
  * - REJ: connection attempt rejected.
  * - S2: established, close attempt by the originator seen (no reply from the responder).
  * - S3: established, close attempt by the responder seen (no reply from the originator).
@@ -24,7 +25,7 @@
  * - RSTRH: the responder sent a SYN-ACK followed by a RST; no SYN from the (purported) originator was seen.
  * - SH: the originator sent a SYN followed by a FIN; no SYN-ACK from the responder ("half" open).
  * - SHR: the responder sent a SYN-ACK followed by a FIN; no SYN from the originator
- *   (for UDP/ICMP: only the responder's direction seen).
+ *   (for UDP: only the responder's direction seen).
  * - OTH: no SYN seen, just midstream traffic.
  */
 export const CONN_STATES = [

@@ -18,6 +18,8 @@ import {
   TCP_STATE_WIDTH,
   appendHistory,
   datagramHistoryBits,
+  flipHistoryMask,
+  tcpFlip,
   tcpHistoryBits,
   tcpUpdate,
 } from './tcp-state.js';
@@ -192,6 +194,54 @@ export class FlowStore {
     u.fill(0, ub + U_FLAGCNT_TS, ub + U_FLAGCNT_TC + 8);
   }
 
+  /**
+   * Turn the connection in `slot` round: the responder becomes the originator. Every per-direction counter,
+   * the addresses and ports, the TCP endpoint states and the history mask swap; the history string becomes
+   * `history` (Zeek rewrites it, e.g. "H" to "^h").
+   */
+  flip(slot: number, history: string): void {
+    const f = this.f;
+    const u = this.u;
+    const fb = slot * FW;
+    const ub = slot * UW;
+    const swapF = (a: number, b: number, n = 1): void => {
+      for (let i = 0; i < n; i++) {
+        const x = f[fb + a + i];
+        f[fb + a + i] = f[fb + b + i];
+        f[fb + b + i] = x;
+      }
+    };
+    const swapU = (a: number, b: number, n = 1): void => {
+      for (let i = 0; i < n; i++) {
+        const x = u[ub + a + i];
+        u[ub + a + i] = u[ub + b + i];
+        u[ub + b + i] = x;
+      }
+    };
+    swapF(F_LAST_TS, F_LAST_TC);
+    swapF(F_BYTES_TS, F_BYTES_TC);
+    swapF(F_PAYLOAD_TS, F_PAYLOAD_TC);
+    swapF(F_MAC_ORIG, F_MAC_RESP);
+    swapF(F_IAT_TS, F_IAT_TC, 4);
+    swapF(F_LEN_TS, F_LEN_TC, 4);
+    swapU(U_PKTS_TS, U_PKTS_TC);
+    swapU(U_FIRST_TS, U_FIRST_TC);
+    swapU(U_FLAGCNT_TS, U_FLAGCNT_TC, 8);
+    const fl = u[ub + U_FLAGS];
+    u[ub + U_FLAGS] = ((fl & 0xff) << 8) | ((fl >>> 8) & 0xff);
+    const ports = u[ub + U_PORTS];
+    u[ub + U_PORTS] = ((ports >>> 16) | ((ports & 0xffff) << 16)) >>> 0;
+    u[ub + U_HIST] = flipHistoryMask(u[ub + U_HIST]);
+    const ab = slot * 4;
+    for (let i = 0; i < 4; i++) {
+      const x = this.origAddr[ab + i];
+      this.origAddr[ab + i] = this.respAddr[ab + i];
+      this.respAddr[ab + i] = x;
+    }
+    tcpFlip(this.tcp, slot * TCP_STATE_WIDTH);
+    this.history[slot] = history;
+  }
+
   /** Count one packet into `slot`; `toServer` is true when the originator sent it. */
   update(slot: number, pkt: Packet, toServer: boolean): void {
     const f = this.f;
@@ -247,7 +297,7 @@ export class FlowStore {
     const proto = pkt.ipProto;
     let bits: number;
     if (proto === 6) {
-      if (pkt.l4) tcpUpdate(this.tcp, slot * TCP_STATE_WIDTH, toServer, flags);
+      if (pkt.l4) tcpUpdate(this.tcp, slot * TCP_STATE_WIDTH, toServer, flags, pkt.payloadLen);
       bits = pkt.l4 ? tcpHistoryBits(toServer, flags, pkt.payloadLen) : 0;
     } else {
       bits = proto === 17 ? datagramHistoryBits(toServer) : 0;

@@ -82,6 +82,23 @@ t.test('resets: RSTO, RSTR, retransmitted RST stays in the flow', async (t) => {
   t.equal(r.endReason, 'rst');
 });
 
+t.test('a RST after both FINs keeps SF (Zeek: the FIN exchange already happened)', async (t) => {
+  // the shape of Zeek's imap/pop3/xmpp STARTTLS traces: the server closes, the client closes, the server resets
+  const h = new FlowHarness();
+  handshake(new TcpTalk(h, { client: '10.99.0.2', server: '10.99.0.1', cport: 40001, sport: 143 }))
+    .seg(0.1, 's', 'PA', '* OK IMAP4rev1\r\n')
+    .seg(0.2, 'c', 'PA', 'a1 LOGOUT\r\n')
+    .seg(0.3, 's', 'A')
+    .seg(0.4, 's', 'FA')
+    .seg(0.5, 'c', 'FA')
+    .seg(0.6, 's', 'R');
+  h.advance(10);
+  const r = only(h.records);
+  t.equal(r.connState, 'SF');
+  t.equal(r.history, 'ShAdDafFr');
+  t.equal(r.endReason, 'fin');
+});
+
 t.test('connection attempts: S0, REJ, SH, RSTOS0', async (t) => {
   const h = new FlowHarness();
   new TcpTalk(h, { client: '10.99.0.2', server: '10.99.0.1', cport: 1, sport: 22 }).seg(0, 'c', 'S');
@@ -227,11 +244,11 @@ t.test('UDP and ICMP states, DNS evidence', async (t) => {
   const echo = only(h.records, (r) => r.proto === 1 && r.srcPort === 8);
   t.equal(echo.pktsToServer, 1);
   t.equal(echo.pktsToClient, 1, 'echo request and reply are one flow');
-  t.equal(echo.connState, 'SF');
+  t.equal(echo.connState, 'OTH', 'ICMP is always OTH (Zeek)');
   const unreach = only(h.records, (r) => r.proto === 1 && r.srcPort === 3);
   t.equal(unreach.dstPort, 3, 'type and code in the port fields');
   t.equal(unreach.srcIp, '10.99.0.1');
-  t.equal(unreach.connState, 'S0');
+  t.equal(unreach.connState, 'OTH');
 });
 
 t.test('IPv6 TCP flow', async (t) => {
@@ -339,4 +356,52 @@ t.test('flush exports everything, deterministic ids', async (t) => {
   const a = run();
   t.equal(a, run(), 'byte-identical across runs');
   t.equal(JSON.parse(a).length, 6);
+});
+
+t.test("likely server ports turn a connection round (Zeek's likely_server_ports)", async (t) => {
+  const h = new FlowHarness();
+  // a DNS answer seen without its query: the client is the originator, ^ first
+  udpAt(h, 0, '10.99.0.53', '10.99.0.2', 53, 51000, 'answer');
+  // midstream HTTP data from the server first
+  new TcpTalk(h, { client: '10.99.0.2', server: '10.99.0.1', cport: 40002, sport: 80 }).seg(0, 's', 'PA', 'HTTP/1.1 200 OK\r\n\r\n');
+  // a SYN-ACK from a port not in the list is not turned round at once: Zeek keeps "H" (a stealth scan)
+  new TcpTalk(h, { client: '10.99.0.2', server: '10.99.0.1', cport: 40003, sport: 7777 }).seg(0, 's', 'SA');
+  // … but the first productive segment turns it round ("^h")
+  new TcpTalk(h, { client: '10.99.0.2', server: '10.99.0.1', cport: 40004, sport: 7778 }).seg(0, 's', 'SA').seg(0.01, 'c', 'A');
+  // DHCP from the server to the broadcast address is never turned round
+  udpAt(h, 0, '10.99.0.1', '255.255.255.255', 67, 68, 'offer');
+  const recs = h.flush();
+  const dns = only(recs, (r) => r.proto === 17 && r.dstPort === 53);
+  t.equal(dns.srcIp, '10.99.0.2');
+  t.equal(dns.history, '^d');
+  t.equal(dns.connState, 'SHR');
+  t.equal(dns.pktsToClient, 1);
+  const http = only(recs, (r) => r.dstPort === 80);
+  t.equal(http.srcIp, '10.99.0.2');
+  t.equal(http.history, '^d');
+  const lone = only(recs, (r) => r.srcPort === 7777);
+  t.equal(lone.history, 'H');
+  t.equal(lone.connState, 'OTH');
+  const late = only(recs, (r) => r.dstPort === 7778);
+  t.equal(late.srcIp, '10.99.0.2');
+  t.equal(late.history, '^hA');
+  t.equal(late.pktsToServer, 1);
+  t.equal(late.pktsToClient, 1);
+  t.equal(only(recs, (r) => r.srcPort === 67).history, 'D');
+  // configurable: without 53 in the UDP list the answer's sender stays the originator
+  const h2 = new FlowHarness({ likelyServerPorts: { tcp: [], udp: [] } });
+  udpAt(h2, 0, '10.99.0.53', '10.99.0.2', 53, 51000, 'answer');
+  t.equal(only(h2.flush()).history, 'D');
+});
+
+t.test('a SYN-ACK start from a server port, then the ACK, never closed: S1 (Zeek)', async (t) => {
+  const h = new FlowHarness();
+  new TcpTalk(h).seg(0, 's', 'SA').seg(0.01, 'c', 'A').seg(0.1, 'c', 'PA', 'GET /').seg(0.2, 's', 'PA', 'OK');
+  const r = only(h.flush());
+  t.equal(r.connState, 'S1');
+  t.equal(r.history, '^hADd');
+  // the handshake without its third ACK is already established for Zeek
+  const h2 = new FlowHarness();
+  new TcpTalk(h2).seg(0, 'c', 'S').seg(0.01, 's', 'SA');
+  t.equal(only(h2.flush()).connState, 'S1');
 });

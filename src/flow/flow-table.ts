@@ -31,7 +31,8 @@ import { exportRecord } from './flow-export.js';
 import { END_REASONS, type EndReason, type FlowRecord } from './flow-record.js';
 import { FlowStore } from './flow-store.js';
 import { SlotLists } from './slot-lists.js';
-import { TCP_STATE_WIDTH, TcpEndpointState, tcpClosing, tcpReset } from './tcp-state.js';
+import { serverPortTable, flipsAtStart } from './server-ports.js';
+import { TCP_STATE_WIDTH, TcpEndpointState, tcpClosing, tcpFlipsLate, tcpReset } from './tcp-state.js';
 import { validateFlowConfig, type FlowConfig } from './flow-config.js';
 
 export { DEFAULT_FLOW_CONFIG, validateFlowConfig, type FlowConfig } from './flow-config.js';
@@ -105,6 +106,8 @@ export class FlowTable {
   private nextSweep = 0;
   private nextFlowId = 1;
   private readonly icmp = new Int32Array(3);
+  /** likely server ports (server-ports.ts), for the direction of connections first seen mid-way */
+  private readonly serverPorts: Uint8Array;
 
   /** `onRecord` receives every exported record (it owns the object). Throws on an invalid config. */
   constructor(
@@ -114,6 +117,7 @@ export class FlowTable {
     validateFlowConfig(config);
     const max = config.maxFlows;
     this.seed = config.communityIdSeed ?? 0;
+    this.serverPorts = serverPortTable(config.likelyServerPorts);
     this.store = new FlowStore(max);
     this.keyAddr = new Uint32Array(max * 8);
     this.keyPorts = new Uint32Array(max);
@@ -227,6 +231,11 @@ export class FlowTable {
     }
     if (slot < 0) slot = this.create(pkt, srcIsA, a, b, ports, meta, vlan, h);
 
+    if (proto === 6 && pkt.l4 && tcpFlipsLate(this.store.history[slot], pkt.tcpFlags, pkt.payloadLen)) {
+      // a connection that began with a SYN-ACK is turned round by its first productive segment (Zeek)
+      this.store.flip(slot, '^h');
+      this.origIsA[slot] ^= 1;
+    }
     const toServer = srcIsA === (this.origIsA[slot] === 1);
     this.store.update(slot, pkt, toServer);
     this.lastSeen[slot] = this.clock;
@@ -268,8 +277,12 @@ export class FlowTable {
     this.buckets[bucket] = slot;
 
     const proto = pkt.ipProto;
-    // Zeek flips a connection whose first packet is a SYN-ACK: the SYN-ACK's receiver opened it
-    const origIsSrc = !(proto === 6 && pkt.l4 && (pkt.tcpFlags & SYN_ACK) === SYN_ACK);
+    // Zeek's likely-server-port flip: a first packet from a server's port makes its receiver the originator
+    const sp0 = srcIsA ? ports >>> 16 : ports & 0xffff;
+    const dp0 = srcIsA ? ports & 0xffff : ports >>> 16;
+    const d = pkt.dstAddr;
+    const dstBroadcast = pkt.ipVersion === 4 && d[0] === 0 && d[1] === 0 && d[2] === 0xffff && d[3] === 0xffffffff;
+    const origIsSrc = !(pkt.l4 && flipsAtStart(this.serverPorts, proto, sp0, dp0, pkt.tcpFlags, dstBroadcast));
     this.origIsA[slot] = origIsSrc === srcIsA ? 1 : 0;
     let origPort: number;
     let respPort: number;

@@ -40,7 +40,7 @@ function run(segs: [boolean, number, number][], flipped = false) {
   return {
     st,
     history,
-    state: connState(true, st, 0, history, origPayload, respPayload, origPkts, respPkts),
+    state: connState(6, st, 0, history, origPayload, respPayload, origPkts, respPkts),
     closing: tcpClosing(st, 0),
   };
 }
@@ -91,8 +91,11 @@ t.test('resets', async (t) => {
   const rstrh = run([[R, SYN | ACK, 0], [R, RST, 0]], true);
   t.equal(rstrh.state, 'RSTRH');
   t.equal(rstrh.history, '^hr');
-  // FIN exchange followed by an abortive RST from the originator
-  t.equal(run([...HANDSHAKE, [O, FIN | ACK, 0], [R, FIN | ACK, 0], [O, RST, 0]]).state, 'RSTO');
+  // FIN exchange followed by a RST from either side: the exchange is complete, Zeek keeps SF
+  t.equal(run([...HANDSHAKE, [O, FIN | ACK, 0], [R, FIN | ACK, 0], [O, RST, 0]]).state, 'SF');
+  t.equal(run([...HANDSHAKE, [O, FIN | ACK, 0], [R, FIN | ACK, 0], [R, RST, 0]]).state, 'SF');
+  // a RST after one FIN only still aborts
+  t.equal(run([...HANDSHAKE, [O, FIN | ACK, 0], [R, RST, 0]]).state, 'RSTR');
   // midstream RST without the peer ever talking
   t.equal(run([[O, ACK, 0], [O, RST, 0]]).state, 'OTH');
 });
@@ -127,8 +130,12 @@ t.test('multi-flag segments: Q and I', async (t) => {
 
 t.test('non-TCP conn_state follows the UDP rule', async (t) => {
   const st = new Uint8Array(4);
-  t.equal(connState(false, st, 0, '', 0, 0, 3, 0), 'S0');
-  t.equal(connState(false, st, 0, '', 0, 0, 3, 1), 'SF');
-  t.equal(connState(false, st, 0, '', 0, 0, 0, 2), 'SHR');
-  t.equal(connState(false, st, 0, '', 0, 0, 0, 0), 'OTH');
+  t.equal(connState(17, st, 0, '', 0, 0, 3, 0), 'S0');
+  t.equal(connState(17, st, 0, '', 0, 0, 3, 1), 'SF');
+  t.equal(connState(17, st, 0, '', 0, 0, 0, 2), 'SHR');
+  // ICMP and other protocols: always OTH, as Zeek
+  t.equal(connState(1, st, 0, '', 0, 0, 3, 1), 'OTH');
+  t.equal(connState(58, st, 0, '', 0, 0, 3, 0), 'OTH');
+  t.equal(connState(47, st, 0, '', 0, 0, 3, 0), 'OTH');
+  t.equal(connState(17, st, 0, '', 0, 0, 0, 0), 'OTH');
 });

@@ -54,10 +54,16 @@ function setState(st: Uint8Array, i: number, prevI: number, v: number): void {
 
 /**
  * Apply one segment sent by the originator (`fromOrig`) or the responder to the endpoint states at
- * `st[base…base+3]`. Follows Zeek's TCPSessionAdapter::UpdateStateMachine: the sender's state decides which
- * transitions a segment can cause.
+ * `st[base…base+3]`; `len` is its payload length. Follows Zeek's TCPSessionAdapter::UpdateStateMachine: the
+ * sender's state decides which transitions a segment can cause.
+ * - A SYN-ACK from the responder establishes both sides at once (the originator's SYN_SENT too): the third
+ *   ACK of the handshake changes no state.
+ * - A SYN-ACK from the originator (a connection picked up at its SYN-ACK, not turned round) leaves it in
+ *   SYN_ACK_SENT; the peer's later segments make that peer PARTIAL.
+ * - An endpoint's first segment without SYN/FIN/RST makes it PARTIAL, except the responder's bare ACK of a
+ *   SYN (INACTIVE still) and an ACK answering an ESTABLISHED peer (ESTABLISHED: the SYN was missed).
  */
-export function tcpUpdate(st: Uint8Array, base: number, fromOrig: boolean, flags: number): void {
+export function tcpUpdate(st: Uint8Array, base: number, fromOrig: boolean, flags: number, len = 0): void {
   const epI = base + (fromOrig ? TCP_ORIG : TCP_RESP);
   const peerI = base + (fromOrig ? TCP_RESP : TCP_ORIG);
   const epPrevI = base + (fromOrig ? TCP_ORIG_PREV : TCP_RESP_PREV);
@@ -76,51 +82,64 @@ export function tcpUpdate(st: Uint8Array, base: number, fromOrig: boolean, flags
           setState(st, epI, epPrevI, ack ? SYN_ACK_SENT : SYN_SENT);
         } else {
           // the responder answers (SYN-ACK, or a SYN in a simultaneous open): the originator's open succeeded
-          const peer = st[peerI];
-          if (peer === SYN_SENT) setState(st, peerI, peerPrevI, ESTABLISHED);
-          else if (peer === INACTIVE) setState(st, peerI, peerPrevI, PARTIAL);
-          setState(st, epI, epPrevI, SYN_ACK_SENT);
+          if (st[peerI] === SYN_SENT) setState(st, peerI, peerPrevI, ESTABLISHED);
+          setState(st, epI, epPrevI, ESTABLISHED);
         }
       }
       if (fin) setState(st, epI, epPrevI, CLOSED);
       if (rst) setState(st, epI, epPrevI, RESET);
-      // no SYN/FIN/RST from a silent endpoint: we joined midstream
-      if (st[epI] === INACTIVE) setState(st, epI, epPrevI, PARTIAL);
+      if (st[epI] === INACTIVE) {
+        // no SYN/FIN/RST from a silent endpoint
+        const origState = st[base + TCP_ORIG];
+        if (!fromOrig && len === 0 && origState === SYN_SENT) {
+          // some stacks ACK a SYN before answering it: not yet a partial connection
+        } else if (ack && st[peerI] === ESTABLISHED) {
+          // the peer's SYN-ACK was seen, its SYN missed: the connection is established
+          setState(st, epI, epPrevI, ESTABLISHED);
+        } else {
+          setState(st, epI, epPrevI, PARTIAL); // joined midstream
+        }
+      }
       break;
 
     case SYN_SENT:
     case SYN_ACK_SENT:
       if (fin) setState(st, epI, epPrevI, CLOSED);
       if (rst) setState(st, epI, epPrevI, RESET);
-      else if (!fin && !syn && ack) {
-        // the endpoint acknowledges the peer's SYN: its half of the handshake is complete
-        const peer = st[peerI];
-        if (peer === ESTABLISHED || peer === SYN_ACK_SENT) setState(st, epI, epPrevI, ESTABLISHED);
-      }
       break;
 
     case PARTIAL:
     case ESTABLISHED:
+      // a SYN from a midstream endpoint whose peer never spoke: it opens after all
+      if (syn && !ack && ep === PARTIAL && st[peerI] === INACTIVE) setState(st, epI, epPrevI, SYN_SENT);
       if (fin && !rst) {
         setState(st, epI, epPrevI, CLOSED);
         // the peer sent FIN then RST and now we see our FIN: normal termination after all (Zeek does the same)
         if (st[peerI] === RESET && st[peerPrevI] === CLOSED) setState(st, peerI, peerPrevI, CLOSED);
       }
       if (rst) setState(st, epI, epPrevI, RESET);
-      else if (ack && !syn && ep === ESTABLISHED && st[peerI] === SYN_ACK_SENT) {
-        // the third packet of the handshake acknowledges the responder's SYN-ACK
-        setState(st, peerI, peerPrevI, ESTABLISHED);
-      }
       break;
 
     case CLOSED:
-      // a RST after our FIN aborts what was left (retransmissions and the last ACK keep the state)
-      if (rst) setState(st, epI, epPrevI, RESET);
+      // a RST after our FIN aborts what was left (retransmissions and the last ACK keep the state); once the
+      // peer has sent its FIN too the FIN exchange is complete and a RST changes nothing (Zeek's
+      // UpdateClosedState: the connection stays SF)
+      if (rst && st[peerI] !== CLOSED) setState(st, epI, epPrevI, RESET);
       break;
 
     default: // RESET: terminal; later segments (retransmitted RSTs, stray ACKs) are counted but change nothing
       break;
   }
+}
+
+/** Swap the originator's and the responder's states (the connection was turned round). */
+export function tcpFlip(st: Uint8Array, base: number): void {
+  let x = st[base + TCP_ORIG];
+  st[base + TCP_ORIG] = st[base + TCP_RESP];
+  st[base + TCP_RESP] = x;
+  x = st[base + TCP_ORIG_PREV];
+  st[base + TCP_ORIG_PREV] = st[base + TCP_RESP_PREV];
+  st[base + TCP_RESP_PREV] = x;
 }
 
 /** true once the flow is over for TCP: FIN from both sides, or a RST from either. */
@@ -141,7 +160,8 @@ export function tcpReset(st: Uint8Array, base: number): boolean {
  * History bits, one per segment kind and direction, in the order their letters are appended when one
  * segment sets several. Zeek records each kind once per direction (upper case: originator):
  * S SYN without ACK · H SYN-ACK · F FIN · R RST · I FIN and RST together · Q other multi-flag (SYN+FIN,
- * SYN+RST) · A pure ACK (no payload) · D payload · ^ the connection was flipped (first packet a SYN-ACK).
+ * SYN+RST) · A pure ACK (no payload) · D payload · ^ the connection was turned round (server-ports.ts, and
+ * tcpFlipsLate).
  * S and H share one bit, as in Zeek: an endpoint is recorded as sending one kind of SYN.
  */
 const H_SYN = 1;
@@ -177,6 +197,22 @@ export function tcpHistoryBits(fromOrig: boolean, flags: number, payloadLen: num
 /** History bits of a non-TCP packet: Zeek's UDP analyzer records D/d for each direction that sent. */
 export function datagramHistoryBits(fromOrig: boolean): number {
   return fromOrig ? H_DATA : H_DATA << RESP_SHIFT;
+}
+
+/** The history mask of the connection turned round: the halves swap, the flipped marker is set. */
+export function flipHistoryMask(mask: number): number {
+  return ((mask & 0x7f) << RESP_SHIFT) | ((mask >>> RESP_SHIFT) & 0x7f) | HISTORY_FLIPPED;
+}
+
+/**
+ * Zeek's late flip (TCP_Endpoint::CheckHistory): a connection whose only history is a SYN-ACK ("H"), not
+ * turned round at its start, is turned round by the first pure ACK or data segment from either side, since
+ * productive traffic makes a stealth scan unlikely; its history becomes "^h" before this segment's letter.
+ */
+export function tcpFlipsLate(history: string, flags: number, payloadLen: number): boolean {
+  if (history !== 'H') return false;
+  if (flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) return false;
+  return payloadLen > 0 || (flags & TcpFlag.ACK) !== 0;
 }
 
 const ORDER_BITS = [H_SYN, H_FIN, H_RST, H_FINRST, H_MULTI, H_ACK, H_DATA];
@@ -219,12 +255,12 @@ const RSTOS0_HISTORY = /^\^?S[^HAFGIJTQ]*R/;
  *   originator never opened, else S3;
  * - SYN_SENT against an INACTIVE responder: S0; both ESTABLISHED: S1; anything else (midstream): OTH.
  *
- * Other protocols use Zeek's UDP rule: both directions seen SF, only the originator S0, only the responder
- * SHR. (Zeek itself reports OTH for ICMP; the project applies the UDP rule to ICMP and other IP protocols so
- * a request without a reply is told apart from an exchange.)
+ * UDP uses Zeek's UDP rule: both directions seen SF, only the originator S0, only the responder SHR. ICMP and
+ * every other IP protocol are OTH, as in Zeek's conn_state() (a request without a reply is told apart by the
+ * packet counts, not the state).
  */
 export function connState(
-  isTcp: boolean,
+  proto: number,
   st: Uint8Array,
   base: number,
   history: string,
@@ -233,7 +269,8 @@ export function connState(
   origPkts: number,
   respPkts: number,
 ): ConnState {
-  if (!isTcp) {
+  if (proto !== 6) {
+    if (proto !== 17) return 'OTH';
     if (origPkts > 0) return respPkts > 0 ? 'SF' : 'S0';
     return respPkts > 0 ? 'SHR' : 'OTH';
   }

@@ -1,0 +1,254 @@
+/**
+ * Replays the traces of Zeek's regression suite through the flow engine and compares the records with Zeek's
+ * expected conn.log baselines: how many of Zeek's connections have a flow of ours, and for those, how often
+ * conn_state, history (without Zeek's analyzer-limit letter X/x), the direction and the packet counts agree.
+ *
+ *   npx tsx scripts/zeek-suite.ts --zeek /path/to/zeek [--list] [--verbose]
+ *
+ * `--zeek` is a checkout of zeek/zeek or a bare git directory of one (its testing/btest/Traces, Baseline and
+ * the test scripts are then extracted to a temporary directory). A baseline counts when its conn.log has the
+ * 5-tuple, proto, conn_state and history columns and its test reads traces with `-r $TRACES/…`; all traces
+ * of the first such command are replayed, in order, through one flow table with Zeek's inactivity timeouts.
+ * `--list` prints every disagreement, `--verbose` every test with its figures. Not part of the test suite.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readCaptureFile } from '../src/capture/pcap-file.js';
+import { decodePacket } from '../src/decode/decode.js';
+import { DecodeStats } from '../src/decode/events.js';
+import { Packet } from '../src/decode/packet.js';
+import type { FlowRecord } from '../src/flow/flow-record.js';
+import { DEFAULT_FLOW_CONFIG, FlowTable, type FlowConfig } from '../src/flow/flow-table.js';
+
+const { values: args } = parseArgs({
+  options: {
+    zeek: { type: 'string' },
+    list: { type: 'boolean', default: false },
+    verbose: { type: 'boolean', default: false },
+  },
+});
+if (!args.zeek) {
+  process.stderr.write('usage: zeek-suite.ts --zeek <zeek checkout or bare git dir> [--list] [--verbose]\n');
+  process.exit(2);
+}
+
+/** The btest tree: the checkout's own, or the wanted files of a bare git directory extracted to a temp dir. */
+function btestRoot(zeek: string): string {
+  const inTree = join(zeek, 'testing/btest');
+  if (existsSync(join(inTree, 'Traces'))) return inTree;
+  const out = mkdtempSync(join(tmpdir(), 'zeek-suite-'));
+  const git = (a: string[], input?: string) => spawnSync('git', [`--git-dir=${zeek}`, ...a], { input, maxBuffer: 1 << 30 });
+  const ls = git(['ls-tree', '-r', 'HEAD', 'testing/btest']).stdout.toString().split('\n');
+  const want: [string, string][] = [];
+  for (const line of ls) {
+    const tab = line.indexOf('\t');
+    if (tab < 0) continue;
+    const [, type, sha] = line.slice(0, tab).split(' ');
+    const path = line.slice(tab + 1);
+    if (type !== 'blob') continue;
+    if (path.startsWith('testing/btest/Baseline/') ? !path.endsWith('/conn.log') : /^testing\/btest\/(Baseline\.|Files\/)/.test(path)) continue;
+    want.push([sha, path]);
+  }
+  // one batch: large objects a snapshot does not hold are reported "missing" and skipped
+  const buf = git(['cat-file', '--batch'], want.map(([s]) => s).join('\n') + '\n').stdout;
+  let at = 0;
+  for (const [, path] of want) {
+    const nl = buf.indexOf(10, at);
+    const hdr = buf.subarray(at, nl).toString().split(' ');
+    at = nl + 1;
+    if (hdr[1] === 'missing') continue;
+    const n = Number(hdr[2]);
+    const file = join(out, path);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, buf.subarray(at, at + n));
+    at += n + 1;
+  }
+  return join(out, 'testing/btest');
+}
+
+interface ZeekConn {
+  ts: number;
+  orig: string;
+  origPort: number;
+  resp: string;
+  respPort: number;
+  proto: string;
+  connState: string;
+  history: string;
+  pkts: number;
+}
+
+function parseConnLog(text: string): ZeekConn[] | null {
+  let fields: string[] | null = null;
+  const rows: ZeekConn[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#fields\t')) fields = line.split('\t').slice(1);
+    if (line.startsWith('#') || line === '' || fields === null) continue;
+    const v = line.split('\t');
+    const get = (...names: string[]): string => {
+      for (const n of names) {
+        const i = fields!.indexOf(n);
+        if (i >= 0) return v[i] ?? '-';
+      }
+      return '-';
+    };
+    rows.push({
+      ts: Number(get('ts')),
+      orig: get('id.orig_h', 'src'),
+      origPort: Number(get('id.orig_p', 'src_port')),
+      resp: get('id.resp_h', 'dst'),
+      respPort: Number(get('id.resp_p', 'dst_port')),
+      proto: get('proto'),
+      connState: get('conn_state'),
+      history: get('history'),
+      pkts: Number(get('orig_pkts')) + Number(get('resp_pkts')),
+    });
+  }
+  if (fields === null) return null;
+  for (const need of ['proto', 'conn_state', 'history']) if (!fields.includes(need)) return null;
+  if (!fields.includes('id.orig_h') && !fields.includes('src')) return null;
+  return rows;
+}
+
+/** test name (dotted path) → test file */
+function testFiles(root: string): Map<string, string> {
+  const m = new Map<string, string>();
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir)) {
+      const p = join(dir, e);
+      if (statSync(p).isDirectory()) {
+        if (!/^(Baseline|Traces|Files)/.test(e)) walk(p);
+      } else {
+        m.set(relative(root, p).replace(/\.[^./]+$/, '').replaceAll('/', '.'), p);
+      }
+    }
+  };
+  walk(root);
+  return m;
+}
+
+function zeekProto(r: FlowRecord): string {
+  if (r.proto === 6) return 'tcp';
+  if (r.proto === 17) return 'udp';
+  if (r.proto === 1 || r.proto === 58) return 'icmp';
+  return 'unknown_transport';
+}
+
+async function replay(traces: string[]): Promise<FlowRecord[]> {
+  const records: FlowRecord[] = [];
+  // Zeek's defaults: tcp_inactivity_timeout 5 min, udp/icmp 1 min; no active timeout
+  const cfg: FlowConfig = {
+    ...DEFAULT_FLOW_CONFIG,
+    maxFlows: 100_000,
+    timeouts: { ...DEFAULT_FLOW_CONFIG.timeouts, tcpNew: 300, tcpEstablished: 300, udp: 60, icmp: 60, other: 60, active: 1e9 },
+  };
+  const table = new FlowTable(cfg, (r) => records.push(r));
+  const pkt = new Packet();
+  const stats = new DecodeStats();
+  for (const file of traces) {
+    try {
+      await readCaptureFile(file, pkt, (p) => {
+        p.reset();
+        if (!decodePacket(p, stats) || p.ipVersion === 0) return;
+        table.add(p);
+      });
+    } catch {
+      // a trace we cannot read (truncated on purpose, unknown format): its connections count as unmatched
+    }
+  }
+  table.flush('shutdown');
+  return records;
+}
+
+// Zeek logs an empty history as '-'
+const stripX = (h: string): string => h.replace(/[Xx]/g, '') || '-';
+
+const root = btestRoot(args.zeek);
+const tests = testFiles(root);
+const baselineDir = join(root, 'Baseline');
+const tally = { tests: 0, conns: 0, matched: 0, state: 0, history: 0, historyX: 0, direction: 0, pkts: 0 };
+const byProto = new Map<string, { conns: number; matched: number; state: number; history: number }>();
+const diffs = new Map<string, number>();
+const lines: string[] = [];
+
+for (const name of readdirSync(baselineDir).sort()) {
+  const log = join(baselineDir, name, 'conn.log');
+  if (!existsSync(log)) continue;
+  const conns = parseConnLog(readFileSync(log, 'utf8'));
+  if (conns === null || conns.length === 0) continue;
+  const testFile = tests.get(name) ?? tests.get(name.replace(/-\d+$/, ''));
+  if (testFile === undefined) continue;
+  const src = readFileSync(testFile, 'utf8');
+  const cmd = src.split('\n').find((l) => /@TEST-EXEC:.*\s-[A-Za-z]*r\s+\$\{?TRACES/.test(l));
+  if (cmd === undefined) continue;
+  const traces = [...cmd.matchAll(/\s-[A-Za-z]*r\s+\$\{?TRACES\}?\/(\S+)/g)].map((m) => join(root, 'Traces', m[1]));
+  if (traces.length === 0 || !traces.every((f) => existsSync(f))) continue;
+  const ours = await replay(traces);
+  tally.tests++;
+  const used = new Set<FlowRecord>();
+  let tm = 0;
+  let ts = 0;
+  for (const z of conns) {
+    tally.conns++;
+    const bp = byProto.get(z.proto) ?? { conns: 0, matched: 0, state: 0, history: 0 };
+    byProto.set(z.proto, bp);
+    bp.conns++;
+    let best: FlowRecord | null = null;
+    let bestDt = Infinity;
+    for (const r of ours) {
+      if (used.has(r) || r.segment !== 0 || zeekProto(r) !== z.proto) continue;
+      const same = r.srcIp === z.orig && r.srcPort === z.origPort && r.dstIp === z.resp && r.dstPort === z.respPort;
+      const swapped = r.srcIp === z.resp && r.srcPort === z.respPort && r.dstIp === z.orig && r.dstPort === z.origPort;
+      // ICMP: ports are type and code; a flipped ICMP flow keeps the addresses only
+      const icmpAddr = z.proto === 'icmp' && ((r.srcIp === z.orig && r.dstIp === z.resp) || (r.srcIp === z.resp && r.dstIp === z.orig));
+      if (!same && !swapped && !(icmpAddr && (z.proto !== 'icmp' || r.srcPort === z.origPort || r.srcPort === z.respPort))) continue;
+      const dt = Number.isFinite(z.ts) ? Math.abs(r.startUs / 1e6 - z.ts) : 0;
+      if (dt < bestDt) {
+        best = r;
+        bestDt = dt;
+      }
+    }
+    if (best === null) {
+      if (args.list) lines.push(`${name}: unmatched ${z.proto} ${z.orig}:${z.origPort} > ${z.resp}:${z.respPort} ${z.connState} ${z.history}`);
+      continue;
+    }
+    used.add(best);
+    tally.matched++;
+    bp.matched++;
+    tm++;
+    const stateOk = best.connState === z.connState;
+    const histOk = stripX(best.history) === stripX(z.history);
+    if (stateOk) {
+      tally.state++;
+      bp.state++;
+      ts++;
+    }
+    if ((best.history || '-') === z.history) tally.history++;
+    if (histOk) {
+      tally.historyX++;
+      bp.history++;
+    }
+    if (best.srcIp === z.orig && best.srcPort === z.origPort) tally.direction++;
+    if (best.pktsToServer + best.pktsToClient === z.pkts) tally.pkts++;
+    if (!stateOk || !histOk) {
+      const k = `${z.proto} ${z.connState}/${stripX(z.history)} → ${best.connState}/${best.history}`;
+      diffs.set(k, (diffs.get(k) ?? 0) + 1);
+      if (args.list) lines.push(`${name}: ${z.proto} ${z.orig}:${z.origPort} > ${z.resp}:${z.respPort} zeek ${z.connState} ${z.history} ours ${best.connState} ${best.history}`);
+    }
+  }
+  if (args.verbose) lines.push(`${name}: ${conns.length} conns, ${tm} matched, ${ts} conn_state agree`);
+}
+
+const pct = (a: number, b: number): string => (b === 0 ? '-' : `${((100 * a) / b).toFixed(1)} %`);
+const out: string[] = [];
+out.push(`tests ${tally.tests}, Zeek connections ${tally.conns}, matched ${tally.matched} (${pct(tally.matched, tally.conns)})`);
+out.push(`of the matched: conn_state ${pct(tally.state, tally.matched)}, history ${pct(tally.history, tally.matched)} (ignoring X: ${pct(tally.historyX, tally.matched)}), direction ${pct(tally.direction, tally.matched)}, packets ${pct(tally.pkts, tally.matched)}`);
+for (const [p, b] of [...byProto].sort()) {
+  out.push(`  ${p}: ${b.conns} conns, matched ${b.matched}, conn_state ${pct(b.state, b.matched)}, history (no X) ${pct(b.history, b.matched)}`);
+}
+out.push('most frequent disagreements (zeek conn_state/history → ours):');
+for (const [k, n] of [...diffs].sort((a, b) => b[1] - a[1]).slice(0, 25)) out.push(`  ${String(n).padStart(4)}  ${k}`);
+process.stdout.write([...lines, ...out].join('\n') + '\n');
