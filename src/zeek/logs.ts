@@ -11,6 +11,7 @@
  *   a port's hint alone leaves it unset.
  * - local_orig/local_resp: whether the address is inside homeNets (Zeek's Site::local_nets); unset when
  *   homeNets is empty.
+ * - conn_state: the record's, except that ICMP and other protocols are OTH, as Zeek's conn_state() has them.
  * - tunnel_parents: unset (tunnelled traffic is counted as the inner flow, no parent connection is kept).
  *
  * dns.log — one row per flow that carried DNS (the first segment): the flow's first question and the answers
@@ -92,7 +93,8 @@ export function connRow(r: FlowRecord, ctx: RowContext): ZeekValue[] {
     timed ? duration : null,
     timed ? r.payloadBytesToServer : null,
     timed ? r.payloadBytesToClient : null,
-    r.connState,
+    // Zeek's conn_state() knows TCP and UDP states; every other protocol (ICMP too) is OTH
+    r.proto === 6 || r.proto === 17 ? r.connState : 'OTH',
     ctx.isLocal ? ctx.isLocal(r.srcIp) : null,
     ctx.isLocal ? ctx.isLocal(r.dstIp) : null,
     0,
