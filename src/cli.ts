@@ -68,7 +68,7 @@ const COMMANDS: Record<string, Command> = {
   },
   replay: {
     summary: 'run the pipeline over a capture file in packet time and print a summary',
-    usage: `argus-edge replay FILE [--eve OUT.json] [--zeek-log DIR] [--store DB] [--bpf EXPR] [--realtime] [--json]
+    usage: `argus-edge replay FILE [--eve OUT.json] [--store DB] [--bpf EXPR] [--zeek-log DIR] [--realtime] [--json]
                     [--config FILE]
 
   Reads FILE (pcap or pcapng, any byte order and resolution) as fast as possible (or at the pace of its
