@@ -39,22 +39,24 @@ const COMMANDS: Record<string, Command> = {
   run: {
     summary: 'run the appliance (live capture, or replay with --mode replay)',
     usage: `argus-edge run [--mode passive|inline|replay] [--iface IF] [--pcap FILE] [--bpf EXPR]
-                [--eve OUT.json] [--store DB] [--port N] [--realtime] [--loop] [--exit-at-end]
-                [--config FILE]
+                [--eve OUT.json] [--zeek-log DIR] [--store DB] [--port N] [--realtime] [--loop]
+                [--exit-at-end] [--config FILE]
 
   Captures from --iface (passive: a mirror port or host NIC; inline: the bridge), or replays --pcap (default:
   the bundled demo capture) in replay mode, until SIGINT/SIGTERM. Open flows are then exported with end
   reason 'shutdown'. In replay mode the dashboard stays up after the file ends, so its results can be
   explored, until Ctrl-C; --exit-at-end stops when the file ends instead (for scripts). Flows, alerts and anomaly events go to the SQLite store (--store, store.path), and to
-  InfluxDB when influx.url is set. Prometheus metrics are served on web.host:web.port (--port) at /metrics,
+  InfluxDB when influx.url is set. --zeek-log DIR (zeek.dir) also writes Zeek's conn.log, dns.log and ssl.log
+  there (zeek.format: tsv or json). Prometheus metrics are served on web.host:web.port (--port) at /metrics,
   health at /healthz. A status line goes to stderr every 10 s.`,
-    configFlags: { mode: 'mode', iface: 'iface', pcap: 'capture.pcap', bpf: 'capture.bpf', eve: 'eve.path', realtime: 'capture.realtime', loop: 'capture.loop', snaplen: 'capture.snaplen', store: 'store.path', port: 'web.port' },
+    configFlags: { mode: 'mode', iface: 'iface', pcap: 'capture.pcap', bpf: 'capture.bpf', eve: 'eve.path', 'zeek-log': 'zeek.dir', realtime: 'capture.realtime', loop: 'capture.loop', snaplen: 'capture.snaplen', store: 'store.path', port: 'web.port' },
     options: {
       mode: { type: 'string' },
       iface: { type: 'string', short: 'i' },
       pcap: { type: 'string', short: 'r' },
       bpf: { type: 'string', short: 'f' },
       eve: { type: 'string', short: 'e' },
+      'zeek-log': { type: 'string' },
       realtime: { type: 'boolean' },
       loop: { type: 'boolean' },
       snaplen: { type: 'string', short: 's' },
@@ -66,17 +68,20 @@ const COMMANDS: Record<string, Command> = {
   },
   replay: {
     summary: 'run the pipeline over a capture file in packet time and print a summary',
-    usage: `argus-edge replay FILE [--eve OUT.json] [--store DB] [--bpf EXPR] [--realtime] [--json] [--config FILE]
+    usage: `argus-edge replay FILE [--eve OUT.json] [--store DB] [--bpf EXPR] [--zeek-log DIR] [--realtime] [--json]
+                    [--config FILE]
 
   Reads FILE (pcap or pcapng, any byte order and resolution) as fast as possible (or at the pace of its
   timestamps with --realtime), and prints packets, bytes, flows by conn_state and end reason, decoder events
   and packets/s. --eve - writes EVE-JSON to stdout (the summary then goes to stderr). --json prints the summary
-  as JSON. --store DB also writes flows, alerts and anomaly events into that SQLite store. A progress bar is
-  drawn on stderr when it is a terminal.`,
-    configFlags: { bpf: 'capture.bpf', eve: 'eve.path', realtime: 'capture.realtime', store: 'store.path' },
+  as JSON. --store DB also writes flows, alerts and anomaly events into that SQLite store. --zeek-log DIR
+  writes Zeek's conn.log, dns.log and ssl.log into DIR (zeek.dir; zeek.format tsv or json), a row per flow
+  record. A progress bar is drawn on stderr when it is a terminal.`,
+    configFlags: { bpf: 'capture.bpf', eve: 'eve.path', 'zeek-log': 'zeek.dir', realtime: 'capture.realtime', store: 'store.path' },
     options: {
       bpf: { type: 'string', short: 'f' },
       eve: { type: 'string', short: 'e' },
+      'zeek-log': { type: 'string' },
       realtime: { type: 'boolean' },
       json: { type: 'boolean' },
       store: { type: 'string' },

@@ -27,6 +27,7 @@ import { Store } from './store/db.js';
 import { EveOutput, type EnforcementCheck } from './store/eve-output.js';
 import { InfluxSink, storeGauge } from './store/influx.js';
 import { metrics } from './store/metrics.js';
+import { ZeekOutput } from './zeek/index.js';
 
 export interface PipelineSummary {
   packets: number;
@@ -69,6 +70,8 @@ export class Pipeline {
   private readonly byState: Partial<Record<ConnState, number>> = {};
   /** the EVE output, when eve.path is set */
   eve: EveOutput | null = null;
+  /** the Zeek logs, when zeek.dir is set */
+  zeek: ZeekOutput | null = null;
   /** the packet being decoded, for decoder anomaly lines */
   private decoding: Packet | null = null;
   private readonly alertsByKind: Record<string, number> = {};
@@ -97,6 +100,7 @@ export class Pipeline {
     this.flows = new FlowTable(config.flow, (rec) => this.onRecord(rec));
     this.bus.on('alert', (a) => void (this.alertsByKind[a.kind] = (this.alertsByKind[a.kind] ?? 0) + 1));
     if (config.eve.path !== '') this.eve = new EveOutput(config, this.bus, this.decodeStats, () => this.decoding);
+    if (config.zeek.dir !== '') this.zeek = new ZeekOutput({ dir: config.zeek.dir, format: config.zeek.format, localNets: config.homeNets, log: (m) => log.error(m) }).attach(this.bus);
     // After EVE, so a flow's line is written before the alert it triggers.
     this.detectors = attachDetectors(this.bus, { ...config.detectors, homeNets: [...config.homeNets] } as Parameters<typeof attachDetectors>[1]);
     if (opts.store) {
@@ -271,6 +275,7 @@ export class Pipeline {
     if (this.nowUs > 0) this.incidents.tick(this.nowUs);
     if (this.nowUs > 0) for (const t of this.tickers) t(this.nowUs);
     this.eve?.writer.flush();
+    this.zeek?.flush();
     const now = this.nowUs;
     const drops = this.opts.drops?.() ?? { kernel: 0, interface: 0 };
     if (this.store !== null) {
@@ -319,6 +324,7 @@ export class Pipeline {
     this.scorer?.currentModel.dispose();
     this.eve?.writer.close();
     this.eve = null;
+    this.zeek?.close();
     this.store?.close();
     if (this.influx !== null) {
       await this.influx.close();

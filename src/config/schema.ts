@@ -77,6 +77,10 @@ export const schema = {
     maxSizeMB: num(100, 'rotate the EVE file when it reaches this size (MiB); 0 never rotates', { min: 0 }),
     keep: num(5, 'rotated EVE files kept (argus-edge.json.1 … .N)', { int: true, min: 0, max: 1000 }),
   },
+  zeek: {
+    dir: str('', 'Zeek logs: the directory conn.log, dns.log and ssl.log are written to (created when missing), for Zeek tooling such as zeek-cut, RITA or Zui; empty for none'),
+    format: oneOf(['tsv', 'json'] as const, 'tsv', "tsv: Zeek's default tab-separated format with its #-header lines; json: one JSON object per line, as Zeek writes with LogAscii::use_json"),
+  },
   store: {
     path: str('var/argus-edge.db', "SQLite database file (relative paths are relative to the working directory); 'replay' writes it only with --store"),
     flowRetentionDays: num(7, 'days raw flows and anomaly events are kept', { min: 0 }),

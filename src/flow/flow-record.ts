@@ -113,6 +113,11 @@ export interface FlowRecord {
   communityId: string;
   /** application protocol hint from ports and payload: 'dns', 'dhcp', 'tls', 'http', 'ssh', …; null if unknown */
   service: string | null;
+  /**
+   * true when payload named `service` (a decoded DNS, DHCP, TLS, HTTP or SSH message), false when it is only the
+   * port's hint: Zeek's conn.log `service` lists confirmed protocols only; absent on records read back from the store
+   */
+  serviceSeen?: boolean;
 
   pktsToServer: number;
   pktsToClient: number;
@@ -122,6 +127,12 @@ export interface FlowRecord {
   /** L4 payload bytes as declared by the headers (Zeek's orig_bytes/resp_bytes without gap accounting) */
   payloadBytesToServer: number;
   payloadBytesToClient: number;
+  /**
+   * IP-level bytes, the sum of the IP headers' total length (Zeek's orig_ip_bytes/resp_ip_bytes); absent on
+   * records read back from the store
+   */
+  ipBytesToServer?: number;
+  ipBytesToClient?: number;
 
   /** OR of every TCP flag seen in each direction; 0 for non-TCP */
   tcpFlagsToServer: number;
@@ -152,7 +163,7 @@ export interface FlowRecord {
    * every answer record with its name, type and TTL (EVE's dns.answers); `id`, `response` and `rrs` are absent
    * on records read back from the store, which keeps the compact form
    */
-  dns: { qname: string; qtype: number; rcode: number; answers: string[]; id?: number; response?: boolean; rrs?: FlowDnsRr[] } | null;
+  dns: { qname: string; qtype: number; qclass?: number; rcode: number; answers: string[]; id?: number; response?: boolean; rrs?: FlowDnsRr[] } | null;
   tlsSni: string | null;
   httpHost: string | null;
   /**

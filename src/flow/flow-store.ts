@@ -40,7 +40,9 @@ export const F_IAT_TS = 14;
 export const F_IAT_TC = 18;
 export const F_LEN_TS = 22;
 export const F_LEN_TC = 26;
-const FW = 30;
+export const F_IP_BYTES_TS = 30; // IP-level bytes (the IP header's total length) to server, Zeek's orig_ip_bytes
+export const F_IP_BYTES_TC = 31;
+const FW = 32;
 
 /** Uint32 fields per slot (offsets into `u`). */
 export const U_FLOW_ID = 0;
@@ -65,6 +67,8 @@ export const Evidence = { NONE: 0, DNS: 1, MDNS: 2, DHCP: 3, TLS: 4, HTTP: 5, SS
 export interface FlowDns {
   qname: string;
   qtype: number;
+  /** the first question's class (1 IN; mDNS sets the top bit for a unicast answer) */
+  qclass: number;
   rcode: number;
   answers: string[];
   /** the first message's transaction id */
@@ -270,6 +274,7 @@ export class FlowStore {
       f[fb + F_LAST_TS] = ts;
       welford(f, fb + F_LEN_TS, len, n);
       f[fb + F_BYTES_TS] += len;
+      f[fb + F_IP_BYTES_TS] += pkt.ipLen;
       f[fb + F_PAYLOAD_TS] += pkt.payloadLen;
       if (u[ub + U_FIRST_TS] === 0) u[ub + U_FIRST_TS] = SEEN | (pkt.ttl & 0xff) | ((pkt.tcpWindow & 0xffff) << 8);
       if (f[fb + F_MAC_ORIG] < 0 && pkt.srcMac >= 0) f[fb + F_MAC_ORIG] = pkt.srcMac;
@@ -284,6 +289,7 @@ export class FlowStore {
       f[fb + F_LAST_TC] = ts;
       welford(f, fb + F_LEN_TC, len, n);
       f[fb + F_BYTES_TC] += len;
+      f[fb + F_IP_BYTES_TC] += pkt.ipLen;
       f[fb + F_PAYLOAD_TC] += pkt.payloadLen;
       if (u[ub + U_FIRST_TC] === 0) u[ub + U_FIRST_TC] = SEEN | (pkt.ttl & 0xff) | ((pkt.tcpWindow & 0xffff) << 8);
       if (f[fb + F_MAC_RESP] < 0 && pkt.srcMac >= 0) f[fb + F_MAC_RESP] = pkt.srcMac;
@@ -321,7 +327,7 @@ export class FlowStore {
       this.evidence[slot] = msg.mdns ? Evidence.MDNS : Evidence.DNS;
       let d = this.dns[slot];
       if (d === null && msg.qname !== '') {
-        d = { qname: msg.qname, qtype: msg.qtype, rcode: 0, answers: [], id: msg.id, response: false, rrs: [] };
+        d = { qname: msg.qname, qtype: msg.qtype, qclass: msg.qclass, rcode: 0, answers: [], id: msg.id, response: false, rrs: [] };
         this.dns[slot] = d;
       }
       if (d !== null && msg.response) {

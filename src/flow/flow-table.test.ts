@@ -240,7 +240,7 @@ t.test('UDP and ICMP states, DNS evidence', async (t) => {
   t.equal(dns.connState, 'SF');
   t.equal(dns.history, 'Dd');
   t.equal(dns.service, 'dns');
-  t.same(dns.dns, { qname: 'a.example.test', qtype: 1, rcode: 0, answers: ['10.99.1.1'], id: 1, response: true, rrs: [{ name: 'a.example.test', type: 1, ttl: 300, data: '10.99.1.1' }] });
+  t.same(dns.dns, { qname: 'a.example.test', qtype: 1, qclass: 1, rcode: 0, answers: ['10.99.1.1'], id: 1, response: true, rrs: [{ name: 'a.example.test', type: 1, ttl: 300, data: '10.99.1.1' }] });
   const echo = only(h.records, (r) => r.proto === 1 && r.srcPort === 8);
   t.equal(echo.pktsToServer, 1);
   t.equal(echo.pktsToClient, 1, 'echo request and reply are one flow');
