@@ -12,6 +12,7 @@ import { urlSafeAlertId } from './detectors/alert-id.js';
 import { aboutFlow } from './detectors/detector.js';
 import { attachDetectors, type DetectorSet } from './detectors/index.js';
 import { attachIncidents, type IncidentTracker } from './incidents/index.js';
+import { attachFloodGate, type FloodGate } from './flood/gate.js';
 import { DecodeStats } from './decode/events.js';
 import { ipToString } from './decode/addr.js';
 import { Packet } from './decode/packet.js';
@@ -77,6 +78,8 @@ export class Pipeline {
   readonly detectors: DetectorSet;
   /** folds every alert into incidents and emits `incident` events */
   readonly incidents: IncidentTracker;
+  /** counts a flooded target's half-open flows into its incident instead of exporting each */
+  readonly flood: FloodGate;
   /** scores exported flows once loadModel() has loaded one */
   scorer: FlowScorer | null = null;
   /** the model's life: which one scores, the learning period, retraining */
@@ -108,6 +111,9 @@ export class Pipeline {
     }
     // after the store: an alert is queued before the incident change that names it
     this.incidents = attachIncidents(this.bus, config.incidents);
+    // after the tracker: the flood's alert has opened its incident before the gate folds flows into it
+    this.flood = attachFloodGate(this.bus, this.incidents);
+    this.flows.setHalfOpenFold(this.flood);
     // a live appliance that restarts continues its open incidents instead of opening them again
     if (this.store !== null) this.incidents.restore(this.store.incidents.openIncidents(config.incidents.maxOpen));
     // the option names are the configuration keys; an empty sensor means the host name
@@ -267,6 +273,7 @@ export class Pipeline {
    */
   flushOutputs(): void {
     if (this.scorer !== null) this.timedScoring(() => this.scorer!.flush());
+    if (this.nowUs > 0) this.flood.tick(this.nowUs);
     if (this.nowUs > 0) this.incidents.tick(this.nowUs);
     if (this.nowUs > 0) for (const t of this.tickers) t(this.nowUs);
     this.eve?.writer.flush();
