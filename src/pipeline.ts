@@ -38,6 +38,8 @@ export interface PipelineSummary {
   flowsByConnState: Partial<Record<ConnState, number>>;
   flowsByEndReason: Partial<Record<EndReason, number>>;
   flowsEvicted: number;
+  /** one-packet half-open flows of a detected SYN flood counted into its incident instead of exported */
+  flowsFolded: number;
   decodeEvents: Record<string, number>;
   firstUs: number;
   lastUs: number;
@@ -307,6 +309,7 @@ export class Pipeline {
       flowsActive: st.active,
       flowsEnded: { ...st.byEndReason },
       flowsEvicted: st.evicted,
+      flowsFolded: st.folded,
       ...(storeStats ? { storeQueueDepth: storeStats.depth, storeDropped: storeStats.dropped } : {}),
       ...(influxStats ? { sinkQueueDepth: { influx: influxStats.buffered }, sinkDropped: { influx: influxStats.pointsDropped } } : {}),
     });
@@ -347,6 +350,7 @@ export class Pipeline {
       flowsByConnState: { ...this.byState },
       flowsByEndReason: Object.fromEntries(Object.entries(st.byEndReason).filter(([, n]) => n > 0)),
       flowsEvicted: this.flows.stats.evicted,
+      flowsFolded: this.flows.stats.folded,
       decodeEvents: this.decodeStats.toJSON().events as Record<string, number>,
       firstUs: this.firstUs,
       lastUs: this.nowUs,

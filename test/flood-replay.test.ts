@@ -69,6 +69,7 @@ t.test('a 1 M-source SYN flood: the dashboard answers, the store stays small, on
   }
   const code = await run.exited;
   t.equal(code, 0, `the replay ended cleanly:\n${run.stderr().slice(-2000)}`);
+  t.match(run.stderr(), /folded\s+[\d,]+ half-open flows of a SYN flood counted into its incident/, 'the summary says how many flows were folded');
   t.ok(health.length >= 5, `${health.length} /healthz requests during the replay`);
   t.equal(failed, 0, 'every answer was 200');
   t.comment(`/healthz p95 ${p95(health).toFixed(0)} ms (max ${Math.max(...health).toFixed(0)}), dashboard p95 ${p95(dash).toFixed(0)} ms (max ${Math.max(...dash).toFixed(0)}), ${health.length} rounds`);
