@@ -190,7 +190,8 @@ export class Appliance {
       models: modelServiceOf(this.pipeline.models, () => this.pipeline.scorer?.scored ?? 0, this.store, () => this.nowUs()),
       capture: (): CaptureHealth => {
         const s = p.summary();
-        return { mode: cfg.mode, iface: cfg.iface, packets: s.packets, bytes: s.bytes, flows: s.flows, activeFlows: p.flows.stats.active, drops: drops(), lastPacketUs: s.lastUs };
+        const queueDrops = Object.values(this.store.stats().dropped).reduce((a, b) => a + b, 0);
+        return { mode: cfg.mode, iface: cfg.iface, packets: s.packets, bytes: s.bytes, flows: s.flows, activeFlows: p.flows.stats.active, drops: drops(), queueDrops, floodFolded: p.flows.stats.folded, lastPacketUs: s.lastUs };
       },
       integrations: () => this.integrations(),
       nowUs: () => this.nowUs(),

@@ -12,6 +12,7 @@ import { urlSafeAlertId } from './detectors/alert-id.js';
 import { aboutFlow } from './detectors/detector.js';
 import { attachDetectors, type DetectorSet } from './detectors/index.js';
 import { attachIncidents, type IncidentTracker } from './incidents/index.js';
+import { attachFloodGate, type FloodGate } from './flood/gate.js';
 import { DecodeStats } from './decode/events.js';
 import { ipToString } from './decode/addr.js';
 import { Packet } from './decode/packet.js';
@@ -38,6 +39,8 @@ export interface PipelineSummary {
   flowsByConnState: Partial<Record<ConnState, number>>;
   flowsByEndReason: Partial<Record<EndReason, number>>;
   flowsEvicted: number;
+  /** one-packet half-open flows of a detected SYN flood counted into its incident instead of exported */
+  flowsFolded: number;
   decodeEvents: Record<string, number>;
   firstUs: number;
   lastUs: number;
@@ -80,6 +83,8 @@ export class Pipeline {
   readonly detectors: DetectorSet;
   /** folds every alert into incidents and emits `incident` events */
   readonly incidents: IncidentTracker;
+  /** counts a flooded target's half-open flows into its incident instead of exporting each */
+  readonly flood: FloodGate;
   /** scores exported flows once loadModel() has loaded one */
   scorer: FlowScorer | null = null;
   /** the model's life: which one scores, the learning period, retraining */
@@ -112,6 +117,9 @@ export class Pipeline {
     }
     // after the store: an alert is queued before the incident change that names it
     this.incidents = attachIncidents(this.bus, config.incidents);
+    // after the tracker: the flood's alert has opened its incident before the gate folds flows into it
+    this.flood = attachFloodGate(this.bus, this.incidents);
+    this.flows.setHalfOpenFold(this.flood);
     // a live appliance that restarts continues its open incidents instead of opening them again
     if (this.store !== null) this.incidents.restore(this.store.incidents.openIncidents(config.incidents.maxOpen));
     // the option names are the configuration keys; an empty sensor means the host name
@@ -272,6 +280,7 @@ export class Pipeline {
    */
   flushOutputs(): void {
     if (this.scorer !== null) this.timedScoring(() => this.scorer!.flush());
+    if (this.nowUs > 0) this.flood.tick(this.nowUs);
     if (this.nowUs > 0) this.incidents.tick(this.nowUs);
     if (this.nowUs > 0) for (const t of this.tickers) t(this.nowUs);
     this.eve?.writer.flush();
@@ -306,6 +315,7 @@ export class Pipeline {
       flowsActive: st.active,
       flowsEnded: { ...st.byEndReason },
       flowsEvicted: st.evicted,
+      flowsFolded: st.folded,
       ...(storeStats ? { storeQueueDepth: storeStats.depth, storeDropped: storeStats.dropped } : {}),
       ...(influxStats ? { sinkQueueDepth: { influx: influxStats.buffered }, sinkDropped: { influx: influxStats.pointsDropped } } : {}),
     });
@@ -348,6 +358,7 @@ export class Pipeline {
       flowsByConnState: { ...this.byState },
       flowsByEndReason: Object.fromEntries(Object.entries(st.byEndReason).filter(([, n]) => n > 0)),
       flowsEvicted: this.flows.stats.evicted,
+      flowsFolded: this.flows.stats.folded,
       decodeEvents: this.decodeStats.toJSON().events as Record<string, number>,
       firstUs: this.firstUs,
       lastUs: this.nowUs,

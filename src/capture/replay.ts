@@ -3,7 +3,7 @@
  * delivered when the wall clock reaches their timestamp, relative to the first), optional looping (the file
  * starts again, every timestamp shifted past the previous pass, so packet time keeps moving forward).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { Packet } from '../decode/packet.js';
 import { OfflineFilter } from './libpcap.js';
 import { readCaptureFile, type ReadSummary } from './pcap-file.js';
@@ -25,6 +25,14 @@ export interface ReplaySummary extends ReadSummary {
   passes: number;
 }
 
+/**
+ * A replay as fast as possible hands the event loop back after at most this much work, so the web server in
+ * the same process answers within it (a 4 MiB chunk of minimum-size frames is ~60,000 packets).
+ */
+export const REPLAY_SLICE_MS = 20;
+/** packets between two looks at the clock */
+const SLICE_CHECK = 1024;
+
 /** Replay `path` into `onPacket`; the Packet's capture fields are filled, its decoded fields are the caller's. */
 export async function replayFile(path: string, pkt: Packet, onPacket: (pkt: Packet) => void, opts: ReplayOptions = {}): Promise<ReplaySummary> {
   const filter = opts.bpf ? new OfflineFilter(opts.bpf) : null;
@@ -36,6 +44,8 @@ export async function replayFile(path: string, pkt: Packet, onPacket: (pkt: Pack
   let firstUs = -1;
   let lastUs = 0;
   let summary: ReadSummary;
+  let sinceCheck = 0;
+  let sliceStart = performance.now();
 
   const deliver = (p: Packet): void | Promise<void> => {
     if (filter !== null && !filter.matches(p.linkType, p.buf, p.bufOffset, p.caplen, p.wirelen)) {
@@ -45,7 +55,15 @@ export async function replayFile(path: string, pkt: Packet, onPacket: (pkt: Pack
     if (firstUs < 0) firstUs = p.tsUs;
     if (p.tsUs > lastUs) lastUs = p.tsUs;
     p.tsUs += shiftUs;
-    if (!opts.realtime) return onPacket(p);
+    if (!opts.realtime) {
+      onPacket(p);
+      if (++sinceCheck < SLICE_CHECK) return;
+      sinceCheck = 0;
+      const now = performance.now();
+      if (now - sliceStart < REPLAY_SLICE_MS) return;
+      // the reader keeps the chunk valid while we wait; the packet was already delivered
+      return yieldToLoop().then(() => void (sliceStart = performance.now()));
+    }
     const now = performance.now();
     if (wallAnchorMs < 0) [wallAnchorMs, pktAnchorUs] = [now, p.tsUs];
     const waitMs = wallAnchorMs + (p.tsUs - pktAnchorUs) / 1000 - now;

@@ -140,7 +140,13 @@ export async function commandRun(cfg: Config, log: Logger, opts: RunOptions = {}
   let lastPackets = 0;
   const status = setInterval(() => {
     const s = pipeline.summary();
-    log.info(`status: ${int(s.packets)} packets (+${int(s.packets - lastPackets)}), ${int(pipeline.flows.stats.active)} active flows, ${int(s.flows)} exported`);
+    const d = drops();
+    const queued = Object.values(pipeline.store?.stats().dropped ?? {}).reduce((a, b) => a + b, 0);
+    const folded = pipeline.flows.stats.folded;
+    log.info(
+      `status: ${int(s.packets)} packets (+${int(s.packets - lastPackets)}), ${int(pipeline.flows.stats.active)} active flows, ${int(s.flows)} exported` +
+        `${folded > 0 ? `, ${int(folded)} flood flows folded` : ''}; drops ${int(d.kernel)} kernel, ${int(d.interface)} interface, ${int(queued)} store queue`,
+    );
     lastPackets = s.packets;
     // `argus-edge retrain` in another process activates its model in the registry; switch to it
     void pipeline.models.poll();

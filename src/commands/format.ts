@@ -24,6 +24,7 @@ export function summaryText(s: PipelineSummary, seconds: number, extra: string[]
     `span      ${s.packets > 0 ? `${new Date(s.firstUs / 1000).toISOString()} to ${new Date(s.lastUs / 1000).toISOString()}` : 'no packets'}`,
     `flows     ${int(s.flows)}: ${list(s.flowsByConnState)}`,
     `ended by  ${list(s.flowsByEndReason)}`,
+    ...(s.flowsFolded > 0 ? [`folded    ${int(s.flowsFolded)} half-open flows of a SYN flood counted into its incident, not exported`] : []),
     `decoder   ${list(s.decodeEvents)}${s.undecoded > 0 ? `; ${int(s.undecoded)} frames not decoded` : ''}`,
     ...extra,
   ].join('\n');

@@ -7,10 +7,11 @@
  * - a chained hash index: `buckets` (power of two, ≥ 2 × maxFlows) holds the first slot of a chain, `chain`
  *   the next. Keys are canonical — the endpoint that sorts first (address words, then port) is "A" — so both
  *   directions of a flow hash to the same slot; which of A/B is the originator is stored per slot.
- * - one intrusive doubly-linked list per timeout class (TCP new / established / closing, UDP, ICMP, other).
- *   A packet moves its flow to the tail, so each list is ordered by last activity and the sweeper only
- *   pops expired flows from the heads, never scanning the table. The oldest head across the lists is the
- *   least-recently-seen flow, the victim when the table is full.
+ * - one intrusive doubly-linked list per timeout class (TCP new / one-packet half-open / established /
+ *   closing, UDP, ICMP, other). A packet moves its flow to the tail, so each list is ordered by last activity
+ *   and the sweeper only pops expired flows from the heads, never scanning the table. When the table is full
+ *   the victim is the oldest one-packet half-open flow (half-open.ts: what a SYN flood is made of), and only
+ *   when there is none the least-recently-seen flow, the oldest head across the lists.
  * - one list in segment-start order for the active timeout.
  *
  * Time is packet time: the clock is the largest packet timestamp seen (or given to `advance`); the sweeper
@@ -28,30 +29,17 @@
 import { Fragment, TcpFlag, type Packet } from '../decode/packet.js';
 import { icmpPorts } from './community-id.js';
 import { exportRecord } from './flow-export.js';
-import { END_REASONS, type EndReason, type FlowRecord } from './flow-record.js';
-import { FlowStore } from './flow-store.js';
+import type { EndReason, FlowRecord } from './flow-record.js';
+import { FlowStore, U_PKTS_TS } from './flow-store.js';
 import { SlotLists } from './slot-lists.js';
 import { serverPortTable, flipsAtStart } from './server-ports.js';
+import { newHalfOpenFlow, readHalfOpen, type HalfOpenFold } from './half-open.js';
 import { TCP_STATE_WIDTH, TcpEndpointState, tcpClosing, tcpFlipsLate, tcpReset } from './tcp-state.js';
 import { validateFlowConfig, type FlowConfig } from './flow-config.js';
+import { newFlowTableStats, type FlowTableStats } from './flow-table-stats.js';
 
 export { DEFAULT_FLOW_CONFIG, validateFlowConfig, type FlowConfig } from './flow-config.js';
-
-export interface FlowTableStats {
-  /** flows in the table now */
-  active: number;
-  /** flows created */
-  created: number;
-  /** flows removed from the table (any reason; active-timeout segments are not removals) */
-  ended: number;
-  /** flows removed to make room at the cap */
-  evicted: number;
-  /** times emergency mode was entered */
-  emergencyEntered: number;
-  emergency: boolean;
-  /** records exported, by reason */
-  byEndReason: Record<EndReason, number>;
-}
+export type { FlowTableStats } from './flow-table-stats.js';
 
 /** Timeout classes: index into the idle lists and timeouts. */
 const C_TCP_NEW = 0;
@@ -60,7 +48,9 @@ const C_TCP_CLOSED = 2;
 const C_UDP = 3;
 const C_ICMP = 4;
 const C_OTHER = 5;
-const NCLASS = 6;
+/** TCP, the originator has sent one packet, no handshake: S0 or Sh so far (half-open.ts) */
+const C_TCP_HALF = 6;
+const NCLASS = 7;
 
 const SYN_ACK = TcpFlag.SYN | TcpFlag.ACK;
 const { ESTABLISHED, PARTIAL, CLOSED, SYN_ACK_SENT } = TcpEndpointState;
@@ -140,7 +130,7 @@ export class FlowTable {
     this.actStart = new Float64Array(max);
 
     const t = config.timeouts;
-    const secs = [t.tcpNew, t.tcpEstablished, t.tcpClosed, t.udp, t.icmp, t.other];
+    const secs = [t.tcpNew, t.tcpEstablished, t.tcpClosed, t.udp, t.icmp, t.other, t.tcpNew];
     for (let c = 0; c < NCLASS; c++) {
       this.idleUs[c] = secs[c] * 1e6;
       this.emergencyIdleUs[c] = secs[c] * 1e6 * t.emergencyFactor;
@@ -150,9 +140,15 @@ export class FlowTable {
     this.emergencyCount = Math.floor(config.emergencyThreshold * max);
     this.recoveryCount = Math.floor(config.emergencyRecovery * max);
 
-    const byEndReason = {} as Record<EndReason, number>;
-    for (const r of END_REASONS) byEndReason[r] = 0;
-    this.stats = { active: 0, created: 0, ended: 0, evicted: 0, emergencyEntered: 0, emergency: false, byEndReason };
+    this.stats = newFlowTableStats();
+  }
+
+  private halfOpen: HalfOpenFold | null = null;
+  private readonly halfOpenView = newHalfOpenFlow();
+
+  /** Ask `fold` about every one-packet half-open flow as it ends (null: export them all as records). */
+  setHalfOpenFold(fold: HalfOpenFold | null): void {
+    this.halfOpen = fold;
   }
 
   /** Account one decoded IP packet (pkt.ipVersion !== 0); advances the clock to pkt.tsUs and sweeps when due. */
@@ -324,7 +320,8 @@ export class FlowTable {
       // (a connection picked up at its SYN-ACK keeps the responder in SYN_ACK_SENT: up once the other side talks)
       const oUp = o === ESTABLISHED || o === PARTIAL || o === CLOSED;
       const rUp = r === ESTABLISHED || r === PARTIAL || r === CLOSED || (r === SYN_ACK_SENT && o === PARTIAL);
-      return oUp && rUp && this.store.bothSent(slot) ? C_TCP_EST : C_TCP_NEW;
+      if (oUp && rUp && this.store.bothSent(slot)) return C_TCP_EST;
+      return this.store.u[this.store.ub(slot) + U_PKTS_TS] <= 1 ? C_TCP_HALF : C_TCP_NEW;
     }
     if (proto === 17) return C_UDP;
     if (proto === 1 || proto === 58) return C_ICMP;
@@ -337,6 +334,10 @@ export class FlowTable {
   }
 
   private emit(slot: number, reason: EndReason): void {
+    if (this.halfOpen !== null && readHalfOpen(this.store, slot, this.halfOpenView) && this.halfOpen.fold(this.halfOpenView)) {
+      this.stats.folded++;
+      return;
+    }
     const rec = exportRecord(this.store, slot, reason, this.seed);
     this.stats.byEndReason[reason]++;
     this.onRecord(rec);
@@ -366,15 +367,18 @@ export class FlowTable {
     }
   }
 
-  /** Remove the least-recently-seen flow (the oldest head across the idle lists). */
+  /** Remove the oldest one-packet half-open flow, else the least-recently-seen flow (the oldest list head). */
   private evictOne(): void {
-    let victim = -1;
-    let oldest = Infinity;
-    for (let c = 0; c < NCLASS; c++) {
-      const h = this.idle.head(c);
-      if (h >= 0 && this.lastSeen[h] < oldest) {
-        oldest = this.lastSeen[h];
-        victim = h;
+    let victim = this.idle.head(C_TCP_HALF);
+    if (victim >= 0) this.stats.evictedHalfOpen++;
+    else {
+      let oldest = Infinity;
+      for (let c = 0; c < NCLASS; c++) {
+        const h = this.idle.head(c);
+        if (h >= 0 && this.lastSeen[h] < oldest) {
+          oldest = this.lastSeen[h];
+          victim = h;
+        }
       }
     }
     if (victim < 0) throw new Error('flow table full but no flow is linked: invariant broken');

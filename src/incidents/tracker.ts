@@ -20,6 +20,8 @@ import { DEFAULT_INCIDENT_CONFIG, INCIDENT_SEVERITIES, type Incident, type Incid
 export const MAX_INCIDENT_EVIDENCE = 10;
 export const MAX_INCIDENT_ALERT_IDS = 50;
 export const MAX_INCIDENT_TARGETS = 20;
+/** the start of the evidence line that counts folded flows */
+export const FOLDED_PREFIX = 'folded:';
 /** most anomaly alerts held whole per pending group (the rest keep only their id) */
 const MAX_PENDING_ALERTS = 200;
 /** most ids of further alerts kept per pending group; past it they are counted only (membership incomplete) */
@@ -187,6 +189,32 @@ export class IncidentTracker {
       if (group.extraIds.length < MAX_PENDING_IDS) group.extraIds.push(a.id);
     }
     group.lastUs = Math.max(group.lastUs, a.tsUs);
+  }
+
+  /**
+   * Fold `n` flows that were counted instead of raised (a flood's half-open flows, src/flood/) into the open
+   * incident `about` belongs to: its count grows by `n`, its last seen moves to `tsUs` and one evidence line
+   * keeps the running total. Returns false when that incident is not open (the flows are then not folded).
+   */
+  foldFlows(about: Alert, n: number, tsUs: number, sampled: number): boolean {
+    const inc = this.open.get(`${about.kind}|${incidentDevice(about)}|${incidentTarget(about)}`);
+    if (inc === undefined || n <= 0) return false;
+    const before = inc.severity;
+    inc.count += n;
+    if (tsUs > inc.lastUs) inc.lastUs = tsUs;
+    const i = inc.evidence.findIndex((e) => e.text.startsWith(FOLDED_PREFIX));
+    const total = (i >= 0 ? (inc.evidence[i]!.count ?? 0) : 0) + n;
+    const line: AlertEvidence = {
+      text: `${FOLDED_PREFIX} ${total.toLocaleString('en-US')} half-open flows from sources seen once were counted into this incident, not stored one by one (${sampled.toLocaleString('en-US')} kept as a sample)`,
+      count: total,
+    };
+    if (i >= 0) inc.evidence[i] = line;
+    else if (inc.evidence.length < MAX_INCIDENT_EVIDENCE) inc.evidence.push(line);
+    else inc.evidence[inc.evidence.length - 1] = line;
+    inc.severity = this.severityFor(inc);
+    this.touch(inc);
+    this.emit({ change: inc.severity !== before ? 'escalate' : 'update', tsUs, incident: snapshot(inc), memberIds: [] });
+    return true;
   }
 
   /** Advance packet time: open pending anomaly groups that are due, close quiet incidents. */

@@ -27,6 +27,8 @@ export interface PipelineCounters {
   flowsEnded?: Record<string, number>;
   /** flows removed to stay under the table cap (the same as flowsEnded.evicted when that is given) */
   flowsEvicted?: number;
+  /** one-packet half-open flows of a detected SYN flood counted into its incident instead of exported */
+  flowsFolded?: number;
   /** items waiting in the store's write queue, and dropped from it by kind */
   storeQueueDepth?: number;
   storeDropped?: Record<string, number>;
@@ -49,6 +51,7 @@ export class Metrics {
   private readonly flowsActive: Gauge;
   private readonly flowsEnded: Counter<'reason'>;
   private readonly flowsEvicted: Counter;
+  private readonly flowsFolded: Counter;
   private readonly alerts: Counter<'kind' | 'severity'>;
   private readonly scoring: Histogram;
   private readonly storeDepth: Gauge;
@@ -67,6 +70,7 @@ export class Metrics {
     this.flowsActive = new Gauge({ name: 'argus_flows_active', help: 'Flows in the flow table', registers: r });
     this.flowsEnded = new Counter({ name: 'argus_flows_ended_total', help: 'Flow records exported, by end reason', labelNames: ['reason'], registers: r });
     this.flowsEvicted = new Counter({ name: 'argus_flows_evicted_total', help: 'Flows removed to stay under the flow table cap', registers: r });
+    this.flowsFolded = new Counter({ name: 'argus_flows_folded_total', help: 'Half-open flows of a detected SYN flood counted into its incident instead of exported', registers: r });
     this.alerts = new Counter({ name: 'argus_alerts_total', help: 'Alerts raised, by kind and severity', labelNames: ['kind', 'severity'], registers: r });
     this.scoring = new Histogram({
       name: 'argus_scoring_latency_seconds',
@@ -90,6 +94,7 @@ export class Metrics {
     if (c.flowsActive !== undefined) this.flowsActive.set(c.flowsActive);
     if (c.flowsEnded !== undefined) this.totals(this.flowsEnded, 'ended', 'reason', c.flowsEnded);
     if (c.flowsEvicted !== undefined) this.total(this.flowsEvicted, 'evicted', c.flowsEvicted);
+    if (c.flowsFolded !== undefined) this.total(this.flowsFolded, 'folded', c.flowsFolded);
     if (c.storeQueueDepth !== undefined) this.storeDepth.set(c.storeQueueDepth);
     if (c.storeDropped !== undefined) this.totals(this.storeDropped, 'storeDropped', 'kind', c.storeDropped);
     if (c.sinkQueueDepth !== undefined) for (const [sink, n] of Object.entries(c.sinkQueueDepth)) this.sinkDepth.set({ sink }, n);

@@ -17,6 +17,10 @@ export interface CaptureHealth {
   flows: number;
   activeFlows: number;
   drops: { kernel: number; interface: number };
+  /** records the store's write queue dropped because it was full (commits failing) */
+  queueDrops?: number;
+  /** half-open flows of a detected SYN flood counted into its incident instead of stored one by one */
+  floodFolded?: number;
   /** packet time of the newest packet, µs (0 before the first) */
   lastPacketUs: number;
 }

@@ -72,7 +72,8 @@ export function captureHealth(c: CaptureHealth, nowUs: number): Html {
       <dt>Mode</dt><dd>${c.mode}${c.iface !== '' ? html` on <code>${c.iface}</code>` : ''}</dd>
       <dt>Packets</dt><dd>${fmtInt(c.packets)} <span class="muted">(${fmtBytes(c.bytes)})</span></dd>
       <dt>Flows</dt><dd>${fmtInt(c.flows)} exported, ${fmtInt(c.activeFlows)} active</dd>
-      <dt>Drops</dt><dd class="${drops > 0 ? 'bad' : ''}">${fmtInt(c.drops.kernel)} kernel, ${fmtInt(c.drops.interface)} interface${drops > 0 ? html` (${lossPct.toFixed(2)} %)` : ''}</dd>
+      <dt>Drops</dt><dd class="${drops > 0 || (c.queueDrops ?? 0) > 0 ? 'bad' : ''}">${fmtInt(c.drops.kernel)} kernel, ${fmtInt(c.drops.interface)} interface${drops > 0 ? html` (${lossPct.toFixed(2)} %)` : ''}${c.queueDrops !== undefined ? html`, ${fmtInt(c.queueDrops)} records the store could not keep` : ''}</dd>
+      ${(c.floodFolded ?? 0) > 0 ? html`<dt>Flood</dt><dd>${fmtInt(c.floodFolded!)} half-open flows folded into flood incidents</dd>` : ''}
       <dt>Last packet</dt><dd>${fmtAgo(c.lastPacketUs, nowUs)}</dd>
     </dl>
   </section>`;
