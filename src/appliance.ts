@@ -234,6 +234,14 @@ export class Appliance {
       ok: influx === undefined || influx.lastError === null,
       detail: influx === undefined ? 'off (influx.url is empty)' : `${influx.pointsWritten} points written, ${influx.buffered} buffered, ${influx.pointsDropped} dropped, ${influx.failures} failed requests${influx.lastError ? `; last error: ${influx.lastError}` : ''}`,
     });
+    for (const f of this.pipeline.forwarders.map((x) => x.stats())) {
+      out.push({
+        name: `forward ${f.kind}`,
+        enabled: true,
+        ok: f.lastError === null,
+        detail: `EVE to ${f.target}: ${f.sent} lines sent, ${f.queued} queued, ${f.dropped} dropped, ${f.errors} failed attempts${f.lastError ? `; last error: ${f.lastError}` : ''}`,
+      });
+    }
     for (const f of this.reputation.feeds()) {
       out.push({
         name: `feed ${f.name}`,

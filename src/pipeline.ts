@@ -26,6 +26,7 @@ import { initTf } from './models/tf-backend.js';
 import type { Logger } from './log.js';
 import { Store } from './store/db.js';
 import { EveOutput, type EnforcementCheck } from './store/eve-output.js';
+import { createForwarders, sinkName, type Forwarder } from './forward/index.js';
 import { InfluxSink, storeGauge } from './store/influx.js';
 import { metrics } from './store/metrics.js';
 import { ZeekOutput } from './zeek/index.js';
@@ -71,10 +72,12 @@ export class Pipeline {
   bytes = 0;
   undecoded = 0;
   private readonly byState: Partial<Record<ConnState, number>> = {};
-  /** the EVE output, when eve.path is set */
+  /** the EVE output, when eve.path is set or a forwarder is on */
   eve: EveOutput | null = null;
   /** the Zeek logs, when zeek.dir is set */
   zeek: ZeekOutput | null = null;
+  /** where EVE lines are sent besides the file (eve.forward) */
+  readonly forwarders: Forwarder[];
   /** the packet being decoded, for decoder anomaly lines */
   private decoding: Packet | null = null;
   private readonly alertsByKind: Record<string, number> = {};
@@ -104,7 +107,10 @@ export class Pipeline {
     this.bus = new Bus((m) => log.error(m));
     this.flows = new FlowTable(config.flow, (rec) => this.onRecord(rec));
     this.bus.on('alert', (a) => void (this.alertsByKind[a.kind] = (this.alertsByKind[a.kind] ?? 0) + 1));
-    if (config.eve.path !== '') this.eve = new EveOutput(config, this.bus, this.decodeStats, () => this.decoding);
+    this.forwarders = createForwarders(config.eve.forward, (m) => log.warn(m));
+    const fwd = this.forwarders;
+    const onLine = fwd.length === 0 ? undefined : fwd.length === 1 ? (line: string) => fwd[0]!.offer(line) : (line: string) => fwd.forEach((f) => f.offer(line));
+    if (config.eve.path !== '' || fwd.length > 0) this.eve = new EveOutput(config, this.bus, this.decodeStats, () => this.decoding, onLine);
     if (config.zeek.dir !== '') this.zeek = new ZeekOutput({ dir: config.zeek.dir, format: config.zeek.format, localNets: config.homeNets, log: (m) => log.error(m) }).attach(this.bus);
     // After EVE, so a flow's line is written before the alert it triggers.
     this.detectors = attachDetectors(this.bus, { ...config.detectors, homeNets: [...config.homeNets] } as Parameters<typeof attachDetectors>[1]);
@@ -307,6 +313,9 @@ export class Pipeline {
     const st = this.flows.stats;
     const storeStats = this.store?.stats();
     const influxStats = this.influx?.stats();
+    const fwd = this.forwarders.map((f) => f.stats());
+    const sinkQueueDepth = { ...(influxStats ? { influx: influxStats.buffered } : {}), ...Object.fromEntries(fwd.map((s) => [sinkName(s), s.queued])) };
+    const sinkDropped = { ...(influxStats ? { influx: influxStats.pointsDropped } : {}), ...Object.fromEntries(fwd.map((s) => [sinkName(s), s.dropped])) };
     metrics().update({
       packets: this.packets,
       bytes: this.bytes,
@@ -317,7 +326,8 @@ export class Pipeline {
       flowsEvicted: st.evicted,
       flowsFolded: st.folded,
       ...(storeStats ? { storeQueueDepth: storeStats.depth, storeDropped: storeStats.dropped } : {}),
-      ...(influxStats ? { sinkQueueDepth: { influx: influxStats.buffered }, sinkDropped: { influx: influxStats.pointsDropped } } : {}),
+      ...(Object.keys(sinkQueueDepth).length > 0 ? { sinkQueueDepth, sinkDropped } : {}),
+      ...(fwd.length > 0 ? { sinkSent: Object.fromEntries(fwd.map((s) => [sinkName(s), s.sent])), sinkErrors: Object.fromEntries(fwd.map((s) => [sinkName(s), s.errors])) } : {}),
     });
   }
 
@@ -335,12 +345,23 @@ export class Pipeline {
     this.eve?.writer.close();
     this.eve = null;
     this.zeek?.close();
+    await this.closeForwarders();
     this.store?.close();
     if (this.influx !== null) {
       await this.influx.close();
       const st = this.influx.stats();
       this.log.info(`influx: ${st.pointsQueued} points produced, ${st.pointsWritten} written, ${st.pointsDropped} dropped, ${st.pointsRejected} rejected by the server`);
     }
+  }
+
+  /** Sends what the forwarders hold for at most eve.forward.shutdownSeconds, then closes them and says what they did. */
+  private async closeForwarders(): Promise<void> {
+    const ms = Math.round(this.config.eve.forward.shutdownSeconds * 1000);
+    await Promise.all(this.forwarders.map((f) => f.close(ms)));
+    for (const s of this.forwarders.map((f) => f.stats())) {
+      this.log.info(`forward ${s.kind} ${s.target}: ${s.sent} lines sent, ${s.dropped} dropped, ${s.errors} failed attempts`);
+    }
+    this.updateMetrics();
   }
 
   /** alerts raised so far, by kind */

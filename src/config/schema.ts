@@ -6,6 +6,7 @@ import { detectorsSchema } from './detectors-schema.js';
 import { incidentsSchema } from './incidents-schema.js';
 import { notifySchema } from './notify-schema.js';
 import { fleetSchema } from './fleet-schema.js';
+import { forwardSchema } from './forward-schema.js';
 import { decoysSchema, intelSchema } from './intel-schema.js';
 import { modelsSchema } from './models-schema.js';
 import { responseSchema } from './response-schema.js';
@@ -67,7 +68,7 @@ export const schema = {
     },
   },
   eve: {
-    path: str('', "EVE-JSON output: a file path, '-' for stdout, empty for none"),
+    path: str('', "EVE-JSON output: a file path, '-' for stdout, empty for none (eve.forward still sends the lines on)"),
     types: list(
       oneOf(['flow', 'alert', 'anomaly', 'argus_anomaly', 'device', 'action'] as const, 'flow', 'event type'),
       ['flow', 'alert', 'anomaly', 'argus_anomaly', 'device', 'action'],
@@ -76,6 +77,7 @@ export const schema = {
     dnsVersion: num(3, "form of the dns object: 3 as Suricata 8 writes it (dns.queries, dns.answers), 2 for Suricata 6/7's flat form (dns.rrname beside the answers)", { int: true, min: 2, max: 3 }),
     maxSizeMB: num(100, 'rotate the EVE file when it reaches this size (MiB); 0 never rotates', { min: 0 }),
     keep: num(5, 'rotated EVE files kept (argus-edge.json.1 … .N)', { int: true, min: 0, max: 1000 }),
+    forward: forwardSchema,
   },
   zeek: {
     dir: str('', 'Zeek logs: the directory conn.log, dns.log and ssl.log are written to (created when missing), for Zeek tooling such as zeek-cut, RITA or Zui; empty for none'),

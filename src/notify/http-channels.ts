@@ -19,7 +19,12 @@ export interface WebhookSettings {
   timeoutMs: number;
 }
 
-async function deliver(what: string, url: string, init: RequestInit, timeoutMs: number): Promise<void> {
+/**
+ * One HTTP request with a time-out and no redirects: the status and the body's text (the caller decides what a
+ * status means; the text is not logged, it may echo secrets). A network error or time-out rejects with
+ * `what URL: why`, the URL without credentials. Shared with the EVE forwarder (src/forward/http.ts).
+ */
+export async function httpRequest(what: string, url: string, init: RequestInit, timeoutMs: number): Promise<{ status: number; text: string }> {
   let res: Response;
   try {
     res = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
@@ -28,8 +33,13 @@ async function deliver(what: string, url: string, init: RequestInit, timeoutMs: 
     const why = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.message);
     throw new Error(`${what} ${redactUrl(url)}: ${why}`);
   }
-  // read the body so the connection can be reused; its text is not logged (it may echo secrets)
-  await res.arrayBuffer().catch(() => undefined);
+  // read the body so the connection can be reused
+  const text = await res.text().catch(() => '');
+  return { status: res.status, text };
+}
+
+async function deliver(what: string, url: string, init: RequestInit, timeoutMs: number): Promise<void> {
+  const res = await httpRequest(what, url, init, timeoutMs);
   if (res.status < 200 || res.status > 299) throw new Error(`${what} ${redactUrl(url)}: HTTP ${res.status}`);
 }
 

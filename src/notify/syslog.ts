@@ -7,16 +7,16 @@
  *
  * PRI = facility × 8 + severity (critical → 2 crit, high → 3 err, medium → 4 warning, low → 5 notice).
  * 32473 is the private enterprise number RFC 5612 reserves for documentation; SD parameter values escape
- * `"`, `\` and `]` as RFC 5424 §6.3.3 says.
+ * `"`, `\` and `]` as RFC 5424 §6.3.3 says. The header, the framing and the stream are shared with the EVE
+ * forwarder (src/forward/syslog-wire.ts).
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { hostname } from 'node:os';
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import type { Socket } from 'node:net';
+import { octetFrame, openSyslogStream, sdValue, syslogHeader, type SyslogFacility } from '../forward/syslog-wire.js';
 import type { Channel, Notice } from './types.js';
 
-export const SYSLOG_FACILITIES = { kern: 0, user: 1, daemon: 3, auth: 4, local0: 16, local1: 17, local2: 18, local3: 19, local4: 20, local5: 21, local6: 22, local7: 23 } as const;
-export type SyslogFacility = keyof typeof SYSLOG_FACILITIES;
+export { SYSLOG_FACILITIES, type SyslogFacility } from '../forward/syslog-wire.js';
 
 export interface SyslogSettings {
   name: string;
@@ -33,19 +33,7 @@ export interface SyslogSettings {
 
 const SEVERITY = { critical: 2, high: 3, medium: 4, low: 5 } as const;
 
-function sdValue(s: string): string {
-  return s.replace(/[\\"\]]/g, (c) => `\\${c}`);
-}
-
-/** PRINTUSASCII without space, at most `max` characters, '-' when empty (RFC 5424 header fields) */
-function headerField(s: string, max: number): string {
-  const v = s.replace(/[^\x21-\x7e]/g, '').slice(0, max);
-  return v === '' ? '-' : v;
-}
-
 export function formatSyslog(n: Notice, facility: SyslogFacility, host = hostname()): string {
-  const pri = SYSLOG_FACILITIES[facility] * 8 + SEVERITY[n.severity];
-  const ts = new Date(Math.floor(n.tsUs / 1000)).toISOString();
   const params: [string, string | null][] = [
     ['id', n.id],
     ['topic', n.topic],
@@ -54,9 +42,18 @@ export function formatSyslog(n: Notice, facility: SyslogFacility, host = hostnam
     ['device', n.device],
   ];
   const sd = `[argus@32473 ${params.filter(([, v]) => v !== null && v !== '').map(([k, v]) => `${k}="${sdValue(v!)}"`).join(' ')}]`;
-  const msgid = headerField(n.topic.split('.')[0]!, 32);
   const msg = `${n.title} — ${n.text.replace(/\s*\n\s*/g, '; ')}`;
-  return `<${pri}>1 ${ts} ${headerField(host, 255)} argus-edge ${process.pid} ${msgid} ${sd} ${msg}`;
+  const header = syslogHeader({
+    facility,
+    severity: SEVERITY[n.severity],
+    timestamp: new Date(Math.floor(n.tsUs / 1000)).toISOString(),
+    hostname: host,
+    appName: 'argus-edge',
+    procId: String(process.pid),
+    msgId: n.topic.split('.')[0]!,
+    sd,
+  });
+  return header + msg;
 }
 
 export class SyslogChannel implements Channel {
@@ -74,8 +71,7 @@ export class SyslogChannel implements Channel {
   async send(n: Notice): Promise<void> {
     const line = formatSyslog(n, this.s.facility);
     if (this.s.transport === 'udp') return this.sendUdp(Buffer.from(line, 'utf8'));
-    const body = Buffer.from(line, 'utf8');
-    const frame = Buffer.concat([Buffer.from(`${body.length} `, 'ascii'), body]);
+    const frame = octetFrame(Buffer.from(line, 'utf8'));
     const sock = await this.connected();
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -108,34 +104,19 @@ export class SyslogChannel implements Channel {
   private connected(): Promise<Socket> {
     if (this.stream !== null && !this.stream.destroyed) return Promise.resolve(this.stream);
     if (this.connecting !== null) return this.connecting;
-    const where = `syslog ${this.s.transport} ${this.s.host}:${this.s.port}`;
-    this.connecting = new Promise<Socket>((resolve, reject) => {
-      const opts = { host: this.s.host, port: this.s.port };
-      const sock: Socket =
-        this.s.transport === 'tls'
-          ? tlsConnect({ ...opts, servername: this.s.host.includes(':') || /^\d+\.\d+\.\d+\.\d+$/.test(this.s.host) ? undefined : this.s.host, rejectUnauthorized: this.s.tlsVerify, ...(this.s.ca ? { ca: this.s.ca } : {}) })
-          : netConnect(opts);
-      const ready = this.s.transport === 'tls' ? 'secureConnect' : 'connect';
-      const timer = setTimeout(() => sock.destroy(new Error(`no connection within ${this.s.timeoutMs} ms`)), this.s.timeoutMs);
-      sock.once(ready, () => {
-        clearTimeout(timer);
-        sock.removeAllListeners('error');
+    const transport = this.s.transport === 'tls' ? 'tls' : 'tcp';
+    this.connecting = openSyslogStream({ transport, host: this.s.host, port: this.s.port, tlsVerify: this.s.tlsVerify, ca: this.s.ca, timeoutMs: this.s.timeoutMs })
+      .then((sock) => {
         sock.on('error', () => sock.destroy());
         sock.on('close', () => {
           if (this.stream === sock) this.stream = null;
         });
-        sock.unref();
         this.stream = sock;
-        resolve(sock);
+        return sock;
+      })
+      .finally(() => {
+        this.connecting = null;
       });
-      sock.once('error', (err: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        sock.destroy();
-        reject(new Error(`${where}: ${err.code ?? err.message}`));
-      });
-    }).finally(() => {
-      this.connecting = null;
-    });
     return this.connecting;
   }
 

@@ -27,9 +27,12 @@ export class EveOutput {
   private lineSecond = -1;
   private linesThisSecond = 0;
 
-  /** `decoding` returns the packet the decoder is working on (the pipeline's, set before each decode). */
-  constructor(config: Config, bus: Bus, decodeStats: DecodeStats, private readonly decoding: () => Packet | null) {
-    const eve = new EveWriter({ path: config.eve.path, types: config.eve.types, maxBytes: config.eve.maxSizeMB * 1024 * 1024, keep: config.eve.keep });
+  /**
+   * `decoding` returns the packet the decoder is working on (the pipeline's, set before each decode); `onLine`
+   * gets every line written (the forwarders).
+   */
+  constructor(config: Config, bus: Bus, decodeStats: DecodeStats, private readonly decoding: () => Packet | null, onLine?: (line: string) => void) {
+    const eve = new EveWriter({ path: config.eve.path, types: config.eve.types, maxBytes: config.eve.maxSizeMB * 1024 * 1024, keep: config.eve.keep, ...(onLine ? { onLine } : {}) });
     this.writer = eve;
     const flowOpts = { iface: config.mode === 'replay' ? undefined : config.iface || undefined, dnsVersion: config.eve.dnsVersion === 2 ? 2 : 3 } as const;
     if (eve.wants('flow')) bus.on('flow.end', (r) => eve.write('flow', flowEvent(r, flowOpts)));

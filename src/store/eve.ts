@@ -135,7 +135,7 @@ export function flowEvent(r: FlowRecord, opts: FlowEventOptions = {}): Record<st
 }
 
 export interface EveWriterOptions {
-  /** file path, or '-' for stdout */
+  /** file path, '-' for stdout, or '' for no file (the lines only go to onLine) */
   path: string;
   types: readonly EveType[];
   /** rotate at this size; 0 = never */
@@ -144,6 +144,8 @@ export interface EveWriterOptions {
   keep: number;
   /** where a failing disk is reported, once per failure (default stderr) */
   log?: (msg: string) => void;
+  /** also hands every line (without its newline) to this, e.g. the forwarders (src/forward); it must not block */
+  onLine?: (line: string) => void;
 }
 
 /** EVE files hold the network's history: owner read/write, group read (a log shipper's group), nobody else. */
@@ -168,8 +170,8 @@ export class EveWriter {
 
   constructor(private readonly opts: EveWriterOptions) {
     this.enabled = new Set(opts.types);
-    this.fd = opts.path === '-' ? 1 : openSync(opts.path, 'a', EVE_MODE);
-    this.size = opts.path === '-' ? 0 : fstatSync(this.fd).size;
+    this.fd = opts.path === '-' ? 1 : opts.path === '' ? -1 : openSync(opts.path, 'a', EVE_MODE);
+    this.size = opts.path === '-' || opts.path === '' ? 0 : fstatSync(this.fd).size;
   }
 
   wants(type: EveType): boolean {
@@ -179,11 +181,14 @@ export class EveWriter {
   /** Queue one event line (the object's `event_type` must be `type`). */
   write(type: EveType, event: Record<string, unknown>): void {
     if (!this.enabled.has(type)) return;
-    const line = JSON.stringify(event) + '\n';
+    const json = JSON.stringify(event);
+    this.counts[type]++;
+    this.opts.onLine?.(json);
+    if (this.fd === -1) return;
+    const line = json + '\n';
     this.pending.push(line);
     this.pendingLines++;
     this.pendingBytes += Buffer.byteLength(line);
-    this.counts[type]++;
     if (this.pendingBytes >= 1 << 20) this.flush();
   }
 
@@ -246,6 +251,6 @@ export class EveWriter {
 
   close(): void {
     this.flush();
-    if (this.opts.path !== '-') closeSync(this.fd);
+    if (this.opts.path !== '-' && this.opts.path !== '') closeSync(this.fd);
   }
 }

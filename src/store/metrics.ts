@@ -35,6 +35,9 @@ export interface PipelineCounters {
   /** lines waiting in each sink ('influx', 'eve'), and dropped by each */
   sinkQueueDepth?: Record<string, number>;
   sinkDropped?: Record<string, number>;
+  /** lines each forwarding sink delivered, and its failed attempts ('forward_syslog', 'forward_http') */
+  sinkSent?: Record<string, number>;
+  sinkErrors?: Record<string, number>;
 }
 
 export interface MetricsOptions {
@@ -58,6 +61,8 @@ export class Metrics {
   private readonly storeDropped: Counter<'kind'>;
   private readonly sinkDepth: Gauge<'sink'>;
   private readonly sinkDropped: Counter<'sink'>;
+  private readonly sinkSent: Counter<'sink'>;
+  private readonly sinkErrors: Counter<'sink'>;
   /** last total seen per metric and label value, to turn totals into increments */
   private readonly last = new Map<string, number>();
 
@@ -82,6 +87,8 @@ export class Metrics {
     this.storeDropped = new Counter({ name: 'argus_store_dropped_total', help: 'Items dropped because the store queue was full, by kind', labelNames: ['kind'], registers: r });
     this.sinkDepth = new Gauge({ name: 'argus_sink_queue_depth', help: 'Lines waiting in each output sink', labelNames: ['sink'], registers: r });
     this.sinkDropped = new Counter({ name: 'argus_sink_dropped_total', help: 'Lines dropped by each output sink (buffer full or server refused)', labelNames: ['sink'], registers: r });
+    this.sinkSent = new Counter({ name: 'argus_sink_sent_total', help: 'Lines each forwarding sink delivered to its receiver', labelNames: ['sink'], registers: r });
+    this.sinkErrors = new Counter({ name: 'argus_sink_errors_total', help: 'Failed delivery attempts of each forwarding sink (refused or broken connections, failed requests)', labelNames: ['sink'], registers: r });
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'argus_' });
   }
 
@@ -99,6 +106,8 @@ export class Metrics {
     if (c.storeDropped !== undefined) this.totals(this.storeDropped, 'storeDropped', 'kind', c.storeDropped);
     if (c.sinkQueueDepth !== undefined) for (const [sink, n] of Object.entries(c.sinkQueueDepth)) this.sinkDepth.set({ sink }, n);
     if (c.sinkDropped !== undefined) this.totals(this.sinkDropped, 'sinkDropped', 'sink', c.sinkDropped);
+    if (c.sinkSent !== undefined) this.totals(this.sinkSent, 'sinkSent', 'sink', c.sinkSent);
+    if (c.sinkErrors !== undefined) this.totals(this.sinkErrors, 'sinkErrors', 'sink', c.sinkErrors);
   }
 
   /** Counts one alert (attach() does this from the bus). */
