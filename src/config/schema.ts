@@ -3,6 +3,7 @@
  * keys for people; a test checks that the two agree.
  */
 import { detectorsSchema } from './detectors-schema.js';
+import { enrichSchema } from './enrich-schema.js';
 import { incidentsSchema } from './incidents-schema.js';
 import { notifySchema } from './notify-schema.js';
 import { fleetSchema } from './fleet-schema.js';
@@ -111,6 +112,7 @@ export const schema = {
   fleet: fleetSchema,
   response: responseSchema,
   intel: intelSchema,
+  enrich: enrichSchema,
   decoys: decoysSchema,
   trust: trustSchema,
   scan: scanSchema,
