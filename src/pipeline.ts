@@ -87,6 +87,8 @@ export class Pipeline {
   private readonly tickers: ((nowUs: number) => void)[] = [];
   /** later stages' last words at shutdown, after the final flush and before the store closes */
   private readonly closers: ((nowUs: number) => void)[] = [];
+  /** later stages' capped in-memory tables: evictions by table, for argus_memory_evictions_total */
+  private readonly evictionSources: (() => Record<string, number>)[] = [];
 
   constructor(
     readonly config: Config,
@@ -249,6 +251,11 @@ export class Pipeline {
     this.tickers.push(fn);
   }
 
+  /** Adds `fn`'s eviction totals (by table) to argus_memory_evictions_total at every metrics update. */
+  onEvictions(fn: () => Record<string, number>): void {
+    this.evictionSources.push(fn);
+  }
+
   /** Call `fn(nowUs)` once at shutdown, after the open flows were exported and before the store closes. */
   onClose(fn: (nowUs: number) => void): void {
     this.closers.push(fn);
@@ -292,6 +299,9 @@ export class Pipeline {
     const st = this.flows.stats;
     const storeStats = this.store?.stats();
     const influxStats = this.influx?.stats();
+    const memoryEvictions: Record<string, number> = {};
+    for (const d of this.detectors.stats()) memoryEvictions[`detector.${d.name}`] = d.evicted;
+    for (const src of this.evictionSources) Object.assign(memoryEvictions, src());
     metrics().update({
       packets: this.packets,
       bytes: this.bytes,
@@ -300,7 +310,11 @@ export class Pipeline {
       flowsActive: st.active,
       flowsEnded: { ...st.byEndReason },
       flowsEvicted: st.evicted,
-      ...(storeStats ? { storeQueueDepth: storeStats.depth, storeDropped: storeStats.dropped } : {}),
+      ...(storeStats
+        ? { storeQueueDepth: storeStats.depth, storeDropped: storeStats.dropped, storeEvictions: { size: storeStats.capEvictions, count: storeStats.countEvictions }, storeOverCap: storeStats.overCap }
+        : {}),
+      memoryEvictions,
+      floodDevicesUnstored: this.detectors.deviceFlood.unstored,
       ...(influxStats ? { sinkQueueDepth: { influx: influxStats.buffered }, sinkDropped: { influx: influxStats.pointsDropped } } : {}),
     });
   }
