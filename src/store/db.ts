@@ -143,7 +143,7 @@ export class Store {
       }
       throw openError(opts.path, err);
     }
-    this.flows = new FlowStore(this.db);
+    this.flows = new FlowStore(this.db, opts.maxDevices);
     this.alerts = new AlertStore(this.db);
     this.incidents = new IncidentStore(this.db);
     this.devices = new DeviceStore(this.db, {
