@@ -73,8 +73,10 @@ export class Appliance {
     this.store = store;
     this.reputation = reputation;
     // order matters on the bus: the inventory learns a device before the trust score and the policy hear of it
-    this.inventory = new DeviceInventory(bus, store, config);
+    // the flood.devices detector is the inventory's gate for MACs never seen before
+    this.inventory = new DeviceInventory(bus, store, config, this.pipeline.detectors.deviceFlood);
     this.trust = new TrustScorer(bus, store, this.inventory, config);
+    this.pipeline.onEvictions(() => ({ ...this.inventory.evictions(), 'trust.devices': this.trust.stats.evicted }));
     // the InfluxDB trust gauge goes on where the previous run left each device
     this.pipeline.influx?.restoreTrust(lastTrustPoints(store, config.trust.maxDevices));
     this.blocklist = attachBlocklist(bus, reputation, { ...config.detectors, homeNets: [...config.homeNets] } as Parameters<typeof attachBlocklist>[2]);

@@ -98,6 +98,8 @@ export class Pipeline {
   private readonly tickers: ((nowUs: number) => void)[] = [];
   /** later stages' last words at shutdown, after the final flush and before the store closes */
   private readonly closers: ((nowUs: number) => void)[] = [];
+  /** later stages' capped in-memory tables: evictions by table, for argus_memory_evictions_total */
+  private readonly evictionSources: (() => Record<string, number>)[] = [];
 
   constructor(
     readonly config: Config,
@@ -268,6 +270,11 @@ export class Pipeline {
     this.tickers.push(fn);
   }
 
+  /** Adds `fn`'s eviction totals (by table) to argus_memory_evictions_total at every metrics update. */
+  onEvictions(fn: () => Record<string, number>): void {
+    this.evictionSources.push(fn);
+  }
+
   /** Call `fn(nowUs)` once at shutdown, after the open flows were exported and before the store closes. */
   onClose(fn: (nowUs: number) => void): void {
     this.closers.push(fn);
@@ -316,6 +323,9 @@ export class Pipeline {
     const fwd = this.forwarders.map((f) => f.stats());
     const sinkQueueDepth = { ...(influxStats ? { influx: influxStats.buffered } : {}), ...Object.fromEntries(fwd.map((s) => [sinkName(s), s.queued])) };
     const sinkDropped = { ...(influxStats ? { influx: influxStats.pointsDropped } : {}), ...Object.fromEntries(fwd.map((s) => [sinkName(s), s.dropped])) };
+    const memoryEvictions: Record<string, number> = {};
+    for (const d of this.detectors.stats()) memoryEvictions[`detector.${d.name}`] = d.evicted;
+    for (const src of this.evictionSources) Object.assign(memoryEvictions, src());
     metrics().update({
       packets: this.packets,
       bytes: this.bytes,
@@ -325,7 +335,11 @@ export class Pipeline {
       flowsEnded: { ...st.byEndReason },
       flowsEvicted: st.evicted,
       flowsFolded: st.folded,
-      ...(storeStats ? { storeQueueDepth: storeStats.depth, storeDropped: storeStats.dropped } : {}),
+      ...(storeStats
+        ? { storeQueueDepth: storeStats.depth, storeDropped: storeStats.dropped, storeEvictions: { size: storeStats.capEvictions, count: storeStats.countEvictions }, storeOverCap: storeStats.overCap }
+        : {}),
+      memoryEvictions,
+      floodDevicesUnstored: this.detectors.deviceFlood.unstored,
       ...(Object.keys(sinkQueueDepth).length > 0 ? { sinkQueueDepth, sinkDropped } : {}),
       ...(fwd.length > 0 ? { sinkSent: Object.fromEntries(fwd.map((s) => [sinkName(s), s.sent])), sinkErrors: Object.fromEntries(fwd.map((s) => [sinkName(s), s.errors])) } : {}),
     });

@@ -80,4 +80,9 @@ export const detectorsSchema = {
     gratuitousWindowSeconds: secs(10, 'window for the gratuitous-ARP storm'),
     gatewayIps: list(str('', 'address'), [], 'gateway addresses; a gateway MAC change is severity 1. Empty: the gateway is inferred from flows'),
   },
+  deviceFlood: {
+    windowSeconds: num(60, 'window over which MAC addresses never seen before are counted (flood.devices)', { int: true, min: 1, max: 3600 }),
+    minNewDevices: count(200, 'new MACs within the window that make a device flood (macof, DHCP starvation); it ends when a window holds fewer than half'),
+    sampleSize: num(50, 'new MACs of a flood still tracked and stored as devices; the rest are counted in the incident, not stored', { int: true, min: 0 }),
+  },
 } as const;

@@ -24,6 +24,8 @@
  *   a MAC forwarding traffic of addresses that are not its own (a man in the middle), or a gratuitous-ARP storm
  * - intel.blocklist: contact with an address or domain on a threat-intelligence list
  * - decoy.touch: a connection to one of the appliance's decoy ports
+ * - flood.devices: many MAC addresses never seen before within a window (a MAC or DHCP starvation flood); while
+ *   it lasts, new devices are counted in the incident instead of stored one by one
  * - anomaly: a flow the models scored above the alert threshold
  */
 export const ALERT_KINDS = [
@@ -44,6 +46,7 @@ export const ALERT_KINDS = [
   'arp.spoof',
   'intel.blocklist',
   'decoy.touch',
+  'flood.devices',
   'anomaly',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -55,7 +58,7 @@ export type AlertKind = (typeof ALERT_KINDS)[number];
  *
  * | kind | severity |
  * | --- | --- |
- * | scan.lan.sweep, arp.spoof (address conflict, MITM), dos.synflood, dns.tunnel | 1 |
+ * | scan.lan.sweep, arp.spoof (address conflict, MITM), dos.synflood, dns.tunnel, flood.devices | 1 |
  * | scan.port.vertical, scan.port.horizontal | 1 from a LAN source (a home device does not scan), else 2 |
  * | c2.beacon | 1 to an outside destination, 2 to a LAN host (hubs poll devices; a pivot is possible) |
  * | bruteforce.* | 2 while guessing, 1 once a login after the guesses succeeded |

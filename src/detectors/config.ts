@@ -14,7 +14,7 @@ export type DetectorConfig = Mutable<Config['detectors']> & { homeNets: string[]
 const defaults = defaultConfig();
 export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = structuredClone({ ...defaults.detectors, homeNets: [...defaults.homeNets] }) as DetectorConfig;
 
-type Section = 'portScan' | 'bruteForce' | 'synFlood' | 'dnsTunnel' | 'beacon' | 'upload' | 'arp';
+type Section = 'portScan' | 'bruteForce' | 'synFlood' | 'dnsTunnel' | 'beacon' | 'upload' | 'arp' | 'deviceFlood';
 
 /** What a caller may pass: any subset of the keys, sections merged key by key with the defaults. */
 export type DetectorConfigInput = Partial<Omit<DetectorConfig, Section>> & { [S in Section]?: Partial<DetectorConfig[S]> };
@@ -32,6 +32,7 @@ export function resolveDetectorConfig(input: DetectorConfigInput = {}): Detector
     beacon: { ...d.beacon, ...input.beacon },
     upload: { ...d.upload, ...input.upload },
     arp: { ...d.arp, ...input.arp },
+    deviceFlood: { ...d.deviceFlood, ...input.deviceFlood },
   } as DetectorConfig;
   const bad: string[] = [];
   const walk = (o: Record<string, unknown>, prefix: string): void => {

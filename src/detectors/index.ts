@@ -10,6 +10,7 @@ import { BeaconDetector } from './beacon.js';
 import { BruteForceDetector } from './brute-force.js';
 import { resolveDetectorConfig, type DetectorConfig, type DetectorConfigInput } from './config.js';
 import type { DetectorBase, DetectorStats } from './detector.js';
+import { DeviceFloodDetector } from './device-flood.js';
 import { DnsTunnelDetector } from './dns-tunnel.js';
 import { LanSweepDetector } from './lan-sweep.js';
 import { PortScanDetector } from './port-scan.js';
@@ -33,6 +34,8 @@ export interface DetectorSet {
   readonly upload: UploadDetector;
   readonly arpScan: ArpScanDetector;
   readonly arpSpoof: ArpSpoofDetector;
+  /** the new-device gate of the inventory (flood.devices); counts even when the detectors are off */
+  readonly deviceFlood: DeviceFloodDetector;
   /** counters per detector, in a fixed order */
   stats(): DetectorStats[];
   /** alerts raised so far, by kind */
@@ -62,7 +65,9 @@ export function attachDetectors(bus: Bus, input: DetectorConfigInput = {}): Dete
   const upload = new UploadDetector(config, emit);
   const arpScan = new ArpScanDetector(config, emit);
   const arpSpoof = new ArpSpoofDetector(config, emit);
-  const all: DetectorBase[] = [portScan, lanSweep, serviceScan, bruteForce, synFlood, dnsTunnel, beacon, upload, arpScan, arpSpoof];
+  // driven by the device inventory (its NewDeviceGate), not by the bus
+  const deviceFlood = new DeviceFloodDetector(config, emit, config.enabled);
+  const all: DetectorBase[] = [portScan, lanSweep, serviceScan, bruteForce, synFlood, dnsTunnel, beacon, upload, arpScan, arpSpoof, deviceFlood];
 
   const off: (() => void)[] = [];
   if (config.enabled) {
@@ -96,6 +101,7 @@ export function attachDetectors(bus: Bus, input: DetectorConfigInput = {}): Dete
     upload,
     arpScan,
     arpSpoof,
+    deviceFlood,
     stats: () => all.map((d) => d.stats()),
     alertsByKind: () => ({ ...byKind }),
     detach: () => {

@@ -68,6 +68,7 @@ export const SIGNATURES: Record<AlertKind, AlertSignature> = {
   'bruteforce.rdp': sig(1_900_204, 'ARGUS BRUTEFORCE RDP login guessing', 'attempted-admin'),
   'bruteforce.http': sig(1_900_205, 'ARGUS BRUTEFORCE HTTP login guessing', 'attempted-user'),
   'dos.synflood': sig(1_900_301, 'ARGUS DOS SYN flood', 'attempted-dos'),
+  'flood.devices': sig(1_900_302, 'ARGUS DOS Flood of new MAC addresses (MAC or DHCP starvation flood)', 'attempted-dos'),
   'dns.tunnel': sig(1_900_401, 'ARGUS DNS Tunnelling suspected', 'policy-violation'),
   'c2.beacon': sig(1_900_501, 'ARGUS C2 Regular beaconing to one destination', 'trojan-activity'),
   'exfil.upload': sig(1_900_502, 'ARGUS EXFIL Upload far above the device baseline', 'policy-violation'),

@@ -294,6 +294,8 @@ export class IncidentTracker {
 
   /** Add one member alert's numbers, evidence and targets to `inc` and recompute its severity. */
   private fold(inc: Incident, a: Alert): void {
+    // a device flood's later alerts carry its running total ("1,000,000 new MAC addresses in 60 s"): the title follows
+    if (a.kind === 'flood.devices' && a.tsUs >= inc.lastUs) inc.title = a.signature;
     inc.count++;
     if (a.kind === 'anomaly') inc.anomalyCount++;
     if (a.tsUs < inc.firstUs) inc.firstUs = a.tsUs;

@@ -35,6 +35,10 @@ export interface StoreOptions {
   rollupRetentionDays?: number;
   /** store.maxSizeMB: cap on the database file plus its WAL (default 1024) */
   maxSizeMB?: number;
+  /** store.maxDevices: devices stored at most (default 10,000); past it the shortest-lived unprotected go */
+  maxDevices?: number;
+  /** store.maxAddressesPerDevice: addresses stored per device at most (default 64), least recently used go */
+  maxAddressesPerDevice?: number;
   /** store.batchSize (default 1000) */
   batchSize?: number;
   /** store.flushIntervalMs, packet time (default 1000) */
@@ -94,6 +98,8 @@ export class Store {
   readonly capEvictions: Record<string, number> = {};
   /** failed size-cap runs (logged once) */
   capErrors = 0;
+  /** true while the evidence alone (which the size cap never deletes) keeps the store above its cap */
+  overCap = false;
   readonly anomalyEvents: 'all' | 'alerts';
   private closed = false;
   private readonly log: (msg: string) => void;
@@ -137,10 +143,13 @@ export class Store {
       }
       throw openError(opts.path, err);
     }
-    this.flows = new FlowStore(this.db);
+    this.flows = new FlowStore(this.db, opts.maxDevices);
     this.alerts = new AlertStore(this.db);
     this.incidents = new IncidentStore(this.db);
-    this.devices = new DeviceStore(this.db);
+    this.devices = new DeviceStore(this.db, {
+      ...(opts.maxDevices !== undefined ? { maxDevices: opts.maxDevices } : {}),
+      ...(opts.maxAddressesPerDevice !== undefined ? { maxAddressesPerDevice: opts.maxAddressesPerDevice } : {}),
+    });
     this.actions = new ActionStore(this.db);
     this.auth = new WebAuthStore(this.db);
     this.fleet = new FleetStore(this.db, () => this.checkSize());
@@ -248,7 +257,17 @@ export class Store {
   private checkSize(): void {
     let evicted: Record<string, number>;
     try {
-      evicted = enforceSizeCap(this.db, this.maxBytes - 2 * this.walLimitBytes, Math.max(1000, this.walLimitBytes >> 10));
+      // the device cap first (counted in devices.evictions): it is what keeps a flood of MACs from the size cap
+      this.devices.enforceCap();
+      const before = this.devices.evictions.devices;
+      const r = enforceSizeCap(this.db, this.maxBytes - 2 * this.walLimitBytes, Math.max(1000, this.walLimitBytes >> 10), (n) => this.devices.evictTransient(n));
+      // devices the size cap took are counted here, not twice
+      this.devices.evictions.devices = before;
+      evicted = r.deleted;
+      if (r.overCap && !this.overCap) {
+        this.log(`store: the evidence alone (alerts, incidents, actions, audit, trust history) fills store.maxSizeMB (${Math.round(this.maxBytes / 1048576)} MiB); it is kept until its retention (store.rollupRetentionDays) and the file stays above the cap`);
+      }
+      this.overCap = r.overCap;
     } catch (err) {
       // a locked or full disk: the batch itself is committed; the cap is tried again after the next one
       this.capErrors++;
@@ -263,8 +282,15 @@ export class Store {
     return (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
   }
 
-  stats(): WriteQueueStats & { capEvictions: Record<string, number>; capErrors: number } {
-    return { ...this.queue.stats, dropped: { ...this.queue.stats.dropped }, capEvictions: { ...this.capEvictions }, capErrors: this.capErrors };
+  stats(): WriteQueueStats & { capEvictions: Record<string, number>; capErrors: number; countEvictions: Record<string, number>; overCap: boolean } {
+    return {
+      ...this.queue.stats,
+      dropped: { ...this.queue.stats.dropped },
+      capEvictions: { ...this.capEvictions },
+      capErrors: this.capErrors,
+      countEvictions: { ...this.devices.evictions },
+      overCap: this.overCap,
+    };
   }
 
   /**

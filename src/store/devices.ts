@@ -1,6 +1,14 @@
 /**
  * Device inventory rows: devices keyed by MAC, the addresses each used over time, and trust score history.
  * The trust module owns the logic (what a sighting means, how scores move); this file only persists it.
+ *
+ * Both device tables are keyed by what the wire says (a MAC, an address), so both are capped: at most
+ * `maxDevices` devices (store.maxDevices) and `maxAddressesPerDevice` addresses per device
+ * (store.maxAddressesPerDevice, the least recently used go). Past the device cap the devices seen for the
+ * shortest time go first — a spoofed MAC seen once has lifetime 0 — and never a device that carries evidence
+ * or an admin's decision: alerts or incidents about it, trust history, scans, actions (a quarantine), a
+ * label or a chosen type (`evictTransient`). A hostname does not protect a device: a DHCP flood can carry one.
+ * Evictions are counted in `evictions` (exported as argus_store_evictions_total).
  */
 import type Database from 'better-sqlite3';
 
@@ -81,14 +89,62 @@ const DEVICE_COLS = `mac, first_seen_us AS firstSeenUs, last_seen_us AS lastSeen
   dhcp_fingerprint AS dhcpFingerprint, dhcp_vendor_class AS dhcpVendorClass, label, device_type AS deviceType,
   trust_score AS trustScore, trust_level AS trustLevel`;
 
+/** What the caps deleted since the store was opened. */
+export interface DeviceEvictions {
+  devices: number;
+  device_addresses: number;
+}
+
+export interface DeviceCaps {
+  /** store.maxDevices */
+  maxDevices: number;
+  /** store.maxAddressesPerDevice */
+  maxAddressesPerDevice: number;
+}
+
+export const DEFAULT_DEVICE_CAPS: DeviceCaps = { maxDevices: 10_000, maxAddressesPerDevice: 64 };
+
+/**
+ * Devices that nothing protects, in eviction order: shortest lifetime first (the devices_lifetime index), the
+ * least recently seen of equal lifetime first.
+ */
+const TRANSIENT_SQL = `
+  SELECT mac FROM devices d INDEXED BY devices_lifetime
+  WHERE d.label IS NULL AND d.device_type IS NULL AND coalesce(d.trust_level, 'normal') = 'normal'
+    AND NOT EXISTS (SELECT 1 FROM alerts WHERE src_mac = d.mac)
+    AND NOT EXISTS (SELECT 1 FROM incidents WHERE device = d.mac)
+    AND NOT EXISTS (SELECT 1 FROM trust_history WHERE mac = d.mac)
+    AND NOT EXISTS (SELECT 1 FROM actions WHERE mac = d.mac)
+    AND NOT EXISTS (SELECT 1 FROM scans WHERE mac = d.mac)
+  ORDER BY d.last_seen_us - d.first_seen_us, d.last_seen_us
+  LIMIT ?`;
+
 export class DeviceStore {
+  private readonly insertStmt: Database.Statement;
   private readonly sightStmt: Database.Statement;
   private readonly addrStmt: Database.Statement;
   private readonly trustStmt: Database.Statement;
   private readonly trustCurStmt: Database.Statement;
   private readonly getStmt: Database.Statement;
+  private readonly addrInsertStmt: Database.Statement;
+  private readonly addrTrimStmt: Database.Statement;
+  private readonly transientStmt: Database.Statement;
+  private readonly delDeviceStmt: Database.Statement;
+  private readonly delAddrsStmt: Database.Statement;
+  /** rows in `devices` (counted once at open, then kept by the inserts and deletes made here) */
+  private rows: number;
+  readonly evictions: DeviceEvictions = { devices: 0, device_addresses: 0 };
+  readonly caps: DeviceCaps;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    caps: Partial<DeviceCaps> = {},
+  ) {
+    this.caps = { ...DEFAULT_DEVICE_CAPS, ...caps };
+    this.rows = (db.prepare('SELECT count(*) AS n FROM devices').get() as { n: number }).n;
+    this.insertStmt = db.prepare(`
+      INSERT OR IGNORE INTO devices (mac, first_seen_us, last_seen_us, hostname, vendor, dhcp_fingerprint, dhcp_vendor_class, trust_score, trust_level)
+      VALUES (@mac, @tsUs, @tsUs, @hostname, @vendor, @dhcpFingerprint, @dhcpVendorClass, 100, 'normal')`);
     // first_seen never moves forward and last_seen never backward, so out-of-order sightings are harmless;
     // a new device starts fully trusted (100, normal): nothing is held against it until evidence arrives
     this.sightStmt = db.prepare(`
@@ -112,23 +168,73 @@ export class DeviceStore {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     this.trustCurStmt = db.prepare('UPDATE devices SET trust_score = ?, trust_level = ? WHERE mac = ?');
     this.getStmt = db.prepare(`SELECT ${DEVICE_COLS} FROM devices WHERE mac = ?`);
+    this.addrInsertStmt = db.prepare('INSERT OR IGNORE INTO device_addresses (mac, ip, first_seen_us, last_seen_us, source) VALUES (?, ?, ?, ?, ?)');
+    this.addrTrimStmt = db.prepare(`
+      DELETE FROM device_addresses WHERE mac = ? AND ip IN
+        (SELECT ip FROM device_addresses WHERE mac = ? ORDER BY last_seen_us DESC, ip LIMIT -1 OFFSET ?)`);
+    this.transientStmt = db.prepare(TRANSIENT_SQL).pluck();
+    this.delDeviceStmt = db.prepare('DELETE FROM devices WHERE mac = ?');
+    this.delAddrsStmt = db.prepare('DELETE FROM device_addresses WHERE mac = ?');
   }
 
-  /** Records that a device was seen, creating it on first sight. */
+  /** Records that a device was seen, creating it on first sight. Call `enforceCap` after the batch. */
   upsert(s: DeviceSighting): void {
-    this.sightStmt.run({
+    const row = {
       mac: s.mac,
       tsUs: s.tsUs,
       hostname: s.hostname ?? null,
       vendor: s.vendor ?? null,
       dhcpFingerprint: s.dhcpFingerprint ?? null,
       dhcpVendorClass: s.dhcpVendorClass ?? null,
-    });
+    };
+    if (this.insertStmt.run(row).changes > 0) this.rows++;
+    else this.sightStmt.run(row);
   }
 
-  /** Records that `mac` used `ip` at `tsUs` (the device row must exist or be upserted in the same batch). */
+  /**
+   * Records that `mac` used `ip` at `tsUs` (the device row must exist or be upserted in the same batch). A new
+   * address beyond the device's `maxAddressesPerDevice` pushes out its least recently used one.
+   */
   addAddress(mac: string, ip: string, tsUs: number, source: AddressSource): void {
-    this.addrStmt.run(mac, ip, tsUs, tsUs, source);
+    if (this.addrInsertStmt.run(mac, ip, tsUs, tsUs, source).changes === 0) {
+      this.addrStmt.run(mac, ip, tsUs, tsUs, source);
+      return;
+    }
+    const n = this.addrTrimStmt.run(mac, mac, this.caps.maxAddressesPerDevice).changes;
+    this.evictions.device_addresses += n;
+  }
+
+  /** Devices stored now. */
+  get size(): number {
+    return this.rows;
+  }
+
+  /**
+   * Deletes up to `n` devices that nothing protects, shortest lifetime first, with their addresses (see the
+   * file comment); returns how many went. Counted in `evictions`.
+   */
+  evictTransient(n: number): number {
+    if (n <= 0) return 0;
+    const macs = this.transientStmt.all(n) as string[];
+    for (const mac of macs) {
+      this.evictions.device_addresses += this.delAddrsStmt.run(mac).changes;
+      const gone = this.delDeviceStmt.run(mac).changes;
+      this.rows -= gone;
+      this.evictions.devices += gone;
+    }
+    return macs.length;
+  }
+
+  /**
+   * Brings the device table back to `maxDevices` (cheap when under it: one comparison). Returns the devices
+   * evicted; fewer than the excess when the rest are all protected.
+   */
+  enforceCap(): number {
+    if (this.rows <= this.caps.maxDevices) return 0;
+    // the running count can drift when a batch is retried: count again before deleting anything
+    const excess = this.count() - this.caps.maxDevices;
+    if (excess <= 0) return 0;
+    return this.db.transaction(() => this.evictTransient(excess))();
   }
 
   /** Appends a trust history point and makes it the device's current score. */
@@ -176,7 +282,8 @@ export class DeviceStore {
   }
 
   count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM devices').get() as { n: number }).n;
+    this.rows = (this.db.prepare('SELECT count(*) AS n FROM devices').get() as { n: number }).n;
+    return this.rows;
   }
 
   /** Every address the device used, most recent first. */

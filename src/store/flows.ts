@@ -5,11 +5,14 @@
  * `store.rollupRetentionDays`, so the dashboard can draw months of per-device traffic after the raw rows
  * are gone. Rollups are updated in the same transaction as the flows they summarise, so the two never
  * disagree after a crash.
+ *
+ * The device key comes from the wire (a MAC, else an address), so each hour holds at most `maxDevicesPerHour`
+ * devices (store.maxDevices); the rest of a flooded hour is summed under the empty key, like the top lists'.
  */
 import type Database from 'better-sqlite3';
 import type { FlowRecord, SeriesStats, TcpFlagCounts } from '../flow/flow-record.js';
 import { addTraffic, endpointTraffic, type DeviceTraffic } from './device-traffic.js';
-import { TopRollups } from './top-rollups.js';
+import { HourKeys, OTHER_KEY, TopRollups } from './top-rollups.js';
 
 const HOUR_US = 3_600_000_000;
 
@@ -96,9 +99,16 @@ export class FlowStore {
   private readonly pending = new Map<string, RollupRow>();
   /** the DNS-name and remote-destination rollups, written with the same batches */
   readonly tops: TopRollups;
+  private readonly deviceKeys: HourKeys;
+  /** flow endpoints summed under the empty key because their hour already held maxDevicesPerHour devices */
+  rollupOverflowed = 0;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    maxDevicesPerHour = 10_000,
+  ) {
     this.tops = new TopRollups(db);
+    this.deviceKeys = new HourKeys(maxDevicesPerHour);
     this.insertStmt = db.prepare(`
       INSERT INTO flows (flow_id, segment, start_us, end_us, proto, src_ip, src_port, dst_ip, dst_port,
         src_mac, dst_mac, community_id, service, pkts_to_server, pkts_to_client, bytes_to_server,
@@ -132,7 +142,9 @@ export class FlowStore {
     this.tops.add(f);
   }
 
-  private add(hourUs: number, device: string, d: DeviceTraffic, rejected: number): void {
+  private add(hourUs: number, wireDevice: string, d: DeviceTraffic, rejected: number): void {
+    const device = this.deviceKeys.admit(hourUs, wireDevice);
+    if (device === OTHER_KEY) this.rollupOverflowed++;
     const key = `${hourUs}|${device}`;
     const r = this.pending.get(key);
     if (r === undefined) {

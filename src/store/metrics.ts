@@ -38,6 +38,14 @@ export interface PipelineCounters {
   /** lines each forwarding sink delivered, and its failed attempts ('forward_syslog', 'forward_http') */
   sinkSent?: Record<string, number>;
   sinkErrors?: Record<string, number>;
+  /** store rows deleted to stay under a cap, by reason ('size': store.maxSizeMB, 'count': store.maxDevices, …) and table */
+  storeEvictions?: Record<string, Record<string, number>>;
+  /** 1 while the evidence alone keeps the store above store.maxSizeMB */
+  storeOverCap?: boolean;
+  /** entries dropped from capped in-memory tables (devices, remote hosts, trust, detectors), by table */
+  memoryEvictions?: Record<string, number>;
+  /** new devices counted during a device flood but not tracked or stored one by one */
+  floodDevicesUnstored?: number;
 }
 
 export interface MetricsOptions {
@@ -63,6 +71,10 @@ export class Metrics {
   private readonly sinkDropped: Counter<'sink'>;
   private readonly sinkSent: Counter<'sink'>;
   private readonly sinkErrors: Counter<'sink'>;
+  private readonly storeEvictions: Counter<'table' | 'reason'>;
+  private readonly storeOverCap: Gauge;
+  private readonly memoryEvictions: Counter<'table'>;
+  private readonly floodUnstored: Counter;
   /** last total seen per metric and label value, to turn totals into increments */
   private readonly last = new Map<string, number>();
 
@@ -89,6 +101,15 @@ export class Metrics {
     this.sinkDropped = new Counter({ name: 'argus_sink_dropped_total', help: 'Lines dropped by each output sink (buffer full or server refused)', labelNames: ['sink'], registers: r });
     this.sinkSent = new Counter({ name: 'argus_sink_sent_total', help: 'Lines each forwarding sink delivered to its receiver', labelNames: ['sink'], registers: r });
     this.sinkErrors = new Counter({ name: 'argus_sink_errors_total', help: 'Failed delivery attempts of each forwarding sink (refused or broken connections, failed requests)', labelNames: ['sink'], registers: r });
+    this.storeEvictions = new Counter({
+      name: 'argus_store_evictions_total',
+      help: "Store rows deleted to stay under a cap, by table and reason ('size': store.maxSizeMB, 'count': store.maxDevices or store.maxAddressesPerDevice); never evidence",
+      labelNames: ['table', 'reason'],
+      registers: r,
+    });
+    this.storeOverCap = new Gauge({ name: 'argus_store_over_cap', help: '1 while the evidence alone (kept until its retention) keeps the store above store.maxSizeMB', registers: r });
+    this.memoryEvictions = new Counter({ name: 'argus_memory_evictions_total', help: 'Entries dropped from capped in-memory tables keyed by wire values, by table', labelNames: ['table'], registers: r });
+    this.floodUnstored = new Counter({ name: 'argus_flood_devices_unstored_total', help: 'New devices counted during a device flood but not tracked or stored one by one', registers: r });
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'argus_' });
   }
 
@@ -108,6 +129,20 @@ export class Metrics {
     if (c.sinkDropped !== undefined) this.totals(this.sinkDropped, 'sinkDropped', 'sink', c.sinkDropped);
     if (c.sinkSent !== undefined) this.totals(this.sinkSent, 'sinkSent', 'sink', c.sinkSent);
     if (c.sinkErrors !== undefined) this.totals(this.sinkErrors, 'sinkErrors', 'sink', c.sinkErrors);
+    if (c.storeEvictions !== undefined) {
+      for (const [reason, byTable] of Object.entries(c.storeEvictions)) {
+        for (const [table, value] of Object.entries(byTable)) {
+          const k = `storeEvictions\u0000${reason}\u0000${table}`;
+          const prev = this.last.get(k) ?? 0;
+          const delta = value >= prev ? value - prev : value;
+          if (delta > 0) this.storeEvictions.inc({ table, reason }, delta);
+          this.last.set(k, value);
+        }
+      }
+    }
+    if (c.storeOverCap !== undefined) this.storeOverCap.set(c.storeOverCap ? 1 : 0);
+    if (c.memoryEvictions !== undefined) this.totals(this.memoryEvictions, 'memoryEvictions', 'table', c.memoryEvictions);
+    if (c.floodDevicesUnstored !== undefined) this.total(this.floodUnstored, 'floodUnstored', c.floodDevicesUnstored);
   }
 
   /** Counts one alert (attach() does this from the bus). */

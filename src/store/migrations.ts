@@ -135,6 +135,17 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 15,
+    description: 'the device cap\'s eviction order: devices seen for the shortest time first',
+    up(db) {
+      db.exec(`
+        -- DeviceStore.evictTransient walks this: a spoofed MAC seen once has lifetime 0 and goes first, the oldest
+        -- of those first; an established device (seen over hours or days) goes last
+        CREATE INDEX devices_lifetime ON devices(last_seen_us - first_seen_us, last_seen_us);
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

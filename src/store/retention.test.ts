@@ -145,3 +145,113 @@ t.test("a fleet head's results from its sensors are held under the size cap too,
   t.same(s.integrityCheck(), ['ok']);
   s.close();
 });
+
+t.test('the size cap never deletes evidence: flows, devices seen once and rollups go, alerts, audit, trust history and actions stay', async (t) => {
+  const capMB = 3;
+  const logs: string[] = [];
+  const s = Store.open({ path: join(dir, 'evidence.db'), maxSizeMB: capMB, maxDevices: 1_000_000, batchSize: 500, log: (m) => logs.push(m) });
+  const cap = capMB * 1024 * 1024;
+  // evidence first: 300 alerts, audit entries and trust points, one quarantine
+  for (let i = 0; i < 300; i++) {
+    const ts = NOW + i;
+    s.addAlert(alert(`ev-${i}`, ts));
+    s.defer(ts, () => {
+      s.devices.upsert({ mac: deviceMac(i % 200), tsUs: ts });
+      s.devices.recordTrust({ mac: deviceMac(i % 200), tsUs: ts, score: 60, behavioral: 60, vulnerability: 80, reputation: 80, level: 'warning', explanation: [] });
+      s.actions.audit({ tsUs: ts, actor: 'admin', action: 'test.evidence', target: String(i), reason: null, detail: null });
+    });
+  }
+  s.flush();
+  s.actions.create({ tsUs: NOW, kind: 'quarantine', state: 'active', mac: deviceMac(7), ip: null, reason: 'kept', alertId: null, actor: 'admin', expiresUs: null, dryRun: false });
+  const before = { alerts: count(s, 'alerts'), audit: count(s, 'audit_log'), trust: count(s, 'trust_history'), actions: count(s, 'actions') };
+  // then what an attacker can create: flows and a flood of devices seen once, far past the cap
+  let maxSeen = 0;
+  for (let i = 1; i <= 40_000; i++) {
+    const ts = NOW + 1_000_000 + i * 1000;
+    s.addFlow(makeFlow(i, ts));
+    const mac = `02:ee:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}:01`;
+    s.defer(ts, () => {
+      s.devices.upsert({ mac, tsUs: ts });
+      s.devices.addAddress(mac, `10.200.${(i >> 8) & 255}.${i & 255}`, ts, 'arp');
+    });
+    if (i % 1000 === 0) {
+      const z = s.size();
+      maxSeen = Math.max(maxSeen, z.fileBytes + z.walBytes);
+    }
+  }
+  s.flush();
+  t.ok(maxSeen <= cap, `file + WAL peaked at ${(maxSeen / 1048576).toFixed(2)} MiB (cap ${capMB} MiB)`);
+  t.same({ alerts: count(s, 'alerts'), audit: count(s, 'audit_log'), trust: count(s, 'trust_history'), actions: count(s, 'actions') }, before, 'every evidence row is kept');
+  const ev = s.stats().capEvictions;
+  t.ok((ev.flows ?? 0) > 0, `flows evicted (${ev.flows})`);
+  t.ok((ev.devices ?? 0) > 0, `devices seen once evicted (${ev.devices})`);
+  t.equal(ev.alerts, undefined);
+  t.equal(ev.audit_log, undefined);
+  t.equal(ev.trust_history, undefined);
+  for (let d = 0; d < 200; d++) t.ok(s.devices.get(deviceMac(d)), `device ${d} with trust history kept`);
+  t.equal(s.overCap, false);
+  t.same(s.integrityCheck(), ['ok']);
+  s.close();
+});
+
+t.test('when the evidence alone outgrows the cap, it is kept and the store says so once', async (t) => {
+  const logs: string[] = [];
+  const s = Store.open({ path: join(dir, 'over.db'), maxSizeMB: 1, batchSize: 500, log: (m) => logs.push(m) });
+  const big = 'x'.repeat(2000);
+  for (let i = 0; i < 1500; i++) s.addAlert({ ...alert(`big-${i}`, NOW + i), signature: big });
+  s.flush();
+  t.equal(count(s, 'alerts'), 1500, 'no alert deleted to make room');
+  t.equal(s.overCap, true);
+  t.equal(s.stats().overCap, true);
+  t.equal(logs.filter((m) => m.includes('the evidence alone')).length, 1, 'said once');
+  s.close();
+});
+
+t.test('store.maxDevices: the shortest-lived unprotected devices go first, never one that carries evidence or a decision', async (t) => {
+  const s = Store.open({ path: join(dir, 'devcap.db'), maxDevices: 100, maxAddressesPerDevice: 4, batchSize: 10_000, log: () => {} });
+  const HOUR = 3_600_000_000;
+  const mac = (p: string, i: number): string => `02:${p}:00:00:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
+  // 40 established devices, seen over a day; 10 protected ones seen once (alert, trust, action, label, type, scan)
+  s.defer(NOW, () => {
+    for (let i = 0; i < 40; i++) {
+      s.devices.upsert({ mac: mac('aa', i), tsUs: NOW - 24 * HOUR });
+      s.devices.upsert({ mac: mac('aa', i), tsUs: NOW });
+    }
+    for (let i = 0; i < 10; i++) s.devices.upsert({ mac: mac('bb', i), tsUs: NOW - 48 * HOUR });
+    s.devices.recordTrust({ mac: mac('bb', 0), tsUs: NOW, score: 70, behavioral: 70, vulnerability: 100, reputation: 100, level: 'warning', explanation: [] });
+    s.devices.setLabel(mac('bb', 1), 'printer');
+    s.devices.setType(mac('bb', 2), 'camera');
+    s.actions.create({ tsUs: NOW, kind: 'quarantine', state: 'active', mac: mac('bb', 3), ip: null, reason: 'r', alertId: null, actor: 'admin', expiresUs: null, dryRun: false });
+    s.registry.startScan('10.0.0.4', mac('bb', 4), NOW);
+  });
+  s.addAlert({ ...alert('dev-alert', NOW), srcMac: mac('bb', 5) });
+  s.flush();
+  // a router-like device claiming many addresses keeps the 4 it used last
+  s.defer(NOW, () => {
+    for (let k = 0; k < 10; k++) s.devices.addAddress(mac('aa', 0), `10.1.0.${k}`, NOW + k, 'arp');
+  });
+  s.flush();
+  t.same(s.devices.addresses(mac('aa', 0)).map((a) => a.ip), ['10.1.0.9', '10.1.0.8', '10.1.0.7', '10.1.0.6'], 'the addresses used last are kept');
+  t.equal(s.devices.evictions.device_addresses, 6);
+  // then 5,000 spoofed MACs, each seen once
+  for (let i = 0; i < 5000; i++) {
+    s.defer(NOW + i, () => {
+      s.devices.upsert({ mac: mac('cc', i), tsUs: NOW + i });
+      s.devices.addAddress(mac('cc', i), `10.2.${i >> 8}.${i & 255}`, NOW + i, 'arp');
+    });
+    if (i % 1000 === 999) s.flush();
+  }
+  s.flush();
+  t.equal(s.devices.count(), 100, 'the device table is at its cap');
+  for (let i = 0; i < 40; i++) t.ok(s.devices.get(mac('aa', i)), `established device ${i} kept`);
+  for (let i = 0; i < 6; i++) t.ok(s.devices.get(mac('bb', i)), `protected device ${i} kept`);
+  t.equal(s.devices.get(mac('bb', 6)), undefined, 'an unprotected device seen once two days ago is not protected by its age');
+  t.equal(s.devices.evictions.devices, 50 + 5000 - 100 + 0, 'every eviction counted');
+  t.same(s.stats().countEvictions, s.devices.evictions);
+  const orphans = s.db.prepare('SELECT count(*) AS n FROM device_addresses WHERE mac NOT IN (SELECT mac FROM devices)').get() as { n: number };
+  t.equal(orphans.n, 0, 'addresses go with their device');
+  // the newest spoofed MACs are the ones left
+  t.ok(s.devices.get(mac('cc', 4999)), 'the newest of equal lifetime stays');
+  t.equal(s.devices.get(mac('cc', 0)), undefined, 'the oldest of equal lifetime went');
+  s.close();
+});

@@ -5,13 +5,16 @@
  * history, finished actions and scans, and the audit log live `rollupRetentionDays`; expired web sessions go
  * at once. Pending and active actions, devices, users, tokens, models and settings are never aged out.
  *
- * By size (`enforceSizeCap`): when the data pages pass 95 % of the cap, the oldest rows go — anomaly events
- * and flows first (the bulk, and summarised by rollups), then rollups, a fleet head's results from its sensors,
- * trust history, alerts, audit — until
- * 90 % is reached; the gap between the two marks keeps it from running after every batch, and its
- * smallness keeps one eviction short. Each round is its own transaction of at most `maxChunkRows` flows,
- * so one eviction does not balloon the WAL. Freed pages are
- * reused by later inserts; pages beyond the cap are returned to the file system (auto_vacuum=INCREMENTAL).
+ * By size (`enforceSizeCap`): when the data pages pass 95 % of the cap, rows go in order of value — anomaly
+ * events and flows first (the bulk, and summarised by rollups), then devices seen once and never again (what a
+ * spoofed flood leaves, see DeviceStore.evictTransient), then rollups, then a fleet head's results from its
+ * sensors — until 90 % is reached. Evidence — alerts, incidents, actions, the audit log, trust history — is
+ * never deleted to make room: an attacker can create rows, so room made by deleting evidence is room made for
+ * the attacker. Evidence goes only by age; when it alone outgrows the cap the store stays above it and says so
+ * (`SizeCapResult.overCap`). The gap between the two marks keeps the cap from running after every batch, and
+ * its smallness keeps one eviction short. Each round is its own transaction of at most `maxChunkRows` flows,
+ * so one eviction does not balloon the WAL. Freed pages are reused by later inserts; pages beyond the cap are
+ * returned to the file system (auto_vacuum=INCREMENTAL).
  */
 import type Database from 'better-sqlite3';
 
@@ -88,10 +91,11 @@ const SIZE_RULES: readonly SizeRule[] = [
   // a fleet head's results from its sensors, oldest received first (the rowid is the order of arrival)
   // wide rows (JSON bodies) and two indexes: smaller rounds, so one round's commit stays inside the WAL's reserve
   { table: 'fleet_results', time: 'id', key: 'id', chunk: 200 },
-  { table: 'trust_history', time: 'ts_us', key: 'rowid' },
-  { table: 'alerts', time: 'ts_us', key: 'rowid' },
-  { table: 'audit_log', time: 'ts_us', key: 'rowid' },
+  // never here: alerts, incidents, actions, audit_log, trust_history (evidence; see the file comment)
 ];
+
+/** Tables the size cap never deletes from (only age retention does). */
+export const EVIDENCE_TABLES = ['alerts', 'incidents', 'actions', 'audit_log', 'trust_history'] as const;
 
 function pages(db: Database.Database): { size: number; count: number; free: number } {
   return {
@@ -101,11 +105,23 @@ function pages(db: Database.Database): { size: number; count: number; free: numb
   };
 }
 
+export interface SizeCapResult {
+  /** rows deleted by table (empty when under the cap, the common case: three pragma reads) */
+  deleted: Record<string, number>;
+  /** true when everything the cap may delete is gone and the data is still above the high mark (evidence only) */
+  overCap: boolean;
+}
+
 /**
- * Keeps the database's data pages under `capBytes` (see the file comment). Returns the rows deleted by
- * table (empty when under the cap, the common case: three pragma reads).
+ * Keeps the database's data pages under `capBytes` (see the file comment). `evictTransient(n)` deletes up to
+ * `n` devices seen once and never again and returns how many it deleted (DeviceStore.evictTransient).
  */
-export function enforceSizeCap(db: Database.Database, capBytes: number, maxChunkRows = 20_000): Record<string, number> {
+export function enforceSizeCap(
+  db: Database.Database,
+  capBytes: number,
+  maxChunkRows = 20_000,
+  evictTransient: (n: number) => number = () => 0,
+): SizeCapResult {
   const deleted: Record<string, number> = {};
   let p = pages(db);
   const high = capBytes * 0.95;
@@ -139,6 +155,13 @@ export function enforceSizeCap(db: Database.Database, capBytes: number, maxChunk
       const freed = before - used();
       chunk = Math.min(maxChunkRows, freed <= 0 ? chunk * 4 : Math.ceil((chunk * (used() - target)) / freed) + 100);
     }
+    // devices seen once and never again (with their addresses), before any rollup
+    while (used() > target) {
+      const n = db.transaction(() => evictTransient(1000))();
+      add('devices', n);
+      p = pages(db);
+      if (n === 0) break;
+    }
     for (const rule of SIZE_RULES) {
       const del = db.prepare(`DELETE FROM ${rule.table} WHERE ${rule.key} IN (SELECT ${cols(rule.key)} FROM ${rule.table} ORDER BY ${rule.time} LIMIT ?)`);
       while (used() > target) {
@@ -153,5 +176,5 @@ export function enforceSizeCap(db: Database.Database, capBytes: number, maxChunk
   const excess = Math.ceil((p.count * p.size - capBytes) / p.size);
   if (excess > 0 && p.free > 0) db.pragma(`incremental_vacuum(${Math.min(excess + Math.floor(p.free / 2), p.free)})`);
   if (Object.keys(deleted).length > 0) db.pragma('wal_checkpoint(PASSIVE)');
-  return deleted;
+  return { deleted, overCap: used() > high };
 }

@@ -52,8 +52,10 @@ interface RemoteDelta {
 }
 
 /** Distinct keys per hour, for the cap; only the last few hours are kept (flows end roughly in order). */
-class HourKeys {
+export class HourKeys {
   private readonly hours = new Map<number, Set<string>>();
+
+  constructor(private readonly cap: number = MAX_KEYS_PER_HOUR) {}
 
   /** `key`, or OTHER_KEY when the hour already holds its share of other keys */
   admit(hourUs: number, key: string): string {
@@ -63,7 +65,7 @@ class HourKeys {
       if (this.hours.size > 3) this.hours.delete(Math.min(...this.hours.keys()));
     }
     if (s.has(key)) return key;
-    if (s.size >= MAX_KEYS_PER_HOUR) return OTHER_KEY;
+    if (s.size >= this.cap) return OTHER_KEY;
     s.add(key);
     return key;
   }

@@ -7,7 +7,10 @@
  * Input is the bus ('arp', 'dhcp', 'dns', 'flow.end'); output is 'device.new' (once per MAC, also across
  * restarts: known devices are reloaded from the store) and 'device.update' (new address, hostname, fingerprint).
  * Both tables are keyed by attacker-controlled values, so both are capped (trust.maxDevices,
- * trust.maxRemoteHosts), evict the least recently seen entry and count evictions.
+ * trust.maxRemoteHosts) and count evictions. At the device cap a device seen once and never again (what a
+ * spoofed MAC is) goes before an established one: among the least recently seen few, the one seen for the
+ * shortest time. A MAC never seen before is first offered to the new-device gate (the flood.devices detector):
+ * during a flood only its sample is tracked, the rest is counted there and goes nowhere else.
  *
  * Persistence never runs SQL per packet: writes are handed to the store's batch queue (`store.defer`), at
  * once for something new (a device, an address, a name) and at most once a minute of packet time for a
@@ -17,6 +20,7 @@ import type { Bus } from '../bus.js';
 import type { DhcpInfo, DnsMessage, ArpInfo } from '../decode/packet.js';
 import { ipv4ToString, macToString } from '../decode/addr.js';
 import { isGroupAddress, PrefixSet } from '../detectors/addresses.js';
+import type { NewDeviceGate } from '../detectors/device-flood.js';
 import type { FlowRecord } from '../flow/flow-record.js';
 import type { Store } from '../store/db.js';
 import type { AddressSource, DeviceSighting } from '../store/devices.js';
@@ -28,6 +32,8 @@ import type { DeviceEvent } from './types.js';
 
 export interface InventoryConfig {
   homeNets: readonly string[];
+  /** the capture interface, for the flood gate's "on eth0 VLAN 10" (empty: "the capture") */
+  iface?: string;
   trust: { maxDevices: number; maxRemoteHosts: number };
 }
 
@@ -65,6 +71,8 @@ export interface InventoryStats {
   remoteHostsEvicted: number;
   /** addresses dropped from a device that had MAX_ADDRESSES already (a router forwarding for many hosts) */
   addressesEvicted: number;
+  /** MACs never seen before that the new-device gate counted only (a device flood) */
+  floodUnadmitted: number;
 }
 
 /** Addresses kept per device: DHCP churn and IPv6 privacy addresses add a few a day; a router's MAC adds many. */
@@ -73,6 +81,8 @@ export const MAX_ADDRESSES = 16;
 const PERSIST_EVERY_US = 60_000_000;
 /** Devices reloaded from the store per query page at start. */
 const RELOAD_PAGE = 1000;
+/** At the cap, the least recently seen this many are looked at for the one seen for the shortest time. */
+const EVICT_LOOK = 32;
 
 export class DeviceInventory {
   /** least recently seen first: a Map re-inserted on every touch keeps that order for free */
@@ -85,20 +95,21 @@ export class DeviceInventory {
   private readonly dirty = new Map<string, Set<string>>();
   private nextPersistUs = 0;
   private readonly offs: (() => void)[] = [];
-  readonly stats: InventoryStats = { devices: 0, remoteHosts: 0, newDevices: 0, devicesEvicted: 0, remoteHostsEvicted: 0, addressesEvicted: 0 };
+  readonly stats: InventoryStats = { devices: 0, remoteHosts: 0, newDevices: 0, devicesEvicted: 0, remoteHostsEvicted: 0, addressesEvicted: 0, floodUnadmitted: 0 };
 
   constructor(
     private readonly bus: Bus,
     private readonly store: Store | null,
     private readonly cfg: InventoryConfig,
+    private readonly gate: NewDeviceGate | null = null,
   ) {
     this.home = new PrefixSet(cfg.homeNets);
     this.remotes = new RemoteHosts(cfg.trust.maxRemoteHosts);
     if (store !== null) this.reload(store);
     this.offs.push(
-      bus.on('arp', (e) => this.onArp(e.tsUs, e.arp)),
-      bus.on('dhcp', (e) => this.onDhcp(e.tsUs, e.dhcp)),
-      bus.on('dns', (e) => this.onDns(e.tsUs, e.srcMac, e.srcIp, e.dns)),
+      bus.on('arp', (e) => this.onArp(e.tsUs, e.arp, e.vlan)),
+      bus.on('dhcp', (e) => this.onDhcp(e.tsUs, e.dhcp, e.vlan)),
+      bus.on('dns', (e) => this.onDns(e.tsUs, e.srcMac, e.srcIp, e.dns, e.vlan)),
       bus.on('flow.end', (r) => this.onFlow(r)),
     );
   }
@@ -134,7 +145,13 @@ export class DeviceInventory {
 
   /** Periodic work (with the scorer's tick): queues the sightings of a quiet minute that no packet flushed. */
   tick(nowUs: number): void {
+    this.gate?.tick?.(nowUs);
     this.maybePersist(nowUs);
+  }
+
+  /** Evictions of the in-memory tables, for argus_memory_evictions_total. */
+  evictions(): Record<string, number> {
+    return { 'inventory.devices': this.stats.devicesEvicted, 'inventory.remote_hosts': this.stats.remoteHostsEvicted, 'inventory.addresses': this.stats.addressesEvicted };
   }
 
   /** Unsubscribes from the bus and queues the pending writes. */
@@ -146,20 +163,20 @@ export class DeviceInventory {
 
   // ---- bus input ---------------------------------------------------------------------------------------
 
-  private onArp(tsUs: number, a: ArpInfo): void {
+  private onArp(tsUs: number, a: ArpInfo, vlan: number): void {
     const ip = a.senderIp === 0 ? null : ipv4ToString(a.senderIp); // 0.0.0.0: an address probe (RFC 5227)
     if (ip !== null && !this.home.has(ip)) return;
-    this.sight(tsUs, macToString(a.senderMac), ip, 'arp');
+    this.sight(tsUs, macToString(a.senderMac), ip, 'arp', vlan);
   }
 
-  private onDhcp(tsUs: number, d: DhcpInfo): void {
+  private onDhcp(tsUs: number, d: DhcpInfo, vlan: number): void {
     const mac = macToString(d.clientMac);
     if (d.op === 2) {
       // the server's ACK is what assigns the address; OFFERs may go unused
-      if (d.messageType === 5 && d.yourIp !== '' && this.home.has(d.yourIp)) this.sight(tsUs, mac, d.yourIp, 'dhcp');
+      if (d.messageType === 5 && d.yourIp !== '' && this.home.has(d.yourIp)) this.sight(tsUs, mac, d.yourIp, 'dhcp', vlan);
       return;
     }
-    const dev = this.sight(tsUs, mac, d.clientIp !== '' && this.home.has(d.clientIp) ? d.clientIp : null, 'dhcp');
+    const dev = this.sight(tsUs, mac, d.clientIp !== '' && this.home.has(d.clientIp) ? d.clientIp : null, 'dhcp', vlan);
     if (dev === null) return;
     let changed = false;
     if (d.hostname !== null && d.hostname !== '' && (dev.hostname !== d.hostname || dev.hostnameSource !== 'dhcp')) {
@@ -179,14 +196,14 @@ export class DeviceInventory {
     if (changed) this.changed(tsUs, dev);
   }
 
-  private onDns(tsUs: number, srcMac: number, srcIp: string, m: DnsMessage): void {
+  private onDns(tsUs: number, srcMac: number, srcIp: string, m: DnsMessage, vlan: number): void {
     if (!m.response) return;
     if (m.mdns) {
       if (!this.home.has(srcIp)) return;
       // a device announcing "name.local" for its own address names itself
       for (const a of m.answers) {
         if ((a.type !== 1 && a.type !== 28) || a.data !== srcIp || !a.name.toLowerCase().endsWith('.local')) continue;
-        const dev = this.sight(tsUs, macToString(srcMac), srcIp, 'flow');
+        const dev = this.sight(tsUs, macToString(srcMac), srcIp, 'flow', vlan);
         const name = a.name.slice(0, -'.local'.length);
         if (dev !== null && dev.hostnameSource !== 'dhcp' && dev.hostname !== name && name !== '') {
           dev.hostname = name;
@@ -208,14 +225,15 @@ export class DeviceInventory {
 
   private onFlow(r: FlowRecord): void {
     const ts = r.endUs;
-    this.endpoint(ts, r.srcMac, r.srcIp);
-    this.endpoint(ts, r.dstMac, r.dstIp);
+    const vlan = r.vlan[0] ?? 0;
+    this.endpoint(ts, r.srcMac, r.srcIp, vlan);
+    this.endpoint(ts, r.dstMac, r.dstIp, vlan);
   }
 
-  private endpoint(tsUs: number, mac: string | null, ip: string): void {
+  private endpoint(tsUs: number, mac: string | null, ip: string, vlan: number): void {
     if (isGroupAddress(ip)) return;
     if (this.home.has(ip)) {
-      if (mac !== null) this.sight(tsUs, mac, ip, 'flow');
+      if (mac !== null) this.sight(tsUs, mac, ip, 'flow', vlan);
     } else {
       this.remote(tsUs, ip);
     }
@@ -227,7 +245,7 @@ export class DeviceInventory {
    * Records a sighting of `mac` (with `ip` when known); returns the device, or null for MACs that are never
    * devices (group, all-zero). Emits 'device.new' or 'device.update' as needed.
    */
-  private sight(tsUs: number, mac: string, ip: string | null, source: AddressSource): Device | null {
+  private sight(tsUs: number, mac: string, ip: string | null, source: AddressSource, vlan: number): Device | null {
     if (mac === '' || mac === '00:00:00:00:00:00' || isGroupMac(mac)) return null;
     let dev = this.devices.get(mac);
     let isNew = false;
@@ -236,6 +254,10 @@ export class DeviceInventory {
     } else {
       dev = this.fromStore(mac) ?? undefined;
       if (dev === undefined) {
+        if (this.gate !== null && !this.gate.admitNew(tsUs, mac, this.where(vlan))) {
+          this.stats.floodUnadmitted++;
+          return null;
+        }
         isNew = true;
         dev = {
           mac,
@@ -291,9 +313,28 @@ export class DeviceInventory {
     return true;
   }
 
+  /** "eth0 VLAN 10", "the capture" */
+  private where(vlan: number): string {
+    const iface = this.cfg.iface !== undefined && this.cfg.iface !== '' ? this.cfg.iface : 'the capture';
+    return vlan > 0 ? `${iface} VLAN ${vlan}` : iface;
+  }
+
+  /** Among the EVICT_LOOK least recently seen: the first seen once (lifetime 0), else the shortest-lived. */
+  private victim(): [string, Device] {
+    let best: [string, Device] | null = null;
+    let looked = 0;
+    for (const e of this.devices) {
+      const life = e[1].lastSeenUs - e[1].firstSeenUs;
+      if (life <= 0) return e;
+      if (best === null || life < best[1].lastSeenUs - best[1].firstSeenUs) best = e;
+      if (++looked >= EVICT_LOOK) break;
+    }
+    return best!;
+  }
+
   private makeRoom(): void {
     while (this.devices.size >= this.cfg.trust.maxDevices) {
-      const [mac, dev] = this.devices.entries().next().value as [string, Device];
+      const [mac, dev] = this.victim();
       this.devices.delete(mac);
       for (const ip of dev.addresses.keys()) if (this.byIp.get(ip) === mac) this.byIp.delete(ip);
       this.dirty.delete(mac);

@@ -28,6 +28,7 @@ export const KIND_NAMES: Readonly<Record<AlertKind, string>> = {
   'arp.spoof': 'ARP spoofing',
   'intel.blocklist': 'Contact with a known-bad address',
   'decoy.touch': 'Touched a decoy',
+  'flood.devices': 'Flood of new devices',
   anomaly: 'Unusual traffic',
 };
 
@@ -69,6 +70,8 @@ function didWhat(i: Pick<IncidentRow, 'kind' | 'target' | 'targets'>): string {
       return `contacted ${t}, which is on a threat-intelligence list`;
     case 'decoy.touch':
       return `connected to a decoy port that no real service uses`;
+    case 'flood.devices':
+      return `flooded ${t} with frames from new MAC addresses (counted, not stored one by one)`;
     case 'anomaly':
       return `made connections unlike this network's usual traffic`;
     default:
