@@ -87,7 +87,8 @@ export class Pipeline {
   /** folds every alert into incidents and emits `incident` events */
   readonly incidents: IncidentTracker;
   /** counts a flooded target's half-open flows into its incident instead of exporting each */
-  readonly flood: FloodGate;
+  /** folds a SYN flood's half-open flows into its incident; null with the detectors off (no dos.synflood then) */
+  readonly flood: FloodGate | null;
   /** scores exported flows once loadModel() has loaded one */
   scorer: FlowScorer | null = null;
   /** the model's life: which one scores, the learning period, retraining */
@@ -126,8 +127,8 @@ export class Pipeline {
     // after the store: an alert is queued before the incident change that names it
     this.incidents = attachIncidents(this.bus, config.incidents);
     // after the tracker: the flood's alert has opened its incident before the gate folds flows into it
-    this.flood = attachFloodGate(this.bus, this.incidents);
-    this.flows.setHalfOpenFold(this.flood);
+    this.flood = config.detectors.enabled ? attachFloodGate(this.bus, this.incidents) : null;
+    if (this.flood !== null) this.flows.setHalfOpenFold(this.flood);
     // a live appliance that restarts continues its open incidents instead of opening them again
     if (this.store !== null) this.incidents.restore(this.store.incidents.openIncidents(config.incidents.maxOpen));
     // the option names are the configuration keys; an empty sensor means the host name
@@ -293,7 +294,7 @@ export class Pipeline {
    */
   flushOutputs(): void {
     if (this.scorer !== null) this.timedScoring(() => this.scorer!.flush());
-    if (this.nowUs > 0) this.flood.tick(this.nowUs);
+    if (this.nowUs > 0) this.flood?.tick(this.nowUs);
     if (this.nowUs > 0) this.incidents.tick(this.nowUs);
     if (this.nowUs > 0) for (const t of this.tickers) t(this.nowUs);
     this.eve?.writer.flush();
