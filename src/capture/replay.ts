@@ -34,7 +34,7 @@ export const REPLAY_SLICE_MS = 20;
 const SLICE_CHECK = 1024;
 
 /** Replay `path` into `onPacket`; the Packet's capture fields are filled, its decoded fields are the caller's. */
-export async function replayFile(path: string, pkt: Packet, onPacket: (pkt: Packet) => void, opts: ReplayOptions = {}): Promise<ReplaySummary> {
+export async function replayFile(path: string, pkt: Packet, onPacket: (pkt: Packet) => void | Promise<void>, opts: ReplayOptions = {}): Promise<ReplaySummary> {
   const filter = opts.bpf ? new OfflineFilter(opts.bpf) : null;
   let filtered = 0;
   let shiftUs = 0;
@@ -56,7 +56,9 @@ export async function replayFile(path: string, pkt: Packet, onPacket: (pkt: Pack
     if (p.tsUs > lastUs) lastUs = p.tsUs;
     p.tsUs += shiftUs;
     if (!opts.realtime) {
-      onPacket(p);
+      // a consumer that returns a promise holds the replay until it settles
+      const wait = onPacket(p);
+      if (wait instanceof Promise) return wait.then(() => void (sliceStart = performance.now()));
       if (++sinceCheck < SLICE_CHECK) return;
       sinceCheck = 0;
       const now = performance.now();
