@@ -14,10 +14,12 @@ import { readAsset } from '../assets.js';
 import type { Config } from '../config.js';
 import { AsnTable, parseAsnRanges, type AsnRanges } from './asn-table.js';
 import { CountryDb } from './country-mmdb.js';
+import { LazyGeo } from './lazy.js';
 import { OfflineGeo } from './lookup.js';
 import type { Attribution, GeoLookup, GeoSource } from './types.js';
 
 export type { Attribution, GeoInfo, GeoLookup, GeoSource } from './types.js';
+export { LazyGeo, lookupWorthy } from './lazy.js';
 
 /** Bundled database files: the name (what a replacement in enrich.geoDir is called) → asset path. */
 export const GEO_FILES = {
@@ -110,4 +112,12 @@ export function openGeoLookup(cfg: EnrichConfig, log: Log = () => {}): GeoLookup
   const ms = Math.round(performance.now() - started);
   log('info', `enrich: ${sources.map((s) => `${s.kind} ${s.detail} (${s.origin})`).join('; ')}; loaded in ${ms} ms`);
   return new OfflineGeo(country, asn, sources, cfg.cacheSize);
+}
+
+/**
+ * The lookup of a pipeline: null when enrich.enabled is false, else one that opens the databases on the first
+ * address they could know (lazy.ts), or when `load()` is called.
+ */
+export function geoLookup(cfg: EnrichConfig, log: Log = () => {}): LazyGeo | null {
+  return cfg.enabled ? new LazyGeo(() => openGeoLookup(cfg, log)) : null;
 }

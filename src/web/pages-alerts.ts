@@ -14,7 +14,10 @@
  *   'bulk' with detail.ids / detail.filter)
  * - alert.mute / alert.unmute: a kind muted or unmuted for a device (target: the MAC; detail: kind, incident)
  */
+import { isIP } from 'node:net';
 import type { Hono } from 'hono';
+import { lookupWorthy, type GeoLookup } from '../enrich/index.js';
+import { geoCredit, whereOf } from './views/geo.js';
 import { ALERT_KINDS, type AlertKind } from '../detectors/alert.js';
 import { INCIDENT_SEVERITIES, type IncidentSeverity } from '../incidents/types.js';
 import type { IncidentQuery, IncidentRow } from '../store/incidents.js';
@@ -28,7 +31,7 @@ import { invalidateOverviewCounts, openActions } from './pages-queries.js';
 import { addMute, loadMutes, removeMute } from './pages-mutes.js';
 import { alertRow, alertTableHead, alertsPage } from './views/alerts.js';
 import { incidentCard, type IncidentViewOptions } from './views/incident.js';
-import { html } from './html.js';
+import { html, type Html } from './html.js';
 
 const PAGE_SIZE = 50;
 /** most incidents one "Acknowledge all" touches (the rest stay for the next click) */
@@ -156,6 +159,14 @@ export function registerAlertPages(app: Hono<WebEnv>): void {
     return page(c, 'Alerts', 'alerts', body);
   });
 
+  /** The source and target addresses of an incident that are on the internet, with their country and network. */
+  function whereSection(geo: GeoLookup | null | undefined, inc: { srcIp: string; targets: readonly string[] }): Html {
+    if (geo == null) return html``;
+    const ips = [...new Set([inc.srcIp, ...inc.targets.map((t) => t.replace(/:\d+$/, ''))])].filter((ip) => isIP(ip) !== 0 && lookupWorthy(ip)).slice(0, 20);
+    if (ips.length === 0) return html``;
+    return html`<h3>Where</h3><ul class="plain" id="incident-where">${ips.map((ip) => html`<li class="small"><code>${ip}</code> ${ip === inc.srcIp ? html`<span class="muted">(source)</span> ` : ''}${whereOf(geo.lookup(ip))}</li>`)}</ul>${geoCredit()}`;
+  }
+
   app.get('/incidents/:id', (c) => {
     const inc = incidentOf(c);
     if (inc instanceof Response) return inc;
@@ -166,7 +177,7 @@ export function registerAlertPages(app: Hono<WebEnv>): void {
     const held = store.incidents.memberCount(inc.id);
     const body = html`<h1>Incident</h1>${doneMessage(c)}
       <ul class="incidents plain card">${incidentCard(inc, o)}</ul>
-      <section class="card"><h2>Evidence</h2><ul class="plain">${inc.evidence.map((e) => html`<li class="small">${e.text}</li>`)}</ul></section>
+      <section class="card"><h2>Evidence</h2><ul class="plain">${inc.evidence.map((e) => html`<li class="small">${e.text}</li>`)}</ul>${whereSection(c.get('deps').geo, inc)}</section>
       <section class="card"><h2>Member alerts <span class="muted small">${members.length} newest of ${held} stored</span></h2>
         <div class="table-wrap"><table class="data compact stack">${alertTableHead()}<tbody>${members.map((a) => alertRow(a, { csrf: c.get('csrf'), canAct: canAct(c), deviceName: o.deviceName }))}</tbody></table></div>
       </section>`;

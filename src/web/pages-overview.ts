@@ -10,6 +10,7 @@ import { deviceName } from './views/devices.js';
 import { incidentViewsOf } from './pages-alerts.js';
 import { parseRange } from './range.js';
 import { topLists } from './top-queries.js';
+import { geoShares } from './geo-summary.js';
 import { gatewayMac } from './device-facts.js';
 
 /** incidents shown in "Needs attention" (the rest are a link away) */
@@ -63,6 +64,7 @@ export function registerOverviewPages(app: Hono<WebEnv>): void {
     const body = overviewPage({
       range,
       tops,
+      geo: deps.geo != null ? { where: (ip: string) => deps.geo!.lookup(ip), shares: geoShares(tops.remoteSample, deps.geo, 6) } : null,
       topNames: topDeviceNames(store, tops.devices.map((d) => d.device)),
       capture: deps.capture(),
       nowUs,

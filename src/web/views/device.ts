@@ -10,6 +10,9 @@ import type { DeviceAddressRow, DeviceRow, TrustHistoryRow } from '../../store/d
 import type { FlowRow } from '../../store/flows.js';
 import type { ScanRow } from '../../store/registry.js';
 import type { Destination } from '../pages-queries.js';
+import type { GeoInfo } from '../../enrich/index.js';
+import { LOCAL, type GeoShares } from '../geo-summary.js';
+import { geoCredit, sharesTable, whereOf } from './geo.js';
 import { html, type Html } from '../html.js';
 import { alertRow, alertTableHead } from './alerts.js';
 import type { IncidentRow } from '../../store/incidents.js';
@@ -39,6 +42,8 @@ export interface DevicePageData {
   flows: FlowRow[];
   names: Map<string, string>;
   top: Destination[];
+  /** what the offline databases know of the destinations (null: enrich.enabled is false) */
+  geo: { where: (ip: string) => GeoInfo | undefined; shares: GeoShares } | null;
   scan: ScanRow | null;
   alerts: AlertRow[];
   /** the device's incidents, newest first, with their view options */
@@ -155,10 +160,11 @@ export function devicePage(d: DevicePageData): Html {
     ${d.alerts.length === 0 ? html`<p class="muted">No alerts for this device.</p>` : html`<div class="table-wrap"><table class="data compact stack">${alertTableHead()}<tbody>${d.alerts.map((a) => alertRow(a, { csrf: d.csrf, canAct: d.canAct, deviceName: name }))}</tbody></table></div>`}
   </section>
   <div class="grid2">
-    <section class="card"><h2>Top destinations, ${d.range.key}</h2>
+    <section class="card" id="top-destinations"><h2>Top destinations, ${d.range.key}</h2>
       ${d.top.length === 0 ? html`<p class="muted">No traffic stored.</p>` : html`<div class="table-wrap"><table class="data compact"><thead><tr><th>Destination</th><th>Flows</th><th>Bytes</th></tr></thead><tbody>${d.top.map(
-        (t) => html`<tr><td><code>${t.ip}</code>${t.name ?? d.names.get(t.ip) ? html` <span class="muted small">${t.name ?? d.names.get(t.ip)}</span>` : ''}</td><td>${fmtInt(t.flows)}</td><td>${fmtBytes(t.bytes)}</td></tr>`,
+        (t) => html`<tr><td><code>${t.ip}</code>${t.name ?? d.names.get(t.ip) ? html` <span class="muted small">${t.name ?? d.names.get(t.ip)}</span>` : ''}${d.geo !== null ? html`<div>${whereOf(d.geo.where(t.ip))}</div>` : ''}</td><td>${fmtInt(t.flows)}</td><td>${fmtBytes(t.bytes)}</td></tr>`,
       )}</tbody></table></div>`}
+      ${d.geo !== null && d.geo.shares.countries.some((s) => s.key !== LOCAL) ? html`<h3>By country</h3>${sharesTable('Country', d.geo.shares.countries)}<h3>By network</h3>${sharesTable('Network', d.geo.shares.networks)}${geoCredit()}` : ''}
     </section>
     <section class="card"><h2>Recent flows</h2>
       ${d.flows.length === 0 ? html`<p class="muted">No flows stored.</p>` : html`<div class="table-wrap"><table class="data compact flows"><thead><tr><th>End (UTC)</th><th>Peer</th><th>Name</th><th class="hide-sm">State</th><th class="hide-sm">Bytes</th></tr></thead><tbody>${d.flows.map((f) => {
