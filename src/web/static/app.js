@@ -170,7 +170,7 @@
 
   function initLive(el) {
     live.el = el;
-    empty(el, 'Waiting for live statistics…');
+    empty(el, 'Waiting for live statistics (they come every 2 s)…');
   }
 
   function onCaptureStats(ev) {
