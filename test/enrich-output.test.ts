@@ -147,7 +147,7 @@ t.test('EVE, device page, Overview and incident say where remote addresses are',
   const card = device.slice(device.indexOf('id="top-destinations"'));
   t.match(card, /<code>8\.8\.8\.8<\/code>[\s\S]*?<abbr title="United States">US<\/abbr> · <span[^>]*>AS15169 Google LLC/, 'device page: where 8.8.8.8 is');
   t.match(card, /By country[\s\S]*United States[\s\S]*By network[\s\S]*AS15169 Google LLC/, 'device page: sums by country and network');
-  t.match(card, /local and private addresses/, 'device page: the LAN server counted apart');
+  t.match(card, /local, private or reserved addresses/, 'device page: the LAN server counted apart');
   t.match(card, /IP Geolocation by DB-IP/, 'device page: the databases are credited');
 
   const overview = await (await client.request('/?range=24h')).text();

@@ -61,8 +61,9 @@ export function geoShares(rows: readonly { ip: string; flows: number; bytes: num
   for (const r of rows) {
     if (r.ip === '') continue; // the sum past a rollup's per-hour cap has no address
     if (!lookupWorthy(r.ip)) {
-      add(countries, LOCAL, () => 'local and private addresses', r);
-      add(networks, LOCAL, () => 'local and private addresses', r);
+      // documentation and other reserved ranges land here too (the demo's "internet" is 198.51.100.0/24)
+      add(countries, LOCAL, () => 'local, private or reserved addresses (on no map)', r);
+      add(networks, LOCAL, () => 'local, private or reserved addresses (on no map)', r);
       continue;
     }
     const info = geo.lookup(r.ip);

@@ -61,8 +61,11 @@ export function attentionSection(a: AttentionData): Html {
 /** The learning banner: shown while the model collects this network's baseline. */
 export function learningBanner(m: ModelStatus): Html {
   if (m.state !== 'learning') return html``;
-  const pct = Math.round(Math.max(0, Math.min(1, m.learningProgress)) * 100);
-  return html`<p class="banner" id="learning-banner" role="status"><b>Still learning this network</b> (${pct} % of the learning period done).
+  const done = Math.max(0, Math.min(1, m.learningProgress));
+  const pct = Math.round(done * 100);
+  // minutes into a day-long period round to "0 %", which reads as "not started"
+  const said = done > 0 && pct === 0 ? 'less than 1 %' : `${pct} %`;
+  return html`<p class="banner" id="learning-banner" role="status"><b>Still learning this network</b> (${said} of the learning period done).
     Until it has learned what is normal here, only flows far outside the usual raise anomaly alerts; the detectors (scans, password guessing, beacons, …) work from the start.
     <progress max="100" value="${pct}">${pct} %</progress> <a href="/models">model →</a></p>`;
 }
