@@ -49,11 +49,18 @@ export interface ReplayResult {
 /**
  * Replays `pcap` with `flags` (config keys) and eve.path in `dir`. With `yieldEvery`, the replay hands the
  * event loop a turn every that many packets, as a live capture does between libpcap callbacks, so the
- * forwarders work while capture goes on. `beforeShutdown` runs after the replay, before the pipeline closes.
+ * forwarders work while capture goes on. `onStart` gets the pipeline before the first packet (to watch its
+ * forwarders during the replay); `beforeShutdown` runs after the replay, before the pipeline closes.
  */
-export async function replayWithForward(pcap: string, dir: string, flags: Record<string, string>, opts: { yieldEvery?: number; beforeShutdown?: (p: Pipeline) => Promise<void> } = {}): Promise<ReplayResult> {
+export async function replayWithForward(
+  pcap: string,
+  dir: string,
+  flags: Record<string, string>,
+  opts: { yieldEvery?: number; onStart?: (p: Pipeline) => void; beforeShutdown?: (p: Pipeline) => Promise<void> } = {},
+): Promise<ReplayResult> {
   const eve = join(dir, `eve-${Math.random().toString(36).slice(2)}.json`);
   const p = new Pipeline(loadConfig({ flags: { mode: 'replay', 'eve.path': eve, 'models.enabled': 'false', ...flags } }), createLogger('error'));
+  opts.onStart?.(p);
   let n = 0;
   const every = opts.yieldEvery ?? 0;
   const onPacket = (pkt: typeof p.pkt): void | Promise<void> => {
