@@ -12,9 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { HttpForwarder, type HttpForwardSettings } from '../src/forward/http.js';
-import { manyFlowsCapture, replayWithForward } from './support/forward-run.js';
+import { manyFlowsCapture, replayWithForward, sameLines } from './support/forward-run.js';
 import { closedPort, httpCollector, hungListener, type ReceivedRequest } from './support/forward-receivers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'argus-forward-http-'));
@@ -30,19 +30,6 @@ async function until(cond: () => boolean, ms = 10_000): Promise<void> {
     if (Date.now() > end) throw new Error('timed out waiting');
     await sleep(10);
   }
-}
-
-/** One assertion: `got` is `want`, line for line (on a difference, says where instead of printing thousands of lines). */
-function sameLines(t: Test, got: readonly string[], want: readonly string[], msg: string): void {
-  let at = -1;
-  for (let i = 0; i < Math.max(got.length, want.length); i++) {
-    if (got[i] !== want[i]) {
-      at = i;
-      break;
-    }
-  }
-  if (at < 0) t.pass(`${msg} (${want.length} lines)`);
-  else t.fail(`${msg}: first difference at line ${at} of ${want.length} (got ${got.length} lines)\n got: ${got[at]}\nwant: ${want[at]}`);
 }
 
 /** The lines of an ndjson body: one per line, the body ending in a newline. */

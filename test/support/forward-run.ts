@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Test } from 'tap';
 import { tcpFrame, udpFrame } from '../../src/capture/packet-builder.js';
 import { PcapWriter } from '../../src/capture/pcap-writer.js';
 import { replayFile } from '../../src/capture/replay.js';
@@ -76,4 +77,17 @@ export async function replayWithForward(
   await p.shutdown();
   const text = readFileSync(eve, 'utf8');
   return { lines: text === '' ? [] : text.trimEnd().split('\n'), pipeline: p, cpuMs: (cpu.user + cpu.system) / 1000, wallMs };
+}
+
+/** One assertion: `got` is `want`, line for line (on a difference, says where instead of printing thousands of lines). */
+export function sameLines(t: Test, got: readonly string[], want: readonly string[], msg: string): void {
+  let at = -1;
+  for (let i = 0; i < Math.max(got.length, want.length); i++) {
+    if (got[i] !== want[i]) {
+      at = i;
+      break;
+    }
+  }
+  if (at < 0) t.pass(`${msg} (${want.length} lines)`);
+  else t.fail(`${msg}: first difference at line ${at} of ${want.length} (got ${got.length} lines)\n got: ${got[at]}\nwant: ${want[at]}`);
 }
