@@ -187,6 +187,30 @@ t.test('503, then 429, then 200: the batch is retried after 0.5 s and 1 s, and e
   t.match(r.pipeline.forwarders[0]!.stats(), { sent: r.lines.length, dropped: 0, errors: 2, queued: 0, lastError: null });
 });
 
+t.test('user:password in the URL is sent as HTTP Basic auth (fetch refuses a URL with credentials), and never shown', async (t) => {
+  const c = await httpCollector();
+  t.teardown(() => c.close());
+  const warnings: string[] = [];
+  const url = `http://elastic:p%40ss%3Aword@127.0.0.1:${c.port}/_bulk`;
+  const f = new HttpForwarder(direct(url, { warn: (m) => warnings.push(m) }));
+  const lines = synthetic(25);
+  for (const l of lines) f.offer(l);
+  await until(() => f.stats().sent + f.stats().dropped === 25 || f.stats().errors > 0, 5000).catch(() => {});
+  t.match(f.stats(), { sent: 25, errors: 0, lastError: null });
+  t.same(c.requests.flatMap((q) => ndjsonLines(q.body)), lines);
+  t.same(new Set(c.requests.map((q) => `${q.url} ${q.headers.authorization}`)), new Set([`/_bulk Basic ${Buffer.from('elastic:p@ss:word').toString('base64')}`]), 'the path as given, the decoded user and password as Basic credentials');
+  t.equal(f.target, `ndjson http://127.0.0.1:${c.port}/_bulk`);
+  t.notMatch([f.target, f.stats().lastError, ...warnings].join('\n'), /p%40ss|p@ss/, 'the password appears nowhere');
+  await f.close(1000);
+
+  // an explicit Authorization (token or headers) wins over the URL's
+  const g = new HttpForwarder(direct(url, { headers: { authorization: 'Bearer tok' } }));
+  g.offer(lines[0]!);
+  await until(() => g.stats().sent === 1, 5000).catch(() => {});
+  t.equal(c.requests.at(-1)?.headers.authorization, 'Bearer tok');
+  await g.close(1000);
+});
+
 t.test('a batch the collector refuses (400) is dropped and counted, not retried; a warning says so', async (t) => {
   const c = await httpCollector((_, i) => ({ status: i === 1 ? 400 : 200 }));
   t.teardown(() => c.close());

@@ -10,6 +10,9 @@
  * is full. Any other status outside 2xx is the receiver refusing the batch (a bad token, a malformed body):
  * retrying would not help, so its lines are dropped and counted. Elasticsearch answers 200 with `errors: true`
  * when single documents are refused (a mapping conflict); those are counted as dropped, the rest as sent.
+ *
+ * `http://user:password@host/…` (Elasticsearch's usual form) is sent as HTTP Basic auth: fetch refuses a URL
+ * with credentials, and its error would carry the password into the log.
  */
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
@@ -36,6 +39,28 @@ export interface HttpForwardSettings extends FormatOptions {
 
 const RETRY_STATUS = new Set([408, 429]);
 
+/** The URL without its user:password, and those as a Basic Authorization value (null when it has none). */
+export function splitCredentials(url: string): { url: string; authorization: string | null } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { url, authorization: null };
+  }
+  if (u.username === '' && u.password === '') return { url, authorization: null };
+  const decode = (x: string): string => {
+    try {
+      return decodeURIComponent(x);
+    } catch {
+      return x; // a stray '%': taken as it is
+    }
+  };
+  const auth = `Basic ${Buffer.from(`${decode(u.username)}:${decode(u.password)}`, 'utf8').toString('base64')}`;
+  u.username = '';
+  u.password = '';
+  return { url: u.href, authorization: auth };
+}
+
 export class HttpForwarder implements Forwarder {
   readonly kind = 'http';
   readonly target: string;
@@ -46,6 +71,9 @@ export class HttpForwarder implements Forwarder {
   private abort: AbortController | null = null;
   /** lines that make a batch worth sending at once: batchLines, or the whole queue when that is smaller */
   private readonly fullBatch: number;
+  /** the URL requested (without credentials) and the headers of every request */
+  private readonly url: string;
+  private readonly headers: Record<string, string>;
   private flushTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private scheduled = false;
@@ -57,6 +85,10 @@ export class HttpForwarder implements Forwarder {
   constructor(private readonly s: HttpForwardSettings) {
     this.queue = new LineBuffer(s.queueLines);
     this.fullBatch = Math.min(s.batchLines, s.queueLines);
+    const c = splitCredentials(s.url);
+    this.url = c.url;
+    // an Authorization set explicitly (token, headers) wins over the URL's
+    this.headers = { ...(c.authorization !== null ? { authorization: c.authorization } : {}), ...s.headers };
     this.target = `${s.format} ${redactUrl(s.url)}`;
   }
 
@@ -133,13 +165,13 @@ export class HttpForwarder implements Forwarder {
   /** Sends one batch; resolves with the number of lines the receiver refused one by one (Elasticsearch). */
   private async send(lines: string[], signal: AbortSignal): Promise<number> {
     const { body, contentType } = batchBody(this.s.format, lines, this.s);
-    const headers: Record<string, string> = { 'content-type': contentType, 'user-agent': 'argus-edge', ...this.s.headers };
+    const headers: Record<string, string> = { 'content-type': contentType, 'user-agent': 'argus-edge', ...this.headers };
     let payload: string | Buffer = body;
     if (this.s.gzip) {
       payload = await gzip(body);
       headers['content-encoding'] = 'gzip';
     }
-    const res = await httpRequest('forward', this.s.url, { method: 'POST', headers, body: payload, signal }, this.s.timeoutMs);
+    const res = await httpRequest('forward', this.url, { method: 'POST', headers, body: payload, signal }, this.s.timeoutMs);
     if (res.status < 200 || res.status > 299) {
       const err: Error & { retry?: boolean } = new Error(`HTTP ${res.status}`);
       err.retry = res.status >= 500 || RETRY_STATUS.has(res.status);
