@@ -1,5 +1,5 @@
 /**
- * A dead collector never slows capture. A capture of 30,000 flows is replayed with EVE forwarding on, to a
+ * A dead collector never slows capture. A capture of 20,000 flows is replayed with EVE forwarding on, to a
  * syslog TCP collector and to an HTTP one that are each either hung (they accept the connection and never read
  * or answer) or down (the port refuses), and compared to the same replay without forwarding:
  *
@@ -16,12 +16,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import type { Forwarder } from '../src/forward/index.js';
+import { SyslogForwarder } from '../src/forward/syslog.js';
 import { closedPort, hungListener } from './support/forward-receivers.js';
 import { manyFlowsCapture, replayWithForward, sameLines, type ReplayResult } from './support/forward-run.js';
 
-const FLOWS = 30_000;
+const FLOWS = 20_000;
 const YIELD_EVERY = 256;
 const QUEUE = 2000;
 /** an HTTP batch in flight is out of the queue */
@@ -157,3 +159,32 @@ for (const kind of ['hung (accepts, never reads or answers)', 'down (connection 
     }
   });
 }
+
+t.test('a hung syslog collector is reported as failing the whole time, and reconnected with a growing back-off', async (t) => {
+  const hung = await hungListener();
+  t.teardown(() => hung.close());
+  const warnings: string[] = [];
+  const f = new SyslogForwarder({ transport: 'tcp', host: '127.0.0.1', port: hung.port, facility: 'local5', appName: 'argus-edge', hostname: 'h', ca: '', insecure: false, maxMessageBytes: 8192, queueLines: 5000, timeoutMs: 300, warn: (m) => warnings.push(m) });
+  const line = JSON.stringify({ timestamp: '2026-01-15T10:00:00.000001+0000', event_type: 'flow', pad: 'x'.repeat(300) });
+  // lines keep coming (the kernel's buffers of each new connection fill within a few turns) for about 4 s
+  let firstFailAt = -1;
+  let healthyAfterFailing = 0;
+  const end = performance.now() + 4000;
+  while (performance.now() < end) {
+    for (let k = 0; k < 2000; k++) f.offer(line);
+    await sleep(20);
+    const st = f.stats();
+    if (firstFailAt < 0 && st.errors > 0) firstFailAt = performance.now();
+    else if (firstFailAt >= 0 && st.lastError === null) healthyAfterFailing++;
+  }
+  const st = f.stats();
+  t.ok(firstFailAt > 0, 'the stalled connection is given up');
+  t.equal(healthyAfterFailing, 0, 'from the first failure on, lastError is never cleared: a collector that reads nothing is not delivering');
+  t.match(st.lastError, /nothing accepted for 300 ms/);
+  t.same(warnings.length, 1, `said once while failing: ${warnings.join(' | ')}`);
+  // back-off 0.5 s, 1 s, 2 s after stalls of 0.3 s: at most 3 connections in the 4 s (4 or more without it)
+  t.ok(hung.accepted >= 2 && hung.accepted <= 3, `${hung.accepted} connections in 4 s (back-off growing from 0.5 s)`);
+  await f.close(100);
+  const fin = f.stats();
+  t.equal(fin.queued, 0, 'nothing held after close');
+});
