@@ -2,14 +2,33 @@
  * Bounded, packet-time state shared by the detectors.
  *
  * Every table here is keyed by something an attacker controls (addresses, ports, names), so each has a cap,
- * evicts the least recently touched entry when full and counts what it evicted. A JavaScript Map iterates in
- * insertion order; deleting and re-inserting a key on every touch keeps the least recently touched key first,
- * so eviction and expiry both work from the front without any extra index.
+ * evicts the least recently touched entry when full and counts what it evicted.
  */
 
-/** A map whose entries are kept in least-recently-touched order, capped at `cap` entries. */
+interface LruNode<K, V> {
+  key: K;
+  value: V;
+  /** toward the least recent end */
+  older: LruNode<K, V> | null;
+  /** toward the most recent end */
+  newer: LruNode<K, V> | null;
+}
+
+/**
+ * A map whose entries are kept in least-recently-touched order, capped at `cap` entries.
+ *
+ * The order is a linked list beside the Map, not the Map's own insertion order: V8 leaves a deleted entry in
+ * place until the table is rebuilt, and an iterator started at the front walks over every one of them, so
+ * "delete the oldest, add one" on a full Map costs thousands of steps per call (a flood of new keys — one
+ * per spoofed MAC — made each touch of a full table cost ~20 µs). Here eviction and expiry start at the
+ * list's head: O(1) per entry, whatever was deleted before.
+ */
 export class LruMap<K, V> {
-  private readonly map = new Map<K, V>();
+  private readonly map = new Map<K, LruNode<K, V>>();
+  /** least recently touched */
+  private head: LruNode<K, V> | null = null;
+  /** most recently touched */
+  private tail: LruNode<K, V> | null = null;
   /** entries dropped to stay under the cap */
   evicted = 0;
 
@@ -23,51 +42,78 @@ export class LruMap<K, V> {
 
   /** The value for `key` without changing its position. */
   peek(key: K): V | undefined {
-    return this.map.get(key);
+    return this.map.get(key)?.value;
   }
 
   /** The value for `key`, moved to the most-recent end; created with `make` when absent (evicting if full). */
   touch(key: K, make: () => V): V {
-    let v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-    } else {
-      if (this.map.size >= this.cap) this.evictOldest();
-      v = make();
+    let n = this.map.get(key);
+    if (n !== undefined) {
+      if (n !== this.tail) {
+        this.unlink(n);
+        this.append(n);
+      }
+      return n.value;
     }
-    this.map.set(key, v);
-    return v;
+    if (this.map.size >= this.cap) this.evictOldest();
+    n = { key, value: make(), older: null, newer: null };
+    this.map.set(key, n);
+    this.append(n);
+    return n.value;
   }
 
   delete(key: K): boolean {
-    return this.map.delete(key);
+    const n = this.map.get(key);
+    if (n === undefined) return false;
+    this.map.delete(key);
+    this.unlink(n);
+    return true;
   }
 
   /** Drop entries from the least-recent end while `stale(value)` says so; returns how many were dropped. */
   expire(stale: (v: V) => boolean): number {
     let n = 0;
-    for (const [k, v] of this.map) {
-      if (!stale(v)) break;
-      this.map.delete(k);
+    while (this.head !== null && stale(this.head.value)) {
+      const h = this.head;
+      this.map.delete(h.key);
+      this.unlink(h);
       n++;
     }
     return n;
   }
 
-  values(): IterableIterator<V> {
-    return this.map.values();
+  /** Values, least recently touched first. Not to be changed while iterating (copy first, then delete). */
+  *values(): IterableIterator<V> {
+    for (let n = this.head; n !== null; n = n.newer) yield n.value;
   }
 
-  entries(): IterableIterator<[K, V]> {
-    return this.map.entries();
+  /** Entries, least recently touched first. Not to be changed while iterating (copy first, then delete). */
+  *entries(): IterableIterator<[K, V]> {
+    for (let n = this.head; n !== null; n = n.newer) yield [n.key, n.value];
+  }
+
+  private append(n: LruNode<K, V>): void {
+    n.older = this.tail;
+    n.newer = null;
+    if (this.tail !== null) this.tail.newer = n;
+    else this.head = n;
+    this.tail = n;
+  }
+
+  private unlink(n: LruNode<K, V>): void {
+    if (n.older !== null) n.older.newer = n.newer;
+    else this.head = n.newer;
+    if (n.newer !== null) n.newer.older = n.older;
+    else this.tail = n.older;
+    n.older = n.newer = null;
   }
 
   private evictOldest(): void {
-    const first = this.map.keys().next();
-    if (!first.done) {
-      this.map.delete(first.value);
-      this.evicted++;
-    }
+    const h = this.head;
+    if (h === null) return;
+    this.map.delete(h.key);
+    this.unlink(h);
+    this.evicted++;
   }
 }
 
