@@ -70,6 +70,12 @@ export class LruMap<K, V> {
     return true;
   }
 
+  /** Drops every entry (not counted as evicted). */
+  clear(): void {
+    this.map.clear();
+    this.head = this.tail = null;
+  }
+
   /** Drop entries from the least-recent end while `stale(value)` says so; returns how many were dropped. */
   expire(stale: (v: V) => boolean): number {
     let n = 0;
