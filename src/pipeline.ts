@@ -131,7 +131,10 @@ export class Pipeline {
     // after the store: an alert is queued before the incident change that names it
     this.incidents = attachIncidents(this.bus, config.incidents);
     // after the tracker: the flood's alert has opened its incident before the gate folds flows into it
-    this.flood = config.detectors.enabled ? attachFloodGate(this.bus, this.incidents) : null;
+    const syn = config.detectors.synFlood;
+    this.flood = config.detectors.enabled
+      ? attachFloodGate(this.bus, this.incidents, { samplePerSecond: syn.samplePerSecond, maxTargets: syn.maxTargets, knownSources: syn.knownSources, holdSeconds: syn.holdSeconds })
+      : null;
     if (this.flood !== null) this.flows.setHalfOpenFold(this.flood);
     // a live appliance that restarts continues its open incidents instead of opening them again
     if (this.store !== null) this.incidents.restore(this.store.incidents.openIncidents(config.incidents.maxOpen));

@@ -431,7 +431,8 @@ export class DeviceInventory {
   /** A device evicted from memory (or known before a restart) that is still in the store; null when unknown. */
   private fromStore(mac: string): Device | null {
     if (this.store === null) return null;
-    // one indexed read per MAC not held in memory: rare after start, and bounded by the packets that carry MACs
+    // a MAC the store certainly lacks (every MAC of a flood) costs no read; else one indexed read
+    if (!this.store.devices.mayHold(mac)) return null;
     const row = this.store.devices.get(mac);
     if (row === undefined) return null;
     return this.rowToDevice(row, this.store);
