@@ -12,6 +12,7 @@ import { replayFile } from '../capture/replay.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { Pipeline } from '../pipeline.js';
+import { eveTimestamp } from './eve.js';
 
 const T0 = Date.UTC(2026, 0, 15, 10, 0, 0) * 1000;
 const A = '10.99.0.2';
@@ -43,4 +44,21 @@ t.test('ICMP flows carry icmp_type/icmp_code, not ports; TCP flows Suricata\'s f
   t.notOk('ece' in (tcp.tcp as object), "Suricata names the ECE flag ecn");
   t.same(Object.keys(tcp.flow as object), ['pkts_toserver', 'pkts_toclient', 'bytes_toserver', 'bytes_toclient', 'start', 'end', 'age', 'state', 'reason', 'alerted'], "only Suricata's keys in flow");
   t.same(Object.keys(tcp).slice(0, 8), ['timestamp', 'flow_id', 'event_type', 'src_ip', 'src_port', 'dest_ip', 'dest_port', 'proto'], "Suricata's key order");
+});
+
+t.test('eveTimestamp: Suricata form, the same as from a Date for every microsecond tried (the second is cached)', async (t) => {
+  const viaDate = (tsUs: number): string => {
+    const iso = new Date(Math.floor(tsUs / 1000)).toISOString();
+    return `${iso.slice(0, 19)}.${String(((tsUs % 1_000_000) + 1_000_000) % 1_000_000).padStart(6, '0')}+0000`;
+  };
+  t.equal(eveTimestamp(1_763_700_865_123_456), '2025-11-21T04:54:25.123456+0000');
+  let bad = 0;
+  let s = 7;
+  for (let i = 0; i < 20_000; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    // runs within one second, and jumps back and forth across seconds and the epoch
+    const t0 = i % 3 === 0 ? -5_000_000 + (s % 10_000_000) : 1_767_225_599_000_000 + (s % 2_000_000);
+    if (eveTimestamp(t0) !== viaDate(t0)) bad++;
+  }
+  t.equal(bad, 0, 'no difference in 20,000 timestamps');
 });

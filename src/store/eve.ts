@@ -20,12 +20,19 @@ import { geoipKeys } from './eve-geoip.js';
 
 export type EveType = 'flow' | 'alert' | 'anomaly' | 'argus_anomaly' | 'device' | 'action';
 
+/** the date-and-second part of the last timestamp written, and its second: a flow line has three, mostly in one second */
+let lastSecond = NaN;
+let lastPrefix = '';
+
 /** Suricata's timestamp format: 2026-11-21T04:54:25.123456+0000, UTC, microseconds. */
 export function eveTimestamp(tsUs: number): string {
-  const ms = Math.floor(tsUs / 1000);
-  const iso = new Date(ms).toISOString(); // 2026-11-21T04:54:25.123Z
-  const us = String(((tsUs % 1_000_000) + 1_000_000) % 1_000_000).padStart(6, '0');
-  return `${iso.slice(0, 19)}.${us}+0000`;
+  const second = Math.floor(tsUs / 1_000_000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastPrefix = new Date(second * 1000).toISOString().slice(0, 19); // 2026-11-21T04:54:25
+  }
+  const us = String(tsUs - second * 1_000_000).padStart(6, '0');
+  return `${lastPrefix}.${us}+0000`;
 }
 
 const hex = (flags: number): string => flags.toString(16).padStart(2, '0');
