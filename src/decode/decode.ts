@@ -207,7 +207,10 @@ export function decodeTunnelled(outer: Packet, inner: Packet, stats: DecodeStats
   cur.end = outer.tunnelEnd;
   cur.declEnd = outer.tunnelEnd;
   cur.vlanDepth = 0;
-  decodeLayers(inner, stats, outer.tunnelProto);
+  const type = outer.tunnelProto;
+  // a payload no decoder knows (Aruba's 802.11 in GRE, WCCP, …) is not malformed: the inner packet stays empty
+  if (type !== ETHERTYPE_IPV4 && type !== ETHERTYPE_IPV6 && !ETHER_DECODERS.has(type)) return;
+  decodeLayers(inner, stats, type);
 }
 
 /**

@@ -142,3 +142,16 @@ t.test('not tunnels: fragments, other payloads on tunnel ports, GTP control mess
   const ipv6Bubble = ipv6({ src: '2001:0:1::1', dst: '2001:db8::1', proto: 59, payload: Buffer.alloc(0) });
   t.equal(decodeFrame(overUdp(3544, Buffer.concat([ipv6Bubble, Buffer.alloc(4)]))).pkt.tunnel, Tunnel.TEREDO, 'a Teredo bubble may have bytes after it');
 });
+
+t.test('a GRE payload no decoder knows is left alone, without an event', async (t) => {
+  const aruba = ipFrame({ ...O4, proto: IpProto.GRE, payload: gre({ proto: 0x8200, payload: Buffer.alloc(40, 0x88) }) });
+  const d = decodeFrame(aruba, undefined, { tunnels: 4 });
+  t.same(d.events, []);
+  t.equal(d.pkt.tunnel, Tunnel.GRE);
+  t.equal(d.inner.length, 1);
+  t.equal(d.inner[0]!.ipVersion, 0, 'nothing decoded inside');
+  const mpls = Buffer.from([0, 0, 0x11, 64]); // one label, bottom of stack
+  const overMpls = decodeFrame(ipFrame({ ...O4, proto: IpProto.GRE, payload: gre({ proto: GreProto.MPLS, payload: Buffer.concat([mpls, innerTcp()]) }) }), undefined, { tunnels: 4 });
+  t.same(overMpls.events, []);
+  t.equal(tuple(overMpls.inner[0]!), `${I4.src}:40000 > ${I4.dst}:443`, 'MPLS in GRE: the EtherType decoders take it');
+});
