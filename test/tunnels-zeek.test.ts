@@ -91,14 +91,13 @@ async function ourConnLog(files: string[], dir: string, extra: Record<string, st
 }
 
 /** The same connection, either way round; ICMP by its addresses (Zeek's ports there are types, ours type and code). */
-const sameConn = (a: Record<string, ZeekCell>, b: Record<string, ZeekCell>): boolean =>
-  a.proto === b.proto &&
-  (a.proto === 'icmp'
-    ? (a['id.orig_h'] === b['id.orig_h'] && a['id.resp_h'] === b['id.resp_h']) || (a['id.orig_h'] === b['id.resp_h'] && a['id.resp_h'] === b['id.orig_h'])
-    : false) ||
-  a.proto === b.proto &&
-  ((a['id.orig_h'] === b['id.orig_h'] && a['id.orig_p'] === b['id.orig_p'] && a['id.resp_h'] === b['id.resp_h'] && a['id.resp_p'] === b['id.resp_p']) ||
-    (a['id.orig_h'] === b['id.resp_h'] && a['id.orig_p'] === b['id.resp_p'] && a['id.resp_h'] === b['id.orig_h'] && a['id.resp_p'] === b['id.orig_p']));
+function sameConn(a: Record<string, ZeekCell>, b: Record<string, ZeekCell>): boolean {
+  if (a.proto !== b.proto) return false;
+  const [ao, ar, bo, br] = [a['id.orig_h'], a['id.resp_h'], b['id.orig_h'], b['id.resp_h']];
+  if (a.proto === 'icmp') return (ao === bo && ar === br) || (ao === br && ar === bo);
+  const [aop, arp, bop, brp] = [a['id.orig_p'], a['id.resp_p'], b['id.orig_p'], b['id.resp_p']];
+  return (ao === bo && aop === bop && ar === br && arp === brp) || (ao === br && aop === brp && ar === bo && arp === bop);
+}
 
 t.test("every connection Zeek's tunnel baselines list inside a tunnel is ours too, with its tunnel parents", { skip }, async (t) => {
   const all = cases();
