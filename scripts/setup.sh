@@ -9,11 +9,12 @@ cd "$(dirname "$0")/.."
 # Tests: real tools in network namespaces (iproute2, ethtool, tcpdump, tshark as an oracle, curl, hping3,
 # hydra against a real sshd, arping), victoria-metrics as an InfluxDB write target, influxdb (1.6, InfluxQL) to
 # run the Grafana dashboard's queries, chromium for the dashboard, mosquitto as the MQTT broker for notifications.
+# Benchmarks: argus-server (QoSient argus), the whole-replay figure's comparison.
 PACKAGES=(
   libpcap-dev build-essential python3 openssl
   iproute2 ethtool iptables ipset nmap
   tcpdump tshark curl hping3 dnsmasq-base procps hydra openssh-server iputils-arping
-  victoria-metrics influxdb chromium mosquitto
+  victoria-metrics influxdb chromium mosquitto argus-server
 )
 
 missing=()

@@ -129,6 +129,8 @@ export class Appliance {
     const reputation = await Reputation.load(config.intel, log, { storePath: config.store.path });
     const a = new Appliance(config, log, opts, reputation);
     try {
+      // live, the databases open now rather than at the first internet address, which would hold capture for a second
+      if (config.mode !== 'replay') a.pipeline.geo?.load();
       await a.pipeline.loadModel();
       a.policy.start(a.nowUs());
       // nmap sends real traffic: never while replaying a capture
@@ -198,6 +200,7 @@ export class Appliance {
       integrations: () => this.integrations(),
       nowUs: () => this.nowUs(),
       refreshMetrics: () => p.updateMetrics(),
+      geo: p.geo,
       ...(this.fleet?.view ? { fleet: this.fleet.view } : {}),
       ...(this.notifier.channelCount > 0 ? { notifyTest: (actor: string, channel?: string) => this.notifier.sendTest(actor, channel) } : {}),
       scan: (mac, actor) => this.scanNow(mac, actor),

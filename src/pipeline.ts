@@ -27,6 +27,7 @@ import type { Logger } from './log.js';
 import { Store } from './store/db.js';
 import { EveOutput, type EnforcementCheck } from './store/eve-output.js';
 import { createForwarders, sinkName, type Forwarder } from './forward/index.js';
+import { geoLookup, type LazyGeo } from './enrich/index.js';
 import { InfluxSink, storeGauge } from './store/influx.js';
 import { metrics } from './store/metrics.js';
 import { ZeekOutput } from './zeek/index.js';
@@ -74,6 +75,8 @@ export class Pipeline {
   bytes = 0;
   undecoded = 0;
   private readonly byState: Partial<Record<ConnState, number>> = {};
+  /** country and AS of remote addresses (enrich.*; the databases open on the first internet address); null when off */
+  readonly geo: LazyGeo | null;
   /** the EVE output, when eve.path is set or a forwarder is on */
   eve: EveOutput | null = null;
   /** the Zeek logs, when zeek.dir is set */
@@ -116,7 +119,8 @@ export class Pipeline {
     this.forwarders = createForwarders(config.eve.forward, (m) => log.warn(m));
     const fwd = this.forwarders;
     const onLine = fwd.length === 0 ? undefined : fwd.length === 1 ? (line: string) => fwd[0]!.offer(line) : (line: string) => fwd.forEach((f) => f.offer(line));
-    if (config.eve.path !== '' || fwd.length > 0) this.eve = new EveOutput(config, this.bus, this.decodeStats, () => this.decoding, onLine);
+    this.geo = geoLookup(config.enrich, (level, m) => log[level](m));
+    if (config.eve.path !== '' || fwd.length > 0) this.eve = new EveOutput(config, this.bus, this.decodeStats, () => this.decoding, onLine, this.geo);
     if (config.zeek.dir !== '') this.zeek = new ZeekOutput({ dir: config.zeek.dir, format: config.zeek.format, localNets: config.homeNets, log: (m) => log.error(m) }).attach(this.bus);
     // After EVE, so a flow's line is written before the alert it triggers.
     this.detectors = attachDetectors(this.bus, { ...config.detectors, homeNets: [...config.homeNets] } as Parameters<typeof attachDetectors>[1]);
@@ -130,7 +134,10 @@ export class Pipeline {
     // after the store: an alert is queued before the incident change that names it
     this.incidents = attachIncidents(this.bus, config.incidents);
     // after the tracker: the flood's alert has opened its incident before the gate folds flows into it
-    this.flood = config.detectors.enabled ? attachFloodGate(this.bus, this.incidents) : null;
+    const syn = config.detectors.synFlood;
+    this.flood = config.detectors.enabled
+      ? attachFloodGate(this.bus, this.incidents, { samplePerSecond: syn.samplePerSecond, maxTargets: syn.maxTargets, knownSources: syn.knownSources, holdSeconds: syn.holdSeconds })
+      : null;
     if (this.flood !== null) this.flows.setHalfOpenFold(this.flood);
     // a live appliance that restarts continues its open incidents instead of opening them again
     if (this.store !== null) this.incidents.restore(this.store.incidents.openIncidents(config.incidents.maxOpen));
@@ -140,7 +147,7 @@ export class Pipeline {
       sensor: config.influx.sensor || undefined,
       log: (m) => log.warn(m),
     });
-    this.influx?.attach(this.bus);
+    this.influx?.attach(this.bus, this.geo);
     if (this.influx !== null && this.store !== null) this.influx.addGauge(storeGauge(this.store));
     metrics().attach(this.bus);
     this.models = new ModelManager({

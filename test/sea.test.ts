@@ -9,10 +9,13 @@ import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, 
 import { arch, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot, SQLITE_ADDON } from '../src/assets.js';
+import { GEO_FILES } from '../src/enrich/index.js';
 import { LIBPCAP_ADDON } from '../src/capture/libpcap.js';
 import { STATIC_FILES } from '../src/web/static-files.js';
 import { VERSION } from '../src/version.js';
 import { smallCapture } from './support/small-capture.js';
+import { udpFrame } from '../src/capture/packet-builder.js';
+import { PcapWriter } from '../src/capture/pcap-writer.js';
 
 const root = projectRoot();
 const which = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -72,6 +75,13 @@ function firstDifference(got: string, want: string): { line: number; got?: strin
 const small = join(work, 'small.pcap');
 smallCapture(small, { dns: true });
 const demo = join(root, 'demo/demo.pcap');
+const remote = join(work, 'remote.pcap');
+{
+  const w = new PcapWriter({ path: remote });
+  w.add(1_700_000_000_000_000, udpFrame({ src: '192.168.1.5', dst: '8.8.8.8', sport: 40000, dport: 9999, payload: Buffer.alloc(30, 1) }));
+  w.add(1_700_000_000_020_000, udpFrame({ src: '8.8.8.8', dst: '192.168.1.5', sport: 9999, dport: 40000, payload: Buffer.alloc(60, 2) }));
+  w.close();
+}
 
 t.test('single executables', { skip: noBuild, timeout: 30 * 60_000 }, async (t) => {
   const arches = hasCross ? ['x64', 'arm64'] : ['x64'];
@@ -126,6 +136,12 @@ t.test('single executables', { skip: noBuild, timeout: 30 * 60_000 }, async (t) 
     t.equal(statSync(join(cache, 'native/build/Release/argus_pcap.node')).mtimeMs, mtime, 'the second start reuses the extracted files');
     t.same(readdirSync(cacheRoot), entries, 'no new cache directory');
 
+    // the address databases are read out of the executable: a flow to 8.8.8.8 is Google's, in EVE
+    const g = run(exe, ['replay', remote, '--eve', '-'], { cwd: dir, env });
+    t.equal(g.status, 0, g.stderr);
+    t.match(g.stdout, /"dest_geoip":\{"ip":"8\.8\.8\.8","country_code2":"US","asn":15169,"as_org":"Google LLC"\}/, 'the embedded databases answer');
+    t.equal(g.stdout, referenceEve(remote), 'identical EVE output with geoip');
+
     // a damaged cache is replaced, not trusted
     rmSync(join(cache, 'native/build/Release/argus_pcap.node'), { force: true });
     writeFileSync(join(cache, 'native/build/Release/argus_pcap.node'), 'not an addon');
@@ -150,6 +166,7 @@ t.test('single executables', { skip: noBuild, timeout: 30 * 60_000 }, async (t) 
     const wanted = [
       ...Object.values(STATIC_FILES).map((f) => f.asset),
       'node_modules/oui-data/index.json',
+      ...Object.values(GEO_FILES).map((f) => f.asset),
       'demo/demo.pcap',
       'config.yaml',
       'models/default/model.json',

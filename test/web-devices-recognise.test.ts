@@ -34,7 +34,7 @@ t.test('device types, presence, traffic and the gateway', async (t) => {
   t.match(row(seedMac(2)), /aria-label="smart plug or light"[^]*st-online">online[^]*st-new"[^>]*>new/, 'an Espressif device is a plug, online and new');
 
   let page = await (await admin.request(`/devices/${seedMac(1)}`)).text();
-  t.match(page, /id="device-type">phone <span class="muted small">\(guessed from made by Apple/, 'the type says what it was guessed from');
+  t.match(page, /id="device-type">phone <span class="muted small">\(guessed: made by Apple/, 'the type says what it was guessed from');
   const rollup = s.db.prepare('SELECT sum(bytes_out) AS o, sum(bytes_in) AS i FROM flow_rollups WHERE device = ?').get(seedMac(0)) as { o: number; i: number };
   t.ok(rollup.o > 0, 'device 0 has traffic in the rollups');
   const p0 = await (await admin.request(`/devices/${seedMac(0)}`)).text();
@@ -53,5 +53,5 @@ t.test('device types, presence, traffic and the gateway', async (t) => {
   t.equal(s.devices.get(seedMac(1))!.deviceType, 'tablet', 'and changes nothing');
   r = await admin.request(`/devices/${seedMac(1)}/type`, { method: 'POST', body: new URLSearchParams({ type: '' }) });
   t.equal(s.devices.get(seedMac(1))!.deviceType, null, 'an empty choice goes back to the guess');
-  t.match(await (await admin.request(`/devices/${seedMac(1)}`)).text(), /guessed from made by Apple/);
+  t.match(await (await admin.request(`/devices/${seedMac(1)}`)).text(), /guessed: made by Apple/);
 });

@@ -43,6 +43,11 @@ export const detectorsSchema = {
     windowSeconds: secs(10, 'counting window for half-open connections'),
     minHalfOpen: count(200, 'half-open connection attempts to one host:port within the window'),
     singleSourceShare: num(0.5, 'one source with at least this share of the attempts is named; below it the alert names no single source', { min: 0, max: 1 }),
+    // the flood gate (src/flood/gate.ts): what happens to a flooded target's half-open flows once the alert is raised
+    samplePerSecond: num(10, "once dos.synflood is raised for a target (host:port), this many of its one-packet half-open flows per second of packet time are still exported as flow records (scored, stored, shown); the rest are counted into the flood's incident. 0 counts them all", { int: true, min: 0, max: 100000 }),
+    maxTargets: num(64, 'flooded targets whose half-open flows are counted at once; past it the one flooded first is released (what was counted for it goes into its incident)', { int: true, min: 1, max: 65536 }),
+    knownSources: num(65536, 'IPv4 sources of answered TCP connections remembered (the oldest forgotten first); half-open flows from them are never counted into a flood, they stay flow records', { int: true, min: 1, max: 1048576 }),
+    holdSeconds: num(60, "a flooded target is released after this many seconds of packet time in which nothing was counted for it; its half-open flows are flow records again", { min: 1, max: 86400 }),
   },
   dnsTunnel: {
     windowSeconds: secs(300, 'counting window for DNS names'),

@@ -5,7 +5,7 @@
 import { bool, num, str } from './fields.js';
 
 export const enrichSchema = {
-  enabled: bool(true, 'look up the country and autonomous system (number, organisation) of remote addresses: EVE argus.geoip, device pages, incidents, InfluxDB remote_flows'),
+  enabled: bool(true, 'look up the country and autonomous system (number, organisation) of internet addresses, offline: EVE argus.src_geoip/dest_geoip, top destinations on the Overview and device pages, incidents, InfluxDB remote_flows'),
   geoDir: str(
     '',
     'a directory whose files replace the bundled databases of the same name: dbip-country.mmdb (DB-IP Country Lite or any MaxMind-format country file), asn-ipv4.csv and asn-ipv6.csv (@ip-location-db/asn format); read at start, empty uses the bundled ones',

@@ -40,7 +40,7 @@ export const forwardSchema = {
   },
   http: {
     enabled: bool(false, 'POST EVE lines in batches to url'),
-    url: str('', 'the endpoint, e.g. http://vector:8080/ (ndjson), http://es:9200/_bulk (elastic), http://loki:3100/loki/api/v1/push (loki)', httpUrl),
+    url: str('', 'the endpoint, e.g. http://vector:8080/ (ndjson), http://es:9200/_bulk (elastic), http://loki:3100/loki/api/v1/push (loki); user:password@ in it is sent as HTTP Basic auth', httpUrl),
     format: oneOf(HTTP_FORMATS, 'ndjson', "ndjson: one EVE line per line; elastic: Elasticsearch's bulk API (a create action before each line); loki: Loki's push API (JSON, a stream per event type)"),
     index: str('argus-edge', 'elastic: the index or data stream the documents are created in'),
     batchLines: num(500, 'lines per request at most', { int: true, min: 1, max: 100000 }),

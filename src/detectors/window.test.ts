@@ -53,3 +53,40 @@ t.test('meanCv', async (t) => {
   t.equal(meanCv([]).cv, Infinity);
   t.equal(Math.round(meanCv([1, 3]).cv * 100), 50);
 });
+
+t.test('LruMap keeps its order through touches, deletes and expiry; a full table costs O(1) per new key', async (t) => {
+  const m = new LruMap<number, number>(4);
+  for (let i = 0; i < 4; i++) m.touch(i, () => i * 10);
+  m.touch(1, () => -1); // 1 moves to the recent end
+  t.same([...m.entries()], [[0, 0], [2, 20], [3, 30], [1, 10]]);
+  t.ok(m.delete(2));
+  t.notOk(m.delete(2), 'already gone');
+  t.same([...m.values()], [0, 30, 10]);
+  m.touch(3, () => -1); // the tail touched again stays the tail
+  m.touch(5, () => 50);
+  m.touch(6, () => 60); // full: 0 goes
+  t.same([...m.entries()].map(([k]) => k), [1, 3, 5, 6]);
+  t.equal(m.evicted, 1);
+  t.equal(m.expire((v) => v < 40), 2, 'stops at the first fresh entry');
+  t.same([...m.entries()].map(([k]) => k), [5, 6]);
+  t.equal(m.expire(() => true), 2);
+  t.equal(m.size, 0);
+  t.same([...m.entries()], []);
+  m.touch(7, () => 70);
+  t.same([...m.entries()], [[7, 70]], 'usable again once empty');
+
+  // a flood of new keys through a full table: every touch evicts the oldest. With the Map's own order the
+  // deleted entries piled up at its front and each eviction walked them (~20 µs a touch at 10,000 entries).
+  const big = new LruMap<number, number>(10_000);
+  const t0 = performance.now();
+  for (let i = 0; i < 300_000; i++) {
+    big.expire((v) => v < i - 1e9);
+    big.touch(i, () => i);
+  }
+  const ms = performance.now() - t0;
+  t.equal(big.size, 10_000);
+  t.equal(big.evicted, 290_000);
+  t.equal(big.peek(290_000), 290_000, 'the newest 10,000 are kept');
+  t.equal(big.peek(289_999), undefined);
+  t.ok(ms < 1500, `300,000 new keys through a full table in ${ms.toFixed(0)} ms`);
+});

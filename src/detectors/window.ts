@@ -2,74 +2,13 @@
  * Bounded, packet-time state shared by the detectors.
  *
  * Every table here is keyed by something an attacker controls (addresses, ports, names), so each has a cap,
- * evicts the least recently touched entry when full and counts what it evicted. A JavaScript Map iterates in
- * insertion order; deleting and re-inserting a key on every touch keeps the least recently touched key first,
- * so eviction and expiry both work from the front without any extra index.
+ * evicts the least recently touched entry when full and counts what it evicted (LruMap, src/lru-map.ts: O(1)
+ * per operation, so a flood of new keys costs no more than normal traffic); eviction and expiry both work from
+ * the least recent end.
  */
 
-/** A map whose entries are kept in least-recently-touched order, capped at `cap` entries. */
-export class LruMap<K, V> {
-  private readonly map = new Map<K, V>();
-  /** entries dropped to stay under the cap */
-  evicted = 0;
-
-  constructor(readonly cap: number) {
-    if (!(cap >= 1)) throw new Error(`LruMap cap must be >= 1, got ${cap}`);
-  }
-
-  get size(): number {
-    return this.map.size;
-  }
-
-  /** The value for `key` without changing its position. */
-  peek(key: K): V | undefined {
-    return this.map.get(key);
-  }
-
-  /** The value for `key`, moved to the most-recent end; created with `make` when absent (evicting if full). */
-  touch(key: K, make: () => V): V {
-    let v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-    } else {
-      if (this.map.size >= this.cap) this.evictOldest();
-      v = make();
-    }
-    this.map.set(key, v);
-    return v;
-  }
-
-  delete(key: K): boolean {
-    return this.map.delete(key);
-  }
-
-  /** Drop entries from the least-recent end while `stale(value)` says so; returns how many were dropped. */
-  expire(stale: (v: V) => boolean): number {
-    let n = 0;
-    for (const [k, v] of this.map) {
-      if (!stale(v)) break;
-      this.map.delete(k);
-      n++;
-    }
-    return n;
-  }
-
-  values(): IterableIterator<V> {
-    return this.map.values();
-  }
-
-  entries(): IterableIterator<[K, V]> {
-    return this.map.entries();
-  }
-
-  private evictOldest(): void {
-    const first = this.map.keys().next();
-    if (!first.done) {
-      this.map.delete(first.value);
-      this.evicted++;
-    }
-  }
-}
+export { LruMap } from '../lru-map.js';
+import { LruMap } from '../lru-map.js';
 
 /**
  * A set of keys with the packet time each was last seen, for "distinct things within a window" counts

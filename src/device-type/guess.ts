@@ -105,7 +105,7 @@ const isType = (s: string | null): s is DeviceType => s !== null && Object.hasOw
 /** The device's type and why. */
 export function guessDeviceType(f: DeviceFacts): TypeGuess {
   if (isType(f.chosen)) return { type: f.chosen, source: 'set', because: 'set by an admin' };
-  if (f.gateway) return { type: 'router', source: 'guess', because: 'traffic to the internet goes through it (the gateway)' };
+  if (f.gateway) return { type: 'router', source: 'guess', because: 'traffic to the internet goes through it, so it is the gateway' };
   for (const [port, type, why] of PORTS) if (f.openPorts.includes(port)) return { type, source: 'guess', because: why };
   const byName = match(HOSTNAME, f.hostname);
   if (byName !== null) return { type: byName, source: 'guess', because: `hostname ${f.hostname}` };

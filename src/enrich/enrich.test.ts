@@ -181,29 +181,63 @@ t.test('GeoLookup: country and AS together; private, loopback and other special 
 });
 
 t.test('GeoLookup cache: hits are counted, the cap holds, answers are frozen and shared', async (t) => {
-  const geo = openGeoLookup({ enabled: true, geoDir: '', cacheSize: 2 })!;
-  const [a, b, c] = sample(V4, 50_000).map((r) => r[0]).filter((x) => !specialIpv4(ipv4Number(x)));
+  const geo = openGeoLookup({ enabled: true, geoDir: '', cacheSize: 4 })!;
+  const [a, b, c, d, e] = sample(V4, 50_000).map((r) => r[0]).filter((x) => !specialIpv4(ipv4Number(x)));
   const first = geo.lookup(a!);
   t.equal(geo.lookup(a!), first, 'the cached object is returned again');
   t.ok(Object.isFrozen(first), 'answers are frozen');
-  geo.lookup(b!);
-  geo.lookup(c!);
+  for (const x of [b, c, d, e]) geo.lookup(x!);
   const st = geo.stats();
   t.equal(st.hits, 1);
-  t.equal(st.misses, 3);
-  t.equal(st.cached, 2, 'at most cacheSize entries');
-  t.equal(st.evicted, 1);
+  t.equal(st.misses, 5);
+  t.ok(st.cached <= 4, `${st.cached} entries: at most cacheSize`);
+  t.equal(st.evicted + st.cached, 5, 'what is not held was evicted');
   geo.lookup('10.0.0.1');
   geo.lookup('10.0.0.1');
   t.equal(geo.stats().hits, 2, '"nothing known" is cached too');
 
-  const lru = new LruCache<string, number>(2);
-  lru.set('x', 1);
-  lru.set('y', 2);
-  lru.get('x');
-  lru.set('z', 3);
-  t.equal(lru.get('y'), undefined, 'the least recently used goes first');
-  t.equal(lru.get('x'), 1);
+});
+
+t.test('the cache: never above its capacity, a working set of half of it always hits, a stream of new keys costs no more', async (t) => {
+  let seed = 7;
+  const rnd = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  for (const cap of [1, 2, 3, 17, 256]) {
+    const lru = new LruCache<number, number>(cap);
+    let over = 0;
+    let wrong = 0;
+    const last = new Map<number, number>();
+    for (let i = 0; i < 20_000; i++) {
+      const k = rnd(cap * 3);
+      if (rnd(2) === 0) {
+        const v = lru.get(k);
+        if (v !== undefined && v !== last.get(k)) wrong++;
+      } else {
+        lru.set(k, i);
+        last.set(k, i);
+        if (lru.get(k) !== i) wrong++;
+      }
+      if (lru.size > cap) over++;
+    }
+    t.equal(over, 0, `capacity ${cap}: never more than ${cap} keys`);
+    t.equal(wrong, 0, `capacity ${cap}: a hit is the value last set, a set is found at once`);
+    // a working set of half the capacity, cycled, always hits once it is in
+    const ws = Math.max(1, Math.floor(cap / 2));
+    const w = new LruCache<string, number>(cap);
+    for (let i = 0; i < ws; i++) w.set(`w${i}`, i);
+    let misses = 0;
+    for (let r = 0; r < 50; r++) for (let i = 0; i < ws; i++) if (w.get(`w${i}`) !== i) misses++;
+    t.equal(misses, 0, `capacity ${cap}: a working set of ${ws} always hits`);
+    // distinct keys: what is not held was counted as evicted
+    const d = new LruCache<string, number>(cap);
+    for (let i = 0; i < 10_000; i++) d.set(`d${i}`, i);
+    t.ok(d.size <= cap, `capacity ${cap}: ${d.size} held after 10,000 distinct keys`);
+    t.equal(d.evicted + d.size, 10_000, `capacity ${cap}: evicted + held = inserted`);
+    d.clear();
+    t.equal(d.size, 0, 'clear empties it');
+  }
   const off = new LruCache<string, number>(0);
   off.set('x', 1);
   t.equal(off.get('x'), undefined, 'capacity 0 keeps nothing');

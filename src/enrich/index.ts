@@ -14,10 +14,12 @@ import { readAsset } from '../assets.js';
 import type { Config } from '../config.js';
 import { AsnTable, parseAsnRanges, type AsnRanges } from './asn-table.js';
 import { CountryDb } from './country-mmdb.js';
+import { LazyGeo } from './lazy.js';
 import { OfflineGeo } from './lookup.js';
 import type { Attribution, GeoLookup, GeoSource } from './types.js';
 
 export type { Attribution, GeoInfo, GeoLookup, GeoSource } from './types.js';
+export { LazyGeo, lookupWorthy } from './lazy.js';
 
 /** Bundled database files: the name (what a replacement in enrich.geoDir is called) → asset path. */
 export const GEO_FILES = {
@@ -86,6 +88,24 @@ const fmt = (n: number): string => n.toLocaleString('en-US');
  */
 export function openGeoLookup(cfg: EnrichConfig, log: Log = () => {}): GeoLookup | null {
   if (!cfg.enabled) return null;
+  // the databases are immutable once read: every pipeline of the process shares them (each has its own cache)
+  const memo = opened.get(cfg.geoDir);
+  if (memo !== undefined) return memo.country === null && memo.asn === null ? null : new OfflineGeo(memo.country, memo.asn, memo.sources, cfg.cacheSize);
+  const db = readDatabases(cfg, log);
+  opened.set(cfg.geoDir, db);
+  return db.country === null && db.asn === null ? null : new OfflineGeo(db.country, db.asn, db.sources, cfg.cacheSize);
+}
+
+interface Databases {
+  country: CountryDb | null;
+  asn: AsnTable | null;
+  sources: GeoSource[];
+}
+
+/** What each geoDir gave, read once per process (a replaced file is read at the next start, as documented). */
+const opened = new Map<string, Databases>();
+
+function readDatabases(cfg: EnrichConfig, log: Log): Databases {
   const sources: GeoSource[] = [];
   const started = performance.now();
   const c = first(cfg, GEO_FILES.country, log, (buf) => new CountryDb(buf));
@@ -106,8 +126,17 @@ export function openGeoLookup(cfg: EnrichConfig, log: Log = () => {}): GeoLookup
     const origin = a4?.origin === 'geoDir' || a6?.origin === 'geoDir' ? 'geoDir' : 'bundled';
     sources.push({ kind: 'asn', files: [GEO_FILES.asnV4.name, GEO_FILES.asnV6.name], origin, detail: `${fmt(st.v4)} IPv4 and ${fmt(st.v6)} IPv6 ranges, ${fmt(st.orgs)} organisations` });
   }
-  if (country === null && asn === null) return null;
-  const ms = Math.round(performance.now() - started);
-  log('info', `enrich: ${sources.map((s) => `${s.kind} ${s.detail} (${s.origin})`).join('; ')}; loaded in ${ms} ms`);
-  return new OfflineGeo(country, asn, sources, cfg.cacheSize);
+  if (country !== null || asn !== null) {
+    const ms = Math.round(performance.now() - started);
+    log('info', `enrich: ${sources.map((s) => `${s.kind} ${s.detail} (${s.origin})`).join('; ')}; loaded in ${ms} ms`);
+  }
+  return { country, asn, sources };
+}
+
+/**
+ * The lookup of a pipeline: null when enrich.enabled is false, else one that opens the databases on the first
+ * address they could know (lazy.ts), or when `load()` is called.
+ */
+export function geoLookup(cfg: EnrichConfig, log: Log = () => {}): LazyGeo | null {
+  return cfg.enabled ? new LazyGeo(() => openGeoLookup(cfg, log)) : null;
 }

@@ -2,26 +2,44 @@
  * The flood gate: once the SYN-flood detector has raised `dos.synflood` for a target (host:port), the
  * one-packet half-open flows to that target (src/flow/half-open.ts) from sources never seen completing a
  * connection are counted here instead of becoming flow records. A bounded sample of them — at most
- * `SAMPLE_PER_SECOND` per target per second of packet time — is still exported, so the detectors, the models
+ * `samplePerSecond` per target per second of packet time — is still exported, so the detectors, the models
  * and the store see what the flood looks like; the rest are folded into the flood's incident at every flush
  * (its count grows by the folded flows and an evidence line says how many were folded and sampled).
  *
- * State is bounded: at most MAX_TARGETS targets (the least recently folded one is released first), and a
- * ring of KNOWN_SOURCES IPv4 sources seen in answered TCP connections, whose half-open flows are never folded.
- * A target is released when nothing was folded for it in HOLD_SECONDS of packet time. Packet time only.
+ * State is bounded: at most `maxTargets` targets (the one flooded first is released first), and a ring of
+ * `knownSources` IPv4 sources seen in answered TCP connections, whose half-open flows are never folded.
+ * A target is released when nothing was folded for it in `holdSeconds` of packet time. Packet time only.
+ * The four are configuration keys (detectors.synFlood.samplePerSecond, .maxTargets, .knownSources,
+ * .holdSeconds).
  */
 import type { Bus } from '../bus.js';
+import { defaultConfig } from '../config.js';
 import type { Alert } from '../detectors/alert.js';
 import { parseIp } from '../decode/addr.js';
 import type { HalfOpenFlow, HalfOpenFold } from '../flow/half-open.js';
 import type { FlowRecord } from '../flow/flow-record.js';
 import type { IncidentTracker } from '../incidents/tracker.js';
 
-/** half-open flows per target and second of packet time that are exported as records anyway */
-export const SAMPLE_PER_SECOND = 10;
-export const MAX_TARGETS = 64;
-export const KNOWN_SOURCES = 65_536;
-export const HOLD_SECONDS = 60;
+/** The gate's bounds: the keys of the same names in detectors.synFlood. */
+export interface FloodGateOptions {
+  /** half-open flows per target and second of packet time that are exported as records anyway */
+  samplePerSecond: number;
+  /** targets folded for at once */
+  maxTargets: number;
+  /** IPv4 sources of answered TCP connections remembered */
+  knownSources: number;
+  /** a target is released after this long without a folded flow (packet time) */
+  holdSeconds: number;
+}
+
+const syn = defaultConfig().detectors.synFlood;
+/** The configuration's defaults: 10 per second, 64 targets, 65,536 sources, 60 s. */
+export const DEFAULT_FLOOD_GATE: Readonly<FloodGateOptions> = {
+  samplePerSecond: syn.samplePerSecond,
+  maxTargets: syn.maxTargets,
+  knownSources: syn.knownSources,
+  holdSeconds: syn.holdSeconds,
+};
 
 interface Target {
   alert: Alert;
@@ -52,12 +70,19 @@ function keyOf(version: 4 | 6, w: ArrayLike<number>, port: number): number {
 export class FloodGate implements HalfOpenFold {
   private readonly targets = new Map<number, Target>();
   private readonly known = new Set<number>();
-  private readonly knownRing = new Float64Array(KNOWN_SOURCES).fill(-1);
+  private readonly knownRing: Float64Array;
   private knownNext = 0;
+  private readonly opts: FloodGateOptions;
   folded = 0;
   sampled = 0;
 
-  constructor(private readonly incidents: IncidentTracker) {}
+  constructor(
+    private readonly incidents: IncidentTracker,
+    opts: Partial<FloodGateOptions> = {},
+  ) {
+    this.opts = { ...DEFAULT_FLOOD_GATE, ...opts };
+    this.knownRing = new Float64Array(Math.max(1, this.opts.knownSources)).fill(-1);
+  }
 
   /** A `dos.synflood` alert: start folding for its target. */
   onAlert(a: Alert): void {
@@ -70,7 +95,7 @@ export class FloodGate implements HalfOpenFold {
       t.alert = a;
       return;
     }
-    while (this.targets.size >= MAX_TARGETS) this.release(this.targets.keys().next().value as number, a.tsUs);
+    while (this.targets.size >= Math.max(1, this.opts.maxTargets)) this.release(this.targets.keys().next().value as number, a.tsUs);
     this.targets.set(key, { alert: a, words: Uint32Array.from(ip.words), folded: 0, sampled: 0, pending: 0, second: -1, sampledThisSecond: 0, lastUs: a.tsUs });
   }
 
@@ -84,7 +109,7 @@ export class FloodGate implements HalfOpenFold {
     const old = this.knownRing[this.knownNext]!;
     if (old >= 0) this.known.delete(old);
     this.knownRing[this.knownNext] = k;
-    this.knownNext = (this.knownNext + 1) % KNOWN_SOURCES;
+    this.knownNext = (this.knownNext + 1) % this.knownRing.length;
     this.known.add(k);
   }
 
@@ -100,7 +125,7 @@ export class FloodGate implements HalfOpenFold {
       t.second = second;
       t.sampledThisSecond = 0;
     }
-    if (t.sampledThisSecond < SAMPLE_PER_SECOND) {
+    if (t.sampledThisSecond < this.opts.samplePerSecond) {
       t.sampledThisSecond++;
       t.sampled++;
       this.sampled++;
@@ -112,11 +137,11 @@ export class FloodGate implements HalfOpenFold {
     return true;
   }
 
-  /** Flush: fold the counts into the incidents; release targets quiet for HOLD_SECONDS. */
+  /** Flush: fold the counts into the incidents; release targets quiet for `holdSeconds`. */
   tick(nowUs: number): void {
     for (const [key, t] of [...this.targets]) {
       this.report(t, nowUs);
-      if (nowUs - t.lastUs > HOLD_SECONDS * 1e6) this.targets.delete(key);
+      if (nowUs - t.lastUs > this.opts.holdSeconds * 1e6) this.targets.delete(key);
     }
   }
 
@@ -137,9 +162,9 @@ export class FloodGate implements HalfOpenFold {
   }
 }
 
-/** Build the gate and subscribe it to `bus` (alerts and exported flows). */
-export function attachFloodGate(bus: Bus, incidents: IncidentTracker): FloodGate {
-  const gate = new FloodGate(incidents);
+/** Build the gate and subscribe it to `bus` (alerts and exported flows); `opts` default to the configuration's. */
+export function attachFloodGate(bus: Bus, incidents: IncidentTracker, opts: Partial<FloodGateOptions> = {}): FloodGate {
+  const gate = new FloodGate(incidents, opts);
   bus.on('alert', (a) => gate.onAlert(a));
   bus.on('flow.end', (r) => gate.onFlow(r));
   return gate;

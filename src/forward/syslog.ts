@@ -15,6 +15,10 @@
  * Never blocking: the socket's own buffer is filled to STREAM_HIGH_WATER at most; past it the forwarder waits
  * for 'drain' while lines pile up in the bounded queue (oldest dropped). A connection that accepts nothing for
  * timeoutMs while data waits is closed and opened again, its unsent lines back at the head of the queue.
+ * The connection that follows such a stall has to prove itself: the kernel's buffers of a fresh connection
+ * take megabytes from a collector that reads nothing, so it is called healthy again (and the back-off reset)
+ * only once it has taken lines for timeoutMs; otherwise a hung collector would be reported as "delivering
+ * again" after every reconnect, and retried every 0.5 s forever.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
@@ -79,6 +83,10 @@ export class SyslogForwarder implements Forwarder {
   private udpInFlight = 0;
   private failures = 0;
   private lastFailMs = 0;
+  /** the last failure was a connection that stopped taking data */
+  private stalled = false;
+  /** after a stall, deliveries before this time do not make the collector healthy again */
+  private provingUntilMs = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private scheduled = false;
   private closed = false;
@@ -121,7 +129,8 @@ export class SyslogForwarder implements Forwarder {
     const sock = this.stream;
     this.unconfirmed.push(lines);
     const roomLeft = sock.write(Buffer.concat(frames), (err) => {
-      if (err || this.unconfirmed[0] !== lines) return; // the stream broke: close handling put them back
+      // the stream broke (or is being given up): close handling puts them back
+      if (err || sock.destroyed || this.unconfirmed[0] !== lines) return;
       this.unconfirmed.shift();
       this.delivered(lines.length);
     });
@@ -137,7 +146,9 @@ export class SyslogForwarder implements Forwarder {
     this.st.lastSentMs = Date.now();
     // a datagram handed to the kernel proves nothing: UDP is called healthy again only after a quiet spell
     if (this.s.transport === 'udp' && this.st.lastSentMs - this.lastFailMs < UDP_QUIET_MS) return this.checkIdle();
+    if (this.s.transport !== 'udp' && this.st.lastSentMs < this.provingUntilMs) return this.checkIdle();
     if (this.failures > 0 || this.st.lastError !== null) {
+      this.stalled = false;
       if (this.st.lastError !== null) this.s.warn(`forward syslog ${this.target}: delivering again`);
       this.failures = 0;
       this.st.lastError = null;
@@ -157,10 +168,14 @@ export class SyslogForwarder implements Forwarder {
         }
         this.stream = sock;
         this.waitingDrain = false;
+        this.provingUntilMs = this.stalled ? Date.now() + this.s.timeoutMs : 0;
         sock.setTimeout(this.s.timeoutMs);
         sock.on('timeout', () => {
           // idle is fine; data waiting and nothing taken for timeoutMs is a receiver that stopped reading
-          if (sock.writableLength > 0) sock.destroy(new Error(`nothing accepted for ${this.s.timeoutMs} ms`));
+          if (sock.writableLength > 0) {
+            this.stalled = true;
+            sock.destroy(new Error(`nothing accepted for ${this.s.timeoutMs} ms`));
+          }
         });
         sock.on('drain', () => {
           this.waitingDrain = false;

@@ -16,8 +16,8 @@ export interface Forwarder {
   offer(line: string): void;
   stats(): ForwarderStats;
   /**
-   * Sends what is queued for at most `timeoutMs`, then closes the connection; lines still queued then are
-   * counted as dropped. Resolves when closed.
+   * Sends what is queued for at most `timeoutMs`, then closes the connection; lines still queued then (a batch
+   * still unanswered included) are counted as dropped. Resolves when closed.
    */
   close(timeoutMs: number): Promise<void>;
 }

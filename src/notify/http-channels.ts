@@ -22,12 +22,14 @@ export interface WebhookSettings {
 /**
  * One HTTP request with a time-out and no redirects: the status and the body's text (the caller decides what a
  * status means; the text is not logged, it may echo secrets). A network error or time-out rejects with
- * `what URL: why`, the URL without credentials. Shared with the EVE forwarder (src/forward/http.ts).
+ * `what URL: why`, the URL without credentials. Shared with the EVE forwarder (src/forward/http.ts), which
+ * passes `init.signal` to give up a request it no longer waits for (at shutdown).
  */
 export async function httpRequest(what: string, url: string, init: RequestInit, timeoutMs: number): Promise<{ status: number; text: string }> {
   let res: Response;
+  const timeout = AbortSignal.timeout(timeoutMs);
   try {
-    res = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(url, { ...init, redirect: 'error', signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
     const why = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.message);

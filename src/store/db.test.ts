@@ -202,6 +202,32 @@ t.test('devices, addresses and trust history', async (t) => {
   s.close();
 });
 
+t.test('mayHold: no for a MAC never stored, yes once stored, no again after the cap evicted it; kept across a reopen', async (t) => {
+  const path = join(dir, `s${++n}.db`);
+  const s = Store.open({ path, log: () => {}, maxDevices: 16 });
+  const mac = (i: number) => `02:f1:00:00:00:${i.toString(16).padStart(2, '0')}`;
+  t.notOk(s.devices.mayHold(mac(1)), 'an empty table holds nothing');
+  s.devices.upsert({ mac: mac(1), tsUs: 100 });
+  s.devices.upsert({ mac: mac(1), tsUs: 500 }); // lifetime 400: outlives the ones below
+  t.ok(s.devices.mayHold(mac(1)));
+  for (let i = 2; i <= 20; i++) s.devices.upsert({ mac: mac(i), tsUs: 200 + i });
+  t.equal(s.devices.enforceCap(), 4, 'four of the devices seen once go');
+  const kept = new Set(s.db.prepare('SELECT mac FROM devices').pluck().all() as string[]);
+  t.equal(kept.size, 16);
+  for (let i = 1; i <= 20; i++) t.equal(s.devices.mayHold(mac(i)), kept.has(mac(i)), `${mac(i)} ${kept.has(mac(i)) ? 'kept' : 'evicted'}`);
+  t.ok(kept.has(mac(1)), 'the device seen twice is kept');
+  s.close();
+  const again = Store.open({ path, log: () => {}, maxDevices: 16 });
+  for (let i = 1; i <= 20; i++) t.equal(again.devices.mayHold(mac(i)), kept.has(mac(i)), 'the same after a reopen');
+  // a row written by another connection is found once the store reads the table again
+  const other = new Database(path);
+  other.prepare("INSERT INTO devices (mac, first_seen_us, last_seen_us) VALUES ('02:f1:00:00:01:00', 1, 1)").run();
+  other.close();
+  again.devices.resync();
+  t.ok(again.devices.mayHold('02:f1:00:00:01:00'));
+  again.close();
+});
+
 t.test('actions move only from the state they are in; the audit log records who and why', async (t) => {
   const s = open();
   const id = s.actions.create({ tsUs: 10, kind: 'quarantine', state: 'pending', mac: deviceMac(1), ip: '10.99.0.11', reason: 'trust 12', alertId: null, actor: 'system', expiresUs: 1000, dryRun: true });

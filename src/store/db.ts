@@ -271,6 +271,12 @@ export class Store {
     } catch (err) {
       // a locked or full disk: the batch itself is committed; the cap is tried again after the next one
       this.capErrors++;
+      // the eviction's transaction was rolled back: its devices are still stored
+      try {
+        this.devices.resync();
+      } catch {
+        // read again at the next failure or open
+      }
       if (this.capErrors === 1) this.log(`store: size cap enforcement failed (further failures are counted): ${(err as Error).message}`);
       return;
     }

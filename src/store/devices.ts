@@ -105,6 +105,12 @@ export interface DeviceCaps {
 export const DEFAULT_DEVICE_CAPS: DeviceCaps = { maxDevices: 10_000, maxAddressesPerDevice: 64 };
 
 /**
+ * `mayHold` answers from memory while the table holds at most this many times maxDevices rows (evidence can
+ * keep devices past the cap); past it every question goes to the table.
+ */
+const KNOWN_MACS_PER_DEVICE_CAP = 4;
+
+/**
  * Devices that nothing protects, in eviction order: shortest lifetime first (the devices_lifetime index), the
  * least recently seen of equal lifetime first.
  */
@@ -133,6 +139,11 @@ export class DeviceStore {
   private readonly delAddrsStmt: Database.Statement;
   /** rows in `devices` (counted once at open, then kept by the inserts and deletes made here) */
   private rows: number;
+  /**
+   * Every MAC in `devices` (read once at open, then kept by the inserts and deletes made here), while there
+   * are at most `KNOWN_MACS_PER_DEVICE_CAP` × maxDevices of them; null past that (`mayHold` then says yes).
+   */
+  private known: Set<string> | null = null;
   readonly evictions: DeviceEvictions = { devices: 0, device_addresses: 0 };
   readonly caps: DeviceCaps;
 
@@ -142,6 +153,7 @@ export class DeviceStore {
   ) {
     this.caps = { ...DEFAULT_DEVICE_CAPS, ...caps };
     this.rows = (db.prepare('SELECT count(*) AS n FROM devices').get() as { n: number }).n;
+    this.resync();
     this.insertStmt = db.prepare(`
       INSERT OR IGNORE INTO devices (mac, first_seen_us, last_seen_us, hostname, vendor, dhcp_fingerprint, dhcp_vendor_class, trust_score, trust_level)
       VALUES (@mac, @tsUs, @tsUs, @hostname, @vendor, @dhcpFingerprint, @dhcpVendorClass, 100, 'normal')`);
@@ -189,6 +201,27 @@ export class DeviceStore {
     };
     if (this.insertStmt.run(row).changes > 0) this.rows++;
     else this.sightStmt.run(row);
+    if (this.known !== null) {
+      this.known.add(s.mac);
+      if (this.known.size > KNOWN_MACS_PER_DEVICE_CAP * this.caps.maxDevices) this.known = null;
+    }
+  }
+
+  /**
+   * False when `mac` is certainly not in `devices`: the inventory asks before it reads a device it does not
+   * hold, so a flood of MACs never seen costs a Set lookup per MAC instead of a read transaction (~8 µs in
+   * WAL mode). True when the row may exist (a rolled-back batch can leave a MAC here that is not stored;
+   * `get` then finds nothing).
+   */
+  mayHold(mac: string): boolean {
+    return this.known === null || this.known.has(mac);
+  }
+
+  /** Reads the MACs of `devices` again (at open, and after an eviction that may have been rolled back). */
+  resync(): void {
+    const n = (this.db.prepare('SELECT count(*) AS n FROM devices').get() as { n: number }).n;
+    this.rows = n;
+    this.known = n > KNOWN_MACS_PER_DEVICE_CAP * this.caps.maxDevices ? null : new Set(this.db.prepare('SELECT mac FROM devices').pluck().all() as string[]);
   }
 
   /**
@@ -220,6 +253,7 @@ export class DeviceStore {
       this.evictions.device_addresses += this.delAddrsStmt.run(mac).changes;
       const gone = this.delDeviceStmt.run(mac).changes;
       this.rows -= gone;
+      this.known?.delete(mac);
       this.evictions.devices += gone;
     }
     return macs.length;

@@ -7,7 +7,9 @@ import type { AlertEvidence } from '../detectors/alert.js';
 import { SIGNATURE_GID, signatureOf } from '../detectors/signatures.js';
 import type { IncidentEvent, IncidentSeverity } from '../incidents/types.js';
 import type { AnomalyEvent } from '../models/anomaly.js';
+import type { GeoLookup } from '../enrich/index.js';
 import { etherOf, eveTimestamp } from './eve.js';
+import { geoipKeys } from './eve-geoip.js';
 
 /** Suricata's alert.severity (1 = high … 3 = low) for an incident's severity word; critical is 1 too. */
 const SURICATA_SEVERITY: Record<IncidentSeverity, 1 | 2 | 3> = { critical: 1, high: 1, medium: 2, low: 3 };
@@ -35,6 +37,8 @@ export interface AlertEventOptions {
    * or of a target): `alert.action` is then `blocked`, else `allowed`. Absent (no response policy): allowed.
    */
   blocked?: (srcMac: string | null, srcIp: string, targets: readonly string[]) => boolean;
+  /** country and AS of the source and of a single target host (argus.src_geoip, argus.dest_geoip) */
+  geo?: GeoLookup | null;
 }
 
 /**
@@ -51,13 +55,14 @@ export function incidentAlertEvent(e: IncidentEvent, opts: AlertEventOptions = {
   const flow = firstFlow(i.evidence);
   const ids = evidenceIds(i.evidence);
   const blocked = opts.blocked?.(i.srcMac, i.srcIp, i.targets) ?? false;
+  const destIp = i.targets.length === 1 && isIP(i.targets[0]!) !== 0 ? i.targets[0] : undefined;
   return {
     timestamp: eveTimestamp(e.tsUs),
     ...(flow !== null ? { flow_id: flow.flowId } : {}),
     event_type: 'alert',
     src_ip: i.srcIp,
     // one target host: Suricata's dest_ip (a domain target or many hosts have none)
-    ...(i.targets.length === 1 && isIP(i.targets[0]!) !== 0 ? { dest_ip: i.targets[0] } : {}),
+    ...(destIp !== undefined ? { dest_ip: destIp } : {}),
     ...(flow?.communityId ? { community_id: flow.communityId } : {}),
     ...etherOf(i.srcMac, null),
     alert: {
@@ -93,6 +98,7 @@ export function incidentAlertEvent(e: IncidentEvent, opts: AlertEventOptions = {
       suggested_response: i.suggestedResponse,
       ...(ids.flowIds.length > 0 ? { flow_ids: ids.flowIds } : {}),
       ...(ids.communityIds.length > 0 ? { community_ids: ids.communityIds } : {}),
+      ...geoipKeys(opts.geo, i.srcIp, destIp),
     },
   };
 }
@@ -101,7 +107,7 @@ export function incidentAlertEvent(e: IncidentEvent, opts: AlertEventOptions = {
  * The `argus_anomaly` line: the models' verdict on a flow at the alert threshold. Its own event type, because
  * Suricata's `anomaly` is a decoder or protocol anomaly and a Suricata consumer would misread scores there.
  */
-export function argusAnomalyEvent(e: AnomalyEvent): Record<string, unknown> {
+export function argusAnomalyEvent(e: AnomalyEvent, geo?: GeoLookup | null): Record<string, unknown> {
   return {
     timestamp: eveTimestamp(e.tsUs),
     flow_id: e.flowId,
@@ -111,7 +117,7 @@ export function argusAnomalyEvent(e: AnomalyEvent): Record<string, unknown> {
     dest_port: e.dstPort,
     proto: e.proto,
     community_id: e.communityId,
-    argus: { score: e.score, threshold: e.threshold, alert: e.alert, model: e.modelId, models: e.models },
+    argus: { score: e.score, threshold: e.threshold, alert: e.alert, model: e.modelId, models: e.models, ...geoipKeys(geo, e.srcIp, e.dstIp) },
   };
 }
 

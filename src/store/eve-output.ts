@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import { ipToString } from '../decode/addr.js';
 import type { DecodeEvent, DecodeStats } from '../decode/events.js';
 import type { Packet } from '../decode/packet.js';
+import type { GeoLookup } from '../enrich/index.js';
 import { protoName } from '../flow/flow-export.js';
 import { EveWriter, flowEvent } from './eve.js';
 import { argusAnomalyEvent, decodeAnomalyEvent, incidentAlertEvent } from './eve-alert.js';
@@ -29,18 +30,18 @@ export class EveOutput {
 
   /**
    * `decoding` returns the packet the decoder is working on (the pipeline's, set before each decode); `onLine`
-   * gets every line written (the forwarders).
+   * gets every line written (the forwarders); `geo` adds the country and AS of each end (enrich.enabled).
    */
-  constructor(config: Config, bus: Bus, decodeStats: DecodeStats, private readonly decoding: () => Packet | null, onLine?: (line: string) => void) {
+  constructor(config: Config, bus: Bus, decodeStats: DecodeStats, private readonly decoding: () => Packet | null, onLine?: (line: string) => void, geo: GeoLookup | null = null) {
     const eve = new EveWriter({ path: config.eve.path, types: config.eve.types, maxBytes: config.eve.maxSizeMB * 1024 * 1024, keep: config.eve.keep, ...(onLine ? { onLine } : {}) });
     this.writer = eve;
-    const flowOpts = { iface: config.mode === 'replay' ? undefined : config.iface || undefined, dnsVersion: config.eve.dnsVersion === 2 ? 2 : 3 } as const;
+    const flowOpts = { iface: config.mode === 'replay' ? undefined : config.iface || undefined, dnsVersion: config.eve.dnsVersion === 2 ? 2 : 3, geo } as const;
     if (eve.wants('flow')) bus.on('flow.end', (r) => eve.write('flow', flowEvent(r, flowOpts)));
     // alert lines are per incident (when it opens, escalates and closes), not per alert
-    const alertOpts = { blocked: (mac: string | null, ip: string, targets: readonly string[]) => this.blocked?.(mac, ip, targets) ?? false };
+    const alertOpts = { geo, blocked: (mac: string | null, ip: string, targets: readonly string[]) => this.blocked?.(mac, ip, targets) ?? false };
     if (eve.wants('alert')) bus.on('incident', (e) => e.change !== 'update' && eve.write('alert', incidentAlertEvent(e, alertOpts)));
     // Every flow is scored; EVE gets the ones at the alert threshold (the store can keep them all).
-    if (eve.wants('argus_anomaly')) bus.on('anomaly', (e) => e.alert && eve.write('argus_anomaly', argusAnomalyEvent(e)));
+    if (eve.wants('argus_anomaly')) bus.on('anomaly', (e) => e.alert && eve.write('argus_anomaly', argusAnomalyEvent(e, geo)));
     if (eve.wants('anomaly')) decodeStats.onEvent = (name) => this.onDecodeEvent(name);
   }
 

@@ -2,7 +2,7 @@
  * EVE-JSON output: one JSON object per line, exactly as Suricata's schema (etc/schema.json) defines every field
  * it has — a consumer that reads Suricata's EVE reads ours unchanged. What Suricata has no field for is under one
  * namespace object, `argus`, on every line (Zeek's conn_state and history, payload bytes, inter-arrival and
- * packet-size statistics, incident details, model scores), never among Suricata's keys.
+ * packet-size statistics, incident details, model scores, the country and AS of each end), never among Suricata's keys.
  *
  * Event types: `flow` (one per exported flow record), `alert` (per incident change, eve-alert.ts), `anomaly`
  * (Suricata's decoder anomaly: `anomaly.type: decode`, `anomaly.event: decoder.…`) and `argus_anomaly` (the
@@ -15,6 +15,8 @@ import { closeSync, existsSync, fstatSync, openSync, renameSync, rmSync, writeSy
 import type { FlowRecord, TcpFlagCounts } from '../flow/flow-record.js';
 import { icmpCounterpart } from '../flow/community-id.js';
 import { eveDns, type EveDnsVersion } from './eve-dns.js';
+import type { GeoLookup } from '../enrich/index.js';
+import { geoipKeys } from './eve-geoip.js';
 
 export type EveType = 'flow' | 'alert' | 'anomaly' | 'argus_anomaly' | 'device' | 'action';
 
@@ -62,6 +64,8 @@ export interface FlowEventOptions {
   iface?: string;
   /** the form of `dns` (3, Suricata 8's, by default) */
   dnsVersion?: EveDnsVersion;
+  /** country and AS of both ends (argus.src_geoip, argus.dest_geoip); absent with enrich.enabled false */
+  geo?: GeoLookup | null;
 }
 
 /** The EVE `flow` event for a record. Key order is fixed, so identical records give identical lines. */
@@ -131,6 +135,7 @@ export function flowEvent(r: FlowRecord, opts: FlowEventOptions = {}): Record<st
     iat_us: roundStats(r.iat),
     pkt_len_toserver: roundStats(r.pktLenToServer),
     pkt_len_toclient: roundStats(r.pktLenToClient),
+    ...geoipKeys(opts.geo, r.srcIp, r.dstIp),
     ...(r.tunnel
       ? {
           tunnel: {

@@ -16,6 +16,9 @@
 import { InfluxDB, HttpError } from '@influxdata/influxdb-client';
 import { hostname } from 'node:os';
 import type { Bus } from '../bus.js';
+import type { GeoLookup } from '../enrich/index.js';
+import type { FlowRecord } from '../flow/flow-record.js';
+import { isRemoteAddress } from './top-rollups.js';
 import type { Store } from './db.js';
 import { LineBuffer } from './line-buffer.js';
 import { InfluxAggregator, type CaptureTotals, type GaugeSource, type TrustPoint } from './influx-points.js';
@@ -184,9 +187,10 @@ export class InfluxSink {
    * pipeline calls this once for every mode, so `run` and `replay` write the same series. Returns the
    * unsubscribe function.
    */
-  attach(bus: Bus): () => void {
+  attach(bus: Bus, geo: GeoLookup | null = null): () => void {
     const offs = [
       bus.on('flow.end', (f) => this.flow(f)),
+      ...(geo !== null ? [bus.on('flow.end', (f) => this.remoteFlow(f, geo))] : []),
       bus.on('alert', (a) => this.alert(a)),
       bus.on('anomaly', (e) => this.anomaly(e)),
       bus.on('trust.change', (c) => this.trust(c)),
@@ -196,6 +200,18 @@ export class InfluxSink {
       }),
     ];
     return () => offs.forEach((off) => off());
+  }
+
+  /**
+   * `remote_flows`: flows between the LAN and the internet by the remote end's country (ISO code, `unknown`
+   * when the databases have none) and direction (`out`: a LAN device opened it). Both tags come from bounded
+   * sets (some 250 countries), unlike the addresses, which never become tags.
+   */
+  private remoteFlow(f: FlowRecord, geo: GeoLookup): void {
+    const srcRemote = isRemoteAddress(f.srcIp);
+    if (srcRemote === isRemoteAddress(f.dstIp)) return;
+    const remote = srcRemote ? f.srcIp : f.dstIp;
+    this.count('remote_flows', { country: geo.lookup(remote)?.country ?? 'unknown', direction: srcRemote ? 'in' : 'out' }, f.endUs);
   }
 
   /** The sink's own counters as the `influx_sink` gauge writes them (as they stand before this line). */

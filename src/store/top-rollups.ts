@@ -15,6 +15,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { FlowRecord } from '../flow/flow-record.js';
+import { LruMap } from '../lru-map.js';
 import { isGroupAddress, PrefixSet } from '../detectors/addresses.js';
 
 const HOUR_US = 3_600_000_000;
@@ -76,7 +77,7 @@ export class TopRollups {
   private readonly remote = new Map<string, RemoteDelta>();
   private readonly dnsKeys = new HourKeys();
   private readonly remoteKeys = new HourKeys();
-  private readonly names = new Map<string, string>();
+  private readonly names = new LruMap<string, string>(MAX_NAMES);
   private readonly dnsStmt: Database.Statement;
   private readonly remoteStmt: Database.Statement;
   /** flows whose name or address went to OTHER_KEY because its hour was full */
@@ -105,7 +106,7 @@ export class TopRollups {
     }
     if (!isRemoteAddress(f.srcIp) && isRemoteAddress(f.dstIp)) {
       const ip = this.admit(this.remoteKeys, hourUs, f.dstIp);
-      const name = ip === OTHER_KEY ? null : (f.tlsSni ?? f.httpHost ?? this.names.get(f.dstIp) ?? null);
+      const name = ip === OTHER_KEY ? null : (f.tlsSni ?? f.httpHost ?? this.names.peek(f.dstIp) ?? null);
       const k = `${hourUs}|${ip}`;
       const r = this.remote.get(k) ?? this.remote.set(k, { hourUs, ip, name: null, flows: 0, bytes: 0 }).get(k)!;
       r.flows++;
@@ -121,9 +122,7 @@ export class TopRollups {
   }
 
   private learn(ip: string, qname: string): void {
-    this.names.delete(ip);
     this.names.set(ip, qname.replace(/\.$/, ''));
-    if (this.names.size > MAX_NAMES) this.names.delete(this.names.keys().next().value as string);
   }
 
   commit(): void {

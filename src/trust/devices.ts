@@ -16,6 +16,7 @@
  * once for something new (a device, an address, a name) and at most once a minute of packet time for a
  * device that was merely seen again.
  */
+import { LruMap } from '../lru-map.js';
 import type { Bus } from '../bus.js';
 import type { DhcpInfo, DnsMessage, ArpInfo } from '../decode/packet.js';
 import { ipv4ToString, macToString } from '../decode/addr.js';
@@ -85,8 +86,8 @@ const RELOAD_PAGE = 1000;
 const EVICT_LOOK = 32;
 
 export class DeviceInventory {
-  /** least recently seen first: a Map re-inserted on every touch keeps that order for free */
-  private readonly devices = new Map<string, Device>();
+  /** least recently seen first: re-inserted on every touch (an LruMap, so the victim search at the cap costs the same in a MAC flood) */
+  private readonly devices = new LruMap<string, Device>(Number.MAX_SAFE_INTEGER);
   private readonly remotes: RemoteHosts;
   /** address → MAC of the device that used it last */
   private readonly byIp = new Map<string, string>();
@@ -120,7 +121,7 @@ export class DeviceInventory {
   }
 
   get(mac: string): Device | undefined {
-    return this.devices.get(mac);
+    return this.devices.peek(mac);
   }
 
   /** Every device held, most recently seen first. */
@@ -135,7 +136,7 @@ export class DeviceInventory {
 
   /** The device's addresses, most recently seen first. */
   addressesOf(mac: string): string[] {
-    const d = this.devices.get(mac);
+    const d = this.devices.peek(mac);
     return d === undefined ? [] : [...d.addresses.keys()].reverse();
   }
 
@@ -247,7 +248,7 @@ export class DeviceInventory {
    */
   private sight(tsUs: number, mac: string, ip: string | null, source: AddressSource, vlan: number): Device | null {
     if (mac === '' || mac === '00:00:00:00:00:00' || isGroupMac(mac)) return null;
-    let dev = this.devices.get(mac);
+    let dev = this.devices.peek(mac);
     let isNew = false;
     if (dev !== undefined) {
       this.devices.delete(mac);
@@ -408,7 +409,7 @@ export class DeviceInventory {
     if (this.store === null || this.dirty.size === 0) return;
     const rows: { s: DeviceSighting; addrs: [string, number, AddressSource][] }[] = [];
     for (const [mac, ips] of this.dirty) {
-      const dev = this.devices.get(mac);
+      const dev = this.devices.peek(mac);
       if (dev === undefined) continue;
       const addrs: [string, number, AddressSource][] = [];
       for (const ip of ips) {
@@ -430,7 +431,8 @@ export class DeviceInventory {
   /** A device evicted from memory (or known before a restart) that is still in the store; null when unknown. */
   private fromStore(mac: string): Device | null {
     if (this.store === null) return null;
-    // one indexed read per MAC not held in memory: rare after start, and bounded by the packets that carry MACs
+    // a MAC the store certainly lacks (every MAC of a flood) costs no read; else one indexed read
+    if (!this.store.devices.mayHold(mac)) return null;
     const row = this.store.devices.get(mac);
     if (row === undefined) return null;
     return this.rowToDevice(row, this.store);

@@ -4,6 +4,8 @@
  * values (any DNS answer, any flow), so capped: the least recently seen host is evicted and counted.
  */
 
+import { LruMap } from '../lru-map.js';
+
 export interface RemoteHost {
   ip: string;
   /** names the LAN resolved to this address, oldest first, at most MAX_NAMES */
@@ -16,34 +18,29 @@ export interface RemoteHost {
 export const MAX_NAMES = 8;
 
 export class RemoteHosts {
-  /** least recently seen first: a Map re-inserted on every touch keeps that order */
-  private readonly hosts = new Map<string, RemoteHost>();
-  /** hosts dropped to stay under the cap */
-  evicted = 0;
+  /** least recently seen first */
+  private readonly hosts: LruMap<string, RemoteHost>;
 
-  constructor(private readonly cap: number) {}
+  constructor(cap: number) {
+    this.hosts = new LruMap(Math.max(1, cap));
+  }
+
+  /** hosts dropped to stay under the cap */
+  get evicted(): number {
+    return this.hosts.evicted;
+  }
 
   get size(): number {
     return this.hosts.size;
   }
 
   get(ip: string): RemoteHost | undefined {
-    return this.hosts.get(ip);
+    return this.hosts.peek(ip);
   }
 
   /** The host for `ip`, created when new, marked as seen at `tsUs`. */
   touch(ip: string, tsUs: number): RemoteHost {
-    let r = this.hosts.get(ip);
-    if (r !== undefined) {
-      this.hosts.delete(ip);
-    } else {
-      if (this.hosts.size >= this.cap) {
-        this.hosts.delete(this.hosts.keys().next().value as string);
-        this.evicted++;
-      }
-      r = { ip, names: [], firstSeenUs: tsUs, lastSeenUs: tsUs };
-    }
-    this.hosts.set(ip, r);
+    const r = this.hosts.touch(ip, () => ({ ip, names: [], firstSeenUs: tsUs, lastSeenUs: tsUs }));
     if (tsUs > r.lastSeenUs) r.lastSeenUs = tsUs;
     return r;
   }

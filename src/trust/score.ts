@@ -14,6 +14,7 @@
  * (the baseline, without evidence, is 100). Everything runs on packet time (`tsUs` of the events, `tick(nowUs)`).
  */
 import type { Bus } from '../bus.js';
+import { LruMap } from '../lru-map.js';
 import type { Alert } from '../detectors/alert.js';
 import type { Store } from '../store/db.js';
 import type { TrustExplanation } from '../store/devices.js';
@@ -108,7 +109,8 @@ export interface TrustScorerStats {
 
 export class TrustScorer {
   /** least recently touched first */
-  private readonly devices = new Map<string, DeviceTrust>();
+  /** least recently touched first (the cap, trust.maxDevices, may change with the settings) */
+  private readonly devices = new LruMap<string, DeviceTrust>(Number.MAX_SAFE_INTEGER);
   /** devices whose score may still move without new evidence */
   private readonly unsettled = new Set<string>();
   private readonly evidenceHalfLifeUs: number;
@@ -138,7 +140,7 @@ export class TrustScorer {
 
   /** The device's current trust, or undefined when nothing was ever held against it (score 100). */
   state(mac: string): TrustState | undefined {
-    const d = this.devices.get(mac);
+    const d = this.devices.peek(mac);
     if (d === undefined) return undefined;
     const score = combine(d.shown, this.cfg.trust.weights);
     const evidence = d.evidence.map((e) => ({ ...e, penalty: round1(this.remaining(e, d.atUs)) })).reverse();
@@ -169,7 +171,7 @@ export class TrustScorer {
   /** Applies recovery up to `nowUs` and announces the scores that moved (call every few seconds of packet time). */
   tick(nowUs: number): void {
     for (const mac of this.unsettled) {
-      const d = this.devices.get(mac);
+      const d = this.devices.peek(mac);
       if (d === undefined || nowUs <= d.atUs) {
         if (d === undefined) this.unsettled.delete(mac);
         continue;
@@ -340,12 +342,9 @@ export class TrustScorer {
 
   private device(mac: string, tsUs: number): DeviceTrust {
     let d = this.devices.get(mac);
-    if (d !== undefined) {
-      this.devices.delete(mac);
-    } else {
+    if (d === undefined) {
       while (this.devices.size >= this.cfg.trust.maxDevices) {
-        const oldest = this.devices.keys().next().value as string;
-        this.devices.delete(oldest);
+        const oldest = this.devices.evictOldest()!;
         this.unsettled.delete(oldest);
         this.stats.evicted++;
       }

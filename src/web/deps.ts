@@ -2,6 +2,7 @@
  * What the web server needs from the rest of the appliance. `run` builds it from the pipeline; route tests build
  * it from a real store and a dry-run responder.
  */
+import type { GeoLookup } from '../enrich/index.js';
 import type { Bus } from '../bus.js';
 import type { FleetView } from '../fleet/index.js';
 import type { Config } from '../config.js';
@@ -94,4 +95,6 @@ export interface WebDeps {
   fleet?: FleetView;
   /** brings the Prometheus gauges up to date before /metrics answers (run: pipeline.updateMetrics()) */
   refreshMetrics?(): void;
+  /** country and AS of remote addresses (absent or null: enrich.enabled is false) */
+  geo?: GeoLookup | null;
 }

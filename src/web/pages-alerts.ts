@@ -14,7 +14,10 @@
  *   'bulk' with detail.ids / detail.filter)
  * - alert.mute / alert.unmute: a kind muted or unmuted for a device (target: the MAC; detail: kind, incident)
  */
+import { isIP } from 'node:net';
 import type { Hono } from 'hono';
+import { lookupWorthy, type GeoLookup } from '../enrich/index.js';
+import { geoCredit, whereOf } from './views/geo.js';
 import { ALERT_KINDS, type AlertKind } from '../detectors/alert.js';
 import { INCIDENT_SEVERITIES, type IncidentSeverity } from '../incidents/types.js';
 import type { IncidentQuery, IncidentRow } from '../store/incidents.js';
@@ -27,8 +30,8 @@ import { namesFor } from './pages-overview.js';
 import { invalidateOverviewCounts, openActions } from './pages-queries.js';
 import { addMute, loadMutes, removeMute } from './pages-mutes.js';
 import { alertRow, alertTableHead, alertsPage } from './views/alerts.js';
-import { incidentCard, type IncidentViewOptions } from './views/incident.js';
-import { html } from './html.js';
+import { incidentCard, kindName, type IncidentViewOptions } from './views/incident.js';
+import { html, type Html } from './html.js';
 
 const PAGE_SIZE = 50;
 /** most incidents one "Acknowledge all" touches (the rest stay for the next click) */
@@ -122,6 +125,13 @@ function incidentOf(c: Ctx): IncidentRow | Response {
   return inc ?? problem(c, 404, `no incident with id ${id}`, 'alerts');
 }
 
+/** Each distinct line once, in first-seen order, with how often it came (the anomaly flows of a scan repeat theirs). */
+export function sameLinesOnce(lines: readonly string[]): [string, number][] {
+  const m = new Map<string, number>();
+  for (const l of lines) m.set(l, (m.get(l) ?? 0) + 1);
+  return [...m];
+}
+
 export function registerAlertPages(app: Hono<WebEnv>): void {
   app.get('/alerts', (c) => {
     const f = parseFilter((k) => c.req.query(k));
@@ -156,21 +166,37 @@ export function registerAlertPages(app: Hono<WebEnv>): void {
     return page(c, 'Alerts', 'alerts', body);
   });
 
+  /** The source and target addresses of an incident that are on the internet, with their country and network. */
+  function whereSection(geo: GeoLookup | null | undefined, inc: { srcIp: string; targets: readonly string[] }): Html {
+    if (geo == null) return html``;
+    const ips = [...new Set([inc.srcIp, ...inc.targets.map((t) => t.replace(/:\d+$/, ''))])].filter((ip) => isIP(ip) !== 0 && lookupWorthy(ip)).slice(0, 20);
+    if (ips.length === 0) return html``;
+    return html`<h3>Where</h3><ul class="plain" id="incident-where">${ips.map((ip) => html`<li class="small"><code>${ip}</code> ${ip === inc.srcIp ? html`<span class="muted">(source)</span> ` : ''}${whereOf(geo.lookup(ip))}</li>`)}</ul>${geoCredit()}`;
+  }
+
+  /**
+   * The newest member alerts an incident page lists: a scan's thousand anomaly rows say one thing, and a
+   * hundred of them made the page 10,000 px tall (20,000 on a phone); /api/v1/incidents/:id gives the newest 100.
+   */
+  const MEMBER_ROWS = 25;
+
   app.get('/incidents/:id', (c) => {
     const inc = incidentOf(c);
     if (inc instanceof Response) return inc;
     const store = c.get('deps').store;
     const self = `/incidents/${encodeURIComponent(inc.id)}`;
     const o = incidentViews(c, [inc], self)(inc);
-    const members = store.alerts.query({ incidentId: inc.id, limit: 100 });
+    const members = store.alerts.query({ incidentId: inc.id, limit: MEMBER_ROWS });
     const held = store.incidents.memberCount(inc.id);
-    const body = html`<h1>Incident</h1>${doneMessage(c)}
+    const who = o.deviceName ?? inc.srcIp ?? inc.device ?? null;
+    const title = `${kindName(inc.kind)}${who !== null ? ` by ${who}` : ''}`;
+    const body = html`<h1>${title}</h1>${doneMessage(c)}
       <ul class="incidents plain card">${incidentCard(inc, o)}</ul>
-      <section class="card"><h2>Evidence</h2><ul class="plain">${inc.evidence.map((e) => html`<li class="small">${e.text}</li>`)}</ul></section>
+      <section class="card"><h2>Evidence</h2><ul class="plain">${sameLinesOnce(inc.evidence.map((e) => e.text)).map(([text, n]) => html`<li class="small">${text}${n > 1 ? html` <span class="muted">(× ${n})</span>` : ''}</li>`)}</ul>${whereSection(c.get('deps').geo, inc)}</section>
       <section class="card"><h2>Member alerts <span class="muted small">${members.length} newest of ${held} stored</span></h2>
         <div class="table-wrap"><table class="data compact stack">${alertTableHead()}<tbody>${members.map((a) => alertRow(a, { csrf: c.get('csrf'), canAct: canAct(c), deviceName: o.deviceName }))}</tbody></table></div>
       </section>`;
-    return page(c, 'Incident', 'alerts', body);
+    return page(c, title, 'alerts', body);
   });
 
   app.post('/incidents/ack', async (c) => {

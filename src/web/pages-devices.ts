@@ -13,6 +13,7 @@ import { TRUST_LEVELS } from '../trust/types.js';
 import type { ActionResult } from '../respond/types.js';
 import type { WebEnv } from './env.js';
 import { audit } from './web-context.js';
+import { geoShares } from './geo-summary.js';
 import { DEVICE_SORT_KEYS, deviceTable, dnsNames, openActions, topDestinations, trustPoints, type DeviceSort } from './pages-queries.js';
 import { canAct, CHART_ASSETS, cleanText, doneMessage, form, page, parseIntParam, parseMac, problem, redirectDone, refuse, userOf, type Ctx } from './pages-common.js';
 import { recommendationsFor } from './pages-recommend.js';
@@ -23,6 +24,9 @@ import { devicesPage, devicesTable, type DevicesPageData } from './views/devices
 import { isMuted, loadMutes } from './pages-mutes.js';
 import { incidentViews } from './pages-alerts.js';
 import { parseRange } from './range.js';
+
+/** destinations of a device summed by country and network on its page */
+const GEO_DESTINATIONS = 500;
 
 const DAY_US = 86_400_000_000;
 const HOUR_US = 3_600_000_000;
@@ -100,6 +104,8 @@ export function registerDevicePages(app: Hono<WebEnv>): void {
       if (n !== null && !names.has(f.dstIp)) names.set(f.dstIp, n);
     }
     const nowUs = deps.nowUs();
+    // the top ten are shown; the summary by country and network reads further down the list
+    const dests = topDestinations(store, dev.mac, fromUs, deps.geo != null ? GEO_DESTINATIONS : 10);
     const body = devicePage({
       range,
       device,
@@ -109,7 +115,8 @@ export function registerDevicePages(app: Hono<WebEnv>): void {
       changes,
       flows,
       names,
-      top: topDestinations(store, dev.mac, fromUs),
+      top: dests.slice(0, 10),
+      geo: deps.geo != null ? { where: (ip: string) => deps.geo!.lookup(ip), shares: geoShares(dests, deps.geo) } : null,
       scan,
       alerts,
       incidents: { rows: incidents, views: incidentViews(c, incidents, `/devices/${dev.mac}`) },

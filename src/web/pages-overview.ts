@@ -9,7 +9,8 @@ import { attentionSection, overviewPage, type AttentionData } from './views/over
 import { deviceName } from './views/devices.js';
 import { incidentViewsOf } from './pages-alerts.js';
 import { parseRange } from './range.js';
-import { topLists } from './top-queries.js';
+import { topLists, type TopDevice } from './top-queries.js';
+import { geoShares } from './geo-summary.js';
 import { gatewayMac } from './device-facts.js';
 
 /** incidents shown in "Needs attention" (the rest are a link away) */
@@ -51,6 +52,23 @@ function topDeviceNames(store: Store, devices: string[]): Map<string, string> {
   return names;
 }
 
+/**
+ * The top devices with the rows of bare addresses that belong to a known device added to that device: the
+ * rollups key an endpoint seen without a MAC by its IP, and the camera showed up twice, once by name and once
+ * as 192.168.1.30. Addresses nobody owns stay as they are.
+ */
+export function foldKnownAddresses(store: Store, rows: readonly TopDevice[]): TopDevice[] {
+  const owner = store.db.prepare('SELECT mac FROM device_addresses WHERE ip = ? ORDER BY last_seen_us DESC LIMIT 1');
+  const out = new Map<string, TopDevice>();
+  for (const r of rows) {
+    const mac = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(r.device) ? r.device : ((owner.get(r.device) as { mac: string } | undefined)?.mac ?? r.device);
+    const had = out.get(mac);
+    if (had === undefined) out.set(mac, { device: mac, bytesOut: r.bytesOut, bytesIn: r.bytesIn });
+    else [had.bytesOut, had.bytesIn] = [had.bytesOut + r.bytesOut, had.bytesIn + r.bytesIn];
+  }
+  return [...out.values()].sort((a, b) => b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn) || (a.device < b.device ? -1 : 1));
+}
+
 export function registerOverviewPages(app: Hono<WebEnv>): void {
   app.get('/', (c) => {
     const range = parseRange(c.req.query('range'));
@@ -59,10 +77,12 @@ export function registerOverviewPages(app: Hono<WebEnv>): void {
     const store = deps.store;
     const nowUs = deps.nowUs();
     const counts = overviewCounts(store, nowUs);
-    const tops = topLists(store, nowUs - range.hours * HOUR_US, nowUs + 1);
+    const listed = topLists(store, nowUs - range.hours * HOUR_US, nowUs + 1);
+    const tops = { ...listed, devices: foldKnownAddresses(store, listed.devices) };
     const body = overviewPage({
       range,
       tops,
+      geo: deps.geo != null ? { where: (ip: string) => deps.geo!.lookup(ip), shares: geoShares(tops.remoteSample, deps.geo, 6) } : null,
       topNames: topDeviceNames(store, tops.devices.map((d) => d.device)),
       capture: deps.capture(),
       nowUs,

@@ -37,8 +37,13 @@ export interface TopName {
 export interface TopLists {
   devices: TopDevice[];
   remotes: TopRemote[];
+  /** the first REMOTE_SAMPLE remote addresses by bytes (remotes is its head): summed by country and network */
+  remoteSample: TopRemote[];
   names: TopName[];
 }
+
+/** remote addresses read for the summary by country and network (the GROUP BY reads them all anyway) */
+export const REMOTE_SAMPLE = 1000;
 
 const cache = new WeakMap<Store, Map<string, { atMs: number; value: TopLists }>>();
 
@@ -51,6 +56,12 @@ export function topLists(store: Store, fromUs: number, toUs: number, nowMs = Dat
   const hit = m.get(key);
   if (hit !== undefined && nowMs - hit.atMs < TTL_MS) return hit.value;
   const db = store.db;
+  const remoteSample = db
+    .prepare(
+      `SELECT ip, max(name) AS name, sum(flows) AS flows, sum(bytes) AS bytes FROM remote_rollups
+       WHERE hour_us >= ? AND hour_us < ? GROUP BY ip ORDER BY sum(bytes) DESC, ip LIMIT ?`,
+    )
+    .all(fromHour, toUs, REMOTE_SAMPLE) as TopRemote[];
   const value: TopLists = {
     // broadcast and multicast "endpoints" (no MAC, a group address) are not devices
     devices: (
@@ -63,12 +74,8 @@ export function topLists(store: Store, fromUs: number, toUs: number, nowMs = Dat
     )
       .filter((d) => /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(d.device) || !isGroupAddress(d.device))
       .slice(0, TOP_ROWS),
-    remotes: db
-      .prepare(
-        `SELECT ip, max(name) AS name, sum(flows) AS flows, sum(bytes) AS bytes FROM remote_rollups
-         WHERE hour_us >= ? AND hour_us < ? GROUP BY ip ORDER BY sum(bytes) DESC, ip LIMIT ?`,
-      )
-      .all(fromHour, toUs, TOP_ROWS) as TopRemote[],
+    remotes: remoteSample.slice(0, TOP_ROWS),
+    remoteSample,
     names: db
       .prepare(
         `SELECT qname, sum(queries) AS queries, sum(nxdomain) AS nxdomain FROM dns_rollups

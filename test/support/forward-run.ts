@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Test } from 'tap';
 import { tcpFrame, udpFrame } from '../../src/capture/packet-builder.js';
 import { PcapWriter } from '../../src/capture/pcap-writer.js';
 import { replayFile } from '../../src/capture/replay.js';
@@ -49,11 +50,18 @@ export interface ReplayResult {
 /**
  * Replays `pcap` with `flags` (config keys) and eve.path in `dir`. With `yieldEvery`, the replay hands the
  * event loop a turn every that many packets, as a live capture does between libpcap callbacks, so the
- * forwarders work while capture goes on. `beforeShutdown` runs after the replay, before the pipeline closes.
+ * forwarders work while capture goes on. `onStart` gets the pipeline before the first packet (to watch its
+ * forwarders during the replay); `beforeShutdown` runs after the replay, before the pipeline closes.
  */
-export async function replayWithForward(pcap: string, dir: string, flags: Record<string, string>, opts: { yieldEvery?: number; beforeShutdown?: (p: Pipeline) => Promise<void> } = {}): Promise<ReplayResult> {
+export async function replayWithForward(
+  pcap: string,
+  dir: string,
+  flags: Record<string, string>,
+  opts: { yieldEvery?: number; onStart?: (p: Pipeline) => void; beforeShutdown?: (p: Pipeline) => Promise<void> } = {},
+): Promise<ReplayResult> {
   const eve = join(dir, `eve-${Math.random().toString(36).slice(2)}.json`);
   const p = new Pipeline(loadConfig({ flags: { mode: 'replay', 'eve.path': eve, 'models.enabled': 'false', ...flags } }), createLogger('error'));
+  opts.onStart?.(p);
   let n = 0;
   const every = opts.yieldEvery ?? 0;
   const onPacket = (pkt: typeof p.pkt): void | Promise<void> => {
@@ -69,4 +77,17 @@ export async function replayWithForward(pcap: string, dir: string, flags: Record
   await p.shutdown();
   const text = readFileSync(eve, 'utf8');
   return { lines: text === '' ? [] : text.trimEnd().split('\n'), pipeline: p, cpuMs: (cpu.user + cpu.system) / 1000, wallMs };
+}
+
+/** One assertion: `got` is `want`, line for line (on a difference, says where instead of printing thousands of lines). */
+export function sameLines(t: Test, got: readonly string[], want: readonly string[], msg: string): void {
+  let at = -1;
+  for (let i = 0; i < Math.max(got.length, want.length); i++) {
+    if (got[i] !== want[i]) {
+      at = i;
+      break;
+    }
+  }
+  if (at < 0) t.pass(`${msg} (${want.length} lines)`);
+  else t.fail(`${msg}: first difference at line ${at} of ${want.length} (got ${got.length} lines)\n got: ${got[at]}\nwant: ${want[at]}`);
 }

@@ -153,7 +153,7 @@
       }, [centred(s.t, bucketS), s.a, s.b]);
     },
     trust: function (el, d) {
-      if (!d.t.length) return empty(el, 'No trust score recorded yet.');
+      if (!d.t.length) return empty(el, 'No change recorded yet: the score moves only when evidence about this device comes in.');
       makeChart(el, {
         xRange: timeSpan(d.t, 3600),
         scales: { score: { range: [0, 100] } },
@@ -170,7 +170,7 @@
 
   function initLive(el) {
     live.el = el;
-    empty(el, 'Waiting for live statistics…');
+    empty(el, 'Waiting for live statistics (they come every 2 s)…');
   }
 
   function onCaptureStats(ev) {

@@ -30,7 +30,7 @@ export function setupPage(o: { error?: string; username?: string }): Html {
   const body = html`<section class="auth card">
   <h1>Welcome to Argus Edge</h1>
   <p>No one can sign in yet. Choose the administrator's name and password (at least ${MIN_PASSWORD_LENGTH} characters).
-  You can change it later with <code>argus-edge passwd</code>.</p>
+  You can change it later under Settings → Your password, or with <code>argus-edge passwd</code>.</p>
   ${notice(o.error)}
   <form method="post" action="/setup" class="stack">
     <label>Setup code <input name="code" required maxlength="20" autocomplete="one-time-code" placeholder="XXXX-XXXX"

@@ -10,10 +10,13 @@ import type { DeviceAddressRow, DeviceRow, TrustHistoryRow } from '../../store/d
 import type { FlowRow } from '../../store/flows.js';
 import type { ScanRow } from '../../store/registry.js';
 import type { Destination } from '../pages-queries.js';
-import { html, type Html } from '../html.js';
+import type { GeoInfo } from '../../enrich/index.js';
+import { LOCAL, type GeoShares } from '../geo-summary.js';
+import { geoCredit, sharesTable, whereOf } from './geo.js';
+import { html, raw, type Html } from '../html.js';
 import { alertRow, alertTableHead } from './alerts.js';
 import type { IncidentRow } from '../../store/incidents.js';
-import { incidentRow, incidentTableHead, type IncidentViewOptions } from './incident.js';
+import { incidentRow, incidentTableHead, kindName, type IncidentViewOptions } from './incident.js';
 import { csrfField } from './layout.js';
 import { shownName, trustBadgeId } from './devices.js';
 import { fmtAgo, fmtBytes, fmtInt, fmtTime, presenceBadges, stateBadge, trustBadge, typeIcon } from './format.js';
@@ -39,6 +42,8 @@ export interface DevicePageData {
   flows: FlowRow[];
   names: Map<string, string>;
   top: Destination[];
+  /** what the offline databases know of the destinations (null: enrich.enabled is false) */
+  geo: { where: (ip: string) => GeoInfo | undefined; shares: GeoShares } | null;
   scan: ScanRow | null;
   alerts: AlertRow[];
   /** the device's incidents, newest first, with their view options */
@@ -101,6 +106,15 @@ function renameForm(d: DevicePageData): Html {
     <button type="submit">Rename</button></form>`;
 }
 
+/**
+ * What moved a trust score, in words with the raw kind beside it small ("Port scan scan.port.vertical"); the
+ * evidence text's own leading penalty ("−93: ") is left off, the applied change stands before it.
+ */
+function factorName(factor: string): Html {
+  const name = kindName(factor);
+  return name === factor ? html`<span class="muted">${factor}:</span>` : html`<b>${name}</b> <code class="small">${factor}</code>:`;
+}
+
 export function devicePage(d: DevicePageData): Html {
   const dev = d.device;
   const f = d.facts;
@@ -112,7 +126,7 @@ export function devicePage(d: DevicePageData): Html {
   <div class="grid2">
     <section class="card"><h2>Device</h2>
       <dl class="kv">
-        <dt>Type</dt><dd id="device-type">${typeInfo.label} <span class="muted small">(${f.type.source === 'set' ? 'set by an admin' : `guessed from ${f.type.because}`})</span></dd>
+        <dt>Type</dt><dd id="device-type">${typeInfo.label} <span class="muted small">(${f.type.source === 'set' ? 'set by an admin' : `guessed: ${f.type.because}`})</span></dd>
         <dt>Status</dt><dd>${f.online ? 'online' : 'offline'}, last seen ${fmtAgo(dev.lastSeenUs, d.nowUs)}${f.isNew ? html`; <b>new</b>: first seen ${fmtAgo(dev.firstSeenUs, d.nowUs)}` : ''}</dd>
         <dt>Traffic, ${d.range.key}</dt><dd id="device-traffic">${fmtBytes(d.traffic.bytesOut)} sent, ${fmtBytes(d.traffic.bytesIn)} received <span class="muted small">(${fmtInt(d.traffic.flows)} flows)</span></dd>
         <dt>MAC</dt><dd><code>${dev.mac}</code></dd>
@@ -133,7 +147,7 @@ export function devicePage(d: DevicePageData): Html {
     <h3>Why it moved</h3>
     ${d.changes.length === 0 ? html`<p class="muted">No change recorded yet.</p>` : html`<ul class="plain changes">${d.changes.map(
       (h) => html`<li><span class="muted small nowrap">${fmtTime(h.tsUs)}</span> ${trustBadge(h.score, h.level)}
-        <ul>${h.explanation.map((e) => html`<li><span class="${e.delta < 0 ? 'bad' : 'good'}">${e.delta > 0 ? '+' : ''}${e.delta.toFixed(1)}</span> <span class="muted">${e.factor}</span> ${e.text}</li>`)}</ul></li>`,
+        <ul>${h.explanation.map((e) => html`<li><span class="${e.delta < 0 ? 'bad' : 'good'}">${e.delta > 0 ? '+' : ''}${e.delta.toFixed(1)}</span> ${factorName(e.factor)} ${e.text.replace(/^[−-]?\d+(\.\d+)?:\s*/, '')}</li>`)}</ul></li>`,
     )}</ul>`}
   </section>
   <div class="grid2">
@@ -151,14 +165,18 @@ export function devicePage(d: DevicePageData): Html {
   <section class="card" id="device-incidents"><h2>Incidents <a class="small" href="/alerts?mac=${d.device.mac}">all →</a></h2>
     ${d.incidents.rows.length === 0 ? html`<p class="muted">No incidents for this device.</p>` : html`<div class="table-wrap"><table class="data compact stack incidents">${incidentTableHead(false)}<tbody>${d.incidents.rows.map((i) => incidentRow(i, d.incidents.views(i)))}</tbody></table></div>`}
   </section>
-  <section class="card"><h2>Alerts <span class="muted small">the detail behind the incidents</span></h2>
-    ${d.alerts.length === 0 ? html`<p class="muted">No alerts for this device.</p>` : html`<div class="table-wrap"><table class="data compact stack">${alertTableHead()}<tbody>${d.alerts.map((a) => alertRow(a, { csrf: d.csrf, canAct: d.canAct, deviceName: name }))}</tbody></table></div>`}
+  <section class="card" id="device-alerts"><h2>Alerts <span class="muted small">the detail behind the incidents</span></h2>
+    ${d.alerts.length === 0
+      ? html`<p class="muted">No alerts for this device.</p>`
+      : // folded while incidents sum them up: a scan's anomaly rows are dozens of lines saying one thing
+        html`<details class="section"${d.incidents.rows.length === 0 ? raw(' open') : ''}><summary>${d.alerts.length} newest alert${d.alerts.length === 1 ? '' : 's'}</summary><div class="table-wrap"><table class="data compact stack">${alertTableHead()}<tbody>${d.alerts.map((a) => alertRow(a, { csrf: d.csrf, canAct: d.canAct, deviceName: name }))}</tbody></table></div></details>`}
   </section>
   <div class="grid2">
-    <section class="card"><h2>Top destinations, ${d.range.key}</h2>
-      ${d.top.length === 0 ? html`<p class="muted">No traffic stored.</p>` : html`<div class="table-wrap"><table class="data compact"><thead><tr><th>Destination</th><th>Flows</th><th>Bytes</th></tr></thead><tbody>${d.top.map(
-        (t) => html`<tr><td><code>${t.ip}</code>${t.name ?? d.names.get(t.ip) ? html` <span class="muted small">${t.name ?? d.names.get(t.ip)}</span>` : ''}</td><td>${fmtInt(t.flows)}</td><td>${fmtBytes(t.bytes)}</td></tr>`,
+    <section class="card" id="top-destinations"><h2>Top destinations, ${d.range.key}</h2>
+      ${d.top.length === 0 ? html`<p class="muted">${f.gateway ? 'None of its own: the gateway passes the other devices’ traffic on, and their destinations are on their own pages and the Overview.' : `No traffic to the internet stored in the last ${d.range.label}.`}</p>` : html`<div class="table-wrap"><table class="data compact"><thead><tr><th>Destination</th><th>Flows</th><th>Bytes</th></tr></thead><tbody>${d.top.map(
+        (t) => html`<tr><td><code>${t.ip}</code>${t.name ?? d.names.get(t.ip) ? html` <span class="muted small">${t.name ?? d.names.get(t.ip)}</span>` : ''}${d.geo !== null ? html`<div>${whereOf(d.geo.where(t.ip))}</div>` : ''}</td><td>${fmtInt(t.flows)}</td><td>${fmtBytes(t.bytes)}</td></tr>`,
       )}</tbody></table></div>`}
+      ${d.geo !== null && d.geo.shares.countries.some((s) => s.key !== LOCAL) ? html`<h3>By country</h3>${sharesTable('Country', d.geo.shares.countries)}<h3>By network</h3>${sharesTable('Network', d.geo.shares.networks)}${geoCredit()}` : ''}
     </section>
     <section class="card"><h2>Recent flows</h2>
       ${d.flows.length === 0 ? html`<p class="muted">No flows stored.</p>` : html`<div class="table-wrap"><table class="data compact flows"><thead><tr><th>End (UTC)</th><th>Peer</th><th>Name</th><th class="hide-sm">State</th><th class="hide-sm">Bytes</th></tr></thead><tbody>${d.flows.map((f) => {

@@ -50,7 +50,7 @@ export function devicesTable(d: DevicesPageData): Html {
     <thead><tr>
       <th>${sortLink('Name', 'name', f)}</th>
       <th class="hide-sm">${sortLink('Vendor', 'vendor', f)}</th>
-      <th>IP</th>
+      <th class="hide-sm">IP</th>
       <th class="hide-sm">${sortLink('MAC', 'mac', f)}</th>
       <th>${sortLink('Trust', 'trust', f)}</th>
       <th class="hide-sm">${sortLink('Last seen', 'seen', f)}</th>
@@ -61,10 +61,11 @@ export function devicesTable(d: DevicesPageData): Html {
         <td>${(() => {
           const f = d.facts.get(r.mac);
           const name = shownName(r, f?.gateway ?? false);
-          return html`${f !== undefined ? typeIcon(f.type) : ''} <a href="/devices/${r.mac}">${name ?? html`<span class="muted">unnamed</span>`}</a>${f !== undefined ? html` <span class="badges">${presenceBadges(f)}</span>` : ''}`;
+          // on a phone the address sits under the name: an IP column of its own pushed Trust off the screen
+          return html`${f !== undefined ? typeIcon(f.type) : ''} <a href="/devices/${r.mac}">${name ?? html`<span class="muted">unnamed</span>`}</a>${f !== undefined ? html` <span class="badges">${presenceBadges(f)}</span>` : ''}${r.ip !== null ? html`<div class="show-sm small"><code>${r.ip}</code></div>` : ''}`;
         })()}</td>
         <td class="hide-sm">${r.vendor ?? ''}</td>
-        <td>${r.ip !== null ? html`<code>${r.ip}</code>` : html`<span class="muted">—</span>`}</td>
+        <td class="hide-sm">${r.ip !== null ? html`<code>${r.ip}</code>` : html`<span class="muted">—</span>`}</td>
         <td class="hide-sm"><code>${r.mac}</code></td>
         <td><span id="${trustBadgeId(r.mac)}">${trustBadge(r.trustScore, r.trustLevel)}</span></td>
         <td class="hide-sm nowrap">${fmtAgo(r.lastSeenUs, d.nowUs)}</td>

@@ -74,6 +74,14 @@ function budgetView(v: unknown): MetaView['budget'] {
   return { perDay, q, from: String(b['from'] ?? ''), flowsPerDevicePerDay: num(b['flowsPerDevicePerDay']) };
 }
 
+/** Time still to go: rounded down, with minutes ("23 h 55 min", where "24 h of 24 h left" was shown 5 min in). */
+function leftText(h: number): string {
+  if (h < 1) return hoursText(h);
+  const whole = Math.floor(h);
+  const min = Math.floor((h - whole) * 60);
+  return `${whole} h${min > 0 ? ` ${min} min` : ''}`;
+}
+
 function hoursText(h: number): string {
   if (h < 1) return `${Math.max(1, Math.round(h * 60))} min`;
   return `${h < 10 ? h.toFixed(1).replace(/\.0$/, '') : Math.round(h)} h`;
@@ -136,7 +144,7 @@ function stateText(d: ModelsPageData, m: MetaView | null): Html {
   if (s.state === 'learning') {
     const pct = Math.round(Math.max(0, Math.min(1, s.learningProgress)) * 100);
     const left = (1 - Math.max(0, Math.min(1, s.learningProgress))) * cfg.learningPeriodHours;
-    return html`<p class="state-line"><span class="badge st-learning">learning</span> Learning this network: <b>${hoursText(left)} of ${hoursText(cfg.learningPeriodHours)} left</b>${s.baselineFlows != null ? html`, ${fmtInt(s.baselineFlows)} flows collected so far` : ''}.
+    return html`<p class="state-line"><span class="badge st-learning">learning</span> Learning this network: <b>${leftText(left)} of ${hoursText(cfg.learningPeriodHours)} left</b>${s.baselineFlows != null ? html`, ${fmtInt(s.baselineFlows)} flows collected so far` : ''}.
       Until then the ${m?.name ?? 'bundled'} model scores the flows.</p>
       <p><progress max="100" value="${pct}" aria-label="learning period">${pct} %</progress> ${pct} %</p>`;
   }

@@ -15,10 +15,15 @@ import { fmtAgo, fmtBytes, fmtInt, qs } from './format.js';
 import { incidentCard, type IncidentViewOptions } from './incident.js';
 import { rangePicker, type TimeRange } from '../range.js';
 import { OTHER_KEY, type TopLists } from '../top-queries.js';
+import type { GeoInfo } from '../../enrich/index.js';
+import type { GeoShares } from '../geo-summary.js';
+import { geoCredit, sharesTable, whereOf } from './geo.js';
 
 export interface OverviewData {
   range: TimeRange;
   tops: TopLists;
+  /** what the offline databases know of the remote addresses (null: enrich.enabled is false) */
+  geo: { where: (ip: string) => GeoInfo | undefined; shares: GeoShares } | null;
   /** display names of the top devices that have one */
   topNames: Map<string, string>;
   capture: CaptureHealth;
@@ -56,8 +61,11 @@ export function attentionSection(a: AttentionData): Html {
 /** The learning banner: shown while the model collects this network's baseline. */
 export function learningBanner(m: ModelStatus): Html {
   if (m.state !== 'learning') return html``;
-  const pct = Math.round(Math.max(0, Math.min(1, m.learningProgress)) * 100);
-  return html`<p class="banner" id="learning-banner" role="status"><b>Still learning this network</b> (${pct} % of the learning period done).
+  const done = Math.max(0, Math.min(1, m.learningProgress));
+  const pct = Math.round(done * 100);
+  // minutes into a day-long period round to "0 %", which reads as "not started"
+  const said = done > 0 && pct === 0 ? 'less than 1 %' : `${pct} %`;
+  return html`<p class="banner" id="learning-banner" role="status"><b>Still learning this network</b> (${said} of the learning period done).
     Until it has learned what is normal here, only flows far outside the usual raise anomaly alerts; the detectors (scans, password guessing, beacons, …) work from the start.
     <progress max="100" value="${pct}">${pct} %</progress> <a href="/models">model →</a></p>`;
 }
@@ -92,8 +100,9 @@ function topsCards(d: OverviewData): Html {
     </section>
     <section class="card" id="top-destinations"><h2>Top destinations on the internet</h2>
       ${t.remotes.length === 0 ? empty : html`<div class="table-wrap"><table class="data compact"><thead><tr><th>Destination</th><th>Flows</th><th>Bytes</th></tr></thead><tbody>${t.remotes.map(
-        (r) => html`<tr><td>${r.ip === OTHER_KEY ? other : html`${r.name !== null ? html`${r.name} ` : ''}<code class="small">${r.ip}</code>`}</td><td>${fmtInt(r.flows)}</td><td class="nowrap">${fmtBytes(r.bytes)}</td></tr>`,
+        (r) => html`<tr><td>${r.ip === OTHER_KEY ? other : html`${r.name !== null ? html`${r.name} ` : ''}<code class="small">${r.ip}</code>${d.geo !== null ? html`<div>${whereOf(d.geo.where(r.ip))}</div>` : ''}`}</td><td>${fmtInt(r.flows)}</td><td class="nowrap">${fmtBytes(r.bytes)}</td></tr>`,
       )}</tbody></table></div>`}
+      ${d.geo !== null && d.geo.shares.countries.length > 0 ? html`<details class="section" id="top-countries" open><summary>By country and network</summary>${sharesTable('Country', d.geo.shares.countries)}${sharesTable('Network', d.geo.shares.networks)}${geoCredit()}</details>` : ''}
     </section>
     <section class="card" id="top-names"><h2>Top DNS names</h2>
       ${t.names.length === 0 ? empty : html`<div class="table-wrap"><table class="data compact"><thead><tr><th>Name</th><th>Queries</th><th title="answered: no such name">Not found</th></tr></thead><tbody>${t.names.map(

@@ -1,0 +1,186 @@
+/**
+ * Every dashboard page as a home admin sees it after the demo's scan phase, in a real browser (headless Debian
+ * Chromium through playwright-core): the appliance as `npm start` builds it replays the demo capture without
+ * pacing and waits at five minutes of packet time, the camera's scan done. Setup (before any user exists),
+ * sign-in, Overview, Devices, the camera's and the router's device pages, Alerts, an incident, Quarantine (empty
+ * and with the camera's dry-run quarantine), Models, Audit and Settings are loaded at 1280×800 and 390×844, in
+ * the light and the dark theme (prefers-color-scheme, which the pages follow unless the toggle chose one), and
+ * left as full-page screenshots in test-artifacts/pages-<page>-<width>-<theme>.png for a person to look at.
+ *
+ * What can fail without a person: every page answers without a 4xx/5xx (its own request and every resource),
+ * logs no console error or CSP violation, has its h1, does not scroll sideways on the phone, and in the dark
+ * theme draws its text lighter than its background.
+ */
+import t from 'tap';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Appliance } from '../src/appliance.js';
+import { assetPath, projectRoot } from '../src/assets.js';
+import { firstPacketUs, replayFile } from '../src/capture/replay.js';
+import { loadConfig } from '../src/config.js';
+import { setConfigOrigin } from '../src/config/edit.js';
+import type { Packet } from '../src/decode/packet.js';
+import { createLogger } from '../src/log.js';
+import { gatewayMac } from '../src/web/device-facts.js';
+import { startWebServer } from '../src/web/server.js';
+import { createUser } from './support/web-seed.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
+const PASSWORD = 'demo-password-123';
+const CAMERA = 'b0:c5:54:30:00:30';
+const S = 1_000_000;
+const SIZES = [[1280, 800], [390, 844]] as const;
+const SCHEMES = ['light', 'dark'] as const;
+
+/** Relative luminance of a CSS rgb()/rgba() colour (WCAG), or null when it cannot be read. */
+function luminance(css: string): number | null {
+  const m = /rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)/.exec(css);
+  if (m === null) return null;
+  const [r, g, b] = [m[1], m[2], m[3]].map((x) => {
+    const c = Number(x) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+}
+
+t.test('every page after the demo scan, both widths, both themes', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)`, timeout: 400_000 }, async (t) => {
+  const { chromium } = await import('playwright-core');
+  const dir = mkdtempSync(join(tmpdir(), 'argus-pages-screens-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const config = loadConfig({ flags: { mode: 'replay', 'store.path': join(dir, 'argus-edge.db'), 'web.host': '127.0.0.1', 'web.port': '0', 'eve.path': join(dir, 'eve.json'), 'capture.loop': 'true' } });
+  // Settings shows the editable keys of the file the appliance started from: the documented config.yaml, copied
+  const configFile = join(dir, 'config.yaml');
+  copyFileSync(join(projectRoot(), 'config.yaml'), configFile);
+  setConfigOrigin(config, { file: configFile, overridden: new Map() });
+  // the replay's clock before its first packet, as `run --mode replay` sets it (start-up audit entries in packet time)
+  const app = await Appliance.start(config, createLogger('warn'), { clockStartUs: (await firstPacketUs(assetPath('demo/demo.pcap')))! });
+  const { pipeline, store } = app;
+  const server = await startWebServer(app.webDeps(), { log: () => {} });
+  t.teardown(async () => {
+    await server.close();
+    await app.stop();
+  });
+
+  // the replay, held at 5 minutes of packet time (the camera's scan is over) until the screenshots are taken
+  let firstUs = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let atFive!: () => void;
+  const reachedFive = new Promise<void>((r) => (atFive = r));
+  let paused = false;
+  const ac = new AbortController();
+  const onPacket = (p: Packet): void | Promise<void> => {
+    if (firstUs === 0) firstUs = p.tsUs;
+    if (!paused && p.tsUs - firstUs >= 300 * S) {
+      paused = true;
+      atFive();
+      return gate.then(() => ac.abort());
+    }
+    pipeline.handlePacket(p);
+  };
+  const replay = replayFile(assetPath('demo/demo.pcap'), pipeline.pkt, onPacket, { loop: true, signal: ac.signal, onIdle: () => pipeline.flushOutputs() });
+  t.teardown(async () => {
+    release();
+    await replay;
+  });
+  await reachedFive;
+  pipeline.flushOutputs();
+  store.flush();
+
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  t.teardown(() => browser.close());
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await ctx.newPage();
+  let problems: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && problems.push(m.text()));
+  page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`));
+  page.on('pageerror', (e) => problems.push(e.message));
+  mkdirSync(ARTIFACTS, { recursive: true });
+
+  /** Loads `path` at every size and theme, checks it and leaves its screenshots. */
+  const shoot = async (name: string, path: string, h1: RegExp) => {
+    for (const scheme of SCHEMES) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const [w, h] of SIZES) {
+        await page.setViewportSize({ width: w, height: h });
+        problems = [];
+        const res = await page.goto(server.url + path);
+        const where = `${name} at ${w} px (${scheme})`;
+        t.ok(res !== null && res.status() < 400, `${where}: HTTP ${res?.status()}`);
+        // charts are drawn from a fetch after load
+        await page.waitForTimeout(400);
+        const head = await page.locator('h1').first().textContent({ timeout: 2000 }).catch(() => null);
+        t.match(head ?? '', h1, `${where}: its h1 (${head?.trim()})`);
+        const sideways = (await page.evaluate('document.scrollingElement.scrollWidth - window.innerWidth')) as number;
+        t.ok(sideways <= 0, `${where}: no sideways scrolling (${sideways} px too wide)`);
+        if (w < 600) {
+          // a table wider than its box scrolls inside it: on a phone that hid the Trust column and the Release button
+          const hidden = (await page.evaluate('[...document.querySelectorAll(".table-wrap")].filter((e) => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1).map((e) => (e.closest("section")?.querySelector("h2")?.textContent ?? "?").trim() + " (" + (e.scrollWidth - e.clientWidth) + " px)")')) as string[];
+          t.same(hidden, [], `${where}: every table fits the phone's width`);
+        }
+        if (scheme === 'dark') {
+          const [fg, bg] = (await page.evaluate('[getComputedStyle(document.querySelector("main")).color, getComputedStyle(document.body).backgroundColor]')) as [string, string];
+          const lf = luminance(fg);
+          const lb = luminance(bg);
+          t.ok(lf !== null && lb !== null && lf > lb + 0.3, `${where}: light text (${fg}) on a dark background (${bg})`);
+        }
+        await page.screenshot({ path: join(ARTIFACTS, `pages-${name}-${w}-${scheme}.png`), fullPage: true });
+        t.same(problems, [], `${where}: no console errors, CSP violations or failed requests`);
+      }
+    }
+  };
+
+  // before anyone has an account: the setup page (this is the machine itself, so it is offered)
+  await shoot('setup', '/setup', /set up|setup|welcome/i);
+  await createUser(store, 'admin', PASSWORD, 'admin');
+  await shoot('login', '/login', /sign in/i);
+
+  await page.goto(server.url + '/login');
+  await page.fill('input[name=username]', 'admin');
+  await page.fill('input[name=password]', PASSWORD);
+  await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('main button[type=submit]')]);
+
+  const scan = store.incidents.query({ kind: 'scan.port.vertical', device: CAMERA })[0];
+  t.ok(scan !== undefined, "the camera's scan is an incident");
+  const router = gatewayMac(store);
+  t.ok(router !== null, `the router is known (${router})`);
+
+  const pages: [string, string, RegExp][] = [
+    ['overview', '/', /Overview/],
+    ['devices', '/devices', /Devices/],
+    ['device-camera', `/devices/${CAMERA}`, /garden-cam|b0:c5:54/i],
+    ['device-router', `/devices/${router}`, /Gateway/],
+    ['alerts', '/alerts', /Alerts|Incidents/],
+    ['incident', `/incidents/${scan!.id}`, /Port scan by garden-cam/],
+    ['quarantine', '/quarantine', /Quarantine/],
+    ['models', '/models', /Model/],
+    ['audit', '/audit', /Audit/],
+    ['settings', '/settings', /Settings/],
+  ];
+  for (const [name, path, h1] of pages) await shoot(name, path, h1);
+
+  // what looking at the screenshots changed
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(server.url + '/');
+  const tops = (await page.textContent('#top-devices'))!;
+  t.notMatch(tops, /192\.168\.1\.30/, "the camera's address is not a top device of its own beside garden-cam");
+  await page.goto(server.url + `/incidents/${scan!.id}`);
+  t.ok((await page.locator('tbody tr').count()) <= 25, 'an incident page lists its 25 newest member alerts, not 100');
+  const evidence = await page.locator('section:has(h2:text("Evidence")) li').allTextContents();
+  t.equal(new Set(evidence.map((e) => e.replace(/\s*\(× \d+\)$/, ''))).size, evidence.length, `each evidence line once (${evidence.length} lines)`);
+  await page.goto(server.url + `/devices/${CAMERA}`);
+  t.equal(await page.locator('#device-alerts details[open]').count(), 0, "the camera's raw alerts are folded under its incidents");
+  t.match((await page.textContent('#device-alerts summary'))!, /\d+ newest alerts/);
+
+  // the camera quarantined (dry run) from its incident: Quarantine lists it, the Overview offers Release
+  await page.goto(server.url + '/');
+  const card = page.locator('#attention li.incident', { hasText: 'Port scan' });
+  await Promise.all([page.waitForURL(/done=quarantined-dry/), card.locator('button', { hasText: 'Quarantine (dry run)' }).click()]);
+  t.equal(store.actions.query({ mac: CAMERA, state: 'active' }).length, 1, 'the camera is in (dry-run) quarantine');
+  await shoot('quarantine-active', '/quarantine', /Quarantine/);
+  await shoot('overview-quarantined', '/', /Overview/);
+  release();
+  t.equal((await replay).error ?? null, null, 'the replay ends cleanly');
+});
