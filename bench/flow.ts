@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readCaptureFile } from '../src/capture/pcap-file.js';
 import { udpFrame } from '../src/capture/packet-builder.js';
-import { decodePacket } from '../src/decode/decode.js';
+import { Decapsulator, decodePacket } from '../src/decode/decode.js';
 import { DecodeStats } from '../src/decode/events.js';
 import { LinkType, Packet } from '../src/decode/packet.js';
 import { DEFAULT_FLOW_CONFIG, FlowTable } from '../src/flow/flow-table.js';
@@ -65,6 +65,8 @@ async function throughput(reps: number | undefined): Promise<void> {
   const pkt = new Packet();
   pkt.buf = data;
   const stats = new DecodeStats();
+  // as the pipeline does with the default decode.tunnels: tunnels are unwrapped (this capture has none)
+  const decap = new Decapsulator(4);
   const run = (withFlows: boolean): { secs: number; records: number; flows: number } => {
     let records = 0;
     const table = new FlowTable(DEFAULT_FLOW_CONFIG, () => {
@@ -81,7 +83,7 @@ async function throughput(reps: number | undefined): Promise<void> {
         pkt.caplen = off[i + 1] - off[i];
         pkt.wirelen = wire[i];
         pkt.linkType = link[i];
-        if (decodePacket(pkt, stats) && withFlows && pkt.ipVersion !== 0) table.add(pkt);
+        if (decodePacket(pkt, stats) && withFlows && pkt.ipVersion !== 0) table.addAll(pkt, decap, stats);
       }
     }
     if (withFlows) table.flush('shutdown');

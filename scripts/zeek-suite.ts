@@ -3,12 +3,14 @@
  * expected conn.log baselines: how many of Zeek's connections have a flow of ours, and for those, how often
  * conn_state, history (without Zeek's analyzer-limit letter X/x), the direction and the packet counts agree.
  *
- *   npx tsx scripts/zeek-suite.ts --zeek /path/to/zeek [--list] [--verbose]
+ *   npx tsx scripts/zeek-suite.ts --zeek /path/to/zeek [--list] [--verbose] [--no-tunnels]
  *
  * `--zeek` is a checkout of zeek/zeek or a bare git directory of one (its testing/btest/Traces, Baseline and
  * the test scripts are then extracted to a temporary directory). A baseline counts when its conn.log has the
  * 5-tuple, proto, conn_state and history columns and its test reads traces with `-r $TRACES/…`; all traces
- * of the first such command are replayed, in order, through one flow table with Zeek's inactivity timeouts.
+ * of the first such command are replayed, in order, through one flow table with Zeek's inactivity timeouts,
+ * tunnels decapsulated to Zeek's Tunnel::max_depth (4) unless `--no-tunnels`. Zeek's connections inside a
+ * tunnel (tunnel_parents set) are counted apart: present, with a tunnel parent, with as many parents.
  * `--list` prints every disagreement, `--verbose` every test with its figures. Not part of the test suite.
  */
 import { spawnSync } from 'node:child_process';
@@ -17,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readCaptureFile } from '../src/capture/pcap-file.js';
-import { decodePacket } from '../src/decode/decode.js';
+import { Decapsulator, decodePacket } from '../src/decode/decode.js';
 import { DecodeStats } from '../src/decode/events.js';
 import { Packet } from '../src/decode/packet.js';
 import type { FlowRecord } from '../src/flow/flow-record.js';
@@ -28,10 +30,11 @@ const { values: args } = parseArgs({
     zeek: { type: 'string' },
     list: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
+    'no-tunnels': { type: 'boolean', default: false },
   },
 });
 if (!args.zeek) {
-  process.stderr.write('usage: zeek-suite.ts --zeek <zeek checkout or bare git dir> [--list] [--verbose]\n');
+  process.stderr.write('usage: zeek-suite.ts --zeek <zeek checkout or bare git dir> [--list] [--verbose] [--no-tunnels]\n');
   process.exit(2);
 }
 
@@ -79,6 +82,8 @@ interface ZeekConn {
   connState: string;
   history: string;
   pkts: number;
+  /** entries of tunnel_parents (0 when unset) */
+  parents: number;
 }
 
 function parseConnLog(text: string): ZeekConn[] | null {
@@ -105,6 +110,7 @@ function parseConnLog(text: string): ZeekConn[] | null {
       connState: get('conn_state'),
       history: get('history'),
       pkts: Number(get('orig_pkts')) + Number(get('resp_pkts')),
+      parents: ['-', '(empty)'].includes(get('tunnel_parents')) ? 0 : get('tunnel_parents').split(',').length,
     });
   }
   if (fields === null) return null;
@@ -148,12 +154,13 @@ async function replay(traces: string[]): Promise<FlowRecord[]> {
   const table = new FlowTable(cfg, (r) => records.push(r));
   const pkt = new Packet();
   const stats = new DecodeStats();
+  const decap = args['no-tunnels'] ? null : new Decapsulator(4);
   for (const file of traces) {
     try {
       await readCaptureFile(file, pkt, (p) => {
         p.reset();
         if (!decodePacket(p, stats) || p.ipVersion === 0) return;
-        table.add(p);
+        table.addAll(p, decap, stats);
       });
     } catch {
       // a trace we cannot read (truncated on purpose, unknown format): its connections count as unmatched
@@ -170,6 +177,7 @@ const root = btestRoot(args.zeek);
 const tests = testFiles(root);
 const baselineDir = join(root, 'Baseline');
 const tally = { tests: 0, conns: 0, matched: 0, state: 0, history: 0, historyX: 0, direction: 0, pkts: 0 };
+const tun = { conns: 0, matched: 0, withParent: 0, sameParents: 0 };
 const byProto = new Map<string, { conns: number; matched: number; state: number; history: number }>();
 const diffs = new Map<string, number>();
 const lines: string[] = [];
@@ -196,6 +204,7 @@ for (const name of readdirSync(baselineDir).sort()) {
     const bp = byProto.get(z.proto) ?? { conns: 0, matched: 0, state: 0, history: 0 };
     byProto.set(z.proto, bp);
     bp.conns++;
+    if (z.parents > 0) tun.conns++;
     let best: FlowRecord | null = null;
     let bestDt = Infinity;
     for (const r of ours) {
@@ -212,11 +221,17 @@ for (const name of readdirSync(baselineDir).sort()) {
       }
     }
     if (best === null) {
-      if (args.list) lines.push(`${name}: unmatched ${z.proto} ${z.orig}:${z.origPort} > ${z.resp}:${z.respPort} ${z.connState} ${z.history}`);
+      if (args.list) lines.push(`${name}: unmatched${z.parents > 0 ? ' tunnelled' : ''} ${z.proto} ${z.orig}:${z.origPort} > ${z.resp}:${z.respPort} ${z.connState} ${z.history}`);
       continue;
     }
     used.add(best);
     tally.matched++;
+    if (z.parents > 0) {
+      tun.matched++;
+      if (best.tunnel !== undefined) tun.withParent++;
+      if ((best.tunnel?.parents.length ?? 0) === z.parents) tun.sameParents++;
+      else if (args.list) lines.push(`${name}: ${z.parents} parents, ours ${best.tunnel?.parents.length ?? 0}: ${z.proto} ${z.orig}:${z.origPort} > ${z.resp}:${z.respPort}`);
+    } else if (best.tunnel !== undefined && args.list) lines.push(`${name}: ours in a tunnel, Zeek's not: ${z.proto} ${z.orig}:${z.origPort} > ${z.resp}:${z.respPort}`);
     bp.matched++;
     tm++;
     const stateOk = best.connState === z.connState;
@@ -246,6 +261,7 @@ const pct = (a: number, b: number): string => (b === 0 ? '-' : `${((100 * a) / b
 const out: string[] = [];
 out.push(`tests ${tally.tests}, Zeek connections ${tally.conns}, matched ${tally.matched} (${pct(tally.matched, tally.conns)})`);
 out.push(`of the matched: conn_state ${pct(tally.state, tally.matched)}, history ${pct(tally.history, tally.matched)} (ignoring X: ${pct(tally.historyX, tally.matched)}), direction ${pct(tally.direction, tally.matched)}, packets ${pct(tally.pkts, tally.matched)}`);
+out.push(`tunnelled connections (tunnel_parents set) ${tun.conns}: present ${tun.matched} (${pct(tun.matched, tun.conns)}), with a tunnel parent ${tun.withParent}, as many parents as Zeek ${tun.sameParents}`);
 for (const [p, b] of [...byProto].sort()) {
   out.push(`  ${p}: ${b.conns} conns, matched ${b.matched}, conn_state ${pct(b.state, b.matched)}, history (no X) ${pct(b.history, b.matched)}`);
 }

@@ -7,7 +7,7 @@
  */
 import { Bus } from './bus.js';
 import type { Config } from './config.js';
-import { decodePacket } from './decode/decode.js';
+import { Decapsulator, decodePacket } from './decode/decode.js';
 import { urlSafeAlertId } from './detectors/alert-id.js';
 import { aboutFlow } from './detectors/detector.js';
 import { attachDetectors, type DetectorSet } from './detectors/index.js';
@@ -66,6 +66,8 @@ export class Pipeline {
   readonly flows: FlowTable;
   /** the Packet every capture source fills; reused for every frame */
   readonly pkt = new Packet();
+  /** decodes the packets inside tunnels (decode.tunnels); null when off */
+  private readonly decap: Decapsulator | null;
   /** packet time, µs */
   nowUs = 0;
   firstUs = 0;
@@ -112,6 +114,7 @@ export class Pipeline {
   ) {
     this.bus = new Bus((m) => log.error(m));
     this.flows = new FlowTable(config.flow, (rec) => this.onRecord(rec));
+    this.decap = config.decode.tunnels ? new Decapsulator(config.decode.maxTunnelDepth) : null;
     this.bus.on('alert', (a) => void (this.alertsByKind[a.kind] = (this.alertsByKind[a.kind] ?? 0) + 1));
     this.forwarders = createForwarders(config.eve.forward, (m) => log.warn(m));
     const fwd = this.forwarders;
@@ -251,7 +254,8 @@ export class Pipeline {
       this.flows.advance(this.nowUs);
       return;
     }
-    if (pkt.ipVersion !== 0) this.flows.add(pkt);
+    // the packets inside a tunnel are flows of their own; their DNS/DHCP/ARP is not the LAN's, so no app events
+    if (pkt.ipVersion !== 0) this.flows.addAll(pkt, this.decap, this.decodeStats);
     else this.flows.advance(this.nowUs);
     if (pkt.arp !== null) {
       if (this.bus.has('arp')) this.bus.emit('arp', { tsUs: pkt.tsUs, vlan: pkt.vlan, srcMac: pkt.srcMac, dstMac: pkt.dstMac, arp: pkt.arp });

@@ -1,6 +1,7 @@
 /**
  * Fuzz test for the decoders and the flow table: mutated packets from real captures (../shared/pcaps, when
- * present) and from packet-builder frames (always) go through decodePacket and FlowTable.add. Nothing may
+ * present) and from packet-builder frames (always) go through decodePacket and FlowTable.addAll, which
+ * unwraps the tunnels among them (GRE, PPTP, ERSPAN, VXLAN, Geneve, GTP-U, Teredo, AYIYA, IP-in-IP). Nothing may
  * throw, decoded fields must stay inside the captured bytes and be numbers, and the heap must stay bounded.
  *
  * Mutations: bit flips, random bytes, truncation, 16-bit length-field lies at header offsets, appended
@@ -12,12 +13,13 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { LinkType, Packet } from '../src/decode/packet.js';
 import { DecodeStats } from '../src/decode/events.js';
-import { decodePacket } from '../src/decode/decode.js';
+import { Decapsulator, decodePacket } from '../src/decode/decode.js';
 import { readCaptureFile } from '../src/capture/pcap-file.js';
 import { DEFAULT_FLOW_CONFIG, FlowTable } from '../src/flow/flow-table.js';
 import {
   arpFrame, dhcpMessage, dnsQuery, dnsResponse, ethernet, EtherType, httpRequest, icmpFrame, ipPacket, ipv4, ipv6, IpProto,
   nullLoopback, sllV1, sllV2, tcp, tcpFrame, tlsClientHello, udp, udpFrame,
+  ayiya, erspan, geneve, gre, GreProto, gtpu, ipFrame, ppp, teredo, vxlan,
 } from '../src/capture/packet-builder.js';
 import { allSharedPcaps, SHARED_PCAPS_DIR } from './support/shared-pcaps.js';
 import { join } from 'node:path';
@@ -64,6 +66,15 @@ function builderSeeds(): Seed[] {
     [sllV2({ protocol: 0x0800, payload: v4udp }), LinkType.LINUX_SLL2],
     [nullLoopback({ family: 2, payload: v4udp }), LinkType.NULL],
     [v4udp, LinkType.RAW],
+    // tunnels, each around an inner packet (and one around another tunnel)
+    [ipFrame({ src: S, dst: D, proto: IpProto.GRE, payload: gre({ proto: GreProto.IPV4, key: 1, seq: 2, checksum: true, payload: v4udp }) }), 1],
+    [ipFrame({ src: S, dst: D, proto: IpProto.GRE, payload: gre({ version: 1, proto: GreProto.PPP, key: 3, seq: 1, ack: 1, payload: ppp({ protocol: 0x21, payload: v4udp }) }) }), 1],
+    [ipFrame({ src: S6, dst: D6, proto: IpProto.GRE, payload: gre({ proto: GreProto.ERSPAN3, seq: 1, payload: erspan({ type: 3, platform: true, payload: ethernet({ etherType: EtherType.IPV4, vlan: 5, payload: v4udp }) }) }) }), 1],
+    [ipFrame({ src: S, dst: D, proto: IpProto.IPV6, payload: ipPacket({ src: S6, dst: D6, proto: IpProto.TCP, payload: tcp({ src: S6, dst: D6, sport: 1, dport: 2 }) }) }), 1],
+    [udpFrame({ src: S, dst: D, sport: 4000, dport: 4789, payload: vxlan({ vni: 9, payload: ethernet({ etherType: EtherType.IPV4, payload: ipPacket({ src: '10.8.0.1', dst: '10.8.0.2', proto: IpProto.UDP, payload: udp({ src: '10.8.0.1', dst: '10.8.0.2', sport: 5, dport: 6081, payload: geneve({ vni: 2, proto: GreProto.IPV4, options: Buffer.alloc(8), payload: v4udp }) }) }) }) }) }), 1],
+    [udpFrame({ src: S, dst: D, sport: 2152, dport: 2152, payload: gtpu({ teid: 7, ext: [{ type: 0x85, content: Buffer.from([0, 9]) }], payload: v4udp }) }), 1],
+    [udpFrame({ src: S, dst: D, sport: 3544, dport: 40000, payload: teredo({ origin: { port: 1, addr: 2 }, payload: ipPacket({ src: '2001:0:1::1', dst: S6, proto: IpProto.UDP, payload: udp({ src: '2001:0:1::1', dst: S6, sport: 1, dport: 2 }) }) }) }), 1],
+    [udpFrame({ src: S, dst: D, sport: 4000, dport: 5072, payload: ayiya({ payload: v4udp }) }), 1],
   ];
   return frames.map(([frame, linkType]) => ({ frame, linkType, wirelen: frame.length }));
 }
@@ -160,6 +171,8 @@ t.test('fuzz: decodePacket and FlowTable never throw, stay in bounds, stay bound
   const stats = new DecodeStats();
   let records = 0;
   const flows = new FlowTable({ ...DEFAULT_FLOW_CONFIG, maxFlows: 4096 }, () => records++);
+  const decap = new Decapsulator(4);
+  let tunnelled = 0;
   let ts = 1_700_000_000_000_000;
   const violations: string[] = [];
   const started = Date.now();
@@ -183,7 +196,8 @@ t.test('fuzz: decodePacket and FlowTable never throw, stay in bounds, stay bound
     pkt.linkType = m.linkType;
     try {
       decodePacket(pkt, stats);
-      flows.add(pkt);
+      if (pkt.tunnel !== 0) tunnelled++;
+      flows.addAll(pkt, decap, stats);
     } catch (err) {
       violations.push(`packet ${i} (seed ${SEED}): threw ${(err as Error).stack}\n  frame ${m.frame.toString('hex')} linkType ${m.linkType}`);
       break;
@@ -196,7 +210,8 @@ t.test('fuzz: decodePacket and FlowTable never throw, stay in bounds, stay bound
       Number.isNaN(pkt.icmpType + pkt.icmpCode + pkt.payloadLen + pkt.payloadCaptured) ||
       (pkt.dns !== null && (pkt.dns.qname.length > 255 || pkt.dns.answers.length > 32)) ||
       (pkt.tlsSni !== null && pkt.tlsSni.length > 255) ||
-      (pkt.httpHost !== null && pkt.httpHost.length > 255);
+      (pkt.httpHost !== null && pkt.httpHost.length > 255) ||
+      (pkt.tunnel !== 0 && (pkt.tunnelOffset < off || pkt.tunnelOffset > pkt.tunnelEnd || pkt.tunnelEnd > end));
     if (bad && violations.length < 5) {
       violations.push(`packet ${i} (seed ${SEED}): field out of bounds, frame ${m.frame.toString('hex')} linkType ${m.linkType} wirelen ${m.wirelen}`);
     }
@@ -212,6 +227,7 @@ t.test('fuzz: decodePacket and FlowTable never throw, stay in bounds, stay bound
   t.ok(flows.stats.created > 0 && records >= flows.stats.created, 'the flow table saw traffic and exported every flow');
   t.ok(flows.stats.evicted + flows.stats.emergencyEntered > 0, 'the flow-table cap was pressed (emergency mode or eviction)');
   t.equal(flows.stats.active, 0, 'flushed');
+  t.ok(tunnelled > PACKETS / 100, `${tunnelled} packets carried a tunnel`);
   t.ok(heapGrowth < HEAP_BOUND, `heap growth ${(heapGrowth / 1048576).toFixed(1)} MiB < ${HEAP_BOUND / 1048576} MiB`);
   t.comment(`${PACKETS} packets in ${seconds.toFixed(1)} s; ${flows.stats.created} flows, ${flows.stats.evicted} evicted, emergency ${flows.stats.emergencyEntered}×; events ${JSON.stringify(stats.toJSON().events)}`);
 });

@@ -8,7 +8,7 @@ import { parseIp } from '../decode/addr.js';
 /** An IP address as text (IPv4 or IPv6) or already parsed into four words (IPv4-mapped for IPv4). */
 export type IpLike = string | { version: 4 | 6; words: Uint32Array };
 
-export const IpProto = { HOPOPT: 0, ICMP: 1, TCP: 6, UDP: 17, IPV6_ROUTE: 43, IPV6_FRAG: 44, ICMPV6: 58, IPV6_DSTOPTS: 60 } as const;
+export const IpProto = { HOPOPT: 0, ICMP: 1, IPIP: 4, TCP: 6, UDP: 17, IPV6: 41, IPV6_ROUTE: 43, IPV6_FRAG: 44, GRE: 47, ICMPV6: 58, IPV6_DSTOPTS: 60 } as const;
 
 // ---- addresses and checksums ---------------------------------------------------------------------------
 

@@ -39,6 +39,10 @@ export const schema = {
     realtime: bool(false, 'replay at the pace of the packet timestamps instead of as fast as possible'),
     loop: bool(false, 'replay: start the file again at its end, shifted in time (for demos)'),
   },
+  decode: {
+    tunnels: bool(true, "decapsulate tunnels (IP-in-IP, GRE, ERSPAN, VXLAN, Geneve, Teredo, GTP-U, AYIYA): the packets inside become flows of their own that name the tunnel's flow as their parent (EVE tunnel, Zeek's tunnel_parents), as Zeek does; false counts a tunnel as its outer flow only"),
+    maxTunnelDepth: num(4, "tunnels inside tunnels unwrapped at most (Zeek's Tunnel::max_depth); a deeper packet raises decoder.tunnel.max_depth_exceeded and is counted in its carrier's flow only", { int: true, min: 1, max: 16 }),
+  },
   flow: {
     maxFlows: num(200000, 'flow-table cap; at the cap the least recently seen flow is evicted', { int: true, min: 100 }),
     emergencyThreshold: num(0.9, 'fraction of maxFlows that enters emergency mode (shorter idle timeouts)', { min: 0.1, max: 1 }),

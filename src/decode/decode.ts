@@ -7,8 +7,12 @@
  * The Ethernet → VLAN → IPv4/IPv6 → TCP/UDP/ICMP path allocates nothing: decoders read bytes at fixed
  * offsets into the reused Packet and share one module-level cursor. Application decoders run only for
  * packets that pass their test, and allocate their result objects.
+ *
+ * Tunnels (tunnel.ts) are recognised here too — IP protocols 4, 41 and 47 and the tunnels' UDP ports — but
+ * only marked on the packet: decodeTunnelled decodes the packet inside into another Packet, a step of its own
+ * that the caller takes (Decapsulator), so a packet without a tunnel pays nothing for them.
  */
-import { type Packet, LinkType } from './packet.js';
+import { LinkType, Packet } from './packet.js';
 import type { DecodeStats } from './events.js';
 import { type Cursor, newCursor } from './cursor.js';
 import { decodeEthernet, decodePbb, decodeVlan, TPID_8021AD, TPID_8021Q, TPID_QINQ_OLD } from './ethernet.js';
@@ -30,6 +34,10 @@ import { decodeTlsClientHello, looksLikeTlsHandshake } from './tls.js';
 import { decodeFtpReply, decodeHttpStatus, FTP_CONTROL_PORT, looksLikeHttpResponse } from './auth-reply.js';
 import { decodeHttpRequest, httpMethodLength } from './http.js';
 import { decodeSshIdent, looksLikeSsh } from './ssh.js';
+import {
+  decodeAyiya, decodeGeneve, decodeGre, decodeGreIp, decodeGtpu, decodeIpInIp, decodeTeredo, decodeVxlan,
+  UDP_AYIYA, UDP_GENEVE, UDP_GRE, UDP_GTPU, UDP_TEREDO, UDP_VXLAN,
+} from './tunnel.js';
 
 /**
  * A link or EtherType decoder: returns the EtherType of what follows (≥ 0) with the cursor moved onto it,
@@ -76,18 +84,33 @@ IP_PROTO_DECODERS[1] = decodeIcmp;
 IP_PROTO_DECODERS[6] = decodeTcp;
 IP_PROTO_DECODERS[17] = decodeUdp;
 IP_PROTO_DECODERS[58] = decodeIcmpv6;
+IP_PROTO_DECODERS[4] = decodeIpInIp;
+IP_PROTO_DECODERS[41] = decodeIpInIp;
+IP_PROTO_DECODERS[47] = decodeGreIp;
 
 /** Application decoders picked by UDP port (either side). */
 const APP_NONE = 0;
 const APP_DNS = 1;
 const APP_MDNS = 2;
 const APP_DHCP = 3;
+const APP_VXLAN = 4;
+const APP_GENEVE = 5;
+const APP_TEREDO = 6;
+const APP_GTPU = 7;
+const APP_AYIYA = 8;
+const APP_GRE = 9;
 /** UDP port → application decoder id (APP_*); 0 = none */
 export const UDP_PORT_APPS = new Uint8Array(65536);
 UDP_PORT_APPS[53] = APP_DNS;
 UDP_PORT_APPS[5353] = APP_MDNS;
 UDP_PORT_APPS[67] = APP_DHCP;
 UDP_PORT_APPS[68] = APP_DHCP;
+UDP_PORT_APPS[UDP_VXLAN] = APP_VXLAN;
+UDP_PORT_APPS[UDP_GENEVE] = APP_GENEVE;
+UDP_PORT_APPS[UDP_TEREDO] = APP_TEREDO;
+UDP_PORT_APPS[UDP_GTPU] = APP_GTPU;
+UDP_PORT_APPS[UDP_AYIYA] = APP_AYIYA;
+UDP_PORT_APPS[UDP_GRE] = APP_GRE;
 /** TCP ports whose payload is DNS with a 2-byte length prefix (RFC 1035 4.2.2) */
 const TCP_DNS_PORT = 53;
 
@@ -133,27 +156,95 @@ export function decodePacket(pkt: Packet, stats: DecodeStats): boolean {
     return false;
   }
   stats.decoded++;
+  decodeLayers(pkt, stats, type);
+  return true;
+}
+
+/** The EtherType chain from `type` on, at cur: VLAN, PPPoE, MPLS, … down to IP and L4. */
+function decodeLayers(pkt: Packet, stats: DecodeStats, type: number): void {
   for (let n = 0; type >= 0; n++) {
     if (n >= MAX_LAYERS) {
       // nested encapsulations (recursive PBB, MPLS pseudowires) must not cost unbounded work
       stats.event('decoder.link.too_many_layers');
-      return true;
+      return;
     }
     if (type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6) {
       pkt.etherType = type;
       const hasL4 = type === ETHERTYPE_IPV4 ? decodeIpv4(pkt, stats, cur) : decodeIpv6(pkt, stats, cur);
       if (hasL4) decodeL4(pkt, stats);
-      return true;
+      return;
     }
     const next = ETHER_DECODERS.get(type);
     pkt.etherType = type;
     if (next === undefined) {
       stats.event('decoder.ethernet.unknown_ethertype');
-      return true;
+      return;
     }
     type = next(pkt, stats, cur);
   }
-  return true;
+}
+
+/**
+ * Decode the packet `outer` carries (outer.tunnel !== 0) into `inner`, which is reset first: its capture
+ * fields are the carrier's, its frame the tunnel payload, `depth` one more than the carrier's and `outer` the
+ * carrier. Events of the inner headers are counted in `stats` like any other. Never throws.
+ */
+export function decodeTunnelled(outer: Packet, inner: Packet, stats: DecodeStats): void {
+  inner.reset();
+  inner.tsUs = outer.tsUs;
+  inner.linkType = outer.linkType;
+  inner.ifIndex = outer.ifIndex;
+  inner.buf = outer.buf;
+  inner.bufOffset = outer.tunnelOffset;
+  inner.caplen = outer.tunnelEnd - outer.tunnelOffset;
+  // what the carrier's headers declare: a capture's snap length cuts the inner packet without it lying
+  inner.wirelen = outer.tunnelDeclEnd - outer.tunnelOffset;
+  inner.depth = outer.depth + 1;
+  inner.outer = outer;
+  inner.outerSlot = -1;
+  inner.outerFlowId = 0;
+  cur.off = outer.tunnelOffset;
+  cur.end = outer.tunnelEnd;
+  cur.declEnd = outer.tunnelEnd;
+  cur.vlanDepth = 0;
+  const type = outer.tunnelProto;
+  // a payload no decoder knows (Aruba's 802.11 in GRE, WCCP, …) is not malformed: the inner packet stays empty
+  if (type !== ETHERTYPE_IPV4 && type !== ETHERTYPE_IPV6 && !ETHER_DECODERS.has(type)) return;
+  decodeLayers(inner, stats, type);
+}
+
+/**
+ * Unwraps tunnels down to a bounded depth (decode.maxTunnelDepth, Zeek's Tunnel::max_depth), decoding each
+ * level into a Packet of its own, allocated once: `inner(pkt)` gives the packet inside pkt, `inner(that)` the
+ * one inside it, and so on. A packet is valid until the next call for the same depth.
+ */
+export class Decapsulator {
+  private readonly levels: Packet[] = [];
+
+  constructor(readonly maxDepth: number) {
+    for (let i = 0; i < maxDepth; i++) this.levels.push(new Packet());
+  }
+
+  /** The decoded packet inside `outer`; null when it carries none, or when it is already at the bound (counted). */
+  inner(outer: Packet, stats: DecodeStats): Packet | null {
+    if (outer.tunnel === 0) return null;
+    if (outer.depth >= this.maxDepth) {
+      stats.event('decoder.tunnel.max_depth_exceeded');
+      return null;
+    }
+    const p = this.levels[outer.depth]!;
+    decodeTunnelled(outer, p, stats);
+    return p;
+  }
+}
+
+function decodeUdpTunnel(pkt: Packet, stats: DecodeStats, app: number, po: number, plen: number): void {
+  if (app === APP_VXLAN) decodeVxlan(pkt, stats, po, plen);
+  else if (app === APP_GENEVE) decodeGeneve(pkt, stats, po, plen);
+  else if (app === APP_TEREDO) decodeTeredo(pkt, po, plen, false);
+  else if (app === APP_GTPU) decodeGtpu(pkt, stats, po, plen);
+  else if (app === APP_AYIYA) decodeAyiya(pkt, stats, po, plen);
+  else decodeGre(pkt, stats, po, po + plen, pkt.payloadOffset + pkt.payloadLen);
 }
 
 function decodeL4(pkt: Packet, stats: DecodeStats): void {
@@ -165,9 +256,14 @@ function decodeL4(pkt: Packet, stats: DecodeStats): void {
   if (pkt.ipProto === 17) {
     let app = UDP_PORT_APPS[pkt.dstPort];
     if (app === APP_NONE) app = UDP_PORT_APPS[pkt.srcPort];
-    if (app === APP_NONE) return;
+    if (app === APP_NONE) {
+      // Teredo between a client and its relays and peers uses any port (tunnel.ts): an IPv6 header tells
+      if (buf[po] >> 4 === 6 && pkt.fragment === 0) decodeTeredo(pkt, po, plen, true);
+      return;
+    }
     if (app === APP_DHCP) decodeDhcp(pkt, stats, po, plen);
-    else decodeDns(pkt, stats, po, plen, app === APP_MDNS);
+    else if (app <= APP_MDNS) decodeDns(pkt, stats, po, plen, app === APP_MDNS);
+    else if (pkt.fragment === 0) decodeUdpTunnel(pkt, stats, app, po, plen);
   } else if (pkt.ipProto === 6) {
     if (looksLikeTlsHandshake(buf, po, plen)) {
       decodeTlsClientHello(pkt, stats, po, plen);

@@ -1,8 +1,8 @@
 import t from 'tap';
 import { decodeFrame } from '../../test/support/decode-frame.js';
 import {
-  arpFrame, dhcpMessage, dnsResponse, ethernet, EtherType, httpRequest, icmpFrame, ipv4, ipv6, IpProto, nullLoopback,
-  sllV1, sllV2, tcpFrame, tlsClientHello, udp, udpFrame, type Ipv6Ext,
+  arpFrame, ayiya, dhcpMessage, dnsResponse, erspan, ethernet, EtherType, geneve, gre, GreProto, gtpu, httpRequest, icmpFrame,
+  ipFrame, ipPacket, ipv4, ipv6, IpProto, nullLoopback, sllV1, sllV2, tcpFrame, teredo, tlsClientHello, udp, udpFrame, vxlan, type Ipv6Ext,
 } from '../capture/packet-builder.js';
 import { DECODE_EVENTS, DecodeStats, type DecodeEvent } from './events.js';
 import { LinkType } from './packet.js';
@@ -23,6 +23,12 @@ const tls = (edit: (b: Buffer) => void) => {
   return tcp4({ flags: 'PA', payload: b });
 };
 const cut = (f: Buffer, n: number) => f.subarray(0, n);
+// tunnels: an inner UDP packet, over GRE in IPv4 or a UDP port
+const innerUdp = () => ipPacket({ src: '192.0.2.1', dst: '192.0.2.2', proto: IpProto.UDP, payload: udp({ src: '192.0.2.1', dst: '192.0.2.2', sport: 7, dport: 9, payload: 'in' }) });
+const innerEth = () => ethernet({ etherType: EtherType.IPV4, payload: innerUdp() });
+const gre4 = (payload: Buffer) => ipFrame({ src: S4, dst: D4, proto: IpProto.GRE, payload });
+const greV1 = (o: object) => gre4(gre({ version: 1, proto: GreProto.PPP, payload: Buffer.from([0xff, 3, 0, 0x21, ...innerUdp()]), ...o }));
+const onPort = (dport: number, payload: Buffer) => udpFrame({ src: S4, dst: D4, sport: 40000, dport, payload });
 const mplsOver = (labelBytes: Buffer) => ethernet({ etherType: 0x8847, payload: labelBytes });
 const bos = (n: number) => {
   const b = Buffer.alloc(4 * n);
@@ -35,7 +41,7 @@ const pppoe = (code: number, len: number, proto: number) => {
 };
 
 /** One frame (with link type and wire length) that triggers each event. The Record type keeps it complete. */
-const TRIGGERS: Record<DecodeEvent, () => { frame: Buffer; linkType?: number; wirelen?: number }> = {
+const TRIGGERS: Record<DecodeEvent, () => { frame: Buffer; linkType?: number; wirelen?: number; tunnels?: number }> = {
   'decoder.link.unsupported': () => ({ frame: udp4(), linkType: 147 }),
   'decoder.link.too_many_layers': () => {
     let f = udp4();
@@ -87,6 +93,31 @@ const TRIGGERS: Record<DecodeEvent, () => { frame: Buffer; linkType?: number; wi
   'decoder.udp.len_invalid': () => ({ frame: udpFrame({ src: S4, dst: D4, sport: 1, dport: 2, length: 3 }) }),
   'decoder.icmpv4.pkt_too_small': () => ({ frame: cut(icmpFrame({ src: S4, dst: D4 }), 14 + 20 + 3), wirelen: 42 }),
   'decoder.icmpv6.pkt_too_small': () => ({ frame: cut(icmpFrame({ src: S6, dst: D6 }), 14 + 40 + 3), wirelen: 62 }),
+  'decoder.tunnel.max_depth_exceeded': () => ({
+    frame: gre4(gre({ proto: GreProto.IPV4, payload: ipPacket({ src: '192.0.2.7', dst: '192.0.2.8', proto: IpProto.GRE, payload: gre({ proto: GreProto.IPV4, payload: innerUdp() }) }) })),
+    tunnels: 1,
+  }),
+  'decoder.gre.pkt_too_small': () => ({ frame: gre4(Buffer.from([0, 0, 8])) }),
+  'decoder.gre.wrong_version': () => ({ frame: gre4(gre({ proto: GreProto.IPV4, version: 2, payload: innerUdp() })) }),
+  'decoder.gre.routing': () => ({ frame: gre4(gre({ proto: GreProto.IPV4, extraFlags: 0x4000, payload: innerUdp() })) }),
+  'decoder.gre.version0_flags': () => ({ frame: gre4(gre({ proto: GreProto.IPV4, extraFlags: 0x0008, payload: innerUdp() })) }),
+  'decoder.gre.version0_hdr_too_big': () => ({ frame: gre4(Buffer.from([0x20, 0, 8, 0])) }),
+  'decoder.gre.version1_flags': () => ({ frame: greV1({ key: 1, extraFlags: 0x0010 }) }),
+  'decoder.gre.version1_chksum': () => ({ frame: greV1({ key: 1, checksum: true }) }),
+  'decoder.gre.version1_no_key': () => ({ frame: greV1({}) }),
+  'decoder.gre.version1_wrong_protocol': () => ({ frame: greV1({ key: 1, proto: GreProto.IPV4 }) }),
+  'decoder.erspan.pkt_too_small': () => ({ frame: gre4(gre({ proto: GreProto.ERSPAN2, seq: 1, payload: Buffer.alloc(4) })) }),
+  'decoder.erspan.unsupported_version': () => ({ frame: gre4(gre({ proto: GreProto.ERSPAN2, seq: 1, payload: erspan({ type: 2, version: 2, payload: innerEth() }) })) }),
+  'decoder.vxlan.pkt_too_small': () => ({ frame: onPort(4789, Buffer.alloc(10)) }),
+  'decoder.vxlan.flags_invalid': () => ({ frame: onPort(4789, vxlan({ vni: 1, flags: 0, payload: innerEth() })) }),
+  'decoder.geneve.pkt_too_small': () => ({ frame: onPort(6081, Buffer.alloc(4)) }),
+  'decoder.geneve.wrong_version': () => ({ frame: onPort(6081, geneve({ vni: 1, version: 1, payload: innerEth() })) }),
+  'decoder.geneve.unknown_payload_type': () => ({ frame: onPort(6081, geneve({ vni: 1, proto: 0x1234, payload: innerEth() })) }),
+  // flags with the sequence word, a length that leaves no room for it
+  'decoder.gtpu.pkt_too_small': () => ({ frame: onPort(2152, Buffer.from([0x32, 0xff, 0, 0, 0, 0, 0, 1])) }),
+  'decoder.gtpu.ext_hdr_invalid': () => ({ frame: onPort(2152, Buffer.from([0x34, 0xff, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0x85, 0, 0, 0, 0])) }),
+  'decoder.gtpu.unknown_payload': () => ({ frame: onPort(2152, gtpu({ teid: 1, payload: Buffer.from([0x50, 0, 0, 0]) })) }),
+  'decoder.ayiya.pkt_too_small': () => ({ frame: onPort(5072, Buffer.alloc(4)) }),
   'decoder.dns.pkt_too_small': () => ({ frame: dnsUdp(Buffer.alloc(5)) }),
   'decoder.dns.name_loop': () => ({ frame: dnsHand([0xc0, 19]) }),
   'decoder.dns.name_too_long': () => {
@@ -116,7 +147,7 @@ t.test('every DECODE_EVENTS entry is triggered by a frame', async (t) => {
   t.equal(Object.keys(TRIGGERS).length, DECODE_EVENTS.length);
   for (const name of DECODE_EVENTS) {
     const trig = TRIGGERS[name]();
-    const d = decodeFrame(trig.frame, trig.linkType, { wirelen: trig.wirelen });
+    const d = decodeFrame(trig.frame, trig.linkType, { wirelen: trig.wirelen, tunnels: trig.tunnels });
     t.ok(d.stats.count(name) >= 1, `${name} (got ${JSON.stringify(d.events)})`);
   }
 });
@@ -131,8 +162,20 @@ t.test('well-formed frames raise no event', async (t) => {
     udpFrame({ src: S4, dst: D4, sport: 68, dport: 67, payload: dhcpMessage({ clientMac: 5, hostname: 'h', paramRequestList: [1, 3] }) }),
     icmpFrame({ src: S6, dst: D6 }),
     arpFrame({ senderIp: S4, targetIp: D4 }),
+    gre4(gre({ proto: GreProto.IPV4, key: 5, seq: 1, checksum: true, payload: innerUdp() })),
+    greV1({ key: 1, seq: 2, ack: 1 }),
+    gre4(gre({ proto: GreProto.ERSPAN3, payload: erspan({ type: 3, session: 9, platform: true, payload: innerEth() }) })),
+    onPort(4789, vxlan({ vni: 1, payload: innerEth() })),
+    onPort(6081, geneve({ vni: 1, options: Buffer.alloc(8, 1), payload: innerEth() })),
+    onPort(2152, gtpu({ teid: 1, ext: [{ type: 0x85, content: Buffer.from([0, 9]) }], payload: innerUdp() })),
+    onPort(5072, ayiya({ payload: innerUdp() })),
+    onPort(3544, teredo({ origin: { port: 1, addr: 2 }, payload: ipv6({ src: '2001:0:1::1', dst: S6, proto: 59, payload: Buffer.alloc(0) }) })),
   ];
-  for (const f of frames) t.same(decodeFrame(f).events, []);
+  for (const f of frames) {
+    const d = decodeFrame(f, LinkType.ETHERNET, { tunnels: 4 });
+    t.same(d.events, []);
+    t.ok(d.pkt.tunnel === 0 || d.inner.length === 1, 'a tunnel is decapsulated');
+  }
   t.same(decodeFrame(sllV1({ protocol: 0x0806, payload: arpFrame({ senderIp: S4, targetIp: D4 }).subarray(14) }), LinkType.LINUX_SLL).events, []);
 });
 

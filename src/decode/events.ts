@@ -65,6 +65,30 @@
  * - decoder.icmpv4.pkt_too_small: fewer than 8 bytes for an ICMP header
  * - decoder.icmpv6.pkt_too_small: fewer than 8 bytes for an ICMPv6 header
  *
+ * tunnels (tunnel.ts; a malformed tunnel header is not decapsulated)
+ * - decoder.tunnel.max_depth_exceeded: a packet inside more tunnels than decode.maxTunnelDepth (Zeek's
+ *   Tunnel::max_depth); the innermost packets are not decoded
+ * - decoder.gre.pkt_too_small: fewer than 4 bytes for a GRE header, or a version 1 header cut off
+ * - decoder.gre.wrong_version: GRE version other than 0 (RFC 2784) or 1 (PPTP)
+ * - decoder.gre.routing: the routing bit of RFC 1701 (deprecated; the routing field is not decoded, as in Zeek)
+ * - decoder.gre.version0_flags: reserved flag bits set in a version 0 header
+ * - decoder.gre.version0_hdr_too_big: the checksum, key and sequence fields its flags announce are cut off
+ * - decoder.gre.version1_flags: reserved flag bits set in a version 1 (PPTP) header
+ * - decoder.gre.version1_chksum: a version 1 header with the checksum bit (PPTP has none)
+ * - decoder.gre.version1_no_key: a version 1 header without the key (PPTP's payload length and call id)
+ * - decoder.gre.version1_wrong_protocol: a version 1 header whose protocol is not PPP (0x880b)
+ * - decoder.erspan.pkt_too_small: an ERSPAN type II or III header cut off
+ * - decoder.erspan.unsupported_version: an ERSPAN header whose version is not that of its GRE protocol type
+ * - decoder.vxlan.pkt_too_small: fewer than 8 + 14 bytes for the VXLAN header and an Ethernet header
+ * - decoder.vxlan.flags_invalid: the VNI-valid (I) flag is not set
+ * - decoder.geneve.pkt_too_small: a Geneve header or its options cut off, or nothing after them
+ * - decoder.geneve.wrong_version: Geneve version other than 0
+ * - decoder.geneve.unknown_payload_type: a protocol type other than Ethernet, IPv4 or IPv6
+ * - decoder.gtpu.pkt_too_small: a G-PDU's sequence/extension word cut off
+ * - decoder.gtpu.ext_hdr_invalid: a G-PDU extension header of length 0, cut off, or more than 8 of them
+ * - decoder.gtpu.unknown_payload: a G-PDU whose payload is neither IPv4 nor IPv6
+ * - decoder.ayiya.pkt_too_small: an AYIYA header, identity and signature longer than the datagram
+ *
  * application (only when the port or payload test picked the decoder)
  * - decoder.dns.pkt_too_small: fewer than 12 bytes for a DNS header
  * - decoder.dns.name_loop: a compression pointer that does not point strictly backwards, or too many jumps
@@ -126,6 +150,27 @@ export const DECODE_EVENTS = [
   'decoder.udp.len_invalid',
   'decoder.icmpv4.pkt_too_small',
   'decoder.icmpv6.pkt_too_small',
+  'decoder.tunnel.max_depth_exceeded',
+  'decoder.gre.pkt_too_small',
+  'decoder.gre.wrong_version',
+  'decoder.gre.routing',
+  'decoder.gre.version0_flags',
+  'decoder.gre.version0_hdr_too_big',
+  'decoder.gre.version1_flags',
+  'decoder.gre.version1_chksum',
+  'decoder.gre.version1_no_key',
+  'decoder.gre.version1_wrong_protocol',
+  'decoder.erspan.pkt_too_small',
+  'decoder.erspan.unsupported_version',
+  'decoder.vxlan.pkt_too_small',
+  'decoder.vxlan.flags_invalid',
+  'decoder.geneve.pkt_too_small',
+  'decoder.geneve.wrong_version',
+  'decoder.geneve.unknown_payload_type',
+  'decoder.gtpu.pkt_too_small',
+  'decoder.gtpu.ext_hdr_invalid',
+  'decoder.gtpu.unknown_payload',
+  'decoder.ayiya.pkt_too_small',
   'decoder.dns.pkt_too_small',
   'decoder.dns.name_loop',
   'decoder.dns.name_too_long',

@@ -30,6 +30,33 @@ export const Fragment = {
   LATER: 2,
 } as const;
 
+/**
+ * Value of `Packet.tunnel`: the encapsulation a packet's payload is (another packet inside), as Zeek's
+ * Tunnel::Type names them. TUNNEL_NAMES holds the names records and logs use.
+ */
+export const Tunnel = {
+  NONE: 0,
+  /** IP-in-IP: IP protocol 4 (IPv4 inside) or 41 (IPv6 inside), over IPv4 or IPv6 (4in4, 6in4, 4in6, 6in6) */
+  IP: 1,
+  /** GRE (IP protocol 47, or UDP 4754): IPv4, IPv6, Ethernet (0x6558), MPLS; version 1 is PPTP's enhanced GRE */
+  GRE: 2,
+  /** ERSPAN type I, II (GRE 0x88be) and III (GRE 0x22eb): mirrored Ethernet frames */
+  ERSPAN: 3,
+  /** VXLAN (UDP 4789): Ethernet */
+  VXLAN: 4,
+  /** Geneve (UDP 6081): Ethernet, IPv4 or IPv6 */
+  GENEVE: 5,
+  /** Teredo (UDP 3544): IPv6 */
+  TEREDO: 6,
+  /** GTP-U, GTPv1 user plane (UDP 2152): IPv4 or IPv6 */
+  GTPV1: 7,
+  /** AYIYA (UDP 5072): IPv4 or IPv6 */
+  AYIYA: 8,
+} as const;
+
+export const TUNNEL_NAMES = ['', 'ip', 'gre', 'erspan', 'vxlan', 'geneve', 'teredo', 'gtpv1', 'ayiya'] as const;
+export type TunnelName = Exclude<(typeof TUNNEL_NAMES)[number], ''>;
+
 /** TCP flag bits as they appear in byte 13 of the TCP header (plus NS from byte 12 shifted to bit 8). */
 export const TcpFlag = {
   FIN: 0x01,
@@ -176,6 +203,28 @@ export class Packet {
   /** a login service's clear-text answer in this segment: AuthReply (auth-reply.ts), 0 when none */
   authReply = 0;
 
+  // ---- tunnels (decode/tunnel.ts) ------------------------------------------------------------------------
+  /**
+   * Tunnel.* when the payload is a packet in an encapsulation the decoder recognised, else 0. Only then are
+   * the other tunnel* fields meaningful: they are written together with it and not cleared by reset().
+   */
+  tunnel = 0;
+  /** where the encapsulated packet starts in `buf`, the end of its bytes present, and the end its carrier declares */
+  tunnelOffset = 0;
+  tunnelEnd = 0;
+  tunnelDeclEnd = 0;
+  /** what the encapsulated packet begins with, as an EtherType: 0x0800 / 0x86dd IP, 0x6558 Ethernet, 0x8847 MPLS, … */
+  tunnelProto = 0;
+  /** VXLAN/Geneve VNI, GRE key (PPTP call id), GTP TEID or ERSPAN session id; -1 when the header has none */
+  tunnelKey = -1;
+  /** tunnels around this packet: 0 for a packet as captured, 1 for one inside a tunnel, … (set by decodeTunnelled) */
+  depth = 0;
+  /** the packet this one was carried in (depth > 0), else null */
+  outer: Packet | null = null;
+  /** the flow-table slot and flow id of `outer`'s flow (set by FlowTable.addAll); -1 and 0 when none */
+  outerSlot = -1;
+  outerFlowId = 0;
+
   /** Clear every decoded field before the next frame is decoded into this object. */
   reset(): void {
     this.srcMac = -1;
@@ -210,6 +259,7 @@ export class Packet {
     if (this.httpHost !== null) this.httpHost = null;
     if (this.sshVersion !== null) this.sshVersion = null;
     this.authReply = 0;
+    this.tunnel = 0;
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { ipToString, macToString } from '../decode/addr.js';
 import { communityId } from './community-id.js';
-import type { EndReason, FlowRecord, SeriesStats, TcpFlagCounts } from './flow-record.js';
+import type { EndReason, FlowRecord, SeriesStats, TcpFlagCounts, TunnelParent } from './flow-record.js';
 import {
   F_BYTES_TC,
   F_BYTES_TS,
@@ -165,5 +165,44 @@ export function exportRecord(store: FlowStore, slot: number, reason: EndReason, 
   const failures = store.authReplies[2 * slot]!;
   const successes = store.authReplies[2 * slot + 1]!;
   if (failures + successes > 0) rec.authReplies = { failures, successes };
+  const tunnel = store.tunnel[slot];
+  // a copy: the flow's own keeps collecting parents for its later segments
+  if (tunnel !== null) rec.tunnel = { ...tunnel, parents: tunnel.parents.slice() };
   return rec;
+}
+
+/**
+ * The identity of the flow in `slot` as its current segment's record will show it: what a flow carried inside
+ * it names as its tunnel parent. Called once per tunnelled flow and new parent, never per packet.
+ */
+export function tunnelParentOf(store: FlowStore, slot: number, seed: number): TunnelParent {
+  const f = store.f;
+  const u = store.u;
+  const fb = store.fb(slot);
+  const ub = store.ub(slot);
+  const protoWord = u[ub + U_PROTO];
+  const proto = protoWord & 0xff;
+  const ipVersion = ((protoWord >>> 8) & 0xf) === 6 ? 6 : 4;
+  const ports = u[ub + U_PORTS];
+  const vlanWord = u[ub + U_VLAN];
+  const vlan: number[] = [];
+  if ((vlanWord & 0xfff) !== 0) vlan.push(vlanWord & 0xfff);
+  if (vlanWord >>> 12 !== 0) vlan.push(vlanWord >>> 12);
+  for (let i = 0; i < 4; i++) {
+    addrScratchO[i] = store.origAddr[slot * 4 + i];
+    addrScratchR[i] = store.respAddr[slot * 4 + i];
+  }
+  return {
+    flowId: u[ub + U_FLOW_ID],
+    segment: u[ub + U_SEGMENT],
+    startUs: f[fb + F_START],
+    vlan,
+    communityId: communityId(ipVersion, proto, addrScratchO, ports & 0xffff, addrScratchR, ports >>> 16, seed),
+    proto,
+    protoName: protoName(proto),
+    srcIp: ipToString(addrScratchO, ipVersion),
+    srcPort: ports & 0xffff,
+    dstIp: ipToString(addrScratchR, ipVersion),
+    dstPort: ports >>> 16,
+  };
 }

@@ -8,6 +8,7 @@
  *
  * All times are packet time in integer microseconds since the Unix epoch.
  */
+import type { TunnelName } from '../decode/packet.js';
 
 /**
  * Zeek's connection states (scripts/base/protocols/conn/main.zeek), derived once at export from the raw
@@ -87,6 +88,44 @@ export interface FlowDnsRr {
   ttl: number;
   data: string;
 }
+
+/**
+ * An outer flow that carried a tunnelled flow, named as its record is: the segment current when it carried the
+ * flow (its Zeek uid is zeekUid of these fields), its endpoints from its originator's side.
+ */
+export interface TunnelParent {
+  flowId: number;
+  segment: number;
+  startUs: number;
+  vlan: number[];
+  communityId: string;
+  proto: number;
+  protoName: string;
+  srcIp: string;
+  srcPort: number;
+  dstIp: string;
+  dstPort: number;
+}
+
+/** Where a flow inside a tunnel was carried (decode/tunnel.ts). */
+export interface FlowTunnel {
+  /** the encapsulation of its first packet: 'ip', 'gre', 'erspan', 'vxlan', 'geneve', 'teredo', 'gtpv1' or 'ayiya' */
+  type: TunnelName;
+  /** tunnels around it: 1 inside one tunnel, 2 inside a tunnel inside a tunnel, … (at most decode.maxTunnelDepth) */
+  depth: number;
+  /** the first packet's VXLAN/Geneve VNI, GRE key, PPTP call id, GTP TEID or ERSPAN session id; absent when none */
+  key?: number;
+  /** the flow on the wire that carried it (the outermost), for Suricata's EVE `tunnel` object */
+  root: TunnelParent;
+  /**
+   * the flows immediately around it, in the order they were first seen carrying it (Zeek's tunnel_parents: the
+   * two directions of a VXLAN tunnel are often two UDP flows); at most MAX_TUNNEL_PARENTS
+   */
+  parents: TunnelParent[];
+}
+
+/** parents kept per tunnelled flow: a flow moved between many tunnels must not grow without bound */
+export const MAX_TUNNEL_PARENTS = 8;
 
 export interface FlowRecord {
   /** sequential per run, starting at 1: deterministic across replays of the same file */
@@ -172,4 +211,6 @@ export interface FlowRecord {
    * reply, so a keep-alive connection carrying 20 failed logins counts 20.
    */
   authReplies?: { failures: number; successes: number };
+  /** the tunnel it was carried in; absent for a flow seen as captured (outside any tunnel) */
+  tunnel?: FlowTunnel;
 }

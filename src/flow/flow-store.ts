@@ -12,7 +12,7 @@
  */
 import { AuthReply } from '../decode/auth-reply.js';
 import { TcpFlag, type Packet } from '../decode/packet.js';
-import type { FlowDnsRr } from './flow-record.js';
+import type { FlowDnsRr, FlowTunnel } from './flow-record.js';
 import {
   HISTORY_FLIPPED,
   TCP_STATE_WIDTH,
@@ -99,6 +99,8 @@ export class FlowStore {
   readonly httpHost: (string | null)[];
   /** login answers the responder sent in clear text (decode/auth-reply.ts): failures at 2·slot, successes at 2·slot + 1 */
   readonly authReplies: Uint32Array;
+  /** the tunnel a flow inside one was carried in (flow-table.ts), null for the flows seen as captured */
+  readonly tunnel: (FlowTunnel | null)[];
 
   constructor(readonly capacity: number) {
     this.f = new Float64Array(capacity * FW);
@@ -112,6 +114,7 @@ export class FlowStore {
     this.tlsSni = new Array<string | null>(capacity).fill(null);
     this.httpHost = new Array<string | null>(capacity).fill(null);
     this.authReplies = new Uint32Array(capacity * 2);
+    this.tunnel = new Array<FlowTunnel | null>(capacity).fill(null);
   }
 
   /** float64 base offset of a slot */
@@ -161,6 +164,7 @@ export class FlowStore {
     this.dns[slot] = null;
     this.tlsSni[slot] = null;
     this.httpHost[slot] = null;
+    this.tunnel[slot] = null;
   }
 
   /** packets counted in the current segment of a slot */
@@ -358,6 +362,7 @@ export class FlowStore {
     this.dns[slot] = null;
     this.tlsSni[slot] = null;
     this.httpHost[slot] = null;
+    this.tunnel[slot] = null;
   }
 }
 

@@ -22,15 +22,19 @@
  * - TCP/UDP/SCTP: addresses, ports, protocol, IP version, outer and inner VLAN.
  * - ICMP/ICMPv6: as Community ID and Suricata do, the type plays the source port and the matching reply
  *   type the destination port (echo request and reply are one flow); one-way types use type and code.
+ * - A packet inside a tunnel (depth > 0) is keyed by its depth too: its flow is never the carrier's nor one
+ *   seen outside the tunnel. Its record names the carrier's flow as its tunnel parent (addAll).
  * - Non-first fragments (Fragment.LATER) carry no L4 header: they count toward the flow with ports 0 of the
  *   same address pair and protocol. Packets of an IP protocol without a decoded L4 header (truncated) too.
  *   First fragments carry the ports and count toward their 5-tuple flow.
  */
-import { Fragment, TcpFlag, type Packet } from '../decode/packet.js';
+import { Fragment, TcpFlag, TUNNEL_NAMES, type Packet } from '../decode/packet.js';
+import type { Decapsulator } from '../decode/decode.js';
+import type { DecodeStats } from '../decode/events.js';
 import { icmpPorts } from './community-id.js';
-import { exportRecord } from './flow-export.js';
-import type { EndReason, FlowRecord } from './flow-record.js';
-import { FlowStore, U_PKTS_TS } from './flow-store.js';
+import { exportRecord, tunnelParentOf } from './flow-export.js';
+import { MAX_TUNNEL_PARENTS, type EndReason, type FlowRecord } from './flow-record.js';
+import { FlowStore, U_FLOW_ID, U_PKTS_TS } from './flow-store.js';
 import { SlotLists } from './slot-lists.js';
 import { serverPortTable, flipsAtStart } from './server-ports.js';
 import { newHalfOpenFlow, readHalfOpen, type HalfOpenFold } from './half-open.js';
@@ -151,9 +155,29 @@ export class FlowTable {
     this.halfOpen = fold;
   }
 
-  /** Account one decoded IP packet (pkt.ipVersion !== 0); advances the clock to pkt.tsUs and sweeps when due. */
-  add(pkt: Packet): void {
-    if (pkt.ipVersion === 0) return;
+  /**
+   * Account pkt as add() does and, with a decapsulator, every packet tunnelled inside it, each as a flow of its
+   * own whose tunnel parent is its carrier's flow. Without one (decode.tunnels off) a tunnel is its outer flow only.
+   */
+  addAll(pkt: Packet, decap: Decapsulator | null, stats: DecodeStats): void {
+    let slot = this.add(pkt);
+    if (pkt.tunnel === 0 || decap === null || slot < 0) return;
+    for (let outer = pkt; ; ) {
+      const inner = decap.inner(outer, stats);
+      if (inner === null || inner.ipVersion === 0) return;
+      inner.outerSlot = slot;
+      inner.outerFlowId = this.store.u[this.store.ub(slot) + U_FLOW_ID];
+      slot = this.add(inner);
+      outer = inner;
+    }
+  }
+
+  /**
+   * Account one decoded IP packet (pkt.ipVersion !== 0); advances the clock to pkt.tsUs and sweeps when due.
+   * Returns the flow's slot (valid until the next call), -1 for a packet without IP.
+   */
+  add(pkt: Packet): number {
+    if (pkt.ipVersion === 0) return -1;
     if (pkt.tsUs > this.clock) this.clock = pkt.tsUs;
     if (this.clock >= this.nextSweep) this.sweep();
 
@@ -186,7 +210,7 @@ export class FlowTable {
     const b = srcIsA ? d : s;
     const ports = srcIsA ? ((sp << 16) | dp) >>> 0 : ((dp << 16) | sp) >>> 0;
     const meta = proto | (pkt.ipVersion << 8);
-    const vlan = (pkt.vlan & 0xfff) | ((pkt.vlanInner & 0xfff) << 12);
+    const vlan = (pkt.vlan & 0xfff) | ((pkt.vlanInner & 0xfff) << 12) | (pkt.depth << 24);
     let h = mix(meta, vlan);
     h = mix(h, ports);
     for (let i = 0; i < 4; i++) h = mix(h, a[i]);
@@ -236,6 +260,34 @@ export class FlowTable {
     this.store.update(slot, pkt, toServer);
     this.lastSeen[slot] = this.clock;
     this.idle.moveToTail(this.classify(slot, proto), slot);
+    if (pkt.depth !== 0) this.noteCarrier(slot, pkt);
+    return slot;
+  }
+
+  /**
+   * Record the carrier of a tunnelled packet's flow: its tunnel (first packet) and every new parent flow. The
+   * carrier's slot is checked by flow id, since making room for this flow may have ended the carrier's.
+   */
+  private noteCarrier(slot: number, pkt: Packet): void {
+    const os = pkt.outerSlot;
+    const carrier = pkt.outer;
+    if (os < 0 || os === slot || carrier === null || this.store.u[this.store.ub(os) + U_FLOW_ID] !== pkt.outerFlowId) return;
+    const t = this.store.tunnel[slot];
+    if (t === null) {
+      const parent = tunnelParentOf(this.store, os, this.seed);
+      const around = this.store.tunnel[os];
+      this.store.tunnel[slot] = {
+        type: TUNNEL_NAMES[carrier.tunnel] || 'ip',
+        depth: pkt.depth,
+        ...(carrier.tunnelKey >= 0 ? { key: carrier.tunnelKey } : {}),
+        root: around === null ? parent : around.root,
+        parents: [parent],
+      };
+      return;
+    }
+    const ps = t.parents;
+    for (let i = 0; i < ps.length; i++) if (ps[i]!.flowId === pkt.outerFlowId) return;
+    if (ps.length < MAX_TUNNEL_PARENTS) ps.push(tunnelParentOf(this.store, os, this.seed));
   }
 
   /** Advance packet time without a packet (live capture idle ticks); sweeps when due. */

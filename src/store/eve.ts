@@ -93,6 +93,7 @@ export function flowEvent(r: FlowRecord, opts: FlowEventOptions = {}): Record<st
     ...(r.service ? { app_proto: r.service } : {}),
     community_id: r.communityId,
     ...etherOf(r.srcMac, r.dstMac),
+    ...tunnelOf(r),
     flow: {
       pkts_toserver: r.pktsToServer,
       pkts_toclient: r.pktsToClient,
@@ -142,8 +143,29 @@ export function flowEvent(r: FlowRecord, opts: FlowEventOptions = {}): Record<st
     pkt_len_toserver: roundStats(r.pktLenToServer),
     pkt_len_toclient: roundStats(r.pktLenToClient),
     ...geoipKeys(opts.geo, r.srcIp, r.dstIp),
+    ...(r.tunnel
+      ? {
+          tunnel: {
+            type: r.tunnel.type,
+            depth: r.tunnel.depth,
+            ...(r.tunnel.key !== undefined ? { key: r.tunnel.key } : {}),
+            parents: r.tunnel.parents.map((p) => ({ flow_id: p.flowId, community_id: p.communityId })),
+          },
+        }
+      : {}),
   };
   return ev;
+}
+
+/**
+ * Suricata's `tunnel` object, which it writes for a packet inside a tunnel: the endpoints and protocol of the
+ * packet on the wire that carried it (its root) and how deep inside it was. Ours describes the flow: the root
+ * is the outermost flow that carried its first packet, from that flow's originator's side.
+ */
+function tunnelOf(r: FlowRecord): Record<string, unknown> {
+  if (r.tunnel === undefined) return {};
+  const root = r.tunnel.root;
+  return { tunnel: { src_ip: root.srcIp, src_port: root.srcPort, dest_ip: root.dstIp, dest_port: root.dstPort, proto: root.protoName, depth: r.tunnel.depth } };
 }
 
 export interface EveWriterOptions {

@@ -12,7 +12,9 @@
  * - local_orig/local_resp: whether the address is inside homeNets (Zeek's Site::local_nets); unset when
  *   homeNets is empty.
  * - conn_state: the record's, except that ICMP and other protocols are OTH, as Zeek's conn_state() has them.
- * - tunnel_parents: unset (tunnelled traffic is counted as the inner flow, no parent connection is kept).
+ * - tunnel_parents: for a flow inside a tunnel (decode.tunnels), the uids of the flows immediately around it
+ *   (its carrier's conn.log rows: the GRE/IP-in-IP flow, or the UDP flow of VXLAN, Teredo, …); unset otherwise.
+ *   Zeek names a GRE or IP-in-IP tunnel by a tunnel.log uid, as it logs no connection for it; ours has a row.
  *
  * dns.log — one row per flow that carried DNS (the first segment): the flow's first question and the answers
  * to it. ts is the flow's first packet (normally the query), trans_id the query's id, answers the decoded
@@ -24,6 +26,7 @@
  * history, certificates) is not decoded: unset.
  */
 import type { FlowRecord } from '../flow/flow-record.js';
+import { zeekUid } from './uid.js';
 import { qclassName, qtypeName, rcodeName } from './dns-names.js';
 import type { ZeekField, ZeekLogSpec, ZeekType, ZeekValue } from './types.js';
 
@@ -103,7 +106,7 @@ export function connRow(r: FlowRecord, ctx: RowContext): ZeekValue[] {
     r.ipBytesToServer ?? null,
     r.pktsToClient,
     r.ipBytesToClient ?? null,
-    null,
+    r.tunnel ? r.tunnel.parents.map(zeekUid) : null,
     r.proto,
   ];
 }

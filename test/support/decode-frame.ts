@@ -3,7 +3,7 @@
  */
 import { LinkType, Packet } from '../../src/decode/packet.js';
 import { DecodeStats, type DecodeEvent } from '../../src/decode/events.js';
-import { decodePacket } from '../../src/decode/decode.js';
+import { Decapsulator, decodePacket } from '../../src/decode/decode.js';
 
 export interface Decoded {
   pkt: Packet;
@@ -12,13 +12,16 @@ export interface Decoded {
   ok: boolean;
   /** the non-zero events, in DECODE_EVENTS order */
   events: DecodeEvent[];
+  /** with `tunnels`: the packets inside the frame's tunnels, outermost first (each its own Packet) */
+  inner: Packet[];
 }
 
 /**
  * Decode `frame` with the given link type. `wirelen` defaults to the frame length (nothing cut by a snap
- * length); `offset` places the frame inside a larger buffer, as capture readers deliver it.
+ * length); `offset` places the frame inside a larger buffer, as capture readers deliver it; `tunnels`
+ * decapsulates down to that depth, as the pipeline does with decode.maxTunnelDepth.
  */
-export function decodeFrame(frame: Buffer, linkType: number = LinkType.ETHERNET, opts: { wirelen?: number; offset?: number } = {}): Decoded {
+export function decodeFrame(frame: Buffer, linkType: number = LinkType.ETHERNET, opts: { wirelen?: number; offset?: number; tunnels?: number } = {}): Decoded {
   const pkt = new Packet();
   const stats = new DecodeStats();
   const off = opts.offset ?? 0;
@@ -30,5 +33,10 @@ export function decodeFrame(frame: Buffer, linkType: number = LinkType.ETHERNET,
   pkt.wirelen = opts.wirelen ?? frame.length;
   pkt.linkType = linkType;
   const ok = decodePacket(pkt, stats);
-  return { pkt, stats, ok, events: Object.keys(stats.toJSON().events) as DecodeEvent[] };
+  const inner: Packet[] = [];
+  if (opts.tunnels !== undefined) {
+    const decap = new Decapsulator(opts.tunnels);
+    for (let p = decap.inner(pkt, stats); p !== null; p = decap.inner(p, stats)) inner.push(p);
+  }
+  return { pkt, stats, ok, events: Object.keys(stats.toJSON().events) as DecodeEvent[], inner };
 }
