@@ -153,7 +153,8 @@ export class FlowStore {
       this.respAddr[ab + i] = dst[i];
     }
     this.tcp.fill(0, slot * TCP_STATE_WIDTH, (slot + 1) * TCP_STATE_WIDTH);
-    this.tcpSeq.fill(0, slot * TCP_SEQ_WIDTH, (slot + 1) * TCP_SEQ_WIDTH);
+    // only TCP reads the sequence state: other flows leave its pages untouched (and a reused slot's stale words)
+    if (pkt.ipProto === 6) this.tcpSeq.fill(0, slot * TCP_SEQ_WIDTH, (slot + 1) * TCP_SEQ_WIDTH);
     this.evidence[slot] = Evidence.NONE;
     this.authReplies[2 * slot] = 0;
     this.authReplies[2 * slot + 1] = 0;
@@ -248,7 +249,7 @@ export class FlowStore {
       this.respAddr[ab + i] = x;
     }
     tcpFlip(this.tcp, slot * TCP_STATE_WIDTH);
-    tcpSeqFlip(this.tcpSeq, slot * TCP_SEQ_WIDTH);
+    if ((u[ub + U_PROTO] & 0xff) === 6) tcpSeqFlip(this.tcpSeq, slot * TCP_SEQ_WIDTH);
     this.history[slot] = history;
   }
 
