@@ -139,7 +139,12 @@ export interface FlowRecord {
   tcpFlagsToClient: number;
   flagCountsToServer: TcpFlagCounts;
   flagCountsToClient: TcpFlagCounts;
-  /** Zeek-style history: upper case = originator, lower case = responder (S h A D d F f R r ^) */
+  /**
+   * Zeek's history: upper case = originator, lower case = responder. S SYN, H SYN-ACK, A pure ACK, D data,
+   * F FIN, R RST, I FIN+RST, Q other multi-flag, T retransmission, W zero window, G content gap, ^ turned round
+   * (tcp-state.ts, tcp-seq.ts); T, W and G repeat at the 10th, 100th, … occurrence, S/H/F/R at a new sequence
+   * number. Zeek's C (bad checksum) is not produced: checksums are not verified.
+   */
   history: string;
   connState: ConnState;
   endReason: EndReason;

@@ -238,6 +238,8 @@ export function tcpSegment(
       sq[p + START] = a;
       sq[p + ACK] = a;
       sq[p + LAST] = a;
+      sq[p + REASSEM] = 1;
+      sq[p + TRIM] = 1;
       relAck = 1;
     } else if (delta(ack, sq[p + START]) < 0) {
       relAck = 0; // below the peer's initial sequence number: not trusted
