@@ -416,3 +416,42 @@ t.test('sequence-number letters', async (t) => {
     expectConn(t, await replay(tcpFrames(c, s, segs)), { orig: c, resp: s, state: 'RSTO', history: 'ShADdWWR' });
   });
 });
+
+t.test('multi-flag segments: I for FIN+RST, Q for SYN+FIN or SYN+RST, once per direction', async (t) => {
+  // No conn.log of Zeek's suite shows I or Q on a trace we can rebuild (tcp/fuzz-72.pcap has a Q, read by a
+  // test without a conn.log baseline); the expected histories follow Zeek's update_history()
+  // (TCPSessionAdapter.cc): more than one of SYN/FIN/RST is an I when FIN and RST are both set, else a Q,
+  // recorded once per direction, and the segment gets no D even with payload.
+  const c: Host = { ip: '10.1.1.1', port: 40001 };
+  const s: Host = { ip: '10.1.1.2', port: 80 };
+  const segs: Seg[] = [
+    [0.0, 'a', 'S', 0, 0],
+    [0.01, 'b', 'SA', 0, 1],
+    [0.02, 'a', 'A', 1, 1],
+    [0.03, 'a', 'FRA', 1, 1, 10],
+    [0.04, 'a', 'FRA', 1, 1, 10],
+  ];
+  expectConn(t, await replay(tcpFrames(c, s, segs)), { orig: c, resp: s, state: 'RSTO', history: 'ShAI' });
+  const q: Host = { ip: '10.1.1.3', port: 40002 };
+  const scan: Seg[] = [
+    [1.0, 'a', 'SF', 0, 0],
+    [1.01, 'b', 'RA', 0, 2, 0, 0],
+  ];
+  // the SYN+FIN closes the originator at once (UpdateInactiveState), so the responder's RST is RSTR, not REJ
+  expectConn(t, await replay(tcpFrames(q, s, scan)), { orig: q, resp: s, state: 'RSTR', history: 'Qr' });
+});
+
+t.test('RSTOS0: a SYN, then the originator’s data and retransmissions, then its RST, unanswered', async (t) => {
+  // No baseline of Zeek's suite has RSTOS0; the expected value follows conn_state() in Zeek's
+  // scripts/base/protocols/conn/main.zeek: the history matches /\^?S[^HAFGIQ]*R.*/ (D and T may come between).
+  const c: Host = { ip: '10.2.2.1', port: 40003 };
+  const s: Host = { ip: '10.2.2.2', port: 80 };
+  const segs: Seg[] = [
+    [0.0, 'a', 'S', 0, 0],
+    [0.1, 'a', 'PA', 1, 0, 20],
+    [0.3, 'a', 'PA', 1, 0, 20],
+    [0.7, 'a', 'R', 21, 0],
+  ];
+  expectConn(t, await replay(tcpFrames(c, s, segs)), { orig: c, resp: s, state: 'RSTOS0', history: 'SDTR' });
+});
+

@@ -243,8 +243,12 @@ export function appendHistory(history: string, added: number, synAck: boolean): 
 
 // ---- conn_state ------------------------------------------------------------------------------------------
 
-/** Zeek's RSTOS0 test: the originator sent a SYN, then (after no handshake letters) a RST. */
-const RSTOS0_HISTORY = /^\^?S[^HAFGIJTQ]*R/;
+/**
+ * Zeek's RSTOS0 test (conn_state() in scripts/base/protocols/conn/main.zeek, the pattern `\^?S[^HAFGIQ]*R.*`): the
+ * originator sent a SYN, then a RST, with no SYN-ACK, ACK, FIN, gap or multi-flag letter of its own between —
+ * its data and retransmissions (D, T) may come between.
+ */
+const RSTOS0_HISTORY = /^\^?S[^HAFGIQ]*R/;
 
 /**
  * Zeek's conn_state, derived from the endpoint states at export. `origPayload`/`respPayload` are the payload
