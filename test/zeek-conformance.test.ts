@@ -455,3 +455,30 @@ t.test('RSTOS0: a SYN, then the originator’s data and retransmissions, then it
   expectConn(t, await replay(tcpFrames(c, s, segs)), { orig: c, resp: s, state: 'RSTOS0', history: 'SDTR' });
 });
 
+t.test('an unanswered attempt ends 5 s after its SYN; later packets are a new connection', async (t) => {
+  // trace ssh/ssh.client-side-half-duplex.pcap (only the client's side captured), baseline
+  // scripts.base.protocols.ssh.half-duplex-client/conn.log: S0 SAD, then SH DAF for the same 5-tuple — Zeek's
+  // AttemptTimer (tcp_attempt_delay 5 s) removes the attempt whose responder never spoke (flow.timeouts.tcpAttempt)
+  const c: Host = { ip: '192.168.1.79', port: 51880 };
+  const s: Host = { ip: '131.159.21.1', port: 22 };
+  const segs: Seg[] = [
+    [0.0, 'a', 'S', 0, 0],
+    [0.146, 'a', 'A', 1, 1],
+    [0.3, 'a', 'PA', 1, 22, 21],
+    [0.445, 'a', 'PA', 22, 22, 1272],
+    [2.021, 'a', 'PA', 1374, 1190, 16],
+    [5.134, 'a', 'PA', 2494, 2358, 80],
+    [5.438, 'a', 'A', 2574, 2438],
+    [6.012, 'a', 'FA', 2670, 2502],
+    [6.159, 'a', 'A', 2671, 2503],
+  ];
+  const records = await replay(tcpFrames(c, s, segs));
+  t.equal(records.length, 2, 'two connections');
+  const [first, second] = [...records].sort((x, y) => x.startUs - y.startUs);
+  t.equal(first.connState, 'S0');
+  t.equal(first.history, 'SAD');
+  t.equal(second.connState, 'SH');
+  t.equal(second.history, 'DAF');
+  t.equal(`${second.srcIp}:${second.srcPort}`, `${c.ip}:${c.port}`);
+});
+
