@@ -14,7 +14,7 @@
  * `--list` prints every disagreement, `--verbose` every test with its figures. Not part of the test suite.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -43,6 +43,8 @@ function btestRoot(zeek: string): string {
   const inTree = join(zeek, 'testing/btest');
   if (existsSync(join(inTree, 'Traces'))) return inTree;
   const out = mkdtempSync(join(tmpdir(), 'zeek-suite-'));
+  // the extracted tree (~50 MB) goes when the run ends
+  process.on('exit', () => rmSync(out, { recursive: true, force: true }));
   const git = (a: string[], input?: string) => spawnSync('git', [`--git-dir=${zeek}`, ...a], { input, maxBuffer: 1 << 30 });
   const ls = git(['ls-tree', '-r', 'HEAD', 'testing/btest']).stdout.toString().split('\n');
   const want: [string, string][] = [];
