@@ -3,7 +3,7 @@
  * expected conn.log baselines: how many of Zeek's connections have a flow of ours, and for those, how often
  * conn_state, history (without Zeek's analyzer-limit letter X/x), the direction and the packet counts agree.
  *
- *   npx tsx scripts/zeek-suite.ts --zeek /path/to/zeek [--list] [--verbose] [--no-tunnels]
+ *   npx tsx scripts/zeek-suite.ts --zeek /path/to/zeek [--all] [--list] [--verbose] [--no-tunnels]
  *
  * `--zeek` is a checkout of zeek/zeek or a bare git directory of one (its testing/btest/Traces, Baseline and
  * the test scripts are then extracted to a temporary directory). A baseline counts when its conn.log has the
@@ -11,10 +11,12 @@
  * of the first such command are replayed, in order, through one flow table with Zeek's inactivity timeouts,
  * tunnels decapsulated to Zeek's Tunnel::max_depth (4) unless `--no-tunnels`. Zeek's connections inside a
  * tunnel (tunnel_parents set) are counted apart: present, with a tunnel parent, with as many parents.
+ * `--all` also takes the renamed conn logs of tests that run several commands (`mv conn.log conn-1.log`: the
+ * traces of the last command before the rename), e.g. core.tcp.rxmit-history/conn-1.log.
  * `--list` prints every disagreement, `--verbose` every test with its figures. Not part of the test suite.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,10 +33,11 @@ const { values: args } = parseArgs({
     list: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
     'no-tunnels': { type: 'boolean', default: false },
+    all: { type: 'boolean', default: false },
   },
 });
 if (!args.zeek) {
-  process.stderr.write('usage: zeek-suite.ts --zeek <zeek checkout or bare git dir> [--list] [--verbose] [--no-tunnels]\n');
+  process.stderr.write('usage: zeek-suite.ts --zeek <zeek checkout or bare git dir> [--all] [--list] [--verbose] [--no-tunnels]\n');
   process.exit(2);
 }
 
@@ -43,6 +46,8 @@ function btestRoot(zeek: string): string {
   const inTree = join(zeek, 'testing/btest');
   if (existsSync(join(inTree, 'Traces'))) return inTree;
   const out = mkdtempSync(join(tmpdir(), 'zeek-suite-'));
+  // the extracted tree (~50 MB) goes when the run ends
+  process.on('exit', () => rmSync(out, { recursive: true, force: true }));
   const git = (a: string[], input?: string) => spawnSync('git', [`--git-dir=${zeek}`, ...a], { input, maxBuffer: 1 << 30 });
   const ls = git(['ls-tree', '-r', 'HEAD', 'testing/btest']).stdout.toString().split('\n');
   const want: [string, string][] = [];
@@ -52,7 +57,7 @@ function btestRoot(zeek: string): string {
     const [, type, sha] = line.slice(0, tab).split(' ');
     const path = line.slice(tab + 1);
     if (type !== 'blob') continue;
-    if (path.startsWith('testing/btest/Baseline/') ? !path.endsWith('/conn.log') : /^testing\/btest\/(Baseline\.|Files\/)/.test(path)) continue;
+    if (path.startsWith('testing/btest/Baseline/') ? !/\/conn[^/]*\.log$/.test(path) : /^testing\/btest\/(Baseline\.|Files\/)/.test(path)) continue;
     want.push([sha, path]);
   }
   // one batch: large objects a snapshot does not hold are reported "missing" and skipped
@@ -182,17 +187,41 @@ const byProto = new Map<string, { conns: number; matched: number; state: number;
 const diffs = new Map<string, number>();
 const lines: string[] = [];
 
+/**
+ * Which traces each conn log of a test comes from: `conn.log` from the first command that reads traces, a
+ * renamed one (`mv conn.log conn-1.log`) from the last such command before the rename.
+ */
+function logSources(src: string): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  let first: string[] | null = null;
+  let current: string[] | null = null;
+  for (const line of src.split('\n')) {
+    if (!line.includes('@TEST-EXEC:')) continue;
+    const traces = [...line.matchAll(/\s-[A-Za-z]*r\s+\$\{?TRACES\}?\/(\S+)/g)].map((x) => join(root, 'Traces', x[1]));
+    if (traces.length > 0) {
+      current = traces;
+      first ??= traces;
+    }
+    for (const mv of line.matchAll(/\bmv\s+conn\.log\s+(conn[^\s/]*\.log)\b/g)) if (current !== null) m.set(mv[1], current);
+  }
+  if (first !== null && !m.has('conn.log')) m.set('conn.log', first);
+  return m;
+}
+
+const baselines: [string, string, string[]][] = [];
 for (const name of readdirSync(baselineDir).sort()) {
-  const log = join(baselineDir, name, 'conn.log');
-  if (!existsSync(log)) continue;
-  const conns = parseConnLog(readFileSync(log, 'utf8'));
-  if (conns === null || conns.length === 0) continue;
   const testFile = tests.get(name) ?? tests.get(name.replace(/-\d+$/, ''));
   if (testFile === undefined) continue;
-  const src = readFileSync(testFile, 'utf8');
-  const cmd = src.split('\n').find((l) => /@TEST-EXEC:.*\s-[A-Za-z]*r\s+\$\{?TRACES/.test(l));
-  if (cmd === undefined) continue;
-  const traces = [...cmd.matchAll(/\s-[A-Za-z]*r\s+\$\{?TRACES\}?\/(\S+)/g)].map((m) => join(root, 'Traces', m[1]));
+  const sources = logSources(readFileSync(testFile, 'utf8'));
+  for (const file of readdirSync(join(baselineDir, name)).sort()) {
+    const traces = sources.get(file);
+    if (traces !== undefined && (file === 'conn.log' || args.all)) baselines.push([file === 'conn.log' ? name : `${name}/${file}`, join(baselineDir, name, file), traces]);
+  }
+}
+
+for (const [name, log, traces] of baselines) {
+  const conns = parseConnLog(readFileSync(log, 'utf8'));
+  if (conns === null || conns.length === 0) continue;
   if (traces.length === 0 || !traces.every((f) => existsSync(f))) continue;
   const ours = await replay(traces);
   tally.tests++;

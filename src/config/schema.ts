@@ -53,6 +53,7 @@ export const schema = {
       tcpEstablished: num(300, 'seconds an established TCP flow may be idle', { min: 1 }),
       tcpNew: num(30, 'seconds a TCP flow may be idle before its handshake completes', { min: 1 }),
       tcpClosed: num(5, 'seconds of grace after FIN from both sides or RST, so the last ACK is counted', { min: 0 }),
+      tcpAttempt: num(5, "Zeek's tcp_attempt_delay: a connection attempt (SYN or SYN-ACK from the originator, nothing from the responder) ends this many seconds after it began, and later packets start a new connection; 0 keeps it open to the tcpNew idle timeout", { min: 0 }),
       udp: num(60, 'seconds a UDP flow may be idle', { min: 1 }),
       icmp: num(30, 'seconds an ICMP flow may be idle', { min: 1 }),
       other: num(60, 'seconds a flow of another IP protocol may be idle', { min: 1 }),

@@ -20,6 +20,12 @@ export interface FlowConfig {
     tcpNew: number;
     /** grace after FIN from both sides or a RST, so the last ACK/RST counts (default 5) */
     tcpClosed: number;
+    /**
+     * Zeek's tcp_attempt_delay (default 5): an unanswered connection attempt ends this long after its first packet;
+     * a later packet of it starts a new connection. 0: no such end (the tcpNew idle timeout applies). Optional
+     * for configurations written before it existed (then 0).
+     */
+    tcpAttempt?: number;
     udp: number;
     icmp: number;
     other: number;
@@ -55,6 +61,8 @@ export function validateFlowConfig(c: FlowConfig): void {
   }
   // 0 is allowed: a closed connection is then exported at the next sweep or packet after it closed
   if (!(t.tcpClosed >= 0 && Number.isFinite(t.tcpClosed))) bad('timeouts.tcpClosed must be 0 or more seconds');
+  const attempt = t.tcpAttempt ?? 0;
+  if (!(attempt >= 0 && Number.isFinite(attempt))) bad('timeouts.tcpAttempt must be 0 or more seconds');
   if (!(t.emergencyFactor > 0 && t.emergencyFactor <= 1)) bad('timeouts.emergencyFactor must be in (0, 1]');
   if (!(c.sweepInterval > 0 && Number.isFinite(c.sweepInterval))) bad('sweepInterval must be a positive number of seconds');
   const seed = c.communityIdSeed ?? 0;

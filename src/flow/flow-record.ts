@@ -50,7 +50,8 @@ export type ConnState = (typeof CONN_STATES)[number];
  * Why a flow record was exported.
  * - fin: FIN seen from both sides (exported after the closing grace period, so the last ACK is counted)
  * - rst: a RST ended it (exported after the closing grace period)
- * - idle: no packet for the idle timeout of its protocol/state
+ * - idle: no packet for the idle timeout of its protocol/state, or an unanswered TCP attempt ended by Zeek's
+ *   attempt timer (`flow.timeouts.tcpAttempt` after its SYN; a later packet starts a new flow)
  * - active: the flow lasted longer than the active timeout; a record is exported and the flow continues
  *   with a new record (`segment` + 1)
  * - evicted: removed to stay under the flow-table cap
@@ -178,7 +179,12 @@ export interface FlowRecord {
   tcpFlagsToClient: number;
   flagCountsToServer: TcpFlagCounts;
   flagCountsToClient: TcpFlagCounts;
-  /** Zeek-style history: upper case = originator, lower case = responder (S h A D d F f R r ^) */
+  /**
+   * Zeek's history: upper case = originator, lower case = responder. S SYN, H SYN-ACK, A pure ACK, D data,
+   * F FIN, R RST, I FIN+RST, Q other multi-flag, T retransmission, W zero window, G content gap, ^ turned round
+   * (tcp-state.ts, tcp-seq.ts); T, W and G repeat at the 10th, 100th, … occurrence, S/H/F/R at a new sequence
+   * number. Zeek's C (bad checksum) is not produced: checksums are not verified.
+   */
   history: string;
   connState: ConnState;
   endReason: EndReason;

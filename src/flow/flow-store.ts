@@ -11,7 +11,7 @@
  * exposes the raw state that flow-export.ts turns into a FlowRecord.
  */
 import { AuthReply } from '../decode/auth-reply.js';
-import { TcpFlag, type Packet } from '../decode/packet.js';
+import type { Packet } from '../decode/packet.js';
 import type { FlowDnsRr, FlowTunnel } from './flow-record.js';
 import {
   HISTORY_FLIPPED,
@@ -20,9 +20,8 @@ import {
   datagramHistoryBits,
   flipHistoryMask,
   tcpFlip,
-  tcpHistoryBits,
-  tcpUpdate,
 } from './tcp-state.js';
+import { TCP_SEQ_WIDTH, tcpSegment, tcpSeqFlip, type TcpSegment } from './tcp-seq.js';
 
 /** Float64 fields per slot (offsets into `f`). Statistics blocks are Welford mean, M2, min, max. */
 export const F_START = 0; // packet time of the first packet of the current segment
@@ -89,6 +88,10 @@ export class FlowStore {
   readonly u: Uint32Array;
   /** TCP endpoint states, TCP_STATE_WIDTH bytes per slot */
   readonly tcp: Uint8Array;
+  /** TCP sequence tracking (tcp-seq.ts), TCP_SEQ_WIDTH words per slot */
+  readonly tcpSeq: Uint32Array;
+  /** the segment handed to tcpSegment, reused for every packet */
+  private readonly seg: TcpSegment = { flags: 0, seq: 0, ack: 0, window: 0, len: 0, captured: 0 };
   /** originator and responder addresses, 4 words each per slot */
   readonly origAddr: Uint32Array;
   readonly respAddr: Uint32Array;
@@ -106,6 +109,7 @@ export class FlowStore {
     this.f = new Float64Array(capacity * FW);
     this.u = new Uint32Array(capacity * UW);
     this.tcp = new Uint8Array(capacity * TCP_STATE_WIDTH);
+    this.tcpSeq = new Uint32Array(capacity * TCP_SEQ_WIDTH);
     this.origAddr = new Uint32Array(capacity * 4);
     this.respAddr = new Uint32Array(capacity * 4);
     this.evidence = new Uint8Array(capacity);
@@ -152,6 +156,8 @@ export class FlowStore {
       this.respAddr[ab + i] = dst[i];
     }
     this.tcp.fill(0, slot * TCP_STATE_WIDTH, (slot + 1) * TCP_STATE_WIDTH);
+    // only TCP reads the sequence state: other flows leave its pages untouched (and a reused slot's stale words)
+    if (pkt.ipProto === 6) this.tcpSeq.fill(0, slot * TCP_SEQ_WIDTH, (slot + 1) * TCP_SEQ_WIDTH);
     this.evidence[slot] = Evidence.NONE;
     this.authReplies[2 * slot] = 0;
     this.authReplies[2 * slot + 1] = 0;
@@ -247,6 +253,7 @@ export class FlowStore {
       this.respAddr[ab + i] = x;
     }
     tcpFlip(this.tcp, slot * TCP_STATE_WIDTH);
+    if ((u[ub + U_PROTO] & 0xff) === 6) tcpSeqFlip(this.tcpSeq, slot * TCP_SEQ_WIDTH);
     this.history[slot] = history;
   }
 
@@ -305,18 +312,26 @@ export class FlowStore {
 
     // history and TCP endpoint state
     const proto = pkt.ipProto;
-    let bits: number;
     if (proto === 6) {
-      if (pkt.l4) tcpUpdate(this.tcp, slot * TCP_STATE_WIDTH, toServer, flags, pkt.payloadLen);
-      bits = pkt.l4 ? tcpHistoryBits(toServer, flags, pkt.payloadLen) : 0;
-    } else {
-      bits = proto === 17 ? datagramHistoryBits(toServer) : 0;
-    }
-    const mask = u[ub + U_HIST];
-    const added = bits & ~mask;
-    if (added !== 0) {
-      u[ub + U_HIST] = mask | bits;
-      this.history[slot] = appendHistory(this.history[slot], added, (flags & TcpFlag.ACK) !== 0);
+      if (pkt.l4) {
+        const seg = this.seg;
+        seg.flags = flags;
+        seg.seq = pkt.tcpSeq;
+        seg.ack = pkt.tcpAck;
+        seg.window = pkt.tcpWindow;
+        seg.len = pkt.payloadLen;
+        seg.captured = pkt.payloadCaptured;
+        this.history[slot] = tcpSegment(
+          this.tcp, slot * TCP_STATE_WIDTH, this.tcpSeq, slot * TCP_SEQ_WIDTH, toServer, seg, this.history[slot], u, ub + U_HIST,
+        );
+      }
+    } else if (proto === 17) {
+      const mask = u[ub + U_HIST];
+      const added = datagramHistoryBits(toServer) & ~mask;
+      if (added !== 0) {
+        u[ub + U_HIST] = mask | added;
+        this.history[slot] = appendHistory(this.history[slot], added, false);
+      }
     }
 
     // application-layer evidence: only the few packets that carry it reach this branch

@@ -466,3 +466,23 @@ t.test('half-open fold: folded flows export no record and are counted; others ar
   t.same(records.map((r) => r.srcIp).sort(), ['198.51.100.11', '198.51.100.13', '198.51.100.15', '198.51.100.2', '198.51.100.4', '198.51.100.9']);
   t.equal(h.table.stats.active, 0);
 });
+
+t.test('Zeek attempt timer: an unanswered SYN ends tcpAttempt seconds after it began', async (t) => {
+  // SYN retransmissions at 0, 1 and 3 s stay one attempt; the one at 7 s starts a new connection (Zeek: two S0)
+  const h = new FlowHarness({ timeouts: { tcpAttempt: 5 } });
+  const talk = new TcpTalk(h);
+  for (const at of [0, 1, 3, 7]) talk.seg(at, 'c', 'S');
+  const recs = h.flush();
+  t.same(recs.map((r) => [r.connState, r.history, r.pktsToServer]), [['S0', 'S', 3], ['S0', 'S', 1]]);
+
+  // answered before the delay: one connection, however long it then lasts
+  const h2 = new FlowHarness({ timeouts: { tcpAttempt: 5 } });
+  handshake(new TcpTalk(h2)).seg(9, 'c', 'PA', 'x');
+  t.equal(h2.flush().length, 1);
+
+  // 0 switches it off: the idle timeout alone decides
+  const h3 = new FlowHarness({ timeouts: { tcpAttempt: 0, tcpNew: 30 } });
+  const talk3 = new TcpTalk(h3);
+  for (const at of [0, 1, 3, 7]) talk3.seg(at, 'c', 'S');
+  t.equal(h3.flush().length, 1);
+});

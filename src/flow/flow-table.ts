@@ -34,7 +34,7 @@ import type { DecodeStats } from '../decode/events.js';
 import { icmpPorts } from './community-id.js';
 import { exportRecord, tunnelParentOf } from './flow-export.js';
 import { MAX_TUNNEL_PARENTS, type EndReason, type FlowRecord } from './flow-record.js';
-import { FlowStore, U_FLOW_ID, U_PKTS_TS } from './flow-store.js';
+import { F_START, FlowStore, U_FLOW_ID, U_PKTS_TS, U_SEGMENT } from './flow-store.js';
 import { SlotLists } from './slot-lists.js';
 import { serverPortTable, flipsAtStart } from './server-ports.js';
 import { newHalfOpenFlow, readHalfOpen, type HalfOpenFold } from './half-open.js';
@@ -57,7 +57,7 @@ const C_TCP_HALF = 6;
 const NCLASS = 7;
 
 const SYN_ACK = TcpFlag.SYN | TcpFlag.ACK;
-const { ESTABLISHED, PARTIAL, CLOSED, SYN_ACK_SENT } = TcpEndpointState;
+const { ESTABLISHED, PARTIAL, CLOSED, SYN_ACK_SENT, SYN_SENT, INACTIVE } = TcpEndpointState;
 
 function mix(h: number, w: number): number {
   h = Math.imul(h ^ w, 0x5bd1e995);
@@ -92,6 +92,8 @@ export class FlowTable {
   private readonly idleUs = new Float64Array(NCLASS);
   private readonly emergencyIdleUs = new Float64Array(NCLASS);
   private readonly activeUs: number;
+  /** Zeek's tcp_attempt_delay in µs (0: off) */
+  private readonly attemptUs: number;
   private readonly sweepUs: number;
   private readonly emergencyCount: number;
   private readonly recoveryCount: number;
@@ -140,6 +142,7 @@ export class FlowTable {
       this.emergencyIdleUs[c] = secs[c] * 1e6 * t.emergencyFactor;
     }
     this.activeUs = t.active * 1e6;
+    this.attemptUs = (t.tcpAttempt ?? 0) * 1e6;
     this.sweepUs = config.sweepInterval * 1e6;
     this.emergencyCount = Math.floor(config.emergencyThreshold * max);
     this.recoveryCount = Math.floor(config.emergencyRecovery * max);
@@ -238,6 +241,10 @@ export class FlowTable {
       if (this.clock - this.lastSeen[slot] > timeouts[cls]) {
         // idle past its timeout but not swept yet: the packet starts a new flow
         this.end(slot, this.idleReason(slot, cls));
+        slot = -1;
+      } else if (proto === 6 && this.attemptUs > 0 && this.attemptExpired(slot)) {
+        // Zeek's attempt timer removed the unanswered attempt: this packet belongs to a new connection
+        this.end(slot, 'idle');
         slot = -1;
       } else if (
         cls === C_TCP_CLOSED &&
@@ -358,6 +365,22 @@ export class FlowTable {
       this.nextSweep = this.clock; // apply the shorter timeouts at the next packet
     }
     return slot;
+  }
+
+  /**
+   * Zeek's AttemptTimer (TCPSessionAdapter, tcp_attempt_delay): `timeouts.tcpAttempt` after the SYN (or
+   * originator SYN-ACK) that opened it, a connection whose originator is still at that step and whose responder
+   * has sent nothing is over (logged S0), and a later packet of the same 5-tuple starts a new connection.
+   * Checked when that next packet arrives: the records are Zeek's, only exported at the idle timeout when no
+   * packet follows.
+   */
+  private attemptExpired(slot: number): boolean {
+    const tcp = this.store.tcp;
+    const base = slot * TCP_STATE_WIDTH;
+    const o = tcp[base];
+    if ((o !== SYN_SENT && o !== SYN_ACK_SENT) || tcp[base + 1] !== INACTIVE) return false;
+    if (this.store.u[this.store.ub(slot) + U_SEGMENT] !== 0) return false;
+    return this.clock - this.store.f[this.store.fb(slot) + F_START] > this.attemptUs;
   }
 
   private classify(slot: number, proto: number): number {

@@ -5,7 +5,8 @@
  * segment kinds seen — and derives `conn_state` only when a record is exported, the way Zeek's
  * `conn_state()` in scripts/base/protocols/conn/main.zeek does. Everything here is a pure function on
  * numbers so the per-packet path allocates nothing (history letters are appended only when a new kind of
- * segment shows up, at most a dozen times per flow).
+ * segment shows up, or, for the letters of tcp-seq.ts, at the 1st, 10th, 100th, … retransmission, zero window
+ * or gap and at a SYN/FIN/RST with a new sequence number).
  */
 import { TcpFlag } from '../decode/packet.js';
 import type { ConnState } from './flow-record.js';
@@ -162,7 +163,8 @@ export function tcpReset(st: Uint8Array, base: number): boolean {
  * S SYN without ACK · H SYN-ACK · F FIN · R RST · I FIN and RST together · Q other multi-flag (SYN+FIN,
  * SYN+RST) · A pure ACK (no payload) · D payload · ^ the connection was turned round (server-ports.ts, and
  * tcpFlipsLate).
- * S and H share one bit, as in Zeek: an endpoint is recorded as sending one kind of SYN.
+ * S and H share one bit, as in Zeek: the first SYN of an endpoint is recorded once; a later one with another
+ * sequence number, like a FIN or RST, is repeated by tcp-seq.ts, which also adds T, W and G.
  */
 const H_SYN = 1;
 const H_FIN = 2;
@@ -179,7 +181,9 @@ const RESP_SHIFT = 8;
 /**
  * Bits of the history mask a TCP segment contributes (before comparing with what is already recorded).
  * Mirrors Zeek's update_history(): a segment with more than one of SYN/FIN/RST is an I or Q, one with exactly
- * one of them gives its letter, a flag-free ACK without payload is an A; payload adds D.
+ * one of them gives its letter; only a segment with none of them is a D (payload) or an A (ACK, no payload) —
+ * a FIN or RST carrying data is an F or R, not a D. The letters Zeek derives from sequence numbers and
+ * windows (T, W, G, repeated S/H/F/R) come from tcp-seq.ts.
  */
 export function tcpHistoryBits(fromOrig: boolean, flags: number, payloadLen: number): number {
   const syn = flags & TcpFlag.SYN ? 1 : 0;
@@ -189,8 +193,8 @@ export function tcpHistoryBits(fromOrig: boolean, flags: number, payloadLen: num
   const n = syn + fin + rst;
   if (n > 1) bits = fin && rst ? H_FINRST : H_MULTI;
   else if (n === 1) bits = syn ? H_SYN : fin ? H_FIN : H_RST;
-  else if (flags & TcpFlag.ACK && payloadLen === 0) bits = H_ACK;
-  if (payloadLen > 0) bits |= H_DATA;
+  else if (payloadLen > 0) bits = H_DATA;
+  else if (flags & TcpFlag.ACK) bits = H_ACK;
   return fromOrig ? bits : bits << RESP_SHIFT;
 }
 
@@ -239,8 +243,12 @@ export function appendHistory(history: string, added: number, synAck: boolean): 
 
 // ---- conn_state ------------------------------------------------------------------------------------------
 
-/** Zeek's RSTOS0 test: the originator sent a SYN, then (after no handshake letters) a RST. */
-const RSTOS0_HISTORY = /^\^?S[^HAFGIJTQ]*R/;
+/**
+ * Zeek's RSTOS0 test (conn_state() in scripts/base/protocols/conn/main.zeek, the pattern `\^?S[^HAFGIQ]*R.*`): the
+ * originator sent a SYN, then a RST, with no SYN-ACK, ACK, FIN, gap or multi-flag letter of its own between —
+ * its data and retransmissions (D, T) may come between.
+ */
+const RSTOS0_HISTORY = /^\^?S[^HAFGIQ]*R/;
 
 /**
  * Zeek's conn_state, derived from the endpoint states at export. `origPayload`/`respPayload` are the payload
