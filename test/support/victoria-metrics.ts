@@ -57,6 +57,7 @@ export const LINE_FIELDS: Record<string, string> = {
   influx_sink: 'queued',
   store: 'queue_depth',
   notify: 'queued',
+  remote_flows: 'count',
 };
 
 export class VictoriaMetrics {
