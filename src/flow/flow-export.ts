@@ -81,6 +81,25 @@ const addrScratchO = new Uint32Array(4);
 const addrScratchR = new Uint32Array(4);
 
 /**
+ * The key of the flow in `slot`: protocol, IP version, both ports (originator's low 16 bits), its VLAN tags;
+ * the two addresses are copied into addrScratchO / addrScratchR.
+ */
+function slotKey(store: FlowStore, slot: number): { proto: number; ipVersion: 4 | 6; ports: number; vlan: number[] } {
+  const u = store.u;
+  const ub = store.ub(slot);
+  const protoWord = u[ub + U_PROTO]!;
+  const vlanWord = u[ub + U_VLAN]!;
+  const vlan: number[] = [];
+  if ((vlanWord & 0xfff) !== 0) vlan.push(vlanWord & 0xfff);
+  if (vlanWord >>> 12 !== 0) vlan.push(vlanWord >>> 12);
+  for (let i = 0; i < 4; i++) {
+    addrScratchO[i] = store.origAddr[slot * 4 + i]!;
+    addrScratchR[i] = store.respAddr[slot * 4 + i]!;
+  }
+  return { proto: protoWord & 0xff, ipVersion: ((protoWord >>> 8) & 0xf) === 6 ? 6 : 4, ports: u[ub + U_PORTS]!, vlan };
+}
+
+/**
  * Build the record of `slot` (a new object the caller owns). `seed` is the Community ID seed.
  * The store is not modified.
  */
@@ -89,21 +108,9 @@ export function exportRecord(store: FlowStore, slot: number, reason: EndReason, 
   const u = store.u;
   const fb = store.fb(slot);
   const ub = store.ub(slot);
-  const protoWord = u[ub + U_PROTO];
-  const proto = protoWord & 0xff;
-  const ipVersion = ((protoWord >>> 8) & 0xf) === 6 ? 6 : 4;
-  const ports = u[ub + U_PORTS];
+  const { proto, ipVersion, ports, vlan } = slotKey(store, slot);
   const origPort = ports & 0xffff;
   const respPort = ports >>> 16;
-  const vlanWord = u[ub + U_VLAN];
-  const vlan: number[] = [];
-  if ((vlanWord & 0xfff) !== 0) vlan.push(vlanWord & 0xfff);
-  if (vlanWord >>> 12 !== 0) vlan.push(vlanWord >>> 12);
-
-  for (let i = 0; i < 4; i++) {
-    addrScratchO[i] = store.origAddr[slot * 4 + i];
-    addrScratchR[i] = store.respAddr[slot * 4 + i];
-  }
   const pktsTs = u[ub + U_PKTS_TS];
   const pktsTc = u[ub + U_PKTS_TC];
   const payloadTs = f[fb + F_PAYLOAD_TS];
@@ -180,18 +187,7 @@ export function tunnelParentOf(store: FlowStore, slot: number, seed: number): Tu
   const u = store.u;
   const fb = store.fb(slot);
   const ub = store.ub(slot);
-  const protoWord = u[ub + U_PROTO];
-  const proto = protoWord & 0xff;
-  const ipVersion = ((protoWord >>> 8) & 0xf) === 6 ? 6 : 4;
-  const ports = u[ub + U_PORTS];
-  const vlanWord = u[ub + U_VLAN];
-  const vlan: number[] = [];
-  if ((vlanWord & 0xfff) !== 0) vlan.push(vlanWord & 0xfff);
-  if (vlanWord >>> 12 !== 0) vlan.push(vlanWord >>> 12);
-  for (let i = 0; i < 4; i++) {
-    addrScratchO[i] = store.origAddr[slot * 4 + i];
-    addrScratchR[i] = store.respAddr[slot * 4 + i];
-  }
+  const { proto, ipVersion, ports, vlan } = slotKey(store, slot);
   return {
     flowId: u[ub + U_FLOW_ID],
     segment: u[ub + U_SEGMENT],
