@@ -11,14 +11,6 @@ import { resolve } from 'node:path';
 import { ConfigError, configKeys, envName, loadConfig, type Config } from './config.js';
 import { setConfigOrigin } from './config/edit.js';
 import { createLogger } from './log.js';
-import { commandReplay, commandRun } from './commands/capture.js';
-import { commandEval, commandRetrain, commandTrain } from './commands/models.js';
-import { commandPasswd } from './commands/passwd.js';
-import { commandStatus } from './commands/status.js';
-import { commandFirewall } from './commands/firewall.js';
-import { commandScan } from './commands/scan.js';
-import { commandFleet } from './commands/fleet.js';
-import { commandTokenCreate } from './commands/token.js';
 import { VERSION } from './version.js';
 
 interface Command {
@@ -35,6 +27,11 @@ const common = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/**
+ * Each command's module is imported when that command runs: the capture and model commands pull in libpcap,
+ * SQLite, TensorFlow.js and the web server (~1.5 s of loading), which `passwd`, `status`, `--help` or a usage
+ * error should not wait for.
+ */
 const COMMANDS: Record<string, Command> = {
   run: {
     summary: 'run the appliance (live capture, or replay with --mode replay)',
@@ -64,7 +61,7 @@ const COMMANDS: Record<string, Command> = {
       port: { type: 'string', short: 'p' },
       'exit-at-end': { type: 'boolean' },
     },
-    run: (cfg, values) => commandRun(cfg, logFor(cfg), { exitAtEnd: values['exit-at-end'] === true }),
+    run: async (cfg, values) => (await import('./commands/capture.js')).commandRun(cfg, logFor(cfg), { exitAtEnd: values['exit-at-end'] === true }),
   },
   replay: {
     summary: 'run the pipeline over a capture file in packet time and print a summary',
@@ -86,9 +83,9 @@ const COMMANDS: Record<string, Command> = {
       json: { type: 'boolean' },
       store: { type: 'string' },
     },
-    run: (cfg, values, positionals) => {
+    run: async (cfg, values, positionals) => {
       if (positionals.length !== 1) throw new UsageError('replay needs exactly one capture FILE');
-      return commandReplay(cfg, logFor(cfg), positionals[0]!, { json: values.json === true, store: values.store !== undefined });
+      return (await import('./commands/capture.js')).commandReplay(cfg, logFor(cfg), positionals[0]!, { json: values.json === true, store: values.store !== undefined });
     },
   },
   train: {
@@ -108,13 +105,13 @@ const COMMANDS: Record<string, Command> = {
       name: { type: 'string' },
       'max-flows-per-pcap': { type: 'string' },
     },
-    run: (cfg, values, positionals) => {
+    run: async (cfg, values, positionals) => {
       if (typeof values.out !== 'string') throw new UsageError('train needs --out DIR');
       const maxRaw = values['max-flows-per-pcap'];
       const max = typeof maxRaw === 'string' ? Number(maxRaw) : undefined;
       if (max !== undefined && !(Number.isInteger(max) && max >= 1)) throw new UsageError('--max-flows-per-pcap needs a whole number ≥ 1');
       const paths = [...((values.pcap as string[] | undefined) ?? []), ...positionals];
-      return commandTrain(cfg, logFor(cfg), paths, values.out, { name: values.name as string | undefined, maxFlowsPerPcap: max });
+      return (await import('./commands/models.js')).commandTrain(cfg, logFor(cfg), paths, values.out, { name: values.name as string | undefined, maxFlowsPerPcap: max });
     },
   },
   retrain: {
@@ -133,10 +130,10 @@ const COMMANDS: Record<string, Command> = {
   The dashboard's Models page and POST /api/v1/models/retrain do the same inside the running appliance.`,
     configFlags: { store: 'store.path' },
     options: { hours: { type: 'string' }, store: { type: 'string' }, force: { type: 'boolean' } },
-    run: (cfg, values) => {
+    run: async (cfg, values) => {
       const hours = values.hours === undefined ? undefined : Number(values.hours);
       if (hours !== undefined && !(hours > 0)) throw new UsageError(`--hours must be a positive number of hours, not '${String(values.hours)}'`);
-      return commandRetrain(cfg, logFor(cfg), hours, values.force === true);
+      return (await import('./commands/models.js')).commandRetrain(cfg, logFor(cfg), hours, values.force === true);
     },
   },
   eval: {
@@ -163,10 +160,10 @@ const COMMANDS: Record<string, Command> = {
       grace: { type: 'string' },
       json: { type: 'boolean' },
     },
-    run: (cfg, values) => {
+    run: async (cfg, values) => {
       const grace = values.grace === undefined ? undefined : Number(values.grace);
       if (grace !== undefined && !(grace >= 0)) throw new UsageError(`--grace must be a number of seconds, not '${String(values.grace)}'`);
-      return commandEval(cfg, logFor(cfg), {
+      return (await import('./commands/models.js')).commandEval(cfg, logFor(cfg), {
         model: values.model as string | undefined,
         pcaps: (values.pcap as string[] | undefined) ?? [],
         labels: values.labels as string | undefined,
@@ -186,9 +183,9 @@ const COMMANDS: Record<string, Command> = {
   is recorded in it. Exits 1 when the scan was refused or failed.`,
     configFlags: { store: 'store.path' },
     options: { json: { type: 'boolean' }, store: { type: 'string' } },
-    run: (cfg, values, positionals) => {
+    run: async (cfg, values, positionals) => {
       if (positionals.length !== 1) throw new UsageError('scan needs exactly one IP or MAC');
-      return commandScan(cfg, positionals[0]!, { json: values.json === true });
+      return (await import('./commands/scan.js')).commandScan(cfg, positionals[0]!, { json: values.json === true });
     },
   },
   firewall: {
@@ -204,7 +201,7 @@ const COMMANDS: Record<string, Command> = {
     options: { status: { type: 'boolean' }, remove: { type: 'boolean' }, json: { type: 'boolean' }, netns: { type: 'string' } },
     run: async (cfg, values) => {
       if (values.status === true && values.remove === true) throw new UsageError('give --status or --remove, not both');
-      return commandFirewall(cfg, { remove: values.remove === true, json: values.json === true, netns: values.netns as string | undefined });
+      return (await import('./commands/firewall.js')).commandFirewall(cfg, { remove: values.remove === true, json: values.json === true, netns: values.netns as string | undefined });
     },
   },
   passwd: {
@@ -218,10 +215,10 @@ const COMMANDS: Record<string, Command> = {
   A changed password ends the user's sessions. Works while the appliance runs.`,
     configFlags: { store: 'store.path' },
     options: { user: { type: 'string', short: 'u' }, role: { type: 'string' }, store: { type: 'string' } },
-    run: (cfg, values) => {
+    run: async (cfg, values) => {
       const role = values.role as string | undefined;
       if (role !== undefined && role !== 'admin' && role !== 'viewer') throw new UsageError(`--role must be admin or viewer, not '${role}'`);
-      return commandPasswd(cfg, { user: (values.user as string | undefined) ?? 'admin', role });
+      return (await import('./commands/passwd.js')).commandPasswd(cfg, { user: (values.user as string | undefined) ?? 'admin', role });
     },
   },
   fleet: {
@@ -240,7 +237,7 @@ const COMMANDS: Record<string, Command> = {
       if (action !== 'enrol' && action !== 'list' && action !== 'revoke') throw new UsageError("give enrol, list or revoke ID");
       if (action === 'revoke' && id === undefined) throw new UsageError('fleet revoke needs the sensor id');
       if ((action !== 'revoke' && id !== undefined) || extra !== undefined) throw new UsageError(`unexpected argument '${extra ?? id}'`);
-      return commandFleet(cfg, { action, id, name: values.name as string | undefined, json: values.json === true });
+      return (await import('./commands/fleet.js')).commandFleet(cfg, { action, id, name: values.name as string | undefined, json: values.json === true });
     },
   },
   token: {
@@ -262,7 +259,7 @@ const COMMANDS: Record<string, Command> = {
       if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
       const role = (values.role as string | undefined) ?? 'viewer';
       if (role !== 'admin' && role !== 'viewer') throw new UsageError(`--role must be viewer or admin, not '${role}'`);
-      return commandTokenCreate(cfg, { name, role, user: values.user as string | undefined, days: values.days as string | undefined, json: values.json === true });
+      return (await import('./commands/token.js')).commandTokenCreate(cfg, { name, role, user: values.user as string | undefined, days: values.days as string | undefined, json: values.json === true });
     },
   },
   status: {
@@ -273,7 +270,7 @@ const COMMANDS: Record<string, Command> = {
   size and row counts. Exits 1 when the store is damaged.`,
     configFlags: { store: 'store.path' },
     options: { json: { type: 'boolean' }, store: { type: 'string' } },
-    run: async (cfg, values) => commandStatus(cfg, { json: values.json === true }),
+    run: async (cfg, values) => (await import('./commands/status.js')).commandStatus(cfg, { json: values.json === true }),
   },
 };
 
