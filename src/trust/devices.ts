@@ -8,9 +8,9 @@
  * restarts: known devices are reloaded from the store) and 'device.update' (new address, hostname, fingerprint).
  * Both tables are keyed by attacker-controlled values, so both are capped (trust.maxDevices,
  * trust.maxRemoteHosts) and count evictions. At the device cap a device seen once and never again (what a
- * spoofed MAC is) goes before an established one: among the least recently seen few, the one seen for the
- * shortest time. A MAC never seen before is first offered to the new-device gate (the flood.devices detector):
- * during a flood only its sample is tracked, the rest is counted there and goes nowhere else.
+ * spoofed MAC is) goes before an established one (device-eviction.ts). A MAC never seen before is first offered
+ * to the new-device gate (the flood.devices detector): during a flood only its sample is tracked, the rest is
+ * counted there and goes nowhere else.
  *
  * Persistence never runs SQL per packet: writes are handed to the store's batch queue (`store.defer`), at
  * once for something new (a device, an address, a name) and at most once a minute of packet time for a
@@ -25,6 +25,7 @@ import type { NewDeviceGate } from '../detectors/device-flood.js';
 import type { FlowRecord } from '../flow/flow-record.js';
 import type { Store } from '../store/db.js';
 import type { AddressSource, DeviceSighting } from '../store/devices.js';
+import { makeRoom } from './device-eviction.js';
 import { isGroupMac, isLocallyAdministered, vendorOf } from './oui.js';
 import { RemoteHosts, type RemoteHost } from './remote-hosts.js';
 
@@ -82,8 +83,6 @@ export const MAX_ADDRESSES = 16;
 const PERSIST_EVERY_US = 60_000_000;
 /** Devices reloaded from the store per query page at start. */
 const RELOAD_PAGE = 1000;
-/** At the cap, the least recently seen this many are looked at for the one seen for the shortest time. */
-const EVICT_LOOK = 32;
 
 export class DeviceInventory {
   /** least recently seen first: re-inserted on every touch (an LruMap, so the victim search at the cap costs the same in a MAC flood) */
@@ -320,29 +319,17 @@ export class DeviceInventory {
     return vlan > 0 ? `${iface} VLAN ${vlan}` : iface;
   }
 
-  /** Among the EVICT_LOOK least recently seen: the first seen once (lifetime 0), else the shortest-lived. */
-  private victim(): [string, Device] {
-    let best: [string, Device] | null = null;
-    let looked = 0;
-    for (const e of this.devices) {
-      const life = e[1].lastSeenUs - e[1].firstSeenUs;
-      if (life <= 0) return e;
-      if (best === null || life < best[1].lastSeenUs - best[1].firstSeenUs) best = e;
-      if (++looked >= EVICT_LOOK) break;
-    }
-    return best!;
-  }
-
+  /** Room for one more device at the cap (device-eviction.ts). */
   private makeRoom(): void {
-    while (this.devices.size >= this.cfg.trust.maxDevices) {
-      const [mac, dev] = this.victim();
-      this.devices.delete(mac);
-      for (const ip of dev.addresses.keys()) if (this.byIp.get(ip) === mac) this.byIp.delete(ip);
-      this.dirty.delete(mac);
-      this.stats.devicesEvicted++;
-    }
+    this.stats.devicesEvicted += makeRoom(this.devices, this.cfg.trust.maxDevices, this.forget);
     this.stats.devices = this.devices.size;
   }
+
+  /** An evicted device takes its addresses and its pending write along (bound once: no closure per new MAC). */
+  private readonly forget = (mac: string, dev: Device): void => {
+    for (const ip of dev.addresses.keys()) if (this.byIp.get(ip) === mac) this.byIp.delete(ip);
+    this.dirty.delete(mac);
+  };
 
   private remote(tsUs: number, ip: string): RemoteHost {
     const r = this.remotes.touch(ip, tsUs);
