@@ -8,79 +8,40 @@
  * in test-artifacts/ (incidents-*.png).
  */
 import t from 'tap';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Appliance } from '../src/appliance.js';
-import { assetPath } from '../src/assets.js';
-import { replayFile } from '../src/capture/replay.js';
-import { loadConfig } from '../src/config.js';
-import type { Packet } from '../src/decode/packet.js';
-import { createLogger } from '../src/log.js';
-import { startWebServer } from '../src/web/server.js';
-import { setUserPassword } from '../src/web/password.js';
+import { ARTIFACTS, DEMO_PASSWORD, NEEDS_CHROMIUM, ReplayHold, launchChromium, openPage, signIn, startDemoDashboard } from './support/demo-dashboard.js';
+import { createUser } from './support/web-seed.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
-const PASSWORD = 'demo-password-123';
 const CAMERA = 'b0:c5:54:30:00:30';
 const S = 1_000_000;
 
-t.test('npm start on a fast replay: the camera scan is one incident with a working dry-run quarantine', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)`, timeout: 300_000 }, async (t) => {
-  const { chromium } = await import('playwright-core');
-  const dir = mkdtempSync(join(tmpdir(), 'argus-incidents-browser-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const config = loadConfig({ flags: { mode: 'replay', 'store.path': join(dir, 'argus-edge.db'), 'web.host': '127.0.0.1', 'web.port': '0', 'eve.path': join(dir, 'eve.json'), 'capture.loop': 'true' } });
-  const app = await Appliance.start(config, createLogger('warn'));
-  const pipeline = app.pipeline;
-  const store = app.store;
+t.test('npm start on a fast replay: the camera scan is one incident with a working dry-run quarantine', { skip: NEEDS_CHROMIUM, timeout: 300_000 }, async (t) => {
+  const { pipeline, store, server, replay: replayDemo } = await startDemoDashboard(t, { name: 'incidents-browser' });
   t.equal(pipeline.models.state, 'learning', 'a fresh appliance learns its network (the bundled model scores meanwhile)');
-  await setUserPassword(store, { username: 'admin', password: PASSWORD, role: 'admin', actor: 'test', tsUs: 1 });
-  const server = await startWebServer(app.webDeps(), { log: () => {} });
-  t.teardown(async () => {
-    await server.close();
-    await app.stop();
-  });
+  await createUser(store, 'admin', DEMO_PASSWORD, 'admin');
 
   // the replay, paused at 5 minutes of packet time and stopped after the second pass of the loop
-  let firstUs = 0;
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  let atFive!: () => void;
-  const reachedFive = new Promise<void>((r) => (atFive = r));
-  let paused = false;
+  const hold = new ReplayHold(300 * S);
   const ac = new AbortController();
-  const onPacket = (p: Packet): void | Promise<void> => {
-    if (firstUs === 0) firstUs = p.tsUs;
-    if (!paused && p.tsUs - firstUs >= 300 * S) {
-      paused = true;
-      atFive();
-      return gate.then(() => pipeline.handlePacket(p));
-    }
+  const replay = replayDemo((p) => {
+    const held = hold.check(p);
+    if (held !== null) return held.then(() => pipeline.handlePacket(p));
     // the demo is ten minutes long; its second pass starts one second after the first ends
-    if (p.tsUs - firstUs >= 1200 * S) {
+    if (hold.sinceFirstUs(p) >= 1200 * S) {
       ac.abort();
       return;
     }
     pipeline.handlePacket(p);
-  };
-  const replay = replayFile(assetPath('demo/demo.pcap'), pipeline.pkt, onPacket, { loop: true, signal: ac.signal, onIdle: () => pipeline.flushOutputs() });
-  await reachedFive;
+  }, ac.signal);
+  await hold.reached;
   pipeline.flushOutputs();
   store.flush();
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  t.teardown(() => browser.close());
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await ctx.newPage();
+  const browser = await launchChromium(t);
   const problems: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && problems.push(m.text()));
-  page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`));
-  page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(server.url + '/login');
-  await page.fill('input[name=username]', 'admin');
-  await page.fill('input[name=password]', PASSWORD);
-  await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('main button[type=submit]')]);
+  const page = await openPage(browser, 1280, 800, problems);
+  await signIn(page, server);
 
   // five minutes in: the learning banner and the camera's scan in Needs attention
   t.match(await page.textContent('#learning-banner'), /Still learning this network/, 'the learning banner');
@@ -109,7 +70,7 @@ t.test('npm start on a fast replay: the camera scan is one incident with a worki
 
   // the rest of the first pass and a whole second pass of the loop: counts grow, incidents do not multiply
   const before = store.incidents.count();
-  release();
+  hold.release();
   const r = await replay;
   t.equal(r.error ?? null, null);
   t.ok(r.passes >= 2, `two passes of the demo (${r.passes} started)`);

@@ -7,53 +7,25 @@
  * and it runs on across the passes of the loop (no per-pass figure, no reset at the start of a pass).
  */
 import t from 'tap';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Appliance } from '../src/appliance.js';
-import { assetPath } from '../src/assets.js';
-import { firstPacketUs, replayFile } from '../src/capture/replay.js';
-import { loadConfig } from '../src/config.js';
-import type { Packet } from '../src/decode/packet.js';
-import { createLogger } from '../src/log.js';
-import { startWebServer } from '../src/web/server.js';
 import { setSseLimits } from '../src/web/sse.js';
+import { DEMO_PACKETS } from './support/argus-run.js';
+import { DEMO_PASSWORD, NEEDS_CHROMIUM, launchChromium, openPage, signIn, startDemoDashboard } from './support/demo-dashboard.js';
 import { createUser } from './support/web-seed.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const PASSWORD = 'demo-password-123';
-/** packets in one pass of the demo capture */
-const DEMO_PACKETS = 4847;
-
-t.test('the Overview packet counter only moves forward, over three passes of a looping replay', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)`, timeout: 240_000 }, async (t) => {
-  const { chromium } = await import('playwright-core');
-  const dir = mkdtempSync(join(tmpdir(), 'argus-packets-monotone-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const demo = assetPath('demo/demo.pcap');
-  const config = loadConfig({ flags: { mode: 'replay', 'store.path': join(dir, 'argus-edge.db'), 'web.host': '127.0.0.1', 'web.port': '0', 'eve.path': '', 'capture.loop': 'true' } });
-  const app = await Appliance.start(config, createLogger('warn'), { clockStartUs: (await firstPacketUs(demo))! });
-  const { pipeline, store } = app;
-  await createUser(store, 'admin', PASSWORD, 'admin');
-  const deps = app.webDeps();
-  setSseLimits(deps, { statsMs: 100 });
-  const server = await startWebServer(deps, { log: () => {} });
-  t.teardown(async () => {
-    await server.close();
-    await app.stop();
+t.test('the Overview packet counter only moves forward, over three passes of a looping replay', { skip: NEEDS_CHROMIUM, timeout: 240_000 }, async (t) => {
+  const { pipeline, store, server, replay: replayDemo } = await startDemoDashboard(t, {
+    name: 'packets-monotone',
+    eve: false,
+    webDeps: (deps) => setSseLimits(deps, { statsMs: 100 }),
   });
+  await createUser(store, 'admin', DEMO_PASSWORD, 'admin');
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  t.teardown(() => browser.close());
+  const browser = await launchChromium(t);
   const problems: string[] = [];
   const tab = async (width: number, height: number) => {
-    const page = await (await browser.newContext({ viewport: { width, height } })).newPage();
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${new URL(r.url()).pathname}`));
-    await page.goto(server.url + '/login');
-    await page.fill('input[name=username]', 'admin');
-    await page.fill('input[name=password]', PASSWORD);
-    await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('main button[type=submit]')]);
+    const page = await openPage(browser, width, height, problems, { consoleErrors: false });
+    await signIn(page, server);
     return page;
   };
   const tabs = [await tab(1280, 800), await tab(390, 844)];
@@ -61,15 +33,14 @@ t.test('the Overview packet counter only moves forward, over three passes of a l
   // three passes, paced: a 2 ms pause every 10 packets spreads each pass over a few seconds
   let delivered = 0;
   const ac = new AbortController();
-  const onPacket = (p: Packet): void | Promise<void> => {
+  const replay = replayDemo((p) => {
     if (delivered >= 3 * DEMO_PACKETS) {
       ac.abort();
       return;
     }
     pipeline.handlePacket(p);
     if (++delivered % 10 === 0) return sleep(2);
-  };
-  const replay = replayFile(demo, pipeline.pkt, onPacket, { loop: true, signal: ac.signal, onIdle: () => pipeline.flushOutputs() });
+  }, ac.signal);
   let running = true;
   void replay.finally(() => (running = false));
 

@@ -12,23 +12,14 @@
  * theme draws its text lighter than its background.
  */
 import t from 'tap';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Appliance } from '../src/appliance.js';
-import { assetPath, projectRoot } from '../src/assets.js';
-import { firstPacketUs, replayFile } from '../src/capture/replay.js';
-import { loadConfig } from '../src/config.js';
+import { projectRoot } from '../src/assets.js';
 import { setConfigOrigin } from '../src/config/edit.js';
-import type { Packet } from '../src/decode/packet.js';
-import { createLogger } from '../src/log.js';
 import { gatewayMac } from '../src/web/device-facts.js';
-import { startWebServer } from '../src/web/server.js';
+import { ARTIFACTS, DEMO_PASSWORD, NEEDS_CHROMIUM, ReplayHold, launchChromium, openPage, signIn, startDemoDashboard } from './support/demo-dashboard.js';
 import { createUser } from './support/web-seed.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
-const PASSWORD = 'demo-password-123';
 const CAMERA = 'b0:c5:54:30:00:30';
 const S = 1_000_000;
 const SIZES = [[1280, 800], [390, 844]] as const;
@@ -45,58 +36,36 @@ function luminance(css: string): number | null {
   return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
 }
 
-t.test('every page after the demo scan, both widths, both themes', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)`, timeout: 400_000 }, async (t) => {
-  const { chromium } = await import('playwright-core');
-  const dir = mkdtempSync(join(tmpdir(), 'argus-pages-screens-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const config = loadConfig({ flags: { mode: 'replay', 'store.path': join(dir, 'argus-edge.db'), 'web.host': '127.0.0.1', 'web.port': '0', 'eve.path': join(dir, 'eve.json'), 'capture.loop': 'true' } });
-  // Settings shows the editable keys of the file the appliance started from: the documented config.yaml, copied
-  const configFile = join(dir, 'config.yaml');
-  copyFileSync(join(projectRoot(), 'config.yaml'), configFile);
-  setConfigOrigin(config, { file: configFile, overridden: new Map() });
-  // the replay's clock before its first packet, as `run --mode replay` sets it (start-up audit entries in packet time)
-  const app = await Appliance.start(config, createLogger('warn'), { clockStartUs: (await firstPacketUs(assetPath('demo/demo.pcap')))! });
-  const { pipeline, store } = app;
-  const server = await startWebServer(app.webDeps(), { log: () => {} });
-  t.teardown(async () => {
-    await server.close();
-    await app.stop();
+t.test('every page after the demo scan, both widths, both themes', { skip: NEEDS_CHROMIUM, timeout: 400_000 }, async (t) => {
+  const { pipeline, store, server, replay: replayDemo } = await startDemoDashboard(t, {
+    name: 'pages-screens',
+    // Settings shows the editable keys of the file the appliance started from: the documented config.yaml, copied
+    configure: (config, dir) => {
+      const configFile = join(dir, 'config.yaml');
+      copyFileSync(join(projectRoot(), 'config.yaml'), configFile);
+      setConfigOrigin(config, { file: configFile, overridden: new Map() });
+    },
   });
 
   // the replay, held at 5 minutes of packet time (the camera's scan is over) until the screenshots are taken
-  let firstUs = 0;
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  let atFive!: () => void;
-  const reachedFive = new Promise<void>((r) => (atFive = r));
-  let paused = false;
+  const hold = new ReplayHold(300 * S);
   const ac = new AbortController();
-  const onPacket = (p: Packet): void | Promise<void> => {
-    if (firstUs === 0) firstUs = p.tsUs;
-    if (!paused && p.tsUs - firstUs >= 300 * S) {
-      paused = true;
-      atFive();
-      return gate.then(() => ac.abort());
-    }
+  const replay = replayDemo((p) => {
+    const held = hold.check(p);
+    if (held !== null) return held.then(() => ac.abort());
     pipeline.handlePacket(p);
-  };
-  const replay = replayFile(assetPath('demo/demo.pcap'), pipeline.pkt, onPacket, { loop: true, signal: ac.signal, onIdle: () => pipeline.flushOutputs() });
+  }, ac.signal);
   t.teardown(async () => {
-    release();
+    hold.release();
     await replay;
   });
-  await reachedFive;
+  await hold.reached;
   pipeline.flushOutputs();
   store.flush();
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  t.teardown(() => browser.close());
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await ctx.newPage();
-  let problems: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && problems.push(m.text()));
-  page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`));
-  page.on('pageerror', (e) => problems.push(e.message));
+  const browser = await launchChromium(t);
+  const problems: string[] = [];
+  const page = await openPage(browser, 1280, 800, problems);
   mkdirSync(ARTIFACTS, { recursive: true });
 
   /** Loads `path` at every size and theme, checks it and leaves its screenshots. */
@@ -105,7 +74,7 @@ t.test('every page after the demo scan, both widths, both themes', { skip: exist
       await page.emulateMedia({ colorScheme: scheme });
       for (const [w, h] of SIZES) {
         await page.setViewportSize({ width: w, height: h });
-        problems = [];
+        problems.length = 0;
         const res = await page.goto(server.url + path);
         const where = `${name} at ${w} px (${scheme})`;
         t.ok(res !== null && res.status() < 400, `${where}: HTTP ${res?.status()}`);
@@ -134,13 +103,10 @@ t.test('every page after the demo scan, both widths, both themes', { skip: exist
 
   // before anyone has an account: the setup page (this is the machine itself, so it is offered)
   await shoot('setup', '/setup', /set up|setup|welcome/i);
-  await createUser(store, 'admin', PASSWORD, 'admin');
+  await createUser(store, 'admin', DEMO_PASSWORD, 'admin');
   await shoot('login', '/login', /sign in/i);
 
-  await page.goto(server.url + '/login');
-  await page.fill('input[name=username]', 'admin');
-  await page.fill('input[name=password]', PASSWORD);
-  await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('main button[type=submit]')]);
+  await signIn(page, server);
 
   const scan = store.incidents.query({ kind: 'scan.port.vertical', device: CAMERA })[0];
   t.ok(scan !== undefined, "the camera's scan is an incident");
@@ -181,6 +147,6 @@ t.test('every page after the demo scan, both widths, both themes', { skip: exist
   t.equal(store.actions.query({ mac: CAMERA, state: 'active' }).length, 1, 'the camera is in (dry-run) quarantine');
   await shoot('quarantine-active', '/quarantine', /Quarantine/);
   await shoot('overview-quarantined', '/', /Overview/);
-  release();
+  hold.release();
   t.equal((await replay).error ?? null, null, 'the replay ends cleanly');
 });
