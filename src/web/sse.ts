@@ -34,6 +34,7 @@ import { attentionSection } from './views/overview.js';
 import { trustBadgeId } from './views/devices.js';
 import { trustBadge } from './views/format.js';
 import { captureHealth } from './views/overview.js';
+import { liveStamp } from './live-stamp.js';
 
 export interface SseOptions {
   /** concurrent streams at most (default 32); more get 503 */
@@ -252,9 +253,11 @@ class Hub {
 
   private onStats(): void {
     const cap = this.deps.capture();
+    // the stamp orders this reading against the page's and any other frame's (a late one is dropped by app.js)
+    const taken = liveStamp();
     // tMs (wall clock) measures the rates; tUs (the UI's clock: packet time in replay) places them on the chart
-    const json = JSON.stringify({ tMs: Date.now(), tUs: this.deps.nowUs(), packets: cap.packets, bytes: cap.bytes, drops: cap.drops.kernel + cap.drops.interface, activeFlows: cap.activeFlows });
-    const card = frame(partial('#capture-health', 'outerHTML', captureHealth(cap, this.deps.nowUs())).value);
+    const json = JSON.stringify({ tMs: Date.now(), tUs: this.deps.nowUs(), taken, packets: cap.packets, bytes: cap.bytes, drops: cap.drops.kernel + cap.drops.interface, activeFlows: cap.activeFlows });
+    const card = frame(partial('#capture-health', 'outerHTML', captureHealth(cap, this.deps.nowUs(), taken)).value);
     this.broadcast(card + frame(json, 'capture-stats'));
   }
 }
