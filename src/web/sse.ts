@@ -9,7 +9,8 @@
  * Overview's "Needs attention" re-rendered, the changed rows of the Alerts page replaced in place, and new ones
  * prepended. A toast goes out when an incident opens or escalates, never per alert. Acknowledging or muting in
  * one tab (`incidentsChanged`) refreshes the others the same way. The capture statistics also go out
- * as a named `capture-stats` event (JSON) that app.js feeds to the live packet-rate chart.
+ * as a named `capture-stats` event (JSON) that app.js feeds to the live packet-rate chart. Card and JSON carry the
+ * stamp of their reading (live-stamp.ts), so the page keeps the newest reading whichever path brought it last.
  *
  * Bounded: at most `maxClients` streams in total and `maxPerUser` per user (one account, however many tabs or
  * scripts, cannot take them all and lock the admin's dashboard out of live updates); each client has a queue of at most `queueLimit` frames, and a client
