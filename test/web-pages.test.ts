@@ -385,9 +385,16 @@ t.test('the live stream sends alerts, trust changes, actions and capture statist
   web.capture.packets = 12345;
   text = await readUntil(reader, (s) => s.includes('"packets":12345'), 2000);
   t.match(text, /hx-target="#capture-health" hx-swap="outerHTML"/);
-  t.match(text, /event: capture-stats\ndata: \{"tMs":\d+,"tUs":\d+,"packets":12345,/);
-  const stats = JSON.parse(/event: capture-stats\ndata: (.*)\n/.exec(text)![1]!) as { tUs: number };
+  t.match(text, /event: capture-stats\ndata: \{"tMs":\d+,"tUs":\d+,"taken":"[0-9a-f]+\.\d+","packets":12345,/);
+  const stats = JSON.parse(/event: capture-stats\ndata: (.*)\n/.exec(text)![1]!) as { tUs: number; taken: string };
   t.equal(stats.tUs, web.deps.nowUs(), 'capture statistics carry the UI clock (packet time in replay) for the live chart');
+  // the card and the statistics of one tick are one reading, stamped later than the page's and earlier frames'
+  const cards = [...all.matchAll(/id="capture-health" data-taken="([0-9a-f]+)\.(\d+)"/g)].map((m) => ({ epoch: m[1]!, seq: Number(m[2]) }));
+  t.ok(text.includes(`data-taken="${stats.taken}"`), 'the card carries the stamp of its statistics');
+  t.ok(cards.length >= 2 && cards.every((c, i) => c.epoch === cards[0]!.epoch && (i === 0 || c.seq > cards[i - 1]!.seq)), `the stream's cards are stamped in increasing order (${cards.length})`);
+  const overview = await admin.request('/');
+  const onPage = /id="capture-health" data-taken="([0-9a-f]+)\.(\d+)"/.exec(await overview.text());
+  t.ok(onPage !== null && onPage[1] === cards[0]!.epoch && Number(onPage[2]) > cards[cards.length - 1]!.seq, 'a page rendered later is stamped later than those frames');
   await readUntil(reader, () => all.includes(': heartbeat'), 2000);
   t.match(all, /\n: heartbeat\n\n/, 'heartbeat comments');
   await raw.cancel();

@@ -12,6 +12,7 @@ import { parseRange } from './range.js';
 import { topLists, type TopDevice } from './top-queries.js';
 import { geoShares } from './geo-summary.js';
 import { gatewayMac } from './device-facts.js';
+import { liveStamp } from './live-stamp.js';
 
 /** incidents shown in "Needs attention" (the rest are a link away) */
 export const ATTENTION_ROWS = 8;
@@ -85,6 +86,7 @@ export function registerOverviewPages(app: Hono<WebEnv>): void {
       geo: deps.geo != null ? { where: (ip: string) => deps.geo!.lookup(ip), shares: geoShares(tops.remoteSample, deps.geo, 6) } : null,
       topNames: topDeviceNames(store, tops.devices.map((d) => d.device)),
       capture: deps.capture(),
+      captureTaken: liveStamp(),
       nowUs,
       byLevel: counts.byLevel,
       deviceCount: store.devices.count(),

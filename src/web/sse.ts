@@ -9,7 +9,8 @@
  * Overview's "Needs attention" re-rendered, the changed rows of the Alerts page replaced in place, and new ones
  * prepended. A toast goes out when an incident opens or escalates, never per alert. Acknowledging or muting in
  * one tab (`incidentsChanged`) refreshes the others the same way. The capture statistics also go out
- * as a named `capture-stats` event (JSON) that app.js feeds to the live packet-rate chart.
+ * as a named `capture-stats` event (JSON) that app.js feeds to the live packet-rate chart. Card and JSON carry the
+ * stamp of their reading (live-stamp.ts), so the page keeps the newest reading whichever path brought it last.
  *
  * Bounded: at most `maxClients` streams in total and `maxPerUser` per user (one account, however many tabs or
  * scripts, cannot take them all and lock the admin's dashboard out of live updates); each client has a queue of at most `queueLimit` frames, and a client
@@ -34,6 +35,7 @@ import { attentionSection } from './views/overview.js';
 import { trustBadgeId } from './views/devices.js';
 import { trustBadge } from './views/format.js';
 import { captureHealth } from './views/overview.js';
+import { liveStamp } from './live-stamp.js';
 
 export interface SseOptions {
   /** concurrent streams at most (default 32); more get 503 */
@@ -252,9 +254,11 @@ class Hub {
 
   private onStats(): void {
     const cap = this.deps.capture();
+    // the stamp orders this reading against the page's and any other frame's (a late one is dropped by app.js)
+    const taken = liveStamp();
     // tMs (wall clock) measures the rates; tUs (the UI's clock: packet time in replay) places them on the chart
-    const json = JSON.stringify({ tMs: Date.now(), tUs: this.deps.nowUs(), packets: cap.packets, bytes: cap.bytes, drops: cap.drops.kernel + cap.drops.interface, activeFlows: cap.activeFlows });
-    const card = frame(partial('#capture-health', 'outerHTML', captureHealth(cap, this.deps.nowUs())).value);
+    const json = JSON.stringify({ tMs: Date.now(), tUs: this.deps.nowUs(), taken, packets: cap.packets, bytes: cap.bytes, drops: cap.drops.kernel + cap.drops.interface, activeFlows: cap.activeFlows });
+    const card = frame(partial('#capture-health', 'outerHTML', captureHealth(cap, this.deps.nowUs(), taken)).value);
     this.broadcast(card + frame(json, 'capture-stats'));
   }
 }

@@ -178,6 +178,8 @@
     var s;
     try { s = JSON.parse(ev.detail && ev.detail.data); } catch (e) { return; }
     var prev = live.last;
+    // a reading older than the last one (an answer held back) says nothing new
+    if (prev && isOlder(s.taken, prev.taken)) return;
     live.last = s;
     if (!prev || s.tMs <= prev.tMs) return;
     // rates per wall-clock second, placed at the UI's clock (packet time in replay) like every other chart
@@ -223,6 +225,43 @@
       if (c.el.isConnected) c.u.setSize({ width: Math.max(200, c.el.clientWidth), height: 180 });
     });
   }
+
+  // ---- live readings: the newest stays, not the last to arrive --------------------------------------
+  // A card stamped data-taken="<epoch>.<seq>" (src/web/live-stamp.ts) is a reading taken at that point of the
+  // server's sequence. It reaches the page with the page itself, from the live stream and after every reconnect
+  // of the stream, and an answer held back used to put an older packet count over a newer one. So a card older
+  // than the one shown (same epoch, lower seq) is not swapped in; another epoch is a restarted server, whose
+  // readings are the current ones.
+  function parseStamp(v) {
+    var dot = typeof v === 'string' ? v.lastIndexOf('.') : -1;
+    return dot > 0 ? { epoch: v.slice(0, dot), seq: Number(v.slice(dot + 1)) } : null;
+  }
+
+  // stamp `a` was taken before stamp `b` (unknown or another epoch: not older)
+  function isOlder(a, b) {
+    var x = parseStamp(a), y = parseStamp(b);
+    return x !== null && y !== null && x.epoch === y.epoch && x.seq < y.seq;
+  }
+
+  function olderThanShown(el) {
+    var shown = document.getElementById(el.id);
+    return shown !== null && isOlder(el.getAttribute('data-taken'), shown.getAttribute('data-taken'));
+  }
+
+  function keepNewest(ev) {
+    var tasks = ev.detail && ev.detail.tasks;
+    if (!tasks) return;
+    for (var i = tasks.length - 1; i >= 0; i--) {
+      var f = tasks[i].fragment;
+      if (!f || !f.querySelectorAll) continue;
+      var stale = Array.prototype.filter.call(f.querySelectorAll('[data-taken][id]'), olderThanShown);
+      if (!stale.length) continue;
+      // a swap of the stale card alone is dropped; in a larger one (a whole page) the card shown is kept
+      if (f.children.length === 1 && f.firstElementChild === stale[0]) tasks.splice(i, 1);
+      else stale.forEach(function (el) { el.replaceWith(document.getElementById(el.id).cloneNode(true)); });
+    }
+  }
+  document.addEventListener('htmx:before:swap', keepNewest);
 
   // ---- toasts from the live stream: keep five, each for ten seconds ---------------------------------
   function watchToasts() {

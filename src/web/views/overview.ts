@@ -27,6 +27,8 @@ export interface OverviewData {
   /** display names of the top devices that have one */
   topNames: Map<string, string>;
   capture: CaptureHealth;
+  /** when `capture` was read (live-stamp.ts): the live stream's later cards replace it, older ones never do */
+  captureTaken: string;
   nowUs: number;
   byLevel: Record<string, number>;
   deviceCount: number;
@@ -70,11 +72,14 @@ export function learningBanner(m: ModelStatus): Html {
     <progress max="100" value="${pct}">${pct} %</progress> <a href="/models">model →</a></p>`;
 }
 
-/** The capture health card; the live stream replaces it every 2 s (same id, outerHTML). */
-export function captureHealth(c: CaptureHealth, nowUs: number): Html {
+/**
+ * The capture health card; the live stream replaces it every 2 s (same id, outerHTML). `taken` stamps the
+ * reading (live-stamp.ts): app.js lets a card replace the one shown only when it was read later.
+ */
+export function captureHealth(c: CaptureHealth, nowUs: number, taken: string): Html {
   const drops = c.drops.kernel + c.drops.interface;
   const lossPct = c.packets + drops > 0 ? (100 * drops) / (c.packets + drops) : 0;
-  return html`<section class="card" id="capture-health">
+  return html`<section class="card" id="capture-health" data-taken="${taken}">
     <h2>Capture</h2>
     <dl class="kv">
       <dt>Mode</dt><dd>${c.mode}${c.iface !== '' ? html` on <code>${c.iface}</code>` : ''}</dd>
@@ -134,6 +139,6 @@ export function overviewPage(d: OverviewData): Html {
         (l) => html`<li><a href="/devices${qs({ level: l })}"><span class="badge lvl-${l}">${l}</span> <b>${fmtInt(d.byLevel[l] ?? 0)}</b></a></li>`,
       )}</ul>
     </section>
-    ${captureHealth(d.capture, d.nowUs)}
+    ${captureHealth(d.capture, d.nowUs, d.captureTaken)}
   </div>`;
 }
