@@ -8,6 +8,7 @@
 import { Bus } from './bus.js';
 import type { Config } from './config.js';
 import { Decapsulator, decodePacket } from './decode/decode.js';
+import { FragmentReassembler } from './decode/reassembly.js';
 import { urlSafeAlertId } from './detectors/alert-id.js';
 import { aboutFlow } from './detectors/detector.js';
 import { attachDetectors, type DetectorSet } from './detectors/index.js';
@@ -69,6 +70,8 @@ export class Pipeline {
   readonly pkt = new Packet();
   /** decodes the packets inside tunnels (decode.tunnels); null when off */
   private readonly decap: Decapsulator | null;
+  /** reassembles IP fragments (decode.fragments.reassemble), outside and inside tunnels; null when off */
+  readonly frags: FragmentReassembler | null;
   /** packet time, µs */
   nowUs = 0;
   firstUs = 0;
@@ -115,7 +118,11 @@ export class Pipeline {
   ) {
     this.bus = new Bus((m) => log.error(m));
     this.flows = new FlowTable(config.flow, (rec) => this.onRecord(rec));
-    this.decap = config.decode.tunnels ? new Decapsulator(config.decode.maxTunnelDepth) : null;
+    const fr = config.decode.fragments;
+    this.frags = fr.reassemble
+      ? new FragmentReassembler({ timeoutSeconds: fr.timeout, maxBytes: fr.maxBytes, maxDatagrams: fr.maxDatagrams, maxPerSource: fr.maxPerSource, maxFragments: fr.maxFragments })
+      : null;
+    this.decap = config.decode.tunnels ? new Decapsulator(config.decode.maxTunnelDepth, this.frags) : null;
     this.bus.on('alert', (a) => void (this.alertsByKind[a.kind] = (this.alertsByKind[a.kind] ?? 0) + 1));
     this.forwarders = createForwarders(config.eve.forward, (m) => log.warn(m));
     const fwd = this.forwarders;
@@ -250,7 +257,7 @@ export class Pipeline {
     else pkt.tsUs = this.nowUs;
     pkt.reset();
     this.decoding = pkt;
-    if (!decodePacket(pkt, this.decodeStats)) {
+    if (!decodePacket(pkt, this.decodeStats, this.frags)) {
       this.undecoded++;
       this.flows.advance(this.nowUs);
       return;
@@ -305,6 +312,11 @@ export class Pipeline {
    * live idle ticks — never per packet.
    */
   flushOutputs(): void {
+    if (this.frags !== null && this.nowUs > 0) {
+      // no packet is being decoded: the timeout events' anomaly lines carry the time only
+      this.decoding = null;
+      this.frags.expire(this.nowUs, this.decodeStats);
+    }
     if (this.scorer !== null) this.timedScoring(() => this.scorer!.flush());
     if (this.nowUs > 0) this.flood?.tick(this.nowUs);
     if (this.nowUs > 0) this.incidents.tick(this.nowUs);
@@ -362,6 +374,7 @@ export class Pipeline {
   async shutdown(): Promise<void> {
     await this.models.stop();
     this.flows.flush('shutdown');
+    this.frags?.clear();
     this.flushOutputs();
     // a replay's incidents end with its file; a live appliance's stay open across a restart
     this.incidents.finish(this.nowUs, this.config.mode === 'replay');

@@ -1,8 +1,9 @@
 /**
  * Fuzz test for the decoders and the flow table: mutated packets from real captures (../shared/pcaps, when
- * present) and from packet-builder frames (always) go through decodePacket and addWithTunnels, which
- * unwraps the tunnels among them (GRE, PPTP, ERSPAN, VXLAN, Geneve, GTP-U, Teredo, AYIYA, IP-in-IP). Nothing may
- * throw, decoded fields must stay inside the captured bytes and be numbers, and the heap must stay bounded.
+ * present) and from packet-builder frames (always) go through decodePacket, with fragment reassembly, and
+ * addWithTunnels, which unwraps the tunnels among them (GRE, PPTP, ERSPAN, VXLAN, Geneve, GTP-U, Teredo, AYIYA,
+ * IP-in-IP). Nothing may throw, decoded fields must stay inside the captured (or reassembled) bytes and be
+ * numbers, the reassembler's memory must stay under its cap, and the heap must stay bounded.
  *
  * Mutations: bit flips, random bytes, truncation, 16-bit length-field lies at header offsets, appended
  * garbage, a wrong link type, and a snap length that disagrees with the wire length. A seeded PRNG makes
@@ -14,13 +15,14 @@ import vm from 'node:vm';
 import { LinkType, Packet } from '../src/decode/packet.js';
 import { DecodeStats } from '../src/decode/events.js';
 import { Decapsulator, decodePacket } from '../src/decode/decode.js';
+import { DEFAULT_REASSEMBLY_CONFIG, FragmentReassembler } from '../src/decode/reassembly.js';
 import { readCaptureFile } from '../src/capture/pcap-file.js';
 import { DEFAULT_FLOW_CONFIG, FlowTable } from '../src/flow/flow-table.js';
 import { addWithTunnels } from '../src/flow/tunnel-flows.js';
 import {
   arpFrame, dhcpMessage, dnsQuery, dnsResponse, ethernet, EtherType, httpRequest, icmpFrame, ipPacket, ipv4, ipv6, IpProto,
   nullLoopback, sllV1, sllV2, tcp, tcpFrame, tlsClientHello, udp, udpFrame,
-  ayiya, erspan, geneve, gre, GreProto, gtpu, ipFrame, ppp, teredo, vxlan,
+  ayiya, erspan, geneve, gre, GreProto, gtpu, ipFrame, ppp, teredo, vxlan, fragmentEvenly, fragments,
 } from '../src/capture/packet-builder.js';
 import { allSharedPcaps, SHARED_PCAPS_DIR } from './support/shared-pcaps.js';
 import { join } from 'node:path';
@@ -77,6 +79,14 @@ function builderSeeds(): Seed[] {
     [udpFrame({ src: S, dst: D, sport: 3544, dport: 40000, payload: teredo({ origin: { port: 1, addr: 2 }, payload: ipPacket({ src: '2001:0:1::1', dst: S6, proto: IpProto.UDP, payload: udp({ src: '2001:0:1::1', dst: S6, sport: 1, dport: 2 }) }) }) }), 1],
     [udpFrame({ src: S, dst: D, sport: 4000, dport: 5072, payload: ayiya({ payload: v4udp }) }), 1],
   ];
+  // fragments: whole series (so unmutated ones complete), overlapping pieces, and a fragmented tunnel carrier
+  const big4 = ipPacket({ src: S, dst: D, proto: IpProto.UDP, payload: udp({ src: S, dst: D, sport: 53, dport: 999, payload: Buffer.alloc(3000, 0x41) }) });
+  const big6 = ipPacket({ src: S6, dst: D6, proto: IpProto.TCP, ext: [{ type: 'hop' }], payload: tcp({ src: S6, dst: D6, sport: 1, dport: 80, flags: 'PA', payload: httpRequest({ host: 'frag.example' }) }) });
+  const gtp = ipPacket({ src: S, dst: D, proto: IpProto.UDP, payload: udp({ src: S, dst: D, sport: 2152, dport: 2152, payload: gtpu({ teid: 1, payload: big4 }) }) });
+  for (const [dgram, size] of [[big4, 1480], [big6, 64], [gtp, 1024]] as const) {
+    for (const f of fragmentEvenly(dgram, size, { id: 9 })) frames.push([ethernet({ etherType: f[0] >> 4 === 6 ? EtherType.IPV6 : EtherType.IPV4, payload: f }), 1]);
+  }
+  for (const f of fragments(big4, [{ off: 0, end: 64 }, { off: 32, end: 2000 }, { off: 1000, end: 3008 }], { id: 10 })) frames.push([ethernet({ etherType: EtherType.IPV4, payload: f }), 1]);
   return frames.map(([frame, linkType]) => ({ frame, linkType, wirelen: frame.length }));
 }
 
@@ -172,8 +182,10 @@ t.test('fuzz: decodePacket and FlowTable never throw, stay in bounds, stay bound
   const stats = new DecodeStats();
   let records = 0;
   const flows = new FlowTable({ ...DEFAULT_FLOW_CONFIG, maxFlows: 4096 }, () => records++);
-  const decap = new Decapsulator(4);
+  const frags = new FragmentReassembler({ ...DEFAULT_REASSEMBLY_CONFIG, maxBytes: 1 << 20, maxDatagrams: 256 });
+  const decap = new Decapsulator(4, frags);
   let tunnelled = 0;
+  let reassembled = 0;
   let ts = 1_700_000_000_000_000;
   const violations: string[] = [];
   const started = Date.now();
@@ -196,23 +208,27 @@ t.test('fuzz: decodePacket and FlowTable never throw, stay in bounds, stay bound
     pkt.wirelen = m.wirelen;
     pkt.linkType = m.linkType;
     try {
-      decodePacket(pkt, stats);
+      decodePacket(pkt, stats, frags);
+      if (pkt.buf !== buf) reassembled++;
       if (pkt.tunnel !== 0) tunnelled++;
       addWithTunnels(flows, pkt, decap, stats);
     } catch (err) {
       violations.push(`packet ${i} (seed ${SEED}): threw ${(err as Error).stack}\n  frame ${m.frame.toString('hex')} linkType ${m.linkType}`);
       break;
     }
-    const end = off + m.frame.length;
+    // a reassembled datagram is decoded from a buffer of its own
+    const lo = pkt.buf === buf ? off : 0;
+    const end = pkt.buf === buf ? off + m.frame.length : pkt.buf.length;
     const bad =
-      (pkt.l4 && (pkt.payloadOffset < off || pkt.payloadOffset + pkt.payloadCaptured > end || pkt.payloadCaptured > pkt.payloadLen)) ||
+      frags.bytes > 1 << 20 || frags.bytes < 0 || frags.datagrams > 256 ||
+      (pkt.l4 && (pkt.payloadOffset < lo || pkt.payloadOffset + pkt.payloadCaptured > end || pkt.payloadCaptured > pkt.payloadLen)) ||
       Number.isNaN(pkt.srcMac + pkt.dstMac + pkt.vlan + pkt.etherType + pkt.ttl + pkt.ipProto + pkt.ipLen + pkt.ipId) ||
       Number.isNaN(pkt.srcPort + pkt.dstPort + pkt.tcpSeq + pkt.tcpAck + pkt.tcpFlags + pkt.tcpWindow + pkt.tcpMss + pkt.tcpWscale) ||
       Number.isNaN(pkt.icmpType + pkt.icmpCode + pkt.payloadLen + pkt.payloadCaptured) ||
       (pkt.dns !== null && (pkt.dns.qname.length > 255 || pkt.dns.answers.length > 32)) ||
       (pkt.tlsSni !== null && pkt.tlsSni.length > 255) ||
       (pkt.httpHost !== null && pkt.httpHost.length > 255) ||
-      (pkt.tunnel !== 0 && (pkt.tunnelOffset < off || pkt.tunnelOffset > pkt.tunnelEnd || pkt.tunnelEnd > end));
+      (pkt.tunnel !== 0 && (pkt.tunnelOffset < lo || pkt.tunnelOffset > pkt.tunnelEnd || pkt.tunnelEnd > end));
     if (bad && violations.length < 5) {
       violations.push(`packet ${i} (seed ${SEED}): field out of bounds, frame ${m.frame.toString('hex')} linkType ${m.linkType} wirelen ${m.wirelen}`);
     }
@@ -229,6 +245,7 @@ t.test('fuzz: decodePacket and FlowTable never throw, stay in bounds, stay bound
   t.ok(flows.stats.evicted + flows.stats.emergencyEntered > 0, 'the flow-table cap was pressed (emergency mode or eviction)');
   t.equal(flows.stats.active, 0, 'flushed');
   t.ok(tunnelled > PACKETS / 100, `${tunnelled} packets carried a tunnel`);
+  t.ok(reassembled > 0 && frags.stats.fragments > PACKETS / 100, `${reassembled} datagrams reassembled of ${frags.stats.fragments} fragments`);
   t.ok(heapGrowth < HEAP_BOUND, `heap growth ${(heapGrowth / 1048576).toFixed(1)} MiB < ${HEAP_BOUND / 1048576} MiB`);
   t.comment(`${PACKETS} packets in ${seconds.toFixed(1)} s; ${flows.stats.created} flows, ${flows.stats.evicted} evicted, emergency ${flows.stats.emergencyEntered}×; events ${JSON.stringify(stats.toJSON().events)}`);
 });

@@ -19,6 +19,7 @@ import { addrBytes, ip, ipv4, ipv6, IpProto, icmp, icmpv6, tcp, udp, type Ipv6Ex
 export * from './packet-builder-ip.js';
 export * from './packet-builder-app.js';
 export * from './packet-builder-tunnel.js';
+export * from './packet-builder-frag.js';
 
 /** A MAC as "aa:bb:cc:dd:ee:ff" or a 48-bit number. */
 export type MacLike = string | number;

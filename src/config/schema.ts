@@ -42,6 +42,14 @@ export const schema = {
   decode: {
     tunnels: bool(true, "decapsulate tunnels (IP-in-IP, GRE, ERSPAN, VXLAN, Geneve, Teredo, GTP-U, AYIYA): the packets inside become flows of their own that name the tunnel's flow as their parent (EVE tunnel, Zeek's tunnel_parents), as Zeek does; false counts a tunnel as its outer flow only"),
     maxTunnelDepth: num(4, "tunnels inside tunnels unwrapped at most (Zeek's Tunnel::max_depth); a deeper packet raises decoder.tunnel.max_depth_exceeded and is counted in its carrier's flow only", { int: true, min: 1, max: 16 }),
+    fragments: {
+      reassemble: bool(true, "reassemble IPv4 and IPv6 fragments, as Zeek and Suricata do: a fragmented datagram is decoded and counted once, in its own flow, when its last piece arrives (overlaps: the bytes seen first win); false counts each fragment as a packet, later fragments in a port-0 flow"),
+      timeout: num(30, "seconds of packet time a datagram may take from its first fragment to its last before it is dropped (decoder.ipv4/ipv6.frag_timeout; Linux's ipfrag_time, Zeek's frag_timeout)", { min: 1, max: 600 }),
+      maxBytes: num(4194304, 'bytes of fragments held at most; at the cap the oldest datagram in progress is dropped (frag_evicted)', { int: true, min: 65535 }),
+      maxDatagrams: num(4096, 'datagrams in progress at most; at the cap the oldest is dropped (frag_evicted)', { int: true, min: 1 }),
+      maxPerSource: num(256, 'datagrams in progress from one source address at most; fragments of a further one are dropped (frag_ignored), so one host cannot crowd out the rest', { int: true, min: 1 }),
+      maxFragments: num(128, 'fragments one datagram may have; more drop it (frag_too_many: tiny-fragment floods)', { int: true, min: 2, max: 8192 }),
+    },
   },
   flow: {
     maxFlows: num(200000, 'flow-table cap; at the cap the least recently seen flow is evicted', { int: true, min: 100 }),

@@ -22,6 +22,7 @@ import { decodeRaw, decodeRawIpv4, decodeRawIpv6 } from './raw.js';
 import { decodeArp } from './arp.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
+import type { FragmentReassembler } from './reassembly.js';
 import { decodeTcp } from './tcp.js';
 import { decodeUdp } from './udp.js';
 import { decodeIcmp } from './icmp.js';
@@ -130,9 +131,11 @@ let lastLink: LayerDecoder | undefined;
  * Decode the frame in pkt.buf[pkt.bufOffset, + pkt.caplen) into pkt. The caller has set the capture
  * fields and called pkt.reset(). Returns true when at least the link layer decoded (pkt counted in
  * stats.decoded), false when the packet is skipped (unsupported link type or a cut-off link header,
- * counted in stats.skipped). Never throws on any byte content.
+ * counted in stats.skipped). Never throws on any byte content. With `frags`, IP fragments are reassembled
+ * (reassembly.ts): a fragment is then Fragment.HELD (no packet of any flow yet), and the one that completes a
+ * datagram leaves pkt describing the whole datagram, in a buffer of its own.
  */
-export function decodePacket(pkt: Packet, stats: DecodeStats): boolean {
+export function decodePacket(pkt: Packet, stats: DecodeStats, frags: FragmentReassembler | null = null): boolean {
   if (pkt.linkType !== lastLinkType) {
     lastLinkType = pkt.linkType;
     lastLink = LINK_DECODERS.get(lastLinkType);
@@ -156,12 +159,12 @@ export function decodePacket(pkt: Packet, stats: DecodeStats): boolean {
     return false;
   }
   stats.decoded++;
-  decodeLayers(pkt, stats, type);
+  decodeLayers(pkt, stats, type, frags);
   return true;
 }
 
 /** The EtherType chain from `type` on, at cur: VLAN, PPPoE, MPLS, … down to IP and L4. */
-function decodeLayers(pkt: Packet, stats: DecodeStats, type: number): void {
+function decodeLayers(pkt: Packet, stats: DecodeStats, type: number, frags: FragmentReassembler | null): void {
   for (let n = 0; type >= 0; n++) {
     if (n >= MAX_LAYERS) {
       // nested encapsulations (recursive PBB, MPLS pseudowires) must not cost unbounded work
@@ -170,7 +173,7 @@ function decodeLayers(pkt: Packet, stats: DecodeStats, type: number): void {
     }
     if (type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6) {
       pkt.etherType = type;
-      const hasL4 = type === ETHERTYPE_IPV4 ? decodeIpv4(pkt, stats, cur) : decodeIpv6(pkt, stats, cur);
+      const hasL4 = type === ETHERTYPE_IPV4 ? decodeIpv4(pkt, stats, cur, frags) : decodeIpv6(pkt, stats, cur, frags);
       if (hasL4) decodeL4(pkt, stats);
       return;
     }
@@ -187,9 +190,10 @@ function decodeLayers(pkt: Packet, stats: DecodeStats, type: number): void {
 /**
  * Decode the packet `outer` carries (outer.tunnel !== 0) into `inner`, which is reset first: its capture
  * fields are the carrier's, its frame the tunnel payload, `depth` one more than the carrier's and `outer` the
- * carrier. Events of the inner headers are counted in `stats` like any other. Never throws.
+ * carrier. Events of the inner headers are counted in `stats` like any other; with `frags`, inner fragments are
+ * reassembled (keyed by depth, so never mixed with the carrier's). Never throws.
  */
-export function decodeTunnelled(outer: Packet, inner: Packet, stats: DecodeStats): void {
+export function decodeTunnelled(outer: Packet, inner: Packet, stats: DecodeStats, frags: FragmentReassembler | null = null): void {
   inner.reset();
   inner.tsUs = outer.tsUs;
   inner.linkType = outer.linkType;
@@ -210,7 +214,7 @@ export function decodeTunnelled(outer: Packet, inner: Packet, stats: DecodeStats
   const type = outer.tunnelProto;
   // a payload no decoder knows (Aruba's 802.11 in GRE, WCCP, …) is not malformed: the inner packet stays empty
   if (type !== ETHERTYPE_IPV4 && type !== ETHERTYPE_IPV6 && !ETHER_DECODERS.has(type)) return;
-  decodeLayers(inner, stats, type);
+  decodeLayers(inner, stats, type, frags);
 }
 
 /**
@@ -221,7 +225,10 @@ export function decodeTunnelled(outer: Packet, inner: Packet, stats: DecodeStats
 export class Decapsulator {
   private readonly levels: Packet[] = [];
 
-  constructor(readonly maxDepth: number) {
+  constructor(
+    readonly maxDepth: number,
+    private readonly frags: FragmentReassembler | null = null,
+  ) {
     for (let i = 0; i < maxDepth; i++) this.levels.push(new Packet());
   }
 
@@ -233,7 +240,7 @@ export class Decapsulator {
       return null;
     }
     const p = this.levels[outer.depth]!;
-    decodeTunnelled(outer, p, stats);
+    decodeTunnelled(outer, p, stats, this.frags);
     return p;
   }
 }

@@ -3,8 +3,10 @@ import { decodeFrame } from '../../test/support/decode-frame.js';
 import {
   arpFrame, ayiya, dhcpMessage, dnsResponse, erspan, ethernet, EtherType, geneve, gre, GreProto, gtpu, httpRequest, icmpFrame,
   ipFrame, ipPacket, ipv4, ipv6, IpProto, nullLoopback, sllV1, sllV2, tcpFrame, teredo, tlsClientHello, udp, udpFrame, vxlan, type Ipv6Ext,
+  fragments,
 } from '../capture/packet-builder.js';
 import { DECODE_EVENTS, DecodeStats, type DecodeEvent } from './events.js';
+import { DEFAULT_REASSEMBLY_CONFIG, FragmentReassembler, type ReassemblyConfig } from './reassembly.js';
 import { LinkType } from './packet.js';
 
 const S4 = '10.99.0.2';
@@ -41,7 +43,35 @@ const pppoe = (code: number, len: number, proto: number) => {
 };
 
 /** One frame (with link type and wire length) that triggers each event. The Record type keeps it complete. */
-const TRIGGERS: Record<DecodeEvent, () => { frame: Buffer; linkType?: number; wirelen?: number; tunnels?: number }> = {
+// fragments: a 200-byte UDP datagram (208 bytes of IP payload), cut by [off, end) specs; `s` is the packet time
+const dgram4 = ipPacket({ src: S4, dst: D4, proto: IpProto.UDP, payload: udp({ src: S4, dst: D4, sport: 1, dport: 2, payload: Buffer.alloc(200, 1) }) });
+const dgram6 = ipPacket({ src: S6, dst: D6, proto: IpProto.UDP, payload: udp({ src: S6, dst: D6, sport: 1, dport: 2, payload: Buffer.alloc(200, 1) }) });
+const frag = (v: 4 | 6, off: number, end: number, o: { more?: boolean; id?: number } = {}) =>
+  ethernet({ etherType: v === 4 ? EtherType.IPV4 : EtherType.IPV6, payload: fragments(v === 4 ? dgram4 : dgram6, [{ off, end, more: o.more }], { id: o.id ?? 7 })[0] });
+interface Trigger {
+  frame: Buffer;
+  linkType?: number;
+  wirelen?: number;
+  tunnels?: number;
+  /** with reassembly: frames decoded first, and the reassembler's bounds */
+  before?: { frame: Buffer; s?: number }[];
+  frags?: Partial<ReassemblyConfig>;
+  /** packet time of `frame` in seconds */
+  s?: number;
+}
+const fragTriggers = (v: 4 | 6): Record<string, () => Trigger> => ({
+  [`decoder.ipv${v}.frag_overlap`]: () => ({ before: [{ frame: frag(v, 0, 104) }], frame: frag(v, 96, 208), frags: {} }),
+  [`decoder.ipv${v}.frag_size_inconsistent`]: () => ({ before: [{ frame: frag(v, 104, 208) }], frame: frag(v, 104, 200, { more: false }), frags: {} }),
+  [`decoder.ipv${v}.frag_too_small`]: () => ({ frame: frag(v, 0, 8), frags: {} }),
+  [`decoder.ipv${v}.frag_too_many`]: () => ({ before: [{ frame: frag(v, 0, 8) }, { frame: frag(v, 8, 16) }], frame: frag(v, 16, 24), frags: { maxFragments: 2 } }),
+  [`decoder.ipv${v}.frag_timeout`]: () => ({ before: [{ frame: frag(v, 0, 104), s: 0 }], frame: frag(v, 0, 104, { id: 8 }), s: 31, frags: {} }),
+  [`decoder.ipv${v}.frag_evicted`]: () => ({ before: [{ frame: frag(v, 0, 104) }], frame: frag(v, 0, 104, { id: 8 }), frags: { maxDatagrams: 1 } }),
+  [`decoder.ipv${v}.frag_ignored`]: () => ({ before: [{ frame: frag(v, 0, 104) }], frame: frag(v, 0, 104, { id: 8 }), frags: { maxPerSource: 1 } }),
+});
+
+const TRIGGERS: Record<DecodeEvent, () => Trigger> = {
+  ...(fragTriggers(4) as Record<DecodeEvent, () => Trigger>),
+  ...(fragTriggers(6) as Record<DecodeEvent, () => Trigger>),
   'decoder.link.unsupported': () => ({ frame: udp4(), linkType: 147 }),
   'decoder.link.too_many_layers': () => {
     let f = udp4();
@@ -147,7 +177,10 @@ t.test('every DECODE_EVENTS entry is triggered by a frame', async (t) => {
   t.equal(Object.keys(TRIGGERS).length, DECODE_EVENTS.length);
   for (const name of DECODE_EVENTS) {
     const trig = TRIGGERS[name]();
-    const d = decodeFrame(trig.frame, trig.linkType, { wirelen: trig.wirelen, tunnels: trig.tunnels });
+    const frags = trig.frags === undefined ? undefined : new FragmentReassembler({ ...DEFAULT_REASSEMBLY_CONFIG, ...trig.frags });
+    const stats = new DecodeStats();
+    for (const b of trig.before ?? []) decodeFrame(b.frame, trig.linkType, { frags, stats, tsUs: (b.s ?? 0) * 1e6 });
+    const d = decodeFrame(trig.frame, trig.linkType, { wirelen: trig.wirelen, tunnels: trig.tunnels, frags, stats, tsUs: (trig.s ?? 0) * 1e6 });
     t.ok(d.stats.count(name) >= 1, `${name} (got ${JSON.stringify(d.events)})`);
   }
 });

@@ -44,6 +44,18 @@
  *   length, caplen < wirelen, is not counted)
  * - decoder.ipv4.opt_invalid_len: an option whose length byte is < 2 or runs past the header
  * - decoder.ipv4.frag_pkt_too_large: fragment offset + length beyond 65,535 (teardrop-style)
+ * - decoder.ipv4.frag_overlap: a fragment overlapping bytes already held for its datagram (reassembly.ts: the
+ *   held bytes win)
+ * - decoder.ipv4.frag_size_inconsistent: a last fragment disagreeing with the size an earlier one fixed, or data
+ *   beyond that size (dropped)
+ * - decoder.ipv4.frag_too_small: a fragment other than the last with fewer than 64 bytes of IP (a tiny first
+ *   fragment splits the transport header to evade filters)
+ * - decoder.ipv4.frag_too_many: a datagram of more fragments than decode.fragments.maxFragments (dropped)
+ * - decoder.ipv4.frag_timeout: a datagram still incomplete decode.fragments.timeout seconds after its first
+ *   fragment (dropped)
+ * - decoder.ipv4.frag_evicted: a datagram in progress dropped at the decode.fragments.maxBytes or maxDatagrams cap
+ * - decoder.ipv4.frag_ignored: a fragment of a new datagram refused: its source has decode.fragments.maxPerSource
+ *   datagrams in progress
  *
  * IPv6
  * - decoder.ipv6.pkt_too_small: fewer than 40 bytes
@@ -52,6 +64,18 @@
  * - decoder.ipv6.trunc_exthdr: an extension header cut off or longer than the payload
  * - decoder.ipv6.exthdr_too_many: more extension headers than the bounded chain length (8)
  * - decoder.ipv6.frag_pkt_too_large: fragment offset + length beyond 65,535
+ * - decoder.ipv6.frag_overlap: a fragment overlapping bytes already held for its datagram (reassembly.ts: the
+ *   held bytes win)
+ * - decoder.ipv6.frag_size_inconsistent: a last fragment disagreeing with the size an earlier one fixed, or data
+ *   beyond that size (dropped)
+ * - decoder.ipv6.frag_too_small: a fragment other than the last with fewer than 64 bytes of IP (a tiny first
+ *   fragment splits the transport header to evade filters)
+ * - decoder.ipv6.frag_too_many: a datagram of more fragments than decode.fragments.maxFragments (dropped)
+ * - decoder.ipv6.frag_timeout: a datagram still incomplete decode.fragments.timeout seconds after its first
+ *   fragment (dropped)
+ * - decoder.ipv6.frag_evicted: a datagram in progress dropped at the decode.fragments.maxBytes or maxDatagrams cap
+ * - decoder.ipv6.frag_ignored: a fragment of a new datagram refused: its source has decode.fragments.maxPerSource
+ *   datagrams in progress
  *
  * transport
  * - decoder.tcp.pkt_too_small: fewer than 20 bytes for a TCP header
@@ -135,12 +159,26 @@ export const DECODE_EVENTS = [
   'decoder.ipv4.trunc_pkt',
   'decoder.ipv4.opt_invalid_len',
   'decoder.ipv4.frag_pkt_too_large',
+  'decoder.ipv4.frag_overlap',
+  'decoder.ipv4.frag_size_inconsistent',
+  'decoder.ipv4.frag_too_small',
+  'decoder.ipv4.frag_too_many',
+  'decoder.ipv4.frag_timeout',
+  'decoder.ipv4.frag_evicted',
+  'decoder.ipv4.frag_ignored',
   'decoder.ipv6.pkt_too_small',
   'decoder.ipv6.wrong_ip_version',
   'decoder.ipv6.trunc_pkt',
   'decoder.ipv6.trunc_exthdr',
   'decoder.ipv6.exthdr_too_many',
   'decoder.ipv6.frag_pkt_too_large',
+  'decoder.ipv6.frag_overlap',
+  'decoder.ipv6.frag_size_inconsistent',
+  'decoder.ipv6.frag_too_small',
+  'decoder.ipv6.frag_too_many',
+  'decoder.ipv6.frag_timeout',
+  'decoder.ipv6.frag_evicted',
+  'decoder.ipv6.frag_ignored',
   'decoder.tcp.pkt_too_small',
   'decoder.tcp.hlen_too_small',
   'decoder.tcp.hlen_too_large',

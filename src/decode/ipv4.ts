@@ -1,5 +1,9 @@
 /**
- * IPv4 (RFC 791): header, options (validated, not kept) and fragments (not reassembled).
+ * IPv4 (RFC 791): header, options (validated, not kept) and fragments, reassembled when a FragmentReassembler is
+ * given (reassembly.ts): a fragment is then HELD, and the one that completes its datagram continues as the whole
+ * datagram, in a buffer of its own (pkt.buf, bufOffset, caplen and wirelen are the reassembled frame's).
+ * A fragment the capture cut short cannot be reassembled: as in Zeek's IP analyzer, a first one is decoded as far
+ * as it goes (FIRST) and a later one is dropped (HELD).
  *
  * Checks in order: at least 20 bytes, version 4, IHL ≥ 5, header present, total length ≥ header length,
  * total length against the bytes present (a packet cut by the capture's snap length — caplen < wirelen —
@@ -9,6 +13,7 @@
 import { Fragment, type Packet } from './packet.js';
 import type { DecodeStats } from './events.js';
 import { type Cursor, readU32 } from './cursor.js';
+import { type FragmentReassembler, newFragmentInfo } from './reassembly.js';
 
 export const IPV4_HLEN_MIN = 20;
 const IPOPT_EOL = 0;
@@ -19,7 +24,7 @@ const IPOPT_NOP = 1;
  * cur.end the end of the bytes present for it and cur.declEnd the end the header declares); false when
  * there is nothing to decode further (malformed header, or a non-first fragment).
  */
-export function decodeIpv4(pkt: Packet, stats: DecodeStats, cur: Cursor): boolean {
+export function decodeIpv4(pkt: Packet, stats: DecodeStats, cur: Cursor, frags: FragmentReassembler | null = null): boolean {
   const buf = pkt.buf;
   const o = cur.off;
   const avail = cur.end - o;
@@ -78,6 +83,13 @@ export function decodeIpv4(pkt: Packet, stats: DecodeStats, cur: Cursor): boolea
   const fragOff = (ff & 0x1fff) << 3;
   if (fragOff !== 0 || (ff & 0x2000) !== 0) {
     if (fragOff + totalLen - hlen > 0xffff) stats.event('decoder.ipv4.frag_pkt_too_large');
+    if (frags !== null) {
+      if (o + totalLen <= cur.end) return reassemble(pkt, stats, cur, frags, o, hlen, totalLen, fragOff, (ff & 0x2000) !== 0);
+      if (fragOff !== 0) {
+        pkt.fragment = Fragment.HELD;
+        return false;
+      }
+    }
     if (fragOff !== 0) {
       pkt.fragment = Fragment.LATER;
       return false;
@@ -87,6 +99,41 @@ export function decodeIpv4(pkt: Packet, stats: DecodeStats, cur: Cursor): boolea
   cur.off = o + hlen;
   cur.end = end;
   cur.declEnd = o + totalLen;
+  return true;
+}
+
+const info = newFragmentInfo();
+
+/** Hand the fragment at o to the reassembler; when it completes a datagram, go on with that datagram's payload. */
+function reassemble(pkt: Packet, stats: DecodeStats, cur: Cursor, frags: FragmentReassembler, o: number, hlen: number, totalLen: number, fragOff: number, more: boolean): boolean {
+  info.version = 4;
+  info.proto = pkt.ipProto;
+  info.id = pkt.ipId;
+  info.offset = fragOff;
+  info.more = more;
+  info.ipStart = o;
+  info.hdrEnd = o + hlen;
+  info.nhAt = -1;
+  info.dataStart = o + hlen;
+  info.dataEnd = o + totalLen;
+  const out = frags.add(pkt, info, stats);
+  if (out === null) {
+    pkt.fragment = Fragment.HELD;
+    return false;
+  }
+  const ip = o - pkt.bufOffset;
+  pkt.buf = out;
+  pkt.bufOffset = 0;
+  pkt.caplen = out.length;
+  pkt.wirelen = out.length;
+  // the datagram's header is its offset-0 fragment's (reassembly.ts): length, TTL and options are that one's
+  const hlen0 = (out[ip] & 0x0f) << 2;
+  pkt.ipLen = (out[ip + 2] << 8) | out[ip + 3];
+  pkt.ttl = out[ip + 8];
+  pkt.fragment = Fragment.NONE;
+  cur.off = ip + hlen0;
+  cur.end = out.length;
+  cur.declEnd = out.length;
   return true;
 }
 

@@ -1,13 +1,17 @@
 /**
  * IPv6 (RFC 8200) and its extension-header chain, bounded to MAX_EXT_HEADERS headers.
  *
- * Fragments are not reassembled: the first fragment (offset 0) decodes its L4 header, later ones set
- * `fragment = LATER` and stop. pkt.ipId holds the fragment header's 32-bit identification when present.
+ * Fragments are reassembled when a FragmentReassembler is given (reassembly.ts), as in ipv4.ts: a fragment is
+ * HELD, the one that completes its datagram continues as the whole datagram (its fragment header removed) in a
+ * buffer of its own. Without one, the first fragment (offset 0) decodes its L4 header, later ones set
+ * `fragment = LATER` and stop. An atomic fragment (offset 0, no more fragments; RFC 6946) is a whole packet.
+ * pkt.ipId holds the fragment header's 32-bit identification when present.
  * A payload length of 0 (jumbogram or segmentation offload) is read as "the rest of the frame".
  */
 import { Fragment, type Packet } from './packet.js';
 import type { DecodeStats } from './events.js';
 import { type Cursor, readU32 } from './cursor.js';
+import { type FragmentReassembler, newFragmentInfo } from './reassembly.js';
 
 export const IPV6_HLEN = 40;
 /** Longest extension-header chain followed; real traffic uses 0–3, longer chains are evasion attempts. */
@@ -31,7 +35,7 @@ function isGenericExt(nh: number): boolean {
  * Decode the IPv6 header at cur.off and walk its extension headers. Returns true when an upper-layer
  * header follows (cur.off/end/declEnd set for it, pkt.ipProto its protocol); false otherwise.
  */
-export function decodeIpv6(pkt: Packet, stats: DecodeStats, cur: Cursor): boolean {
+export function decodeIpv6(pkt: Packet, stats: DecodeStats, cur: Cursor, frags: FragmentReassembler | null = null): boolean {
   const buf = pkt.buf;
   const o = cur.off;
   const avail = cur.end - o;
@@ -69,6 +73,8 @@ export function decodeIpv6(pkt: Packet, stats: DecodeStats, cur: Cursor): boolea
 
   let nh = buf[o + 6];
   let p = o + IPV6_HLEN;
+  /** the next-header byte that names the header at p */
+  let nhAt = o + 6;
   for (let n = 0; ; n++) {
     pkt.ipProto = nh;
     let hlen: number;
@@ -92,20 +98,68 @@ export function decodeIpv6(pkt: Packet, stats: DecodeStats, cur: Cursor): boolea
       const fo = ((buf[p + 2] << 8) | buf[p + 3]) & 0xfff8;
       pkt.ipId = readU32(buf, p + 4);
       if (fo + declEnd - (p + 8) > 0xffff) stats.event('decoder.ipv6.frag_pkt_too_large');
+      const more = (buf[p + 3] & 1) !== 0;
+      if (frags !== null && (fo !== 0 || more)) {
+        if (declEnd <= cur.end) return reassemble(pkt, stats, cur, frags, o, p, nhAt, fo, more, declEnd);
+        if (fo !== 0) {
+          pkt.fragment = Fragment.HELD;
+          pkt.ipProto = buf[p];
+          return false;
+        }
+      }
       if (fo !== 0) {
         pkt.fragment = Fragment.LATER;
         pkt.ipProto = buf[p];
         return false;
       }
-      if ((buf[p + 3] & 1) !== 0) pkt.fragment = Fragment.FIRST;
+      if (more) pkt.fragment = Fragment.FIRST;
     }
     nh = buf[p];
+    nhAt = p;
     p += hlen;
   }
   cur.off = p;
   cur.end = end;
   cur.declEnd = declEnd;
   return true;
+}
+
+const info = newFragmentInfo();
+
+/**
+ * Hand the fragment whose fragment header is at p to the reassembler; when it completes a datagram, decode that
+ * datagram's header chain again from its start, now without the fragment header.
+ */
+function reassemble(pkt: Packet, stats: DecodeStats, cur: Cursor, frags: FragmentReassembler, o: number, p: number, nhAt: number, fo: number, more: boolean, declEnd: number): boolean {
+  const buf = pkt.buf;
+  info.version = 6;
+  info.proto = buf[p];
+  info.id = pkt.ipId;
+  info.offset = fo;
+  info.more = more;
+  info.ipStart = o;
+  info.hdrEnd = p;
+  info.nhAt = nhAt;
+  info.dataStart = p + 8;
+  info.dataEnd = declEnd;
+  const out = frags.add(pkt, info, stats);
+  if (out === null) {
+    pkt.fragment = Fragment.HELD;
+    pkt.ipProto = buf[p];
+    return false;
+  }
+  const ip = o - pkt.bufOffset;
+  const id = pkt.ipId;
+  pkt.buf = out;
+  pkt.bufOffset = 0;
+  pkt.caplen = out.length;
+  pkt.wirelen = out.length;
+  cur.off = ip;
+  cur.end = out.length;
+  cur.declEnd = out.length;
+  const r = decodeIpv6(pkt, stats, cur, null);
+  pkt.ipId = id;
+  return r;
 }
 
 function truncExt(stats: DecodeStats): boolean {

@@ -21,13 +21,19 @@ export const LinkType = {
   LINUX_SLL2: 276, // Linux cooked capture v2
 } as const;
 
-/** Value of `Packet.fragment`. */
+/**
+ * Value of `Packet.fragment`. With reassembly (decode.fragments.reassemble, reassembly.ts) a fragment is HELD
+ * and the datagram it completes is decoded as one whole packet (NONE); without it, FIRST and LATER.
+ */
 export const Fragment = {
+  /** a whole datagram: not fragmented, or reassembled from its fragments */
   NONE: 0,
   /** offset 0 with more-fragments set: the L4 header is present */
   FIRST: 1,
   /** offset > 0: no L4 header, ports are 0 */
   LATER: 2,
+  /** taken by the reassembler (or refused by it): not a packet of any flow; its datagram counts when complete */
+  HELD: 3,
 } as const;
 
 /**

@@ -9,7 +9,8 @@
  * a flow of its own whose parent is the carrier's (Zeek's tunnel_parents).
  *
  * What is left alone:
- * - a fragment of a carrier (no reassembly: the inner packet would be cut off);
+ * - a fragment of a carrier (the inner packet would be cut off; with decode.fragments.reassemble the carrier's
+ *   reassembled datagram is whole and is decapsulated);
  * - UDP-port tunnels whose header does not fit (Teredo, GTP, AYIYA share their ports with other traffic:
  *   a datagram that is not theirs is simply not a tunnel, no event);
  * - GRE payloads nobody decodes (Aruba's 802.11, WCCP, …) and PPTP's non-IP PPP frames (LCP, compressed).

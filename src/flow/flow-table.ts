@@ -24,9 +24,11 @@
  *   type the destination port (echo request and reply are one flow); one-way types use type and code.
  * - A packet inside a tunnel (depth > 0) is keyed by its depth too: its flow is never the carrier's nor one
  *   seen outside the tunnel. Its record names the carrier's flow as its tunnel parent (tunnel-flows.ts).
- * - Non-first fragments (Fragment.LATER) carry no L4 header: they count toward the flow with ports 0 of the
- *   same address pair and protocol. Packets of an IP protocol without a decoded L4 header (truncated) too.
- *   First fragments carry the ports and count toward their 5-tuple flow.
+ * - Fragments: with reassembly (decode.fragments.reassemble) a fragment is Fragment.HELD and counts in no flow;
+ *   the datagram it completes counts once in its 5-tuple flow, as in Zeek. Without it, non-first fragments
+ *   (Fragment.LATER) carry no L4 header: they count toward the flow with ports 0 of the same address pair and
+ *   protocol, and first fragments count toward their 5-tuple flow. Packets of an IP protocol without a decoded
+ *   L4 header (truncated) count like non-first fragments.
  */
 import { Fragment, TcpFlag, type Packet } from '../decode/packet.js';
 import { icmpPorts } from './community-id.js';
@@ -159,10 +161,14 @@ export class FlowTable implements FlowAccounting {
 
   /**
    * Account one decoded IP packet (pkt.ipVersion !== 0); advances the clock to pkt.tsUs and sweeps when due.
-   * Returns the flow's slot (valid until the next call), -1 for a packet without IP.
+   * Returns the flow's slot (valid until the next call), -1 for a packet without IP or a held fragment.
    */
   add(pkt: Packet): number {
     if (pkt.ipVersion === 0) return -1;
+    if (pkt.fragment === Fragment.HELD) {
+      this.advance(pkt.tsUs);
+      return -1;
+    }
     if (pkt.tsUs > this.clock) this.clock = pkt.tsUs;
     if (this.clock >= this.nextSweep) this.sweep();
 

@@ -4,6 +4,7 @@
  */
 import { readCaptureFile, type ReadSummary } from '../capture/pcap-file.js';
 import { decodePacket } from '../decode/decode.js';
+import { FragmentReassembler } from '../decode/reassembly.js';
 import { DecodeStats } from '../decode/events.js';
 import { Packet } from '../decode/packet.js';
 import { DEFAULT_FLOW_CONFIG, FlowTable, type FlowConfig } from '../flow/flow-table.js';
@@ -28,13 +29,15 @@ export async function flowsFromPcap(
   const table = new FlowTable(opts.flowConfig ?? DEFAULT_FLOW_CONFIG, sink);
   const decode = new DecodeStats();
   const pkt = new Packet();
+  // fragments reassembled with the default bounds, as the pipeline does, so training sees the flows scoring sees
+  const frags = new FragmentReassembler();
   const summary = await readCaptureFile(
     path,
     pkt,
     (p) => {
       // reset() clears the previous frame's decoded fields and keeps the capture fields the reader set
       p.reset();
-      if (decodePacket(p, decode)) table.add(p);
+      if (decodePacket(p, decode, frags)) table.add(p);
     },
     { onProgress: opts.onProgress },
   );

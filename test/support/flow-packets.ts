@@ -7,6 +7,7 @@ import { DecodeStats } from '../../src/decode/events.js';
 import { LinkType, Packet } from '../../src/decode/packet.js';
 import { ethernet, icmpFrame, ipv4, tcpFrame, udpFrame, EtherType, IpProto, type TcpFrameOpts } from '../../src/capture/packet-builder.js';
 import { DEFAULT_FLOW_CONFIG, FlowTable, type FlowConfig } from '../../src/flow/flow-table.js';
+import type { FragmentReassembler } from '../../src/decode/reassembly.js';
 import type { FlowRecord } from '../../src/flow/flow-record.js';
 
 export type ConfigPatch = Partial<Omit<FlowConfig, 'timeouts'>> & { timeouts?: Partial<FlowConfig['timeouts']> };
@@ -29,7 +30,11 @@ export class FlowHarness {
   readonly records: FlowRecord[] = [];
   readonly table: FlowTable;
 
-  constructor(patch: ConfigPatch = {}) {
+  /** `frags` reassembles IP fragments, as the pipeline does with decode.fragments.reassemble */
+  constructor(
+    patch: ConfigPatch = {},
+    readonly frags: FragmentReassembler | null = null,
+  ) {
     this.table = new FlowTable(flowConfig(patch), (r) => this.records.push(r));
   }
 
@@ -43,7 +48,7 @@ export class FlowHarness {
     p.caplen = frame.length;
     p.wirelen = frame.length;
     p.linkType = LinkType.ETHERNET;
-    if (!decodePacket(p, this.decodeStats)) throw new Error('test frame did not decode');
+    if (!decodePacket(p, this.decodeStats, this.frags)) throw new Error('test frame did not decode');
     if (p.ipVersion === 0) throw new Error('test frame has no IP layer');
     this.table.add(p);
   }
