@@ -17,6 +17,7 @@ import { Decapsulator, decodePacket } from '../src/decode/decode.js';
 import { DecodeStats } from '../src/decode/events.js';
 import { LinkType, Packet } from '../src/decode/packet.js';
 import { DEFAULT_FLOW_CONFIG, FlowTable } from '../src/flow/flow-table.js';
+import { addWithTunnels } from '../src/flow/tunnel-flows.js';
 
 const CAPTURE = process.env.ARGUS_BENCH_PCAP ?? '/work/shared/pcaps/benign/madea-smarthome-11h.pcap';
 const MB = 1024 * 1024;
@@ -83,7 +84,7 @@ async function throughput(reps: number | undefined): Promise<void> {
         pkt.caplen = off[i + 1] - off[i];
         pkt.wirelen = wire[i];
         pkt.linkType = link[i];
-        if (decodePacket(pkt, stats) && withFlows && pkt.ipVersion !== 0) table.addAll(pkt, decap, stats);
+        if (decodePacket(pkt, stats) && withFlows && pkt.ipVersion !== 0) addWithTunnels(table, pkt, decap, stats);
       }
     }
     if (withFlows) table.flush('shutdown');

@@ -26,6 +26,7 @@ import { DecodeStats } from '../src/decode/events.js';
 import { Packet } from '../src/decode/packet.js';
 import type { FlowRecord } from '../src/flow/flow-record.js';
 import { DEFAULT_FLOW_CONFIG, FlowTable, type FlowConfig } from '../src/flow/flow-table.js';
+import { addWithTunnels } from '../src/flow/tunnel-flows.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -165,7 +166,7 @@ async function replay(traces: string[]): Promise<FlowRecord[]> {
       await readCaptureFile(file, pkt, (p) => {
         p.reset();
         if (!decodePacket(p, stats) || p.ipVersion === 0) return;
-        table.addAll(p, decap, stats);
+        addWithTunnels(table, p, decap, stats);
       });
     } catch {
       // a trace we cannot read (truncated on purpose, unknown format): its connections count as unmatched

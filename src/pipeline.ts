@@ -18,6 +18,7 @@ import { ipToString } from './decode/addr.js';
 import { Packet } from './decode/packet.js';
 import type { ConnState, EndReason, FlowRecord } from './flow/flow-record.js';
 import { FlowTable } from './flow/flow-table.js';
+import { addWithTunnels } from './flow/tunnel-flows.js';
 import type { AnomalyEvent } from './models/anomaly.js';
 import type { EnsembleModel } from './models/ensemble.js';
 import { ModelManager } from './models/manager.js';
@@ -255,7 +256,7 @@ export class Pipeline {
       return;
     }
     // the packets inside a tunnel are flows of their own; their DNS/DHCP/ARP is not the LAN's, so no app events
-    if (pkt.ipVersion !== 0) this.flows.addAll(pkt, this.decap, this.decodeStats);
+    if (pkt.ipVersion !== 0) addWithTunnels(this.flows, pkt, this.decap, this.decodeStats);
     else this.flows.advance(this.nowUs);
     if (pkt.arp !== null) {
       if (this.bus.has('arp')) this.bus.emit('arp', { tsUs: pkt.tsUs, vlan: pkt.vlan, srcMac: pkt.srcMac, dstMac: pkt.dstMac, arp: pkt.arp });

@@ -1,6 +1,6 @@
 /**
  * Fuzz test for the decoders and the flow table: mutated packets from real captures (../shared/pcaps, when
- * present) and from packet-builder frames (always) go through decodePacket and FlowTable.addAll, which
+ * present) and from packet-builder frames (always) go through decodePacket and addWithTunnels, which
  * unwraps the tunnels among them (GRE, PPTP, ERSPAN, VXLAN, Geneve, GTP-U, Teredo, AYIYA, IP-in-IP). Nothing may
  * throw, decoded fields must stay inside the captured bytes and be numbers, and the heap must stay bounded.
  *
@@ -16,6 +16,7 @@ import { DecodeStats } from '../src/decode/events.js';
 import { Decapsulator, decodePacket } from '../src/decode/decode.js';
 import { readCaptureFile } from '../src/capture/pcap-file.js';
 import { DEFAULT_FLOW_CONFIG, FlowTable } from '../src/flow/flow-table.js';
+import { addWithTunnels } from '../src/flow/tunnel-flows.js';
 import {
   arpFrame, dhcpMessage, dnsQuery, dnsResponse, ethernet, EtherType, httpRequest, icmpFrame, ipPacket, ipv4, ipv6, IpProto,
   nullLoopback, sllV1, sllV2, tcp, tcpFrame, tlsClientHello, udp, udpFrame,
@@ -209,7 +210,7 @@ t.test('fuzz: decodePacket and FlowTable never throw, stay in bounds, stay bound
     try {
       decodePacket(pkt, stats);
       if (pkt.tunnel !== 0) tunnelled++;
-      flows.addAll(pkt, decap, stats);
+      addWithTunnels(flows, pkt, decap, stats);
     } catch (err) {
       violations.push(`packet ${i} (seed ${SEED}): threw ${(err as Error).stack}\n  frame ${m.frame.toString('hex')} linkType ${m.linkType}`);
       break;

@@ -225,7 +225,7 @@ export class Packet {
   depth = 0;
   /** the packet this one was carried in (depth > 0), else null */
   outer: Packet | null = null;
-  /** the flow-table slot and flow id of `outer`'s flow (set by FlowTable.addAll); -1 and 0 when none */
+  /** the flow-table slot and flow id of `outer`'s flow (set by addWithTunnels, flow/tunnel-flows.ts); -1 and 0 when none */
   outerSlot = -1;
   outerFlowId = 0;
 

@@ -102,7 +102,7 @@ export class FlowStore {
   readonly httpHost: (string | null)[];
   /** login answers the responder sent in clear text (decode/auth-reply.ts): failures at 2·slot, successes at 2·slot + 1 */
   readonly authReplies: Uint32Array;
-  /** the tunnel a flow inside one was carried in (flow-table.ts), null for the flows seen as captured */
+  /** the tunnel a flow inside one was carried in (tunnel-flows.ts), null for the flows seen as captured */
   readonly tunnel: (FlowTunnel | null)[];
 
   constructor(readonly capacity: number) {

@@ -23,17 +23,15 @@
  * - ICMP/ICMPv6: as Community ID and Suricata do, the type plays the source port and the matching reply
  *   type the destination port (echo request and reply are one flow); one-way types use type and code.
  * - A packet inside a tunnel (depth > 0) is keyed by its depth too: its flow is never the carrier's nor one
- *   seen outside the tunnel. Its record names the carrier's flow as its tunnel parent (addAll).
+ *   seen outside the tunnel. Its record names the carrier's flow as its tunnel parent (tunnel-flows.ts).
  * - Non-first fragments (Fragment.LATER) carry no L4 header: they count toward the flow with ports 0 of the
  *   same address pair and protocol. Packets of an IP protocol without a decoded L4 header (truncated) too.
  *   First fragments carry the ports and count toward their 5-tuple flow.
  */
-import { Fragment, TcpFlag, TUNNEL_NAMES, type Packet } from '../decode/packet.js';
-import type { Decapsulator } from '../decode/decode.js';
-import type { DecodeStats } from '../decode/events.js';
+import { Fragment, TcpFlag, type Packet } from '../decode/packet.js';
 import { icmpPorts } from './community-id.js';
-import { exportRecord, tunnelParentOf } from './flow-export.js';
-import { MAX_TUNNEL_PARENTS, type EndReason, type FlowRecord } from './flow-record.js';
+import { exportRecord } from './flow-export.js';
+import type { EndReason, FlowRecord } from './flow-record.js';
 import { F_START, FlowStore, U_FLOW_ID, U_PKTS_TS, U_SEGMENT } from './flow-store.js';
 import { SlotLists } from './slot-lists.js';
 import { serverPortTable, flipsAtStart } from './server-ports.js';
@@ -41,6 +39,7 @@ import { newHalfOpenFlow, readHalfOpen, type HalfOpenFold } from './half-open.js
 import { TCP_STATE_WIDTH, TcpEndpointState, tcpClosing, tcpFlipsLate, tcpReset } from './tcp-state.js';
 import { validateFlowConfig, type FlowConfig } from './flow-config.js';
 import { newFlowTableStats, type FlowTableStats } from './flow-table-stats.js';
+import { noteCarrier, type FlowAccounting } from './tunnel-flows.js';
 
 export { DEFAULT_FLOW_CONFIG, validateFlowConfig, type FlowConfig } from './flow-config.js';
 export type { FlowTableStats } from './flow-table-stats.js';
@@ -64,7 +63,7 @@ function mix(h: number, w: number): number {
   return h ^ (h >>> 15);
 }
 
-export class FlowTable {
+export class FlowTable implements FlowAccounting {
   readonly stats: FlowTableStats;
   private readonly store: FlowStore;
   private readonly seed: number;
@@ -159,23 +158,6 @@ export class FlowTable {
   }
 
   /**
-   * Account pkt as add() does and, with a decapsulator, every packet tunnelled inside it, each as a flow of its
-   * own whose tunnel parent is its carrier's flow. Without one (decode.tunnels off) a tunnel is its outer flow only.
-   */
-  addAll(pkt: Packet, decap: Decapsulator | null, stats: DecodeStats): void {
-    let slot = this.add(pkt);
-    if (pkt.tunnel === 0 || decap === null || slot < 0) return;
-    for (let outer = pkt; ; ) {
-      const inner = decap.inner(outer, stats);
-      if (inner === null || inner.ipVersion === 0) return;
-      inner.outerSlot = slot;
-      inner.outerFlowId = this.store.u[this.store.ub(slot) + U_FLOW_ID];
-      slot = this.add(inner);
-      outer = inner;
-    }
-  }
-
-  /**
    * Account one decoded IP packet (pkt.ipVersion !== 0); advances the clock to pkt.tsUs and sweeps when due.
    * Returns the flow's slot (valid until the next call), -1 for a packet without IP.
    */
@@ -267,34 +249,13 @@ export class FlowTable {
     this.store.update(slot, pkt, toServer);
     this.lastSeen[slot] = this.clock;
     this.idle.moveToTail(this.classify(slot, proto), slot);
-    if (pkt.depth !== 0) this.noteCarrier(slot, pkt);
+    if (pkt.depth !== 0) noteCarrier(this.store, slot, pkt, this.seed);
     return slot;
   }
 
-  /**
-   * Record the carrier of a tunnelled packet's flow: its tunnel (first packet) and every new parent flow. The
-   * carrier's slot is checked by flow id, since making room for this flow may have ended the carrier's.
-   */
-  private noteCarrier(slot: number, pkt: Packet): void {
-    const os = pkt.outerSlot;
-    const carrier = pkt.outer;
-    if (os < 0 || os === slot || carrier === null || this.store.u[this.store.ub(os) + U_FLOW_ID] !== pkt.outerFlowId) return;
-    const t = this.store.tunnel[slot];
-    if (t === null) {
-      const parent = tunnelParentOf(this.store, os, this.seed);
-      const around = this.store.tunnel[os];
-      this.store.tunnel[slot] = {
-        type: TUNNEL_NAMES[carrier.tunnel] || 'ip',
-        depth: pkt.depth,
-        ...(carrier.tunnelKey >= 0 ? { key: carrier.tunnelKey } : {}),
-        root: around === null ? parent : around.root,
-        parents: [parent],
-      };
-      return;
-    }
-    const ps = t.parents;
-    for (let i = 0; i < ps.length; i++) if (ps[i]!.flowId === pkt.outerFlowId) return;
-    if (ps.length < MAX_TUNNEL_PARENTS) ps.push(tunnelParentOf(this.store, os, this.seed));
+  /** The id of the flow in `slot`, a slot the last `add` returned (the fan-out's carrier stamp, tunnel-flows.ts). */
+  flowIdAt(slot: number): number {
+    return this.store.u[this.store.ub(slot) + U_FLOW_ID];
   }
 
   /** Advance packet time without a packet (live capture idle ticks); sweeps when due. */

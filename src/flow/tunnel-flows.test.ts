@@ -10,6 +10,7 @@ import { connRow, CONN_LOG } from '../zeek/logs.js';
 import { zeekUid } from '../zeek/uid.js';
 import type { FlowRecord } from './flow-record.js';
 import { DEFAULT_FLOW_CONFIG, FlowTable } from './flow-table.js';
+import { addWithTunnels } from './tunnel-flows.js';
 
 const T0 = 1_700_000_000_000_000;
 const O = { src: '198.51.100.1', dst: '198.51.100.2' };
@@ -34,7 +35,7 @@ function run(frames: Buffer[], decap: Decapsulator | null = new Decapsulator(4))
     pkt.wirelen = f.length;
     pkt.linkType = LinkType.ETHERNET;
     pkt.tsUs = T0 + i * 1000;
-    if (decodePacket(pkt, stats) && pkt.ipVersion !== 0) table.addAll(pkt, decap, stats);
+    if (decodePacket(pkt, stats) && pkt.ipVersion !== 0) addWithTunnels(table, pkt, decap, stats);
   });
   table.flush('shutdown');
   return { recs: recs.sort((a, b) => a.flowId - b.flowId), stats };
