@@ -23,6 +23,7 @@ import {
   arpFrame, dhcpMessage, dnsQuery, dnsResponse, ethernet, EtherType, httpRequest, icmpFrame, ipPacket, ipv4, ipv6, IpProto,
   nullLoopback, sllV1, sllV2, tcp, tcpFrame, tlsClientHello, udp, udpFrame,
   ayiya, erspan, geneve, gre, GreProto, gtpu, ipFrame, ppp, teredo, vxlan, fragmentEvenly, fragments,
+  fabricPath, PppProto, pppLink, pppSerial, radiotap, vnTag, wlanData,
 } from '../src/capture/packet-builder.js';
 import { allSharedPcaps, SHARED_PCAPS_DIR } from './support/shared-pcaps.js';
 import { join } from 'node:path';
@@ -69,6 +70,14 @@ function builderSeeds(): Seed[] {
     [sllV2({ protocol: 0x0800, payload: v4udp }), LinkType.LINUX_SLL2],
     [nullLoopback({ family: 2, payload: v4udp }), LinkType.NULL],
     [v4udp, LinkType.RAW],
+    // link types beyond Ethernet, and the data-centre tags inside it
+    [pppLink({ protocol: PppProto.IPV4, payload: v4udp }), LinkType.PPP],
+    [pppLink({ protocol: PppProto.IPV4, payload: v4udp, hdlc: false, compress: true }), LinkType.PPP],
+    [pppSerial({ address: 0x0f, protocol: EtherType.IPV4, payload: v4udp }), LinkType.PPP_SERIAL],
+    [ethernet({ etherType: 0x8903, payload: fabricPath({ frame: udpFrame({ src: S, dst: D, sport: 7, dport: 8, vlan: 9 }) }) }), 1],
+    [ethernet({ etherType: 0x8926, payload: vnTag({ etherType: EtherType.IPV4, payload: v4udp }) }), 1],
+    [wlanData({ src: '02:00:00:00:00:05', dst: '02:00:00:00:00:06', toDs: true, fromDs: true, qos: true, order: true, payload: v4udp }), LinkType.IEEE802_11],
+    [radiotap({ tsft: true, fcs: true, ext: true, frame: wlanData({ src: '02:00:00:00:00:05', dst: '02:00:00:00:00:06', fromDs: true, qos: true, amsdu: [0, 1].map(() => ({ src: '02:00:00:00:00:07', dst: '02:00:00:00:00:06', etherType: EtherType.IPV4, payload: v4udp })) }) }), LinkType.IEEE802_11_RADIOTAP],
     // tunnels, each around an inner packet (and one around another tunnel)
     [ipFrame({ src: S, dst: D, proto: IpProto.GRE, payload: gre({ proto: GreProto.IPV4, key: 1, seq: 2, checksum: true, payload: v4udp }) }), 1],
     [ipFrame({ src: S, dst: D, proto: IpProto.GRE, payload: gre({ version: 1, proto: GreProto.PPP, key: 3, seq: 1, ack: 1, payload: ppp({ protocol: 0x21, payload: v4udp }) }) }), 1],
@@ -113,7 +122,10 @@ async function realSeeds(): Promise<{ seeds: Seed[]; files: number }> {
   return { seeds, files };
 }
 
-const LINK_TYPES = [LinkType.ETHERNET, LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.NULL, LinkType.LOOP, LinkType.RAW, LinkType.IPV4, LinkType.IPV6, 147];
+const LINK_TYPES = [
+  LinkType.ETHERNET, LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.NULL, LinkType.LOOP, LinkType.RAW, LinkType.IPV4, LinkType.IPV6, LinkType.PPP,
+  LinkType.PPP_SERIAL, LinkType.IEEE802_11, LinkType.IEEE802_11_RADIOTAP, 147,
+];
 const LIES = [0, 1, 2, 7, 8, 19, 20, 39, 40, 0x7f, 0x80, 0xff, 0x100, 0x5dc, 0x7fff, 0xfffe, 0xffff];
 
 /** Apply 1–3 mutations; returns the new frame, link type and wire length. */

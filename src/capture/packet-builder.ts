@@ -11,7 +11,8 @@
  *
  * IP and transport layers are in packet-builder-ip.ts, application payloads (DNS, DHCP, TLS ClientHello,
  * HTTP) in packet-builder-app.ts, tunnel headers (GRE, ERSPAN, VXLAN, Geneve, Teredo, GTP-U, AYIYA) in
- * packet-builder-tunnel.ts; all are re-exported here, so callers import from this file only.
+ * packet-builder-tunnel.ts, other link layers (PPP, FabricPath, VN-Tag, 802.11 and radiotap) in
+ * packet-builder-link.ts; all are re-exported here, so callers import from this file only.
  */
 import { parseMac } from '../decode/addr.js';
 import { addrBytes, ip, ipv4, ipv6, IpProto, icmp, icmpv6, tcp, udp, type Ipv6Ext, type TcpOpts } from './packet-builder-ip.js';
@@ -20,6 +21,7 @@ export * from './packet-builder-ip.js';
 export * from './packet-builder-app.js';
 export * from './packet-builder-tunnel.js';
 export * from './packet-builder-frag.js';
+export * from './packet-builder-link.js';
 
 /** A MAC as "aa:bb:cc:dd:ee:ff" or a 48-bit number. */
 export type MacLike = string | number;

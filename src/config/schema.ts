@@ -57,6 +57,7 @@ export const schema = {
     emergencyRecovery: num(0.7, 'fraction of maxFlows below which emergency mode ends', { min: 0.05, max: 1 }),
     sweepInterval: num(1, 'seconds of packet time between timeout sweeps', { min: 0.01, max: 60 }),
     communityIdSeed: num(0, 'Community ID v1 seed (0 matches Suricata and Zeek defaults)', { int: true, min: 0, max: 65535 }),
+    keyByVlan: bool(false, "key flows by their VLAN ids too (Suricata's vlan.use-for-tracking): the two directions of a connection routed between two VLANs are then two flows; false keys by addresses, ports and protocol only, as Zeek's default connection key does, and a flow's vlan field is that of its first packet"),
     timeouts: {
       tcpEstablished: num(300, 'seconds an established TCP flow may be idle', { min: 1 }),
       tcpNew: num(30, 'seconds a TCP flow may be idle before its handshake completes', { min: 1 }),

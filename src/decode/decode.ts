@@ -15,10 +15,15 @@
 import { LinkType, Packet } from './packet.js';
 import type { DecodeStats } from './events.js';
 import { type Cursor, newCursor } from './cursor.js';
-import { decodeEthernet, decodePbb, decodeVlan, TPID_8021AD, TPID_8021Q, TPID_QINQ_OLD } from './ethernet.js';
+import {
+  decodeEthernet, decodeFabricPath, decodePbb, decodeVlan, decodeVnTag, ETHERTYPE_FABRICPATH, ETHERTYPE_VNTAG, TPID_8021AD, TPID_8021Q,
+  TPID_QINQ_OLD,
+} from './ethernet.js';
 import { decodeSll, decodeSll2 } from './sll.js';
 import { decodeLoop, decodeNull } from './loopback.js';
 import { decodeRaw, decodeRawIpv4, decodeRawIpv6 } from './raw.js';
+import { decodePpp, decodePppSerial } from './ppp.js';
+import { decodeIeee80211, decodeRadiotap } from './ieee80211.js';
 import { decodeArp } from './arp.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
@@ -60,6 +65,10 @@ export const LINK_DECODERS = new Map<number, LayerDecoder>([
   [14, decodeRaw],
   [LinkType.IPV4, decodeRawIpv4],
   [LinkType.IPV6, decodeRawIpv6],
+  [LinkType.PPP, decodePpp],
+  [LinkType.PPP_SERIAL, decodePppSerial],
+  [LinkType.IEEE802_11, decodeIeee80211],
+  [LinkType.IEEE802_11_RADIOTAP, decodeRadiotap],
 ]);
 
 const ETHERTYPE_IPV4 = 0x0800;
@@ -77,6 +86,8 @@ export const ETHER_DECODERS = new Map<number, LayerDecoder>([
   [0x8848, decodeMpls],
   [ETHERTYPE_TEB, decodeEthernet],
   [0x88e7, decodePbb],
+  [ETHERTYPE_FABRICPATH, decodeFabricPath],
+  [ETHERTYPE_VNTAG, decodeVnTag],
 ]);
 
 /** IP protocol → L4 decoder (indexed by protocol number). */

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { decodeFrame } from '../../test/support/decode-frame.js';
-import { ethernet, tcpFrame, udpFrame } from '../capture/packet-builder.js';
+import { ethernet, fabricPath, tcpFrame, udpFrame, vnTag } from '../capture/packet-builder.js';
 import { macToString } from './addr.js';
 
 const tcp = () => tcpFrame({ srcMac: '02:aa:bb:cc:dd:01', dstMac: 'fe:ff:ff:ff:ff:02', src: '10.99.0.2', dst: '10.99.0.1', sport: 1234, dport: 80, flags: 'S' });
@@ -76,4 +76,29 @@ t.test('802.1ah provider backbone bridging', async (t) => {
   for (let i = 0; i < 50; i++) nested = ethernet({ etherType: 0x88e7, payload: Buffer.concat([itag, nested]) });
   const deep = decodeFrame(nested);
   t.same([deep.events, deep.pkt.ipVersion], [['decoder.link.too_many_layers'], 0], 'recursion is bounded');
+});
+
+t.test('Cisco FabricPath: the inner frame, its MACs and tags', async (t) => {
+  const inner = udpFrame({ srcMac: '02:00:00:00:01:01', dstMac: '02:00:00:00:01:02', src: '10.99.0.2', dst: '10.99.0.1', sport: 1, dport: 2, vlan: 30 });
+  const d = decodeFrame(ethernet({ src: '02:fa:00:00:00:01', dst: '02:fa:00:00:00:02', etherType: 0x8903, payload: fabricPath({ frame: inner, ftag: 7, ttl: 20 }) }));
+  t.same(d.events, []);
+  t.equal(macToString(d.pkt.srcMac), '02:00:00:00:01:01', 'the inner source, not the switch');
+  t.equal(macToString(d.pkt.dstMac), '02:00:00:00:01:02');
+  t.same([d.pkt.vlan, d.pkt.etherType, d.pkt.dstPort], [30, 0x0800, 2]);
+  const cutOff = decodeFrame(ethernet({ etherType: 0x8903, payload: fabricPath({ frame: inner.subarray(0, 13) }) }));
+  t.ok(cutOff.ok, 'the outer Ethernet header decoded');
+  t.same([cutOff.events, cutOff.pkt.ipVersion], [['decoder.fabricpath.pkt_too_small'], 0]);
+});
+
+t.test('VN-Tag: the EtherType behind the tag, alone or between VLAN tags', async (t) => {
+  const ipUdp = udpFrame({ src: '10.99.0.2', dst: '10.99.0.1', sport: 1, dport: 2 }).subarray(14);
+  const d = decodeFrame(ethernet({ etherType: 0x8926, payload: vnTag({ etherType: 0x0800, payload: ipUdp, dstVif: 9, srcVif: 4 }) }));
+  t.same([d.events, d.pkt.vlan, d.pkt.etherType, d.pkt.dstPort], [[], 0, 0x0800, 2]);
+  // Zeek's vntag_vlan_sandwich: VLAN 250, VN-Tag, VLAN 250, IPv4
+  const innerTag = Buffer.concat([Buffer.from([0x00, 0xfa, 0x08, 0x00]), ipUdp]);
+  const s = decodeFrame(ethernet({ etherType: 0x8100, payload: Buffer.concat([Buffer.from([0x00, 0xfa, 0x89, 0x26]), vnTag({ etherType: 0x8100, payload: innerTag })]) }));
+  t.same([s.events, s.pkt.vlan, s.pkt.vlanInner, s.pkt.dstPort], [[], 250, 250, 2], 'the VN-Tag counts as no VLAN tag');
+  const llc = decodeFrame(ethernet({ etherType: 0x8926, payload: vnTag({ etherType: 100, payload: Buffer.alloc(20) }) }));
+  t.same(llc.events, [], 'an 802.3 length behind the tag is not followed, nor malformed');
+  t.same(decodeFrame(ethernet({ etherType: 0x8926, payload: Buffer.alloc(5) })).events, ['decoder.vntag.pkt_too_small']);
 });

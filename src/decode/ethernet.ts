@@ -1,5 +1,6 @@
 /**
- * Ethernet II, 802.1Q / 802.1ad (QinQ) VLAN tags, and 802.1ah provider backbone bridging (MAC-in-MAC).
+ * Ethernet II, 802.1Q / 802.1ad (QinQ) VLAN tags, 802.1ah provider backbone bridging (MAC-in-MAC), and the
+ * data-centre encapsulations Zeek decodes: Cisco FabricPath (MAC-in-MAC) and VN-Tag (802.1Qbh, a tag).
  *
  * `decodeEthernet` reads the MACs and returns the EtherType; VLAN tags are their own entry in the EtherType
  * table (decode.ts), so a tag found behind PPPoE or MPLS pseudowires decodes the same way.
@@ -75,4 +76,43 @@ export function decodePbb(pkt: Packet, stats: DecodeStats, cur: Cursor): number 
   }
   cur.off += 4;
   return decodeEthernet(pkt, stats, cur);
+}
+
+/** FabricPath: outer destination and source (12), EtherType 0x8903 (2), FTag and TTL (2), then the frame */
+export const ETHERTYPE_FABRICPATH = 0x8903;
+const FABRICPATH_TAG_REST = 2;
+
+/**
+ * Decode the rest of a Cisco FabricPath header (cur.off just past its EtherType) and the classic Ethernet
+ * frame it carries, as Zeek's Ethernet analyzer does. As with PBB, the inner MACs replace the outer ones:
+ * those are the switches' FabricPath addresses. Returns the inner EtherType, or -1 when cut off.
+ */
+export function decodeFabricPath(pkt: Packet, stats: DecodeStats, cur: Cursor): number {
+  if (cur.end - cur.off < FABRICPATH_TAG_REST + ETHERNET_HLEN) {
+    stats.event('decoder.fabricpath.pkt_too_small');
+    return -1;
+  }
+  cur.off += FABRICPATH_TAG_REST;
+  return decodeEthernet(pkt, stats, cur);
+}
+
+/** VN-Tag: direction/pointer/destination VIF (2), looped/source VIF (2), then the next EtherType */
+export const ETHERTYPE_VNTAG = 0x8926;
+const VNTAG_HLEN = 6;
+
+/**
+ * Skip a VN-Tag (Cisco's interface virtualisation tag, EtherType 0x8926) as Zeek's VNTag analyzer does.
+ * The virtual interface ids are not kept: they name ports of one fabric extender, not the traffic's VLAN.
+ * Returns the EtherType behind the tag, or -1 when cut off or when an 802.3 length follows.
+ */
+export function decodeVnTag(pkt: Packet, stats: DecodeStats, cur: Cursor): number {
+  const buf = pkt.buf;
+  const o = cur.off;
+  if (cur.end - o < VNTAG_HLEN) {
+    stats.event('decoder.vntag.pkt_too_small');
+    return -1;
+  }
+  cur.off = o + VNTAG_HLEN;
+  const type = (buf[o + 4] << 8) | buf[o + 5];
+  return type >= 0x0600 ? type : -1;
 }

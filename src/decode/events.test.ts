@@ -4,6 +4,7 @@ import {
   arpFrame, ayiya, dhcpMessage, dnsResponse, erspan, ethernet, EtherType, geneve, gre, GreProto, gtpu, httpRequest, icmpFrame,
   ipFrame, ipPacket, ipv4, ipv6, IpProto, nullLoopback, sllV1, sllV2, tcpFrame, teredo, tlsClientHello, udp, udpFrame, vxlan, type Ipv6Ext,
   fragments,
+  fabricPath, PppProto, pppLink, radiotap, vnTag, Wlan, wlanData, wlanFrame,
 } from '../capture/packet-builder.js';
 import { DECODE_EVENTS, DecodeStats, type DecodeEvent } from './events.js';
 import { DEFAULT_REASSEMBLY_CONFIG, FragmentReassembler, type ReassemblyConfig } from './reassembly.js';
@@ -37,6 +38,7 @@ const bos = (n: number) => {
   b[4 * n - 2] = 1;
   return b;
 };
+const wlan = (o: object = {}) => wlanData({ src: '02:00:00:00:00:05', dst: '02:00:00:00:00:06', toDs: true, payload: innerUdp(), ...o });
 const pppoe = (code: number, len: number, proto: number) => {
   const h = Buffer.from([0x11, code, 0, 1, len >> 8, len & 0xff, proto >> 8, proto & 0xff]);
   return ethernet({ etherType: 0x8864, payload: Buffer.concat([h, Buffer.alloc(20)]) });
@@ -94,6 +96,20 @@ const TRIGGERS: Record<DecodeEvent, () => Trigger> = {
   'decoder.mpls.pkt_too_small': () => ({ frame: mplsOver(Buffer.alloc(3)) }),
   'decoder.mpls.too_many_labels': () => ({ frame: mplsOver(Buffer.alloc(40)) }),
   'decoder.mpls.unknown_payload': () => ({ frame: mplsOver(Buffer.concat([bos(1), Buffer.from([0x80, 0, 0, 0])])) }),
+  'decoder.fabricpath.pkt_too_small': () => ({ frame: ethernet({ etherType: 0x8903, payload: fabricPath({ frame: Buffer.alloc(13) }) }) }),
+  'decoder.vntag.pkt_too_small': () => ({ frame: ethernet({ etherType: 0x8926, payload: Buffer.alloc(5) }) }),
+  'decoder.ppp.pkt_too_small': () => ({ frame: Buffer.from([0xff, 0x03, 0x00]), linkType: LinkType.PPP }),
+  'decoder.ppp.unsupported_proto': () => ({ frame: pppLink({ protocol: PppProto.LCP, payload: Buffer.alloc(10) }), linkType: LinkType.PPP }),
+  'decoder.radiotap.pkt_too_small': () => ({ frame: Buffer.from([0, 0, 60, 0, 0, 0, 0, 0, 1, 2]), linkType: LinkType.IEEE802_11_RADIOTAP }),
+  'decoder.ieee80211.pkt_too_small': () => ({ frame: cut(wlan(), 20), linkType: LinkType.IEEE802_11 }),
+  'decoder.ieee80211.wrong_version': () => ({ frame: wlan({ version: 1 }), linkType: LinkType.IEEE802_11 }),
+  'decoder.ieee80211.no_data': () => ({ frame: radiotap({ frame: wlanFrame({ type: Wlan.MGMT, subtype: Wlan.SUBTYPE_BEACON, rest: Buffer.alloc(40) }) }), linkType: LinkType.IEEE802_11_RADIOTAP }),
+  'decoder.ieee80211.protected': () => ({ frame: wlan({ protectedFrame: true }), linkType: LinkType.IEEE802_11 }),
+  'decoder.ieee80211.llc_not_snap': () => ({ frame: wlan({ body: Buffer.from([0x42, 0x42, 0x03, 0, 0, 0, 0, 0]) }), linkType: LinkType.IEEE802_11 }),
+  'decoder.ieee80211.amsdu_partial': () => ({
+    frame: wlan({ qos: true, amsdu: [0, 1].map(() => ({ src: '02:00:00:00:00:05', dst: '02:00:00:00:00:06', etherType: EtherType.IPV4, payload: innerUdp() })) }),
+    linkType: LinkType.IEEE802_11,
+  }),
   'decoder.arp.pkt_too_small': () => ({ frame: cut(arpFrame({ senderIp: S4, targetIp: D4 }), 30) }),
   'decoder.arp.unsupported': () => ({ frame: ethernet({ etherType: EtherType.ARP, payload: Buffer.from([0, 1, 0x86, 0xdd, 6, 16, 0, 1]) }) }),
   'decoder.ipv4.pkt_too_small': () => ({ frame: cut(udp4(), 30) }),
@@ -202,6 +218,8 @@ t.test('well-formed frames raise no event', async (t) => {
     onPort(6081, geneve({ vni: 1, options: Buffer.alloc(8, 1), payload: innerEth() })),
     onPort(2152, gtpu({ teid: 1, ext: [{ type: 0x85, content: Buffer.from([0, 9]) }], payload: innerUdp() })),
     onPort(5072, ayiya({ payload: innerUdp() })),
+    ethernet({ etherType: 0x8903, payload: fabricPath({ frame: udp4() }) }),
+    ethernet({ etherType: 0x8926, payload: vnTag({ etherType: EtherType.VLAN, payload: udpFrame({ src: S4, dst: D4, sport: 1, dport: 2, vlan: 5 }).subarray(14) }) }),
     onPort(3544, teredo({ origin: { port: 1, addr: 2 }, payload: ipv6({ src: '2001:0:1::1', dst: S6, proto: 59, payload: Buffer.alloc(0) }) })),
   ];
   for (const f of frames) {

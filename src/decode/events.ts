@@ -29,6 +29,21 @@
  * - decoder.mpls.pkt_too_small: an MPLS label stack entry cut off
  * - decoder.mpls.too_many_labels: more than 8 labels without bottom of stack
  * - decoder.mpls.unknown_payload: the payload after the bottom label is neither IPv4 nor IPv6
+ * - decoder.fabricpath.pkt_too_small: a Cisco FabricPath header (EtherType 0x8903) without its 2 tag bytes
+ *   and a whole inner Ethernet header
+ * - decoder.vntag.pkt_too_small: fewer than 6 bytes for a VN-Tag (EtherType 0x8926) and its EtherType
+ * - decoder.ppp.pkt_too_small: a PPP link header (LINKTYPE_PPP, LINKTYPE_PPP_HDLC) cut off
+ * - decoder.ppp.unsupported_proto: a PPP protocol other than IPv4, IPv6 or MPLS (LCP, IPCP, CHAP, …; not
+ *   decoded), or a Cisco HDLC protocol that is not an EtherType
+ * - decoder.radiotap.pkt_too_small: a radiotap header cut off, or its length below 8 or beyond the frame
+ * - decoder.ieee80211.pkt_too_small: an 802.11 header shorter than its type and flags need, or its
+ *   A-MSDU subframe or LLC/SNAP header cut off
+ * - decoder.ieee80211.wrong_version: an 802.11 protocol version other than 0
+ * - decoder.ieee80211.no_data: a management, control or extension frame, or a data frame without a body
+ *   (Null, QoS Null): normal in a monitor capture, counted and not decoded
+ * - decoder.ieee80211.protected: a data frame whose body is encrypted (WEP, TKIP, CCMP): not decoded
+ * - decoder.ieee80211.llc_not_snap: a data frame whose body is not LLC/SNAP with an EtherType
+ * - decoder.ieee80211.amsdu_partial: an A-MSDU with more than one subframe: only the first is decoded
  *
  * ARP
  * - decoder.arp.pkt_too_small: fewer than 8 bytes, or fewer than the declared address sizes need
@@ -149,6 +164,17 @@ export const DECODE_EVENTS = [
   'decoder.mpls.pkt_too_small',
   'decoder.mpls.too_many_labels',
   'decoder.mpls.unknown_payload',
+  'decoder.fabricpath.pkt_too_small',
+  'decoder.vntag.pkt_too_small',
+  'decoder.ppp.pkt_too_small',
+  'decoder.ppp.unsupported_proto',
+  'decoder.radiotap.pkt_too_small',
+  'decoder.ieee80211.pkt_too_small',
+  'decoder.ieee80211.wrong_version',
+  'decoder.ieee80211.no_data',
+  'decoder.ieee80211.protected',
+  'decoder.ieee80211.llc_not_snap',
+  'decoder.ieee80211.amsdu_partial',
   'decoder.arp.pkt_too_small',
   'decoder.arp.unsupported',
   'decoder.ipv4.pkt_too_small',

@@ -13,9 +13,13 @@
 export const LinkType = {
   NULL: 0, // BSD loopback: 4-byte host-order address family
   ETHERNET: 1,
+  PPP: 9, // PPP, with or without HDLC-like framing (ppp.ts)
+  PPP_SERIAL: 50, // LINKTYPE_PPP_HDLC: PPP in HDLC-like framing, or Cisco HDLC
   RAW: 101, // raw IPv4 or IPv6, version from the first nibble
+  IEEE802_11: 105, // 802.11 frames of a monitor-mode capture (ieee80211.ts)
   LOOP: 108, // OpenBSD loopback: 4-byte network-order address family
   LINUX_SLL: 113, // Linux cooked capture v1
+  IEEE802_11_RADIOTAP: 127, // radiotap header, then an 802.11 frame
   IPV4: 228,
   IPV6: 229,
   LINUX_SLL2: 276, // Linux cooked capture v2

@@ -38,6 +38,11 @@ export interface FlowConfig {
   sweepInterval: number;
   /** Community ID seed, 0–65535 (default 0) */
   communityIdSeed?: number;
+  /**
+   * Whether the VLAN ids are part of the flow key (default false, Zeek's key; Suricata keys by them). Optional for
+   * configurations written before it existed (then false).
+   */
+  keyByVlan?: boolean;
   /** Zeek's likely_server_ports, for the direction flip of connections first seen mid-way (server-ports.ts; default Zeek's) */
   likelyServerPorts?: LikelyServerPorts;
 }

@@ -302,7 +302,8 @@ t.test('IPv6 later fragments, VLANs and truncated L4 headers', async (t) => {
   t.equal(frag.proto, 17);
   t.equal(frag.srcPort, 0);
   t.equal(frag.pktsToServer, 1);
-  t.same(h.records.filter((r) => r.srcPort === 5000).map((r) => r.vlan).sort(), [[10], [20, 30], []].sort(), 'one flow per VLAN');
+  const u = only(h.records, (r) => r.srcPort === 5000);
+  t.same([u.vlan, u.pktsToServer], [[], 3], 'VLANs are not part of the key (Zeek): one flow, the VLANs of its first packet');
   const trunc = only(h.records, (r) => r.proto === 6);
   t.equal(trunc.srcPort, 0);
   t.equal(trunc.pktsToServer, 1);
@@ -485,4 +486,28 @@ t.test('Zeek attempt timer: an unanswered SYN ends tcpAttempt seconds after it b
   const talk3 = new TcpTalk(h3);
   for (const at of [0, 1, 3, 7]) talk3.seg(at, 'c', 'S');
   t.equal(h3.flush().length, 1);
+});
+
+t.test('flow.keyByVlan', async (t) => {
+  // a router on a stick: the request arrives on VLAN 10, the reply leaves on VLAN 20
+  const conn = (h: FlowHarness) => {
+    h.feed(tcpFrame({ src: '10.99.0.2', dst: '10.98.0.1', sport: 40000, dport: 80, flags: 'S', vlan: 10 }), 0);
+    h.feed(tcpFrame({ src: '10.98.0.1', dst: '10.99.0.2', sport: 80, dport: 40000, flags: 'SA', vlan: 20 }), 0.01);
+    h.feed(tcpFrame({ src: '10.99.0.2', dst: '10.98.0.1', sport: 40000, dport: 80, flags: 'A', vlan: 10 }), 0.02);
+    // the same 5-tuple again, on a third VLAN whose addresses overlap
+    h.feed(udpFrame({ src: '10.99.0.2', dst: '10.98.0.1', sport: 5000, dport: 53, payload: 'x', vlan: 10 }), 0.03);
+    h.feed(udpFrame({ src: '10.99.0.2', dst: '10.98.0.1', sport: 5000, dport: 53, payload: 'x', vlan: [30, 31] }), 0.04);
+    h.flush();
+  };
+  const zeek = new FlowHarness();
+  conn(zeek);
+  const one = only(zeek.records, (r) => r.proto === 6);
+  t.same([one.connState, one.history, one.pktsToServer, one.pktsToClient, one.vlan], ['S1', 'ShA', 2, 1, [10]], 'default: one connection across both VLANs');
+  t.same(zeek.records.filter((r) => r.proto === 17).map((r) => [r.pktsToServer, r.vlan]), [[2, [10]]]);
+  const suricata = new FlowHarness({ keyByVlan: true });
+  conn(suricata);
+  const halves = suricata.records.filter((r) => r.proto === 6).map((r) => [r.vlan, r.history, r.pktsToServer, r.pktsToClient]);
+  // the lone SYN-ACK is turned round (Zeek's rule for a connection first seen as one): its receiver is the originator
+  t.same(halves.sort(), [[[10], 'SA', 2, 0], [[20], '^h', 0, 1]].sort(), 'keyByVlan: two half-flows, one per VLAN');
+  t.same(suricata.records.filter((r) => r.proto === 17).map((r) => r.vlan).sort(), [[10], [30, 31]].sort(), 'keyByVlan: one flow per VLAN');
 });

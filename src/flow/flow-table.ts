@@ -19,7 +19,8 @@
  * first too, so results do not depend on the sweep interval.
  *
  * Keying rules (documented here because they decide what a "flow" is):
- * - TCP/UDP/SCTP: addresses, ports, protocol, IP version, outer and inner VLAN.
+ * - TCP/UDP/SCTP: addresses, ports, protocol, IP version; the outer and inner VLAN only with flow.keyByVlan
+ *   (default off, Zeek's key: a record's VLANs are then its first packet's).
  * - ICMP/ICMPv6: as Community ID and Suricata do, the type plays the source port and the matching reply
  *   type the destination port (echo request and reply are one flow); one-way types use type and code.
  * - A packet inside a tunnel (depth > 0) is keyed by its depth too: its flow is never the carrier's nor one
@@ -105,6 +106,11 @@ export class FlowTable implements FlowAccounting {
   private readonly icmp = new Int32Array(3);
   /** likely server ports (server-ports.ts), for the direction of connections first seen mid-way */
   private readonly serverPorts: Uint8Array;
+  /**
+   * 0xffffff when the VLAN ids key flows (flow.keyByVlan), else 0: Zeek's default key is addresses, ports and
+   * protocol, so a connection whose two directions cross two VLANs (a router on a stick) stays one connection.
+   */
+  private readonly vlanKeyMask: number;
 
   /** `onRecord` receives every exported record (it owns the object). Throws on an invalid config. */
   constructor(
@@ -114,6 +120,7 @@ export class FlowTable implements FlowAccounting {
     validateFlowConfig(config);
     const max = config.maxFlows;
     this.seed = config.communityIdSeed ?? 0;
+    this.vlanKeyMask = config.keyByVlan === true ? 0xffffff : 0;
     this.serverPorts = serverPortTable(config.likelyServerPorts);
     this.store = new FlowStore(max);
     this.keyAddr = new Uint32Array(max * 8);
@@ -201,7 +208,8 @@ export class FlowTable implements FlowAccounting {
     const b = srcIsA ? d : s;
     const ports = srcIsA ? ((sp << 16) | dp) >>> 0 : ((dp << 16) | sp) >>> 0;
     const meta = proto | (pkt.ipVersion << 8);
-    const vlan = (pkt.vlan & 0xfff) | ((pkt.vlanInner & 0xfff) << 12) | (pkt.depth << 24);
+    // the tunnel depth is always part of the key; the VLAN ids only with flow.keyByVlan (vlanKeyMask)
+    const vlan = (((pkt.vlan & 0xfff) | ((pkt.vlanInner & 0xfff) << 12)) & this.vlanKeyMask) | (pkt.depth << 24);
     let h = mix(meta, vlan);
     h = mix(h, ports);
     for (let i = 0; i < 4; i++) h = mix(h, a[i]);
