@@ -25,7 +25,7 @@ export const DEMO_BENIGN_HOURS = 6;
 /** The generated capture of those hours (built by `npm run model:default`). */
 export const DEMO_BENIGN_PCAP = 'var/learn.pcap';
 /** Flows kept of each capture file (seeded subsample), so the 11-hour home does not outweigh the rest. */
-export const MAX_FLOWS_PER_PCAP = 3000;
+export const MAX_FLOWS_PER_PCAP = 800;
 
 export const TRAINING_NETWORKS: readonly TrainingNetwork[] = [
   { name: 'madea-home', files: ['benign/madea-smarthome-11h.pcap'], what: 'a real smart home, ~15 IoT devices, 11 h' },

@@ -167,3 +167,16 @@ t.test('ICMP has no port class; corrupt values become 0', async (t) => {
   t.equal(portClass(6, 111), 'wellknown');
   t.equal(portClass(58, 443), 'none');
 });
+
+t.test('a record cut while open and established counts as SF; S1 that went idle stays S1', async (t) => {
+  for (const endReason of ['shutdown', 'active'] as const) {
+    const f = features(flowRecord({ proto: 6, connState: 'S1', endReason }));
+    t.equal(f.state_SF, 1, `S1 ended by ${endReason}: SF`);
+    t.equal(f.state_S1, 0, `S1 ended by ${endReason}: not S1`);
+  }
+  const idle = features(flowRecord({ proto: 6, connState: 'S1', endReason: 'idle' }));
+  t.equal(idle.state_S1, 1, 'S1 ended by the idle timeout stays S1');
+  t.equal(idle.state_SF, 0);
+  const cutOth = features(flowRecord({ proto: 6, connState: 'OTH', endReason: 'shutdown' }));
+  t.equal(cutOth.state_OTH, 1, 'only S1 is remapped');
+});

@@ -20,6 +20,9 @@
  * does, and a model made elsewhere found whole networks unusual by them (models/README.md,
  * leave-one-network-out).
  *
+ * Schema 3 encodes the state of a record cut while its connection was open and established (S1 ended by the
+ * capture's end or the active timeout) as SF; see cutOpen below.
+ *
  * Change FEATURE_SCHEMA_VERSION whenever a feature is added, removed, reordered or its formula changes: a
  * model records the version it was trained with and refuses vectors of another.
  *
@@ -27,7 +30,7 @@
  */
 import { CONN_STATES, type FlowRecord } from '../flow/flow-record.js';
 
-export const FEATURE_SCHEMA_VERSION = 2;
+export const FEATURE_SCHEMA_VERSION = 3;
 
 export type FeatureTransform = 'log1p' | 'none' | 'binary';
 
@@ -165,6 +168,17 @@ const DPORT0 = featureNames.indexOf('dport_web');
 const SPORT_WK = featureNames.indexOf('sport_wellknown');
 const STATE_INDEX = new Map<string, number>(CONN_STATES.map((s, i) => [s, i]));
 
+/**
+ * A record cut while its connection was still open and established — the capture ended (shutdown) or the
+ * connection outlived the active timeout — has Zeek's state S1 only because its close is still to come. Its
+ * state is encoded as SF, an established connection that closes normally: a connection still open when the
+ * window ends is ordinary (every open connection of a short capture, every long-lived one on a live network
+ * each active timeout), and as S1 it would weigh as a state the training flows rarely have.
+ */
+function cutOpen(rec: FlowRecord): boolean {
+  return rec.connState === 'S1' && (rec.endReason === 'shutdown' || rec.endReason === 'active');
+}
+
 /** counts per character code for the entropy of a DNS name; reused, never allocated per flow */
 const charCounts = new Uint16Array(256);
 
@@ -243,7 +257,7 @@ export function extractFeatures(rec: FlowRecord, out: Float32Array, offset = 0):
   // one-hot groups: clear, then set the one that applies
   const base = offset;
   for (let i = 0; i < CONN_STATES.length; i++) out[base + STATE0 + i] = 0;
-  const si = STATE_INDEX.get(rec.connState);
+  const si = STATE_INDEX.get(cutOpen(rec) ? 'SF' : rec.connState);
   if (si !== undefined) out[base + STATE0 + si] = 1;
   const proto = rec.proto;
   out[base + PROTO0] = proto === 6 ? 1 : 0;
