@@ -21,7 +21,7 @@ import { DecodeStats } from '../src/decode/events.js';
 import { Packet } from '../src/decode/packet.js';
 import { createLogger } from '../src/log.js';
 import { Pipeline } from '../src/pipeline.js';
-import { readZeekTsv, type ZeekCell } from './support/zeek-log-reader.js';
+import { readZeekTsv, sameConn, type ZeekCell } from './support/zeek-log-reader.js';
 
 const REPO = process.env.ARGUS_ZEEK_REPO ?? '/work/.mirror/zeek+zeek/repo';
 const bare = existsSync(join(REPO, 'HEAD')) && existsSync(join(REPO, 'objects'));
@@ -61,14 +61,6 @@ async function ourConnLog(file: string, dir: string): Promise<Record<string, Zee
   await replayFile(file, p.pkt, p.handlePacket);
   await p.shutdown();
   return readZeekTsv(readFileSync(join(dir, 'conn.log'), 'utf8')).rows;
-}
-
-function sameConn(a: Record<string, ZeekCell>, b: Record<string, ZeekCell>): boolean {
-  if (a.proto !== b.proto) return false;
-  const [ao, ar, bo, br] = [a['id.orig_h'], a['id.resp_h'], b['id.orig_h'], b['id.resp_h']];
-  if (a.proto === 'icmp') return (ao === bo && ar === br) || (ao === br && ar === bo);
-  const [aop, arp, bop, brp] = [a['id.orig_p'], a['id.resp_p'], b['id.orig_p'], b['id.resp_p']];
-  return (ao === bo && aop === bop && ar === br && arp === brp) || (ao === br && aop === brp && ar === bo && arp === bop);
 }
 
 const pkts = (r: Record<string, ZeekCell>): number => Number(r.orig_pkts ?? 0) + Number(r.resp_pkts ?? 0);

@@ -14,7 +14,7 @@ import { replayFile } from '../src/capture/replay.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { Pipeline } from '../src/pipeline.js';
-import { readZeekTsv, type ZeekCell } from './support/zeek-log-reader.js';
+import { readZeekTsv, sameConn, type ZeekCell } from './support/zeek-log-reader.js';
 
 const REPO = process.env.ARGUS_ZEEK_REPO ?? '/work/.mirror/zeek+zeek/repo';
 const bare = existsSync(join(REPO, 'HEAD')) && existsSync(join(REPO, 'objects'));
@@ -88,15 +88,6 @@ async function ourConnLog(files: string[], dir: string, extra: Record<string, st
   }
   await p.shutdown();
   return readZeekTsv(readFileSync(join(dir, 'conn.log'), 'utf8')).rows;
-}
-
-/** The same connection, either way round; ICMP by its addresses (Zeek's ports there are types, ours type and code). */
-function sameConn(a: Record<string, ZeekCell>, b: Record<string, ZeekCell>): boolean {
-  if (a.proto !== b.proto) return false;
-  const [ao, ar, bo, br] = [a['id.orig_h'], a['id.resp_h'], b['id.orig_h'], b['id.resp_h']];
-  if (a.proto === 'icmp') return (ao === bo && ar === br) || (ao === br && ar === bo);
-  const [aop, arp, bop, brp] = [a['id.orig_p'], a['id.resp_p'], b['id.orig_p'], b['id.resp_p']];
-  return (ao === bo && aop === bop && ar === br && arp === brp) || (ao === br && aop === brp && ar === bo && arp === bop);
 }
 
 t.test("every connection Zeek's tunnel baselines list inside a tunnel is ours too, with its tunnel parents", { skip }, async (t) => {

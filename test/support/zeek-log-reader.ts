@@ -187,3 +187,12 @@ export function readZeekJson(text: string, fields: readonly string[], types: rea
     return row;
   });
 }
+
+/** The same connection in two conn.log rows, either way round; ICMP by its addresses (Zeek's ports there are types, ours type and code). */
+export function sameConn(a: Record<string, ZeekCell>, b: Record<string, ZeekCell>): boolean {
+  if (a.proto !== b.proto) return false;
+  const [ao, ar, bo, br] = [a['id.orig_h'], a['id.resp_h'], b['id.orig_h'], b['id.resp_h']];
+  if (a.proto === 'icmp') return (ao === bo && ar === br) || (ao === br && ar === bo);
+  const [aop, arp, bop, brp] = [a['id.orig_p'], a['id.resp_p'], b['id.orig_p'], b['id.resp_p']];
+  return (ao === bo && aop === bop && ar === br && arp === brp) || (ao === br && aop === brp && ar === bo && arp === bop);
+}
