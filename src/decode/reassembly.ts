@@ -41,6 +41,7 @@
  */
 import type { Packet } from './packet.js';
 import type { DecodeEvent, DecodeStats } from './events.js';
+import { Datagram, trimAt, uncovered } from './fragment-datagram.js';
 
 /** The largest datagram an IP length field can describe. */
 export const MAX_DATAGRAM = 0xffff;
@@ -146,44 +147,6 @@ const EVENTS: Record<4 | 6, EventNames> = {
 };
 
 /** Bytes of payload [off, end) held, in `data`. */
-interface Piece {
-  off: number;
-  end: number;
-  data: Buffer;
-}
-
-/** One datagram in progress. */
-class Datagram {
-  hash = 0;
-  /** next datagram with the same hash */
-  chain: Datagram | null = null;
-  /** creation order (also expiry order: every datagram has the same timeout) */
-  older: Datagram | null = null;
-  newer: Datagram | null = null;
-  version: 4 | 6 = 4;
-  proto = 0;
-  id = 0;
-  vlan = 0;
-  depth = 0;
-  readonly src = new Uint32Array(4);
-  readonly dst = new Uint32Array(4);
-  srcKey = '';
-  expiresUs = 0;
-  /** the offset-0 fragment's header, null until it arrives */
-  header: Buffer | null = null;
-  /** IPv6: offset in `header` of the next-header byte to rewrite, and what to write there */
-  nhAt = -1;
-  nextProto = 0;
-  /** payload size, fixed by the first last fragment; -1 until then */
-  size = -1;
-  /** sorted by offset, never overlapping */
-  pieces: Piece[] = [];
-  bytes = 0;
-  fragments = 0;
-  /** ended for too many fragments: swallows the rest until its timeout */
-  dead = false;
-}
-
 function mix(h: number, v: number): number {
   h = Math.imul(h ^ v, 0x01000193);
   return h ^ (h >>> 15);
@@ -293,7 +256,11 @@ export class FragmentReassembler {
     if (!f.more) {
       if (d.size < 0) {
         d.size = end;
-        if (this.trim(d, end)) inconsistent = true;
+        const dropped = trimAt(d, end);
+        if (dropped > 0) {
+          this.bytes -= dropped;
+          inconsistent = true;
+        }
       } else if (end !== d.size) {
         inconsistent = true;
       }
@@ -310,7 +277,7 @@ export class FragmentReassembler {
     const headerLen = f.hdrEnd - f.ipStart;
     if (f.offset === 0 && d.header === null) add += headerLen;
     // the new bytes, first wins: only the gaps between what is held are taken
-    const gaps = this.gaps(d, f.offset, upper);
+    const gaps = uncovered(d, f.offset, upper);
     for (let i = 0; i < gaps.length; i += 2) add += gaps[i + 1] - gaps[i];
     if (gaps.overlap) stats.event(ev.overlap);
     if (add > 0) {
@@ -368,45 +335,6 @@ export class FragmentReassembler {
   /** Drop everything held (end of capture): no events, the datagrams did not time out. */
   clear(): void {
     while (this.oldest !== null) this.remove(this.oldest);
-  }
-
-  /**
-   * The parts of [from, to) that no held piece covers, as [start, end, start, end, …]; `overlap` says whether
-   * any held piece intersects [from, to).
-   */
-  private gaps(d: Datagram, from: number, to: number): number[] & { overlap: boolean } {
-    const out = [] as unknown as number[] & { overlap: boolean };
-    out.overlap = false;
-    let pos = from;
-    for (const p of d.pieces) {
-      if (pos >= to) break;
-      if (p.end <= pos) continue;
-      if (p.off >= to) break;
-      out.overlap = true;
-      if (p.off > pos) out.push(pos, p.off);
-      pos = p.end;
-    }
-    if (pos < to) out.push(pos, to);
-    return out;
-  }
-
-  /** Cut the held pieces at `size`; true when anything was beyond it. */
-  private trim(d: Datagram, size: number): boolean {
-    let cut = false;
-    const kept: Piece[] = [];
-    for (const p of d.pieces) {
-      if (p.end <= size) {
-        kept.push(p);
-        continue;
-      }
-      cut = true;
-      const drop = p.end - Math.max(p.off, size);
-      d.bytes -= drop;
-      this.bytes -= drop;
-      if (p.off < size) kept.push({ off: p.off, end: size, data: p.data.subarray(0, size - p.off) });
-    }
-    if (cut) d.pieces = kept;
-    return cut;
   }
 
   private assemble(d: Datagram, pkt: Packet, f: FragmentInfo, stats: DecodeStats): Buffer | null {
