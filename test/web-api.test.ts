@@ -328,6 +328,9 @@ t.test('actions: quarantine, block, release, approve, deny; policy refusals are 
     { kind: 'block', target: 'example.com' },
     { kind: 'quarantine', mac: MAC1, reason: 'x'.repeat(501) },
     { kind: 'quarantine', mac: MAC1, target: '10.0.0.1' },
+    { kind: 'quarantine', mac: MAC1, seconds: 0 },
+    { kind: 'quarantine', mac: MAC1, seconds: 'an hour' },
+    { kind: 'quarantine', mac: MAC1, seconds: 604_801 },
   ]) {
     const res = await admin.request('/api/v1/actions', { method: 'POST', json });
     t.equal(res.status, 400, JSON.stringify(json).slice(0, 60));
@@ -340,7 +343,7 @@ t.test('actions: quarantine, block, release, approve, deny; policy refusals are 
   t.match(q, { state: 'active', actor: 'admin' });
   t.equal(w.store.actions.get(q.id)!.mac, MAC1);
   t.ok(w.store.actions.auditLog({ actionPrefix: 'action.create' }).some((a) => a.actor === 'admin'), 'audited by the action service');
-  res = await admin.request('/api/v1/actions', { method: 'POST', json: { kind: 'quarantine', mac: MAC1, reason: 'again' } });
+  res = await admin.request('/api/v1/actions', { method: 'POST', json: { kind: 'quarantine', mac: MAC1, reason: 'again', seconds: 3600 } });
   t.equal(res.status, 409, 'the service refuses a second quarantine');
   t.match(await res.json(), { error: /already/ });
   res = await admin.request('/api/v1/actions', { method: 'POST', body: new URLSearchParams({ kind: 'block', target: '203.0.113.0/24', reason: 'c2' }) });
@@ -370,6 +373,10 @@ t.test('actions: quarantine, block, release, approve, deny; policy refusals are 
   t.equal((await admin.request(`/api/v1/actions/${p2}/approve`, { method: 'POST' })).status, 409, 'a denied action cannot be approved');
   const verbs = w.store.actions.auditLog({ actor: 'admin', actionPrefix: 'action.' }).map((a) => a.action);
   t.same(verbs.sort(), ['action.approve', 'action.create', 'action.create', 'action.deny', 'action.release']);
+  res = await admin.request('/api/v1/actions', { method: 'POST', json: { kind: 'quarantine', mac: MAC1, reason: 'an hour', seconds: 3600 } });
+  t.equal(res.status, 201, 'a manual quarantine with its own duration');
+  const timed = w.store.actions.get(((await res.json()) as { action: { id: number } }).action.id)!;
+  t.equal((timed.expiresUs! - timed.createdUs) / 1e6, 3600, 'expires after the seconds asked for');
 });
 
 t.test('allow-list', async (t) => {

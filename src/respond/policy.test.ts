@@ -204,6 +204,18 @@ t.test('quarantines expire in packet time', async (t) => {
   t.match(r.policy.release(id, 'admin'), { ok: false, error: /is expired/ });
 });
 
+t.test('a manual quarantine may name its own duration, within maxQuarantineSeconds', async (t) => {
+  const r = rig(t, { 'response.quarantineSeconds': '600', 'response.maxQuarantineSeconds': '3600' });
+  const res = r.policy.quarantine(A, 'admin', 'an hour', { seconds: 3600 });
+  if (!res.ok) throw new Error(res.error);
+  t.equal((res.action!.expiresUs! - res.action!.createdUs) / S, 3600);
+  t.match(r.policy.quarantine(B, 'admin', 'too long', { seconds: 3601 }), { ok: false, error: /from 1 to 3600/ });
+  t.match(r.policy.quarantine(B, 'admin', 'nonsense', { seconds: 1.5 }), { ok: false, error: /whole number/ });
+  const plain = r.policy.quarantine(B, 'admin', 'default');
+  if (!plain.ok) throw new Error(plain.error);
+  t.equal((plain.action!.expiresUs! - plain.action!.createdUs) / S, 600, 'without seconds: response.quarantineSeconds');
+});
+
 t.test('repeat offenders: duration × factor^(earlier quarantines in the window), capped', async (t) => {
   const r = rig(t, { 'response.quarantineSeconds': '100', 'response.escalationFactor': '3', 'response.escalationWindowHours': '1', 'response.maxQuarantineSeconds': '500' });
   const durations: number[] = [];

@@ -56,6 +56,8 @@ interface ProposeOpts {
   auto: boolean;
   /** new-device hold: no expiry, never pending */
   hold?: boolean;
+  /** an admin's own duration for this action (a manual quarantine) */
+  seconds?: number;
   alertId?: string | null;
   tsUs: number;
 }
@@ -199,11 +201,14 @@ export class Policy implements ActionService {
 
   // ── ActionService ─────────────────────────────────────────────────────────────────────────────────────────
 
-  quarantine(mac: string, actor: string, reason: string): ActionResult {
+  quarantine(mac: string, actor: string, reason: string, opts: { seconds?: number } = {}): ActionResult {
     const m = canonicalMac(mac);
     if (m === null) return { ok: false, error: `not a MAC address: ${JSON.stringify(mac)}` };
+    const max = this.config.response.maxQuarantineSeconds;
+    if (opts.seconds !== undefined && !(Number.isInteger(opts.seconds) && opts.seconds >= 1 && opts.seconds <= max))
+      return { ok: false, error: `seconds must be a whole number from 1 to ${max} (response.maxQuarantineSeconds)` };
     const ip = this.store.devices.addresses(m)[0]?.ip ?? null;
-    return this.propose('quarantine', { mac: m, ip }, { actor, reason, auto: false, tsUs: this.now() });
+    return this.propose('quarantine', { mac: m, ip }, { actor, reason, auto: false, tsUs: this.now(), seconds: opts.seconds });
   }
 
   block(target: string, actor: string, reason: string): ActionResult {
@@ -304,6 +309,7 @@ export class Policy implements ActionService {
     let seconds: number | null;
     let previous = 0;
     if (o.hold) seconds = null;
+    else if (o.seconds !== undefined) seconds = o.seconds;
     else if (kind === 'quarantine') {
       previous = this.ledger.recentQuarantines(t.mac, t.ip, o.tsUs);
       seconds = escalatedSeconds(r.quarantineSeconds, r.escalationFactor, previous, r.maxQuarantineSeconds);

@@ -17,7 +17,8 @@ export type ActionResult = { ok: true; action?: ActionRow } | { ok: false; error
 
 /** What the web UI and the API may ask of the response stage. `actor` is the web user name. */
 export interface ActionService {
-  quarantine(mac: string, actor: string, reason: string): ActionResult;
+  /** quarantine a device; `seconds` overrides response.quarantineSeconds for this one (capped by maxQuarantineSeconds) */
+  quarantine(mac: string, actor: string, reason: string, opts?: { seconds?: number }): ActionResult;
   /** lift an active or pending quarantine/block/rate-limit */
   release(actionId: number, actor: string, reason?: string): ActionResult;
   approve(actionId: number, actor: string): ActionResult;

@@ -41,10 +41,12 @@ export function registerActionApi(api: Hono<WebEnv>, ctx: WebContext): void {
     const actor = c.get('user')!.username;
     let r: ActionResult;
     if (kind === 'quarantine') {
-      onlyFields(b, ['kind', 'mac', 'reason']);
+      onlyFields(b, ['kind', 'mac', 'reason', 'seconds']);
       const m = mac(typeof b.mac === 'string' ? b.mac : undefined, 'mac');
       const reason = text(b.reason, 'reason', { max: 500 }) ?? 'manual quarantine';
-      r = actions.quarantine(m, actor, reason);
+      const max = ctx.deps.config.response.maxQuarantineSeconds;
+      const seconds = int(b.seconds === undefined ? undefined : String(b.seconds), 'seconds', { min: 1, max });
+      r = actions.quarantine(m, actor, reason, seconds === undefined ? {} : { seconds });
     } else {
       onlyFields(b, ['kind', 'target', 'reason']);
       const target = ipOrCidr(typeof b.target === 'string' ? b.target : undefined, 'target');
