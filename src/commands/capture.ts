@@ -162,6 +162,7 @@ export async function commandRun(cfg: Config, log: Logger, opts: RunOptions = {}
         loop: cfg.capture.loop,
         signal: ac.signal,
         onIdle: () => pipeline.flushOutputs(),
+        interactive: web.busy,
       });
       if (!ac.signal.aborted && opts.exitAtEnd !== true) {
         // the file is done: export its open flows so the dashboard shows all of it, then keep serving

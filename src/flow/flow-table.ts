@@ -66,6 +66,9 @@ function mix(h: number, w: number): number {
   return h ^ (h >>> 15);
 }
 
+/** flows a sweep ends (or exports at the active timeout) before it leaves the rest to the next packet */
+const SWEEP_BUDGET = 512;
+
 export class FlowTable implements FlowAccounting {
   readonly stats: FlowTableStats;
   private readonly store: FlowStore;
@@ -440,15 +443,26 @@ export class FlowTable implements FlowAccounting {
     this.nextSweep = this.clock + this.sweepUs;
     const now = this.clock;
     const timeouts = this.stats.emergency ? this.emergencyIdleUs : this.idleUs;
+    // at most SWEEP_BUDGET flows end per sweep; when more are due, the next packet sweeps on (a flood's
+    // thousands of expiring half-open flows are then spread over packets, not one long pause of the loop)
+    let budget = SWEEP_BUDGET;
     for (let c = 0; c < NCLASS; c++) {
       const limit = timeouts[c];
       let slot = this.idle.head(c);
       while (slot >= 0 && now - this.lastSeen[slot] > limit) {
+        if (budget-- === 0) {
+          this.nextSweep = now;
+          return;
+        }
         this.end(slot, this.idleReason(slot, c));
         slot = this.idle.head(c);
       }
     }
     for (let slot = this.started.head(0); slot >= 0 && now - this.actStart[slot] > this.activeUs; slot = this.started.head(0)) {
+      if (budget-- === 0) {
+        this.nextSweep = now;
+        return;
+      }
       if (this.store.packets(slot) > 0) {
         this.emit(slot, 'active');
         this.store.nextSegment(slot);

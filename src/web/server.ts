@@ -38,8 +38,16 @@ export interface WebServer {
   needsSetup: boolean;
   /** the one-time code the setup page asks for (print it with the needsSetup line) */
   setupCode: string;
+  /**
+   * A request is being answered, or one arrived in the last INTERACTIVE_MS: a replay in the same process then
+   * hands the loop back sooner (the event stream, open for as long as a page is, does not count).
+   */
+  busy(): boolean;
   close(): Promise<void>;
 }
+
+/** how long after a request's arrival the server still counts as busy (a page load is several requests) */
+export const INTERACTIVE_MS = 300;
 
 export interface WebAppOptions {
   /** served over TLS: session cookies get Secure and the __Host- prefix (default: config web.tls) */
@@ -155,8 +163,17 @@ export async function startWebServer(deps: WebDeps, opts: WebAppOptions = {}): P
     let server: ServerType;
     const onError = (err: NodeJS.ErrnoException) =>
       reject(new Error(err.code === 'EADDRINUSE' ? `web.port ${port} on ${host} is already in use: pick another with --port or web.port` : `cannot listen on ${host}:${port}: ${err.message}`));
+    let inFlight = 0;
+    let lastArrivalMs = -Infinity;
     const listening = (info: { port: number }) => {
       server.off('error', onError);
+      server.on('connection', () => (lastArrivalMs = performance.now()));
+      server.on('request', (req: { url?: string }, res: { once(e: 'close', f: () => void): void }) => {
+        lastArrivalMs = performance.now();
+        if (req.url === '/events' || req.url?.startsWith('/events?')) return;
+        inFlight++;
+        res.once('close', () => inFlight--);
+      });
       const h = host.includes(':') ? `[${host}]` : host;
       resolve({
         address: { host, port: info.port },
@@ -164,6 +181,7 @@ export async function startWebServer(deps: WebDeps, opts: WebAppOptions = {}): P
         tls: tls === null ? null : { certFile: tls.certFile, keyFile: tls.keyFile, generated: tls.generated },
         needsSetup: deps.store.auth.users().length === 0,
         setupCode,
+        busy: () => inFlight > 0 || performance.now() - lastArrivalMs < INTERACTIVE_MS,
         close: () =>
           new Promise<void>((r) => {
             server.close(() => r());
