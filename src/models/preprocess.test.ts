@@ -32,7 +32,8 @@ t.test('fit → apply → invert round-trips; JSON round-trip applies identicall
       for (let i = 0; i < n; i++) ones += x[i * FEATURE_COUNT + j]!;
       const share = ones / n;
       t.ok(Math.abs(p.params.center[j]! - share) < 1e-12, `${name}: centre p`);
-      t.ok(Math.abs(p.params.scale[j]! - Math.max(0.1, Math.sqrt(share * (1 - share)))) < 1e-12, `${name}: scale max(0.1, sqrt(p(1 − p)))`);
+      const floor = name.startsWith('dport_') ? 0.2 : 0.1;
+      t.ok(Math.abs(p.params.scale[j]! - Math.max(floor, Math.sqrt(share * (1 - share)))) < 1e-12, `${name}: scale max(${floor.toFixed(2)}, sqrt(p(1 − p)))`);
     } else {
       const col = Float32Array.from({ length: n }, (_, i) => y[i * FEATURE_COUNT + j]!).sort();
       t.ok(Math.abs(quantileSorted(col, 0.5)) < 1e-5, `${name} median 0`);
@@ -64,6 +65,13 @@ t.test('log1p then robust scaling, by hand', async (t) => {
   const other = FEATURES.findIndex((f) => f.name === 'proto_other');
   t.equal(p.params.center[other], 0);
   t.equal(p.params.scale[other], 0.1);
+  // a service class never seen (the synthetic flows have no SSH): its own larger floor, so it moves a flow by 5
+  const remote = FEATURES.findIndex((f) => f.name === 'dport_remote');
+  t.equal(p.params.center[remote], 0);
+  t.ok(Math.abs(p.params.scale[remote]! - 0.2) < 1e-9, 'dport_remote floor 0.2');
+  const ssh = new Float32Array(d);
+  ssh[remote] = 1;
+  t.ok(Math.abs(p.apply(ssh)[remote]! - 5) < 1e-5, 'an unseen service class scales to 5, not 10');
   // clip: log1p(1e30) ≈ 69 → (69 − 2ln2) / 2ln2 ≈ 48.8, beyond a clip of 10
   const clipped = Preprocessor.fit(x, undefined, 10);
   const big = new Float32Array(d);

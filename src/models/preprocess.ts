@@ -9,7 +9,9 @@
  *   have it, the scale at least MIN_BINARY_SCALE. A category common in training moves a row by about one
  *   unit; one rare or never seen (a TCP state, protocol or port class this network does not use) by up to
  *   1 / MIN_BINARY_SCALE — otherwise a 0/1 column would be drowned by dozens of continuous ones in the
- *   autoencoder's mean squared error.
+ *   autoencoder's mean squared error. A feature may set a larger floor of its own (FeatureDef.minScale):
+ *   the destination-port classes do, since which services a network runs names the network (at most 5
+ *   units for a service never seen).
  *
  * The fitted parameters are saved as preprocess.json beside the model and applied identically at inference.
  */
@@ -77,7 +79,7 @@ export class Preprocessor {
         for (let i = 0; i < m; i++) if (x[rowAt(i) * d + j]! !== 0) ones++;
         const p = ones / m;
         center.push(p);
-        scale.push(Math.max(MIN_BINARY_SCALE, Math.sqrt(p * (1 - p))));
+        scale.push(Math.max(FEATURES[j]!.minScale ?? MIN_BINARY_SCALE, Math.sqrt(p * (1 - p))));
         continue;
       }
       let sum = 0;
