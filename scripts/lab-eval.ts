@@ -26,11 +26,10 @@ import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatReport, type EvalReport } from '../src/eval/index.js';
-import { startHttpServer, startTcpdump } from '../test/support/lab-services.js';
-import { createSwitchLab, netnsSkipReason, waitForLine, type Lab } from '../test/support/netns.js';
+import { SSHD, sshKeyLogin, startHttpServer, startKeySshd, startTcpdump } from '../test/support/lab-services.js';
+import { createSwitchLab, netnsSkipReason, type Lab } from '../test/support/netns.js';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
-const SSHD = '/usr/sbin/sshd';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const now = (): number => Date.now() / 1000;
 const has = (cmd: string, arg = '--version'): boolean => spawnSync(cmd, [arg], { stdio: 'ignore' }).error === undefined;
@@ -57,43 +56,6 @@ async function window(labels: string, host: string, label: string, fn: () => Pro
   const end = now() + 0.5;
   appendFileSync(labels, `${start.toFixed(3)}\t${end.toFixed(3)}\t${host}\t${label}\n`);
   say(`  ${label}: ${(end - start).toFixed(1)} s${note ? ` (${note})` : ''}`);
-}
-
-/** sshd on `host` with a throwaway host key; root may log in with `clientKey` only, every password fails. */
-async function startSshd(lab: Lab, host: string, dir: string): Promise<{ clientKey: string }> {
-  const hostKey = join(dir, 'host_ed25519');
-  const clientKey = join(dir, 'client_ed25519');
-  for (const k of [hostKey, clientKey]) {
-    const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'argus-edge-lab', '-f', k], { encoding: 'utf8', timeout: 20000 });
-    if (r.status !== 0) throw new Error(`ssh-keygen: ${r.stderr}`);
-  }
-  writeFileSync(join(dir, 'authorized_keys'), spawnSync('cat', [`${clientKey}.pub`], { encoding: 'utf8' }).stdout, { mode: 0o600 });
-  const conf = join(dir, 'sshd_config');
-  writeFileSync(
-    conf,
-    [
-      `ListenAddress ${lab.addr(host)}:22`,
-      `HostKey ${hostKey}`,
-      `PidFile ${join(dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-      'UsePAM no',
-      'PasswordAuthentication yes',
-      'KbdInteractiveAuthentication no',
-      'PubkeyAuthentication yes',
-      'AllowUsers root',
-      'PermitRootLogin prohibit-password',
-      'StrictModes no',
-      'UseDNS no',
-      'MaxAuthTries 6',
-      'MaxStartups 64:30:128',
-      'LoginGraceTime 15',
-      '',
-    ].join('\n'),
-  );
-  // a private /run in the mount namespace `ip netns exec` gives it: the machine's own /run is left alone
-  const sshd = lab.spawn(host, 'sh', ['-c', `mount -t tmpfs -o size=1m,mode=755 tmpfs /run && mkdir -m 755 /run/sshd && exec ${SSHD} -D -e -f ${conf}`]);
-  await waitForLine(sshd, 'stderr', /Server listening on/, 15000);
-  return { clientKey };
 }
 
 /** Node's resolver asking `server` for `names` (used when dig is not installed). */
@@ -142,9 +104,8 @@ function benign(lab: Lab, urls: { web: string; web2: string; gw: string }, clien
   loops.push(
     (async () => {
       for (let i = 0; i < 100 && alive(); i++) {
-        const r = await lab.exec('alice', 'ssh', ['-i', clientKey, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=5', `root@${gw}`, 'uptime'], { timeoutMs: 15000 });
         counts.ssh!++;
-        if (r.code === 0) counts.sshOk!++;
+        if (await sshKeyLogin(lab, 'alice', gw, clientKey)) counts.sshOk!++;
         for (let w = 0; w < 20 && alive(); w++) await sleep(1000);
       }
     })(),
@@ -200,7 +161,7 @@ async function main(): Promise<void> {
     const gwHttp = await startHttpServer(lab, 'gw', { port: 8080, size: 4000 });
     const camHttp = await startHttpServer(lab, 'cam', { port: 80, size: 2000 });
     const dns = lab.spawn('gw', 'dnsmasq', ['--no-daemon', '--no-resolv', '--no-hosts', '--bind-interfaces', `--listen-address=${gw}`, '--port=53', `--address=/lab.test/${web}`, '--log-facility=-'], { stdio: 'ignore' });
-    const { clientKey } = await startSshd(lab, 'gw', out);
+    const { clientKey } = await startKeySshd(lab, 'gw', out);
     await sleep(500);
     say(`lab up: gw ${gw}, web ${web}, mallory ${mallory}, cam ${cam}; capturing to ${pcap}`);
     const bg = benign(lab, { web: webHttp.url4, web2: webApi.url4, gw: gwHttp.url4 }, clientKey, 600);

@@ -4,7 +4,7 @@
  * test does not stop it first.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitForLine, type Lab } from './netns.js';
 
@@ -146,13 +146,28 @@ export function sshdSkipReason(): string | null {
 /**
  * Starts a real OpenSSH sshd on `host`:22 with a throwaway host key and config written into `dir`, in a private
  * /run (tmpfs in the mount namespace `ip netns exec` gives it) so nothing of the machine's own sshd setup is
- * used or touched. No account may log in: every password guess fails, whatever the wordlist holds. Resolves
- * once sshd listens; stop it with `lab.stop(child)` (the lab's cleanup does it otherwise).
+ * used or touched. Every password guess fails, whatever the wordlist holds; with `keyLogin`, root may log in
+ * with the key `clientKey` (made here too), as an admin's own logins would. Resolves once sshd listens; stop
+ * it with `lab.stop(child)` (the lab's cleanup does it otherwise).
  */
 export async function startSshd(lab: Lab, host: string, dir: string): Promise<ChildProcess> {
+  return (await startSshdWith(lab, host, dir, false)).sshd;
+}
+
+/** startSshd, with root's key login allowed: `ssh -i clientKey root@host` succeeds. */
+export function startKeySshd(lab: Lab, host: string, dir: string): Promise<{ sshd: ChildProcess; clientKey: string }> {
+  return startSshdWith(lab, host, dir, true);
+}
+
+async function startSshdWith(lab: Lab, host: string, dir: string, keyLogin: boolean): Promise<{ sshd: ChildProcess; clientKey: string }> {
   const key = join(dir, 'host_ed25519');
-  const kg = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'argus-edge-test', '-f', key], { encoding: 'utf8', timeout: 20000 });
-  if (kg.status !== 0) throw new Error(`ssh-keygen failed: ${kg.stderr ?? kg.error?.message}`);
+  const clientKey = join(dir, 'client_ed25519');
+  for (const k of keyLogin ? [key, clientKey] : [key]) {
+    const kg = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'argus-edge-test', '-f', k], { encoding: 'utf8', timeout: 20000 });
+    if (kg.status !== 0) throw new Error(`ssh-keygen failed: ${kg.stderr ?? kg.error?.message}`);
+  }
+  const authorized = join(dir, 'authorized_keys');
+  if (keyLogin) writeFileSync(authorized, readFileSync(`${clientKey}.pub`), { mode: 0o600 });
   const conf = join(dir, 'sshd_config');
   writeFileSync(
     conf,
@@ -160,12 +175,13 @@ export async function startSshd(lab: Lab, host: string, dir: string): Promise<Ch
       `ListenAddress ${lab.addr(host)}:22`,
       `HostKey ${key}`,
       `PidFile ${join(dir, 'sshd.pid')}`,
+      ...(keyLogin ? [`AuthorizedKeysFile ${authorized}`] : []),
       'UsePAM no',
       'PasswordAuthentication yes',
       'KbdInteractiveAuthentication no',
-      'PubkeyAuthentication no',
-      'AllowUsers argus-edge-nobody',
-      'PermitRootLogin no',
+      `PubkeyAuthentication ${keyLogin ? 'yes' : 'no'}`,
+      `AllowUsers ${keyLogin ? 'root' : 'argus-edge-nobody'}`,
+      `PermitRootLogin ${keyLogin ? 'prohibit-password' : 'no'}`,
       'StrictModes no',
       'UseDNS no',
       // sshd's default: hydra makes about five guesses per connection before sshd drops it (with fewer,
@@ -178,5 +194,11 @@ export async function startSshd(lab: Lab, host: string, dir: string): Promise<Ch
   );
   const sshd = lab.spawn(host, 'sh', ['-c', `mount -t tmpfs -o size=1m,mode=755 tmpfs /run && mkdir -m 755 /run/sshd && exec ${SSHD} -D -e -f ${conf}`]);
   await waitForLine(sshd, 'stderr', /Server listening on/, 15000);
-  return sshd;
+  return { sshd, clientKey };
+}
+
+/** `ssh -i key root@server uptime` from `host`, batch mode, no host-key prompt; true when the login worked. */
+export async function sshKeyLogin(lab: Lab, host: string, server: string, key: string): Promise<boolean> {
+  const r = await lab.exec(host, 'ssh', ['-i', key, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=5', `root@${server}`, 'uptime'], { timeoutMs: 15000 });
+  return r.code === 0;
 }
