@@ -24,7 +24,8 @@ import { isGroupAddress, PrefixSet } from '../detectors/addresses.js';
 import type { NewDeviceGate } from '../detectors/device-flood.js';
 import type { FlowRecord } from '../flow/flow-record.js';
 import type { Store } from '../store/db.js';
-import type { AddressSource, DeviceSighting } from '../store/devices.js';
+import type { AddressSource } from '../store/devices.js';
+import { DeviceWriter, loadDevice, recentDevices } from './device-persist.js';
 import { makeRoom } from './device-eviction.js';
 import { isGroupMac, isLocallyAdministered, vendorOf } from './oui.js';
 import { RemoteHosts, type RemoteHost } from './remote-hosts.js';
@@ -79,10 +80,6 @@ export interface InventoryStats {
 
 /** Addresses kept per device: DHCP churn and IPv6 privacy addresses add a few a day; a router's MAC adds many. */
 export const MAX_ADDRESSES = 16;
-/** A device that was only seen again is written at most this often (packet time). */
-const PERSIST_EVERY_US = 60_000_000;
-/** Devices reloaded from the store per query page at start. */
-const RELOAD_PAGE = 1000;
 
 export class DeviceInventory {
   /** least recently seen first: re-inserted on every touch (an LruMap, so the victim search at the cap costs the same in a MAC flood) */
@@ -91,9 +88,7 @@ export class DeviceInventory {
   /** address → MAC of the device that used it last */
   private readonly byIp = new Map<string, string>();
   private readonly home: PrefixSet;
-  /** MACs seen again since their last write, and the addresses whose last sighting moved */
-  private readonly dirty = new Map<string, Set<string>>();
-  private nextPersistUs = 0;
+  private readonly writer: DeviceWriter;
   private readonly offs: (() => void)[] = [];
   readonly stats: InventoryStats = { devices: 0, remoteHosts: 0, newDevices: 0, devicesEvicted: 0, remoteHostsEvicted: 0, addressesEvicted: 0, floodUnadmitted: 0 };
 
@@ -105,6 +100,7 @@ export class DeviceInventory {
   ) {
     this.home = new PrefixSet(cfg.homeNets);
     this.remotes = new RemoteHosts(cfg.trust.maxRemoteHosts);
+    this.writer = new DeviceWriter(store, (mac) => this.devices.peek(mac));
     if (store !== null) this.reload(store);
     this.offs.push(
       bus.on('arp', (e) => this.onArp(e.tsUs, e.arp, e.vlan)),
@@ -146,7 +142,7 @@ export class DeviceInventory {
   /** Periodic work (with the scorer's tick): queues the sightings of a quiet minute that no packet flushed. */
   tick(nowUs: number): void {
     this.gate?.tick?.(nowUs);
-    this.maybePersist(nowUs);
+    this.writer.maybeFlush(nowUs);
   }
 
   /** Evictions of the in-memory tables, for argus_memory_evictions_total. */
@@ -281,12 +277,12 @@ export class DeviceInventory {
     this.stats.devices = this.devices.size;
     if (isNew) {
       this.stats.newDevices++;
-      this.persistNow(tsUs, dev);
+      this.writer.now(tsUs, dev);
       this.bus.emit('device.new', this.event(tsUs, dev));
     } else if (newAddr) {
       this.changed(tsUs, dev);
     } else {
-      this.markDirty(tsUs, dev, ip);
+      this.writer.mark(tsUs, dev, ip);
     }
     return dev;
   }
@@ -328,7 +324,7 @@ export class DeviceInventory {
   /** An evicted device takes its addresses and its pending write along (bound once: no closure per new MAC). */
   private readonly forget = (mac: string, dev: Device): void => {
     for (const ip of dev.addresses.keys()) if (this.byIp.get(ip) === mac) this.byIp.delete(ip);
-    this.dirty.delete(mac);
+    this.writer.forget(mac);
   };
 
   private remote(tsUs: number, ip: string): RemoteHost {
@@ -343,118 +339,30 @@ export class DeviceInventory {
   }
 
   private changed(tsUs: number, dev: Device): void {
-    this.persistNow(tsUs, dev);
+    this.writer.now(tsUs, dev);
     this.bus.emit('device.update', this.event(tsUs, dev));
   }
 
-  // ---- persistence -------------------------------------------------------------------------------------
-
-  private sighting(dev: Device, tsUs: number): DeviceSighting {
-    const s: DeviceSighting = { mac: dev.mac, tsUs };
-    if (dev.hostname !== null) s.hostname = dev.hostname;
-    if (dev.vendor !== null) s.vendor = dev.vendor;
-    if (dev.dhcpFingerprint !== null) s.dhcpFingerprint = dev.dhcpFingerprint;
-    if (dev.dhcpVendorClass !== null) s.dhcpVendorClass = dev.dhcpVendorClass;
-    return s;
-  }
-
-  /** Queues the device row and all its addresses into the store's next batch. */
-  private persistNow(tsUs: number, dev: Device): void {
-    this.dirty.delete(dev.mac);
-    if (this.store === null) return;
-    const s = this.sighting(dev, dev.lastSeenUs);
-    const first = { ...s, tsUs: dev.firstSeenUs };
-    const addrs = [...dev.addresses].map(([ip, a]) => [ip, { ...a }] as const);
-    const devices = this.store.devices;
-    this.store.defer(tsUs, () => {
-      devices.upsert(first);
-      devices.upsert(s);
-      for (const [ip, a] of addrs) {
-        devices.addAddress(dev.mac, ip, a.firstSeenUs, a.source);
-        if (a.lastSeenUs !== a.firstSeenUs) devices.addAddress(dev.mac, ip, a.lastSeenUs, a.source);
-      }
-    });
-    this.maybePersist(tsUs);
-  }
-
-  private markDirty(tsUs: number, dev: Device, ip: string | null): void {
-    if (this.store !== null) {
-      let set = this.dirty.get(dev.mac);
-      if (set === undefined) this.dirty.set(dev.mac, (set = new Set()));
-      if (ip !== null && dev.addresses.has(ip)) set.add(ip);
-    }
-    this.maybePersist(tsUs);
-  }
-
-  private maybePersist(tsUs: number): void {
-    if (tsUs >= this.nextPersistUs) this.persist(tsUs);
-  }
+  // ---- persistence (device-persist.ts) ----------------------------------------------------------------
 
   /** Queues the last sightings of every device seen since the previous call (one deferred write for all). */
   persist(tsUs: number): void {
-    this.nextPersistUs = tsUs + PERSIST_EVERY_US;
-    if (this.store === null || this.dirty.size === 0) return;
-    const rows: { s: DeviceSighting; addrs: [string, number, AddressSource][] }[] = [];
-    for (const [mac, ips] of this.dirty) {
-      const dev = this.devices.peek(mac);
-      if (dev === undefined) continue;
-      const addrs: [string, number, AddressSource][] = [];
-      for (const ip of ips) {
-        const a = dev.addresses.get(ip);
-        if (a !== undefined) addrs.push([ip, a.lastSeenUs, a.source]);
-      }
-      rows.push({ s: this.sighting(dev, dev.lastSeenUs), addrs });
-    }
-    this.dirty.clear();
-    const devices = this.store.devices;
-    this.store.defer(tsUs, () => {
-      for (const r of rows) {
-        devices.upsert(r.s);
-        for (const [ip, ts, src] of r.addrs) devices.addAddress(r.s.mac, ip, ts, src);
-      }
-    });
+    this.writer.flush(tsUs);
   }
 
   /** A device evicted from memory (or known before a restart) that is still in the store; null when unknown. */
   private fromStore(mac: string): Device | null {
-    if (this.store === null) return null;
-    // a MAC the store certainly lacks (every MAC of a flood) costs no read; else one indexed read
-    if (!this.store.devices.mayHold(mac)) return null;
-    const row = this.store.devices.get(mac);
-    if (row === undefined) return null;
-    return this.rowToDevice(row, this.store);
-  }
-
-  private rowToDevice(row: NonNullable<ReturnType<Store['devices']['get']>>, store: Store): Device {
-    const dev: Device = {
-      mac: row.mac,
-      randomMac: isLocallyAdministered(row.mac),
-      vendor: row.vendor,
-      hostname: row.hostname,
-      hostnameSource: row.hostname === null ? null : 'dhcp',
-      dhcpFingerprint: row.dhcpFingerprint,
-      dhcpVendorClass: row.dhcpVendorClass,
-      firstSeenUs: row.firstSeenUs,
-      lastSeenUs: row.lastSeenUs,
-      addresses: new Map(),
-    };
-    const addrs = store.devices.addresses(row.mac).slice(0, MAX_ADDRESSES).reverse();
-    for (const a of addrs) {
-      dev.addresses.set(a.ip, { firstSeenUs: a.firstSeenUs, lastSeenUs: a.lastSeenUs, source: a.source });
-      this.byIp.set(a.ip, row.mac);
-    }
+    const dev = this.store === null ? null : loadDevice(this.store, mac, MAX_ADDRESSES);
+    if (dev !== null) for (const ip of dev.addresses.keys()) this.byIp.set(ip, mac);
     return dev;
   }
 
   /** Loads the most recently seen devices (up to the cap) so a restart does not announce them again. */
   private reload(store: Store): void {
-    const rows: NonNullable<ReturnType<Store['devices']['get']>>[] = [];
-    for (let offset = 0; rows.length < this.cfg.trust.maxDevices; offset += RELOAD_PAGE) {
-      const page = store.devices.query({ orderBy: 'lastSeen', offset, limit: Math.min(RELOAD_PAGE, this.cfg.trust.maxDevices - rows.length) });
-      rows.push(...page);
-      if (page.length < RELOAD_PAGE) break;
+    for (const dev of recentDevices(store, this.cfg.trust.maxDevices, MAX_ADDRESSES)) {
+      for (const ip of dev.addresses.keys()) this.byIp.set(ip, dev.mac);
+      this.devices.set(dev.mac, dev);
     }
-    for (const row of rows.reverse()) this.devices.set(row.mac, this.rowToDevice(row, store));
     this.stats.devices = this.devices.size;
   }
 }
