@@ -4,9 +4,10 @@
  * counted, logged and audited rather than thrown. The decisions are policy.ts's; this only carries them out.
  */
 import type { Logger } from '../log.js';
-import type { ActionKind } from '../store/actions.js';
+import type { ActionKind, ActionRow } from '../store/actions.js';
 import { AddressError } from './firewall-address.js';
-import type { Firewall, FirewallEntry } from './firewall.js';
+import { validateEntry } from './firewall-kernel.js';
+import type { Firewall, FirewallEntry, TimedEntry } from './firewall.js';
 import type { ActionLedger, PolicyStore } from './policy-ledger.js';
 import type { ActionResult } from './types.js';
 
@@ -60,6 +61,28 @@ export class Enforcer {
       this.store.actions.audit({ tsUs, actor, action: 'action.fail', target: row.mac ?? row.ip, reason: error, detail: { kind: row.kind, entry } });
       return { ok: false, error: err instanceof AddressError ? error : `the firewall refused: ${error}` };
     }
+  }
+
+  /**
+   * Start-up: makes the firewall hold exactly the entries of `rows` (active actions of this backend), each
+   * with the time it has left; a row whose entry is no longer valid is logged and left out. Returns how many
+   * were put back.
+   */
+  reapply(rows: readonly ActionRow[], nowUs: number): number {
+    const entries: TimedEntry[] = [];
+    for (const row of rows) {
+      const entry = this.entryFor(row, nowUs);
+      try {
+        validateEntry(entry);
+      } catch (err) {
+        this.log?.warn(`response: action ${row.id} cannot be re-applied: ${(err as Error).message}`);
+        continue;
+      }
+      this.remember(row.id, entry);
+      entries.push({ entry, timeoutSec: timeoutSec(row.expiresUs, nowUs) });
+    }
+    this.firewall.sync(entries);
+    return entries.length;
   }
 
   /** Lifts an entry, logging (not throwing) a failure: its kernel timeout still ends it. */

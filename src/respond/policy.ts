@@ -31,10 +31,10 @@ import type { DeviceEvent, TrustChange } from '../trust/types.js';
 import { AllowList } from './allow-list.js';
 import { canonicalMac, canonicalPrefix, type Prefix } from './firewall-address.js';
 import { validateEntry } from './firewall-kernel.js';
-import { DryRunFirewall, type Firewall, type TimedEntry } from './firewall.js';
+import { DryRunFirewall, type Firewall } from './firewall.js';
 import { blocklistTargets, escalatedSeconds, levelToAct, parseHomeNets, trustReason, type NoticeKind, type PolicyConfig } from './policy-rules.js';
 import { ActionLedger, type PolicyStore, type Target } from './policy-ledger.js';
-import { Enforcer, timeoutSec } from './policy-enforcer.js';
+import { Enforcer } from './policy-enforcer.js';
 import type { ActionResult, ActionService } from './types.js';
 
 export type { PolicyConfig, ResponseNotice, NoticeKind } from './policy-rules.js';
@@ -368,40 +368,29 @@ export class Policy implements ActionService {
 
   /** Start-up: the store is the truth. */
   private reconcile(nowUs: number): void {
-    const entries: TimedEntry[] = [];
+    const keep: ActionRow[] = [];
     let expired = 0;
     let released = 0;
     for (const row of this.ledger.allRows('active')) {
       if (row.expiresUs !== null && row.expiresUs <= nowUs) {
-        this.expire(row, nowUs, false); // sync() below empties the sets of everything not re-applied
+        this.expire(row, nowUs, false); // reapply() below empties the sets of everything not re-applied
         expired++;
-        continue;
-      }
-      if (this.exemption(row.kind, { mac: row.mac, ip: row.ip }) !== null) {
+      } else if (this.exemption(row.kind, { mac: row.mac, ip: row.ip }) !== null) {
         this.finish(row.id, ['active'], 'released', 'action.release', 'system', 'allow-listed', nowUs);
         released++;
-        continue;
+      } else if (row.dryRun === this.dryRun) {
+        keep.push(row); // a row recorded by the other backend lapses by its expiry
       }
-      if (row.dryRun !== this.dryRun) continue; // recorded by the other backend; it lapses by its expiry
-      const entry = this.hands.entryFor(row, nowUs);
-      try {
-        validateEntry(entry);
-      } catch (err) {
-        this.log?.warn(`response: action ${row.id} cannot be re-applied: ${(err as Error).message}`);
-        continue;
-      }
-      this.hands.remember(row.id, entry);
-      entries.push({ entry, timeoutSec: timeoutSec(row.expiresUs, nowUs) });
     }
-    this.firewall.sync(entries);
-    this.stats.reapplied += entries.length;
+    const reapplied = this.hands.reapply(keep, nowUs);
+    this.stats.reapplied += reapplied;
     this.store.actions.audit({
       tsUs: nowUs,
       actor: 'system',
       action: 'respond.reconcile',
       target: null,
       reason: null,
-      detail: { reapplied: entries.length, expired, released, backend: this.firewall.backend },
+      detail: { reapplied, expired, released, backend: this.firewall.backend },
     });
   }
 
