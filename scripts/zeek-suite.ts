@@ -26,6 +26,7 @@ import { DecodeStats } from '../src/decode/events.js';
 import { Packet } from '../src/decode/packet.js';
 import type { FlowRecord } from '../src/flow/flow-record.js';
 import { DEFAULT_FLOW_CONFIG, FlowTable, type FlowConfig } from '../src/flow/flow-table.js';
+import type { LikelyServerPorts } from '../src/flow/server-ports.js';
 import { addWithTunnels } from '../src/flow/tunnel-flows.js';
 
 const { values: args } = parseArgs({
@@ -60,6 +61,11 @@ function btestRoot(zeek: string): string {
     if (type !== 'blob') continue;
     if (path.startsWith('testing/btest/Baseline/') ? !/\/conn[^/]*\.log$/.test(path) : /^testing\/btest\/(Baseline\.|Files\/)/.test(path)) continue;
     want.push([sha, path]);
+  }
+  // the analyzers' port registrations, for the likely server ports of a bare-mode run
+  for (const line of git(['ls-tree', '-r', 'HEAD', 'scripts/base/protocols', 'scripts/base/packet-protocols']).stdout.toString().split('\n')) {
+    const m = /^\S+ blob (\S+)\t(.*\/main\.zeek)$/.exec(line);
+    if (m !== null) want.push([m[1], m[2]]);
   }
   // one batch: large objects a snapshot does not hold are reported "missing" and skipped
   const buf = git(['cat-file', '--batch'], want.map(([s]) => s).join('\n') + '\n').stdout;
@@ -149,13 +155,14 @@ function zeekProto(r: FlowRecord): string {
   return 'unknown_transport';
 }
 
-async function replay(traces: string[]): Promise<FlowRecord[]> {
+async function replay(traces: string[], likelyServerPorts?: LikelyServerPorts): Promise<FlowRecord[]> {
   const records: FlowRecord[] = [];
   // Zeek's defaults: tcp_inactivity_timeout 5 min, udp/icmp 1 min; no active timeout
   const cfg: FlowConfig = {
     ...DEFAULT_FLOW_CONFIG,
     maxFlows: 100_000,
     timeouts: { ...DEFAULT_FLOW_CONFIG.timeouts, tcpNew: 300, tcpEstablished: 300, udp: 60, icmp: 60, other: 60, active: 1e9 },
+    ...(likelyServerPorts !== undefined ? { likelyServerPorts } : {}),
   };
   const table = new FlowTable(cfg, (r) => records.push(r));
   const pkt = new Packet();
@@ -187,21 +194,28 @@ const tun = { conns: 0, matched: 0, withParent: 0, sameParents: 0 };
 const byProto = new Map<string, { conns: number; matched: number; state: number; history: number }>();
 const diffs = new Map<string, number>();
 const lines: string[] = [];
+const excluded: string[] = [];
+
+/** The traces a conn log comes from, with the zeek command line that read them. */
+interface LogSource {
+  traces: string[];
+  command: string;
+}
 
 /**
  * Which traces each conn log of a test comes from: `conn.log` from the first command that reads traces, a
  * renamed one (`mv conn.log conn-1.log`) from the last such command before the rename.
  */
-function logSources(src: string): Map<string, string[]> {
-  const m = new Map<string, string[]>();
-  let first: string[] | null = null;
-  let current: string[] | null = null;
+function logSources(src: string): Map<string, LogSource> {
+  const m = new Map<string, LogSource>();
+  let first: LogSource | null = null;
+  let current: LogSource | null = null;
   for (const line of src.split('\n')) {
     if (!line.includes('@TEST-EXEC:')) continue;
     const traces = [...line.matchAll(/\s-[A-Za-z]*r\s+\$\{?TRACES\}?\/(\S+)/g)].map((x) => join(root, 'Traces', x[1]));
     if (traces.length > 0) {
-      current = traces;
-      first ??= traces;
+      current = { traces, command: line };
+      first ??= current;
     }
     for (const mv of line.matchAll(/\bmv\s+conn\.log\s+(conn[^\s/]*\.log)\b/g)) if (current !== null) m.set(mv[1], current);
   }
@@ -209,22 +223,96 @@ function logSources(src: string): Map<string, string[]> {
   return m;
 }
 
-const baselines: [string, string, string[]][] = [];
+/** Whether a zeek command line has the single-letter option `letter` (alone or in a group such as `-bCr`). */
+const hasOption = (command: string, letter: string): boolean => new RegExp(`\\szeek\\b[^|;&]*\\s-[A-Za-z]*${letter}`).test(command);
+
+const scriptsDir = join(root, '../../scripts');
+const portSets = new Map<string, LikelyServerPorts>();
+
+/**
+ * The server ports the analyzer scripts under `dir` (base/protocols/<name> or base/packet-protocols/<name>)
+ * register (Analyzer::register_for_ports' first set, PacketAnalyzer::register_for_ports' set): what they add to
+ * likely_server_ports when loaded.
+ */
+function registeredPorts(dir: string): LikelyServerPorts {
+  const known = portSets.get(dir);
+  if (known !== undefined) return known;
+  const out: LikelyServerPorts = { tcp: [], udp: [] };
+  const file = join(scriptsDir, dir, 'main.zeek');
+  if (existsSync(file)) {
+    const text = readFileSync(file, 'utf8');
+    for (const reg of text.matchAll(/register_for_ports\(([^;]*)\);/g)) {
+      const names = reg[1].split(',').map((a) => a.trim().replace(/^\w+::/, ''));
+      // Analyzer::register_for_ports(tag, server_ports, client_ports); PacketAnalyzer's (parent, child, ports)
+      const name = reg[1].includes('PacketAnalyzer::') ? names[2] : names[1];
+      const def = new RegExp(`\\b${name}\\s*(?::[^=]*)?=\\s*\\{([^}]*)\\}`).exec(text);
+      for (const p of def?.[1].matchAll(/(\d+)\/(tcp|udp)/g) ?? []) out[p[2] as 'tcp' | 'udp'].push(Number(p[1]));
+    }
+  }
+  portSets.set(dir, out);
+  return out;
+}
+
+/**
+ * Zeek's likely_server_ports in bare mode (`zeek -b`): init-bare loads every packet protocol, so the tunnel
+ * ports are in it, and each base/protocols script the test loads adds its analyzer's ports; nothing else.
+ */
+function bareServerPorts(testSource: string, command: string): LikelyServerPorts {
+  const out: LikelyServerPorts = { tcp: [], udp: [] };
+  const add = (p: LikelyServerPorts): void => {
+    out.tcp.push(...p.tcp);
+    out.udp.push(...p.udp);
+  };
+  if (existsSync(join(scriptsDir, 'base/packet-protocols'))) {
+    for (const d of readdirSync(join(scriptsDir, 'base/packet-protocols'))) add(registeredPorts(`base/packet-protocols/${d}`));
+  }
+  const loads = [...testSource.matchAll(/^\s*@load\s+base\/protocols\/([\w-]+)/gm), ...command.matchAll(/\sbase\/protocols\/([\w-]+)/g)];
+  for (const l of new Set(loads.map((x) => x[1]))) add(registeredPorts(`base/protocols/${l}`));
+  return out;
+}
+
+/**
+ * Baselines not comparable with a plain replay, left out of the figures (and listed with `--list`): the
+ * test's own script or command line changes which packets Zeek analyses, so its conn.log is not the trace's.
+ */
+const EXCLUDED = new Map<string, string>([
+  ['core.pcap.dynamic-filter', 'its script installs BPF filters (port 80, then another) while the trace is read'],
+  ['core.print-bpf-filters', 'its conn.log comes from a later command that reads another trace through the BPF filter "vlan"'],
+  ['core.skip_analyzer', "its script makes Zeek skip the first 38 bytes of every packet, so the GRE tunnel's outer layers are never seen"],
+  ['scripts.base.frameworks.netcontrol.packetfilter', 'its script installs a NetControl drop filter on each originator once its connection is established'],
+]);
+
+interface Baseline {
+  name: string;
+  log: string;
+  source: LogSource;
+  testSource: string;
+}
+const baselines: Baseline[] = [];
 for (const name of readdirSync(baselineDir).sort()) {
   const testFile = tests.get(name) ?? tests.get(name.replace(/-\d+$/, ''));
   if (testFile === undefined) continue;
-  const sources = logSources(readFileSync(testFile, 'utf8'));
+  const testSource = readFileSync(testFile, 'utf8');
+  const sources = logSources(testSource);
   for (const file of readdirSync(join(baselineDir, name)).sort()) {
-    const traces = sources.get(file);
-    if (traces !== undefined && (file === 'conn.log' || args.all)) baselines.push([file === 'conn.log' ? name : `${name}/${file}`, join(baselineDir, name, file), traces]);
+    const source = sources.get(file);
+    if (source !== undefined && (file === 'conn.log' || args.all)) {
+      baselines.push({ name: file === 'conn.log' ? name : `${name}/${file}`, log: join(baselineDir, name, file), source, testSource });
+    }
   }
 }
 
-for (const [name, log, traces] of baselines) {
+for (const { name, log, source, testSource } of baselines) {
+  const traces = source.traces;
   const conns = parseConnLog(readFileSync(log, 'utf8'));
   if (conns === null || conns.length === 0) continue;
   if (traces.length === 0 || !traces.every((f) => existsSync(f))) continue;
-  const ours = await replay(traces);
+  const why = EXCLUDED.get(name.replace(/\/.*$/, ''));
+  if (why !== undefined) {
+    excluded.push(`${name}: ${why}`);
+    continue;
+  }
+  const ours = await replay(traces, hasOption(source.command, 'b') ? bareServerPorts(testSource, source.command) : undefined);
   tally.tests++;
   const used = new Set<FlowRecord>();
   let tm = 0;
@@ -297,4 +385,6 @@ for (const [p, b] of [...byProto].sort()) {
 }
 out.push('most frequent disagreements (zeek conn_state/history → ours):');
 for (const [k, n] of [...diffs].sort((a, b) => b[1] - a[1]).slice(0, 25)) out.push(`  ${String(n).padStart(4)}  ${k}`);
+out.push(`excluded baselines ${excluded.length}:`);
+for (const e of excluded) out.push(`  ${e}`);
 process.stdout.write([...lines, ...out].join('\n') + '\n');
