@@ -161,6 +161,30 @@ t.test('closing rules', async (t) => {
     ];
     expectConn(t, await replay(tcpFrames(c, s, segs)), { orig: c, resp: s, state: 'REJ', history: 'Sr' });
   });
+
+  t.test('a FIN while the peer has sent nothing closes the connection; the next packets 5 s on start new ones', async (t) => {
+    // trace tunnels/Teredo.pcap (the inner TCP of 192.168.2.16:1577), baseline core.tunnels.teredo/conn.log:
+    // SHR ^fA, then SH Fa, then RSTRH ^r — Zeek's ConnectionClosed calls a FIN towards an INACTIVE peer a
+    // complete close and removes the connection tcp_close_delay (5 s) later
+    const c: Host = { ip: '192.168.2.16', port: 1577, isn: 1974006670 };
+    const s: Host = { ip: '75.126.203.78', port: 80, isn: 4041691594 };
+    const segs: Seg[] = [
+      [0.0, 'b', 'FA', 1, 1, 0, 8576],
+      [0.0004, 'a', 'A', 1, 2, 0, 17424],
+      [6.966, 'a', 'FA', 1, 2, 0, 17424],
+      [7.045, 'b', 'A', 2, 2, 0, 8576],
+      [23.189, 'b', 'RA', 2, 2, 0, 0],
+    ];
+    const records = [...(await replay(tcpFrames(c, s, segs)))].sort((x, y) => x.startUs - y.startUs);
+    t.same(
+      records.map((r) => [`${r.srcIp}:${r.srcPort}`, r.connState, r.history]),
+      [
+        ['192.168.2.16:1577', 'SHR', '^fA'],
+        ['192.168.2.16:1577', 'SH', 'Fa'],
+        ['192.168.2.16:1577', 'RSTRH', '^r'],
+      ],
+    );
+  });
 });
 
 t.test('direction: likely server ports and SYN-ACK starts', async (t) => {

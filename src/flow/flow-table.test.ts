@@ -108,13 +108,16 @@ t.test('connection attempts: S0, REJ, SH, RSTOS0', async (t) => {
   t.equal(rej.connState, 'REJ');
   t.equal(rej.endReason, 'rst');
   t.equal(only(h.records, (r) => r.srcPort === 4).connState, 'RSTOS0');
-  t.equal(h.records.length, 2, 'S0 and SH wait for the new-connection timeout');
+  // Zeek: a FIN while the peer has sent nothing is a complete close
+  const sh = only(h.records, (r) => r.srcPort === 3);
+  t.equal(sh.connState, 'SH');
+  t.equal(sh.endReason, 'fin', 'a FIN towards a silent peer ends the flow');
+  t.equal(h.records.length, 3, 'S0 waits for the new-connection timeout');
   h.advance(31);
   const s0 = only(h.records, (r) => r.srcPort === 1);
   t.equal(s0.connState, 'S0');
   t.equal(s0.endReason, 'idle');
   t.equal(s0.service, 'ssh');
-  t.equal(only(h.records, (r) => r.srcPort === 3).connState, 'SH', 'one FIN does not end a flow');
 });
 
 t.test('SYN-ACK first: flipped with ^, RSTRH and SHR', async (t) => {

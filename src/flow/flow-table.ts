@@ -365,7 +365,8 @@ export class FlowTable implements FlowAccounting {
     if (proto === 6) {
       const tcp = this.store.tcp;
       const base = slot * TCP_STATE_WIDTH;
-      if (tcpClosing(tcp, base)) return C_TCP_CLOSED;
+      // closing stays closing: a FIN towards a silent peer ended the connection even if that peer answers now
+      if (this.idle.listOf(slot) === C_TCP_CLOSED || tcpClosing(tcp, base)) return C_TCP_CLOSED;
       const o = tcp[base];
       const r = tcp[base + 1];
       // established once both endpoints are past the handshake and both have sent something (a PARTIAL

@@ -143,11 +143,16 @@ export function tcpFlip(st: Uint8Array, base: number): void {
   st[base + TCP_RESP_PREV] = x;
 }
 
-/** true once the flow is over for TCP: FIN from both sides, or a RST from either. */
+/**
+ * true once the flow is over for TCP (Zeek's "close_complete" in TCPSessionAdapter::ConnectionClosed): FIN from
+ * both sides, a RST from either, or a FIN from one side while the other has sent nothing at all (Zeek then
+ * removes the connection tcp_close_delay later, so that side's next packets start a new connection).
+ */
 export function tcpClosing(st: Uint8Array, base: number): boolean {
   const o = st[base + TCP_ORIG];
   const r = st[base + TCP_RESP];
-  return o === RESET || r === RESET || (o === CLOSED && r === CLOSED);
+  if (o === RESET || r === RESET) return true;
+  return (o === CLOSED && (r === CLOSED || r === INACTIVE)) || (r === CLOSED && o === INACTIVE);
 }
 
 /** true when either endpoint sent a RST (the end reason is then 'rst', else 'fin'). */
