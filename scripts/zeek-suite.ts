@@ -10,7 +10,8 @@
  * 5-tuple, proto, conn_state and history columns and its test reads traces with `-r $TRACES/…`; all traces
  * of the last such command before `btest-diff conn.log` (each run rewrites conn.log; the first command when
  * there is no such diff) are replayed, in order, through one flow table with Zeek's inactivity timeouts,
- * tunnels decapsulated to Zeek's Tunnel::max_depth (4) unless `--no-tunnels`. Zeek's connections inside a
+ * IP fragments reassembled (the pipeline's default decode.fragments), tunnels decapsulated to Zeek's
+ * Tunnel::max_depth (4) unless `--no-tunnels`. Zeek's connections inside a
  * tunnel (tunnel_parents set) are counted apart: present, with a tunnel parent, with as many parents.
  * `--all` also takes the renamed conn logs of tests that run several commands (`mv conn.log conn-1.log`: the
  * traces of the last command before the rename), e.g. core.tcp.rxmit-history/conn-1.log.
@@ -28,6 +29,7 @@ import { readCaptureFile } from '../src/capture/pcap-file.js';
 import { Decapsulator, decodePacket } from '../src/decode/decode.js';
 import { DecodeStats } from '../src/decode/events.js';
 import { Packet } from '../src/decode/packet.js';
+import { FragmentReassembler } from '../src/decode/reassembly.js';
 import type { FlowRecord } from '../src/flow/flow-record.js';
 import { DEFAULT_FLOW_CONFIG, FlowTable, type FlowConfig } from '../src/flow/flow-table.js';
 import type { LikelyServerPorts } from '../src/flow/server-ports.js';
@@ -171,12 +173,14 @@ async function replay(traces: string[], likelyServerPorts?: LikelyServerPorts): 
   const table = new FlowTable(cfg, (r) => records.push(r));
   const pkt = new Packet();
   const stats = new DecodeStats();
-  const decap = args['no-tunnels'] ? null : new Decapsulator(4);
+  // fragments reassembled outside and inside tunnels, as the pipeline does by default (decode.fragments)
+  const frags = new FragmentReassembler();
+  const decap = args['no-tunnels'] ? null : new Decapsulator(4, frags);
   for (const file of traces) {
     try {
       await readCaptureFile(file, pkt, (p) => {
         p.reset();
-        if (!decodePacket(p, stats) || p.ipVersion === 0) return;
+        if (!decodePacket(p, stats, frags) || p.ipVersion === 0) return;
         addWithTunnels(table, p, decap, stats);
       });
     } catch {
