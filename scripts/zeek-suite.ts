@@ -15,7 +15,7 @@
  * tunnel (tunnel_parents set) are counted apart: present, with a tunnel parent, with as many parents.
  * `--all` also takes the renamed conn logs of tests that run several commands (`mv conn.log conn-1.log`: the
  * traces of the last command before the rename), e.g. core.tcp.rxmit-history/conn-1.log.
- * A test run in bare mode (`zeek -b`) is replayed with bare mode's likely server ports (bareServerPorts). The
+ * A test run in bare mode (`zeek -b`) is replayed with bare mode's likely server ports and DNS session timer (bareMode). The
  * baselines and connections of EXCLUDED / EXCLUDED_CONNS are left out of the figures, each with its reason.
  * `--list` prints every disagreement and exclusion, `--verbose` every test with its figures. Not part of the
  * test suite.
@@ -161,15 +161,18 @@ function zeekProto(r: FlowRecord): string {
   return 'unknown_transport';
 }
 
-async function replay(traces: string[], likelyServerPorts?: LikelyServerPorts): Promise<FlowRecord[]> {
+/** Replays `traces` through one flow table; `bare` for a bare-mode run, else Zeek's default scripts. */
+async function replay(traces: string[], bare?: BareMode): Promise<FlowRecord[]> {
   const records: FlowRecord[] = [];
   // Zeek's defaults: tcp_inactivity_timeout 5 min, udp/icmp 1 min; no active timeout
   const cfg: FlowConfig = {
     ...DEFAULT_FLOW_CONFIG,
     maxFlows: 100_000,
-    timeouts: { ...DEFAULT_FLOW_CONFIG.timeouts, tcpNew: 300, tcpEstablished: 300, udp: 60, icmp: 60, other: 60, active: 1e9 },
-    ...(likelyServerPorts !== undefined ? { likelyServerPorts } : {}),
+    timeouts: { ...DEFAULT_FLOW_CONFIG.timeouts, tcpNew: 300, tcpEstablished: 300, udp: 60, dns: 10, icmp: 60, other: 60, active: 1e9 },
+    ...(bare !== undefined ? { likelyServerPorts: bare.likelyServerPorts } : {}),
   };
+  // without the DNS analyzer there is no DNS session timer
+  if (bare !== undefined && !bare.dns) delete cfg.timeouts.dns;
   const table = new FlowTable(cfg, (r) => records.push(r));
   const pkt = new Packet();
   const stats = new DecodeStats();
@@ -264,11 +267,18 @@ function registeredPorts(dir: string): LikelyServerPorts {
   return out;
 }
 
+/** What a bare-mode run (`zeek -b`) has of the analyzers the default scripts load. */
+interface BareMode {
+  likelyServerPorts: LikelyServerPorts;
+  /** whether the test loads base/protocols/dns (its UDP sessions then end by dns_session_timeout) */
+  dns: boolean;
+}
+
 /**
- * Zeek's likely_server_ports in bare mode (`zeek -b`): init-bare loads every packet protocol, so the tunnel
- * ports are in it, and each base/protocols script the test loads adds its analyzer's ports; nothing else.
+ * Zeek's likely_server_ports in bare mode: init-bare loads every packet protocol, so the tunnel ports are in
+ * it, and each base/protocols script the test loads adds its analyzer's ports; nothing else.
  */
-function bareServerPorts(testSource: string, command: string): LikelyServerPorts {
+function bareMode(testSource: string, command: string): BareMode {
   const out: LikelyServerPorts = { tcp: [], udp: [] };
   const add = (p: LikelyServerPorts): void => {
     out.tcp.push(...p.tcp);
@@ -278,8 +288,9 @@ function bareServerPorts(testSource: string, command: string): LikelyServerPorts
     for (const d of readdirSync(join(scriptsDir, 'base/packet-protocols'))) add(registeredPorts(`base/packet-protocols/${d}`));
   }
   const loads = [...testSource.matchAll(/^\s*@load\s+base\/protocols\/([\w-]+)/gm), ...command.matchAll(/\sbase\/protocols\/([\w-]+)/g)];
-  for (const l of new Set(loads.map((x) => x[1]))) add(registeredPorts(`base/protocols/${l}`));
-  return out;
+  const loaded = new Set(loads.map((x) => x[1]));
+  for (const l of loaded) add(registeredPorts(`base/protocols/${l}`));
+  return { likelyServerPorts: out, dns: loaded.has('dns') };
 }
 
 /**
@@ -331,7 +342,7 @@ for (const { name, log, source, testSource } of baselines) {
     excluded.push(`${name}: ${why}`);
     continue;
   }
-  const ours = await replay(traces, hasOption(source.command, 'b') ? bareServerPorts(testSource, source.command) : undefined);
+  const ours = await replay(traces, hasOption(source.command, 'b') ? bareMode(testSource, source.command) : undefined);
   tally.tests++;
   const used = new Set<FlowRecord>();
   let tm = 0;

@@ -113,8 +113,8 @@ async function ourRecords(file: string): Promise<FlowRecord[]> {
       maxFlows: 300_000,
       emergencyThreshold: 1,
       emergencyRecovery: 0.9,
-      // no timeout may split a conversation tshark counts as one (tcpAttempt 0: no Zeek attempt timer either)
-      timeouts: { tcpEstablished: huge, tcpNew: huge, tcpClosed: huge, tcpAttempt: 0, udp: huge, icmp: huge, other: huge, active: huge },
+      // no timeout may split a conversation tshark counts as one (tcpAttempt 0: no Zeek attempt timer either, nor a DNS session timer)
+      timeouts: { tcpEstablished: huge, tcpNew: huge, tcpClosed: huge, tcpAttempt: 0, udp: huge, dns: huge, icmp: huge, other: huge, active: huge },
     }),
     (r) => records.push(r),
   );

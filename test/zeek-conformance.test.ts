@@ -272,6 +272,30 @@ t.test('direction: likely server ports and SYN-ACK starts', async (t) => {
   });
 });
 
+t.test('a UDP DNS session ends at the DNS session timer: a query 16 s on is a new connection', async (t) => {
+  // trace tunnels/Teredo.pcap (192.168.2.16:1920 > 192.168.2.1:53), baseline core.tunnels.teredo/conn.log: SF Dd
+  // with 2 + 2 packets, then SF Dd with 3 + 3 — Zeek's DNS_Analyzer::ExpireTimer (dns_session_timeout 10 s,
+  // checked every 10 s from the start) removed the first session, well inside the 60 s UDP inactivity timeout
+  const c = { ip: '192.168.2.16', port: 1920 };
+  const s = { ip: '192.168.2.1', port: 53 };
+  const q = (at: number, fromClient: boolean, len: number): [number, Buffer] => [
+    at,
+    udpFrame({ src: fromClient ? c.ip : s.ip, dst: fromClient ? s.ip : c.ip, sport: fromClient ? c.port : s.port, dport: fromClient ? s.port : c.port, payload: Buffer.alloc(len, 0x2e) }),
+  ];
+  const frames = [
+    q(0, true, 33), q(0.087, false, 321), q(0.0875, true, 33), q(0.223, false, 117),
+    q(15.915, true, 35), q(16.077, false, 35), q(16.077, true, 53), q(16.102, false, 512), q(16.103, true, 35), q(16.212, false, 51),
+  ];
+  const records = [...(await replay(frames))].sort((x, y) => x.startUs - y.startUs);
+  t.same(
+    records.map((r) => [`${r.srcIp}:${r.srcPort}`, r.connState, r.history, r.pktsToServer, r.pktsToClient]),
+    [
+      ['192.168.2.16:1920', 'SF', 'Dd', 2, 2],
+      ['192.168.2.16:1920', 'SF', 'Dd', 3, 3],
+    ],
+  );
+});
+
 t.test('ICMP and other IP protocols are OTH', async (t) => {
   // trace tunnels/gre-sample.pcap, baseline core.skip_analyzer/conn.log: 66.59.111.190 8 > 172.28.2.3 0 icmp
   // OTH - (4 echo requests, 4 replies) and 172.28.2.3 3 > 66.59.111.190 3 icmp OTH - (2 unreachables);

@@ -22,9 +22,9 @@ t.test('cap: least-recently-seen flows are evicted and counted', async (t) => {
 
 t.test('emergency mode: shorter timeouts above the threshold until below recovery', async (t) => {
   const h = new FlowHarness({ maxFlows: 100, emergencyThreshold: 0.5, emergencyRecovery: 0.2 });
-  for (let i = 0; i < 40; i++) udpAt(h, 0, '10.99.0.2', '10.99.0.1', 1000 + i, 53);
+  for (let i = 0; i < 40; i++) udpAt(h, 0, '10.99.0.2', '10.99.0.1', 1000 + i, 123);
   t.equal(h.table.stats.emergency, false);
-  for (let i = 0; i < 20; i++) udpAt(h, 1, '10.99.0.3', '10.99.0.1', 1000 + i, 53);
+  for (let i = 0; i < 20; i++) udpAt(h, 1, '10.99.0.3', '10.99.0.1', 1000 + i, 123);
   t.equal(h.table.stats.emergency, true);
   t.equal(h.table.stats.emergencyEntered, 1);
   h.advance(5);

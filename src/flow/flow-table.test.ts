@@ -213,7 +213,7 @@ t.test('active timeout splits a long flow into segments', async (t) => {
 
 t.test('idle timeouts per protocol', async (t) => {
   const h = new FlowHarness();
-  udpAt(h, 0, '10.99.0.2', '10.99.0.1', 5000, 53);
+  udpAt(h, 0, '10.99.0.2', '10.99.0.1', 5000, 123);
   icmpAt(h, 0, '10.99.0.2', '10.99.0.1', 8);
   h.feed(ipFrame({ src: '10.99.0.2', dst: '10.99.0.1', proto: 47, payload: Buffer.alloc(8) }), 0);
   handshake(new TcpTalk(h));

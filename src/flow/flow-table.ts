@@ -8,7 +8,7 @@
  *   the next. Keys are canonical — the endpoint that sorts first (address words, then port) is "A" — so both
  *   directions of a flow hash to the same slot; which of A/B is the originator is stored per slot.
  * - one intrusive doubly-linked list per timeout class (TCP new / one-packet half-open / established /
- *   closing, UDP, ICMP, other). A packet moves its flow to the tail, so each list is ordered by last activity
+ *   closing, UDP, UDP to a DNS port, ICMP, other: timeout-classes.ts). A packet moves its flow to the tail, so each list is ordered by last activity
  *   and the sweeper only pops expired flows from the heads, never scanning the table. When the table is full
  *   the victim is the oldest one-packet half-open flow (half-open.ts: what a SYN flood is made of), and only
  *   when there is none the least-recently-seen flow, the oldest head across the lists.
@@ -35,11 +35,12 @@ import { Fragment, TcpFlag, type Packet } from '../decode/packet.js';
 import { icmpPorts } from './community-id.js';
 import { exportRecord } from './flow-export.js';
 import type { EndReason, FlowRecord } from './flow-record.js';
-import { F_START, FlowStore, U_FLOW_ID, U_PKTS_TS, U_SEGMENT } from './flow-store.js';
+import { F_START, FlowStore, U_FLOW_ID, U_SEGMENT } from './flow-store.js';
 import { SlotLists } from './slot-lists.js';
 import { serverPortTable, flipsAtStart } from './server-ports.js';
 import { newHalfOpenFlow, readHalfOpen, type HalfOpenFold } from './half-open.js';
-import { TCP_STATE_WIDTH, TcpEndpointState, tcpClosing, tcpFlipsLate, tcpReset } from './tcp-state.js';
+import { TCP_STATE_WIDTH, TcpEndpointState, tcpFlipsLate, tcpReset } from './tcp-state.js';
+import { C_TCP_CLOSED, C_TCP_HALF, C_UDP_DNS, NCLASS, classSeconds, classify, dnsSessionOver, idleReason } from './timeout-classes.js';
 import { validateFlowConfig, type FlowConfig } from './flow-config.js';
 import { newFlowTableStats, type FlowTableStats } from './flow-table-stats.js';
 import { noteCarrier, type FlowAccounting } from './tunnel-flows.js';
@@ -47,19 +48,8 @@ import { noteCarrier, type FlowAccounting } from './tunnel-flows.js';
 export { DEFAULT_FLOW_CONFIG, validateFlowConfig, type FlowConfig } from './flow-config.js';
 export type { FlowTableStats } from './flow-table-stats.js';
 
-/** Timeout classes: index into the idle lists and timeouts. */
-const C_TCP_NEW = 0;
-const C_TCP_EST = 1;
-const C_TCP_CLOSED = 2;
-const C_UDP = 3;
-const C_ICMP = 4;
-const C_OTHER = 5;
-/** TCP, the originator has sent one packet, no handshake: S0 or Sh so far (half-open.ts) */
-const C_TCP_HALF = 6;
-const NCLASS = 7;
-
 const SYN_ACK = TcpFlag.SYN | TcpFlag.ACK;
-const { ESTABLISHED, PARTIAL, CLOSED, SYN_ACK_SENT, SYN_SENT, INACTIVE } = TcpEndpointState;
+const { SYN_ACK_SENT, SYN_SENT, INACTIVE } = TcpEndpointState;
 
 function mix(h: number, w: number): number {
   h = Math.imul(h ^ w, 0x5bd1e995);
@@ -99,6 +89,8 @@ export class FlowTable implements FlowAccounting {
   private readonly activeUs: number;
   /** Zeek's tcp_attempt_delay in µs (0: off) */
   private readonly attemptUs: number;
+  /** Zeek's dns_session_timeout in µs (0: off) */
+  private readonly dnsUs: number;
   private readonly sweepUs: number;
   private readonly emergencyCount: number;
   private readonly recoveryCount: number;
@@ -147,7 +139,8 @@ export class FlowTable implements FlowAccounting {
     this.actStart = new Float64Array(max);
 
     const t = config.timeouts;
-    const secs = [t.tcpNew, t.tcpEstablished, t.tcpClosed, t.udp, t.icmp, t.other, t.tcpNew];
+    const secs = classSeconds(t);
+    this.dnsUs = (t.dns ?? 0) * 1e6;
     for (let c = 0; c < NCLASS; c++) {
       this.idleUs[c] = secs[c] * 1e6;
       this.emergencyIdleUs[c] = secs[c] * 1e6 * t.emergencyFactor;
@@ -237,9 +230,9 @@ export class FlowTable implements FlowAccounting {
     if (slot >= 0) {
       const cls = this.idle.listOf(slot);
       const timeouts = this.stats.emergency ? this.emergencyIdleUs : this.idleUs;
-      if (this.clock - this.lastSeen[slot] > timeouts[cls]) {
+      if (this.clock - this.lastSeen[slot] > timeouts[cls] || (cls === C_UDP_DNS && this.dnsOver(slot))) {
         // idle past its timeout but not swept yet: the packet starts a new flow
-        this.end(slot, this.idleReason(slot, cls));
+        this.end(slot, idleReason(this.store, slot, cls));
         slot = -1;
       } else if (proto === 6 && this.attemptUs > 0 && this.attemptExpired(slot)) {
         // Zeek's attempt timer removed the unanswered attempt: this packet belongs to a new connection
@@ -265,7 +258,7 @@ export class FlowTable implements FlowAccounting {
     const toServer = srcIsA === (this.origIsA[slot] === 1);
     this.store.update(slot, pkt, toServer);
     this.lastSeen[slot] = this.clock;
-    this.idle.moveToTail(this.classify(slot, proto), slot);
+    this.idle.moveToTail(classify(this.store, slot, proto, this.idle.listOf(slot)), slot);
     if (pkt.depth !== 0) noteCarrier(this.store, slot, pkt, this.seed);
     return slot;
   }
@@ -285,7 +278,7 @@ export class FlowTable implements FlowAccounting {
   flush(reason: EndReason): void {
     for (let slot = this.started.head(0); slot >= 0; slot = this.started.head(0)) {
       const cls = this.idle.listOf(slot);
-      this.end(slot, cls === C_TCP_CLOSED ? this.idleReason(slot, cls) : reason);
+      this.end(slot, cls === C_TCP_CLOSED ? idleReason(this.store, slot, cls) : reason);
     }
   }
 
@@ -361,30 +354,10 @@ export class FlowTable implements FlowAccounting {
     return this.clock - this.store.f[this.store.fb(slot) + F_START] > this.attemptUs;
   }
 
-  private classify(slot: number, proto: number): number {
-    if (proto === 6) {
-      const tcp = this.store.tcp;
-      const base = slot * TCP_STATE_WIDTH;
-      // closing stays closing: a FIN towards a silent peer ended the connection even if that peer answers now
-      if (this.idle.listOf(slot) === C_TCP_CLOSED || tcpClosing(tcp, base)) return C_TCP_CLOSED;
-      const o = tcp[base];
-      const r = tcp[base + 1];
-      // established once both endpoints are past the handshake and both have sent something (a PARTIAL
-      // originator may only have been inferred from a SYN-ACK it never answered)
-      // (a connection picked up at its SYN-ACK keeps the responder in SYN_ACK_SENT: up once the other side talks)
-      const oUp = o === ESTABLISHED || o === PARTIAL || o === CLOSED;
-      const rUp = r === ESTABLISHED || r === PARTIAL || r === CLOSED || (r === SYN_ACK_SENT && o === PARTIAL);
-      if (oUp && rUp && this.store.bothSent(slot)) return C_TCP_EST;
-      return this.store.u[this.store.ub(slot) + U_PKTS_TS] <= 1 ? C_TCP_HALF : C_TCP_NEW;
-    }
-    if (proto === 17) return C_UDP;
-    if (proto === 1 || proto === 58) return C_ICMP;
-    return C_OTHER;
-  }
-
-  private idleReason(slot: number, cls: number): EndReason {
-    if (cls !== C_TCP_CLOSED) return 'idle';
-    return tcpReset(this.store.tcp, slot * TCP_STATE_WIDTH) ? 'rst' : 'fin';
+  /** Zeek's DNS session timer ended the UDP DNS flow in `slot` (timeout-classes.ts; never in emergency mode). */
+  private dnsOver(slot: number): boolean {
+    if (this.dnsUs === 0 || this.stats.emergency) return false;
+    return dnsSessionOver(this.store.f[this.store.fb(slot) + F_START], this.lastSeen[slot], this.clock, this.dnsUs);
   }
 
   private emit(slot: number, reason: EndReason): void {
@@ -455,7 +428,7 @@ export class FlowTable implements FlowAccounting {
           this.nextSweep = now;
           return;
         }
-        this.end(slot, this.idleReason(slot, c));
+        this.end(slot, idleReason(this.store, slot, c));
         slot = this.idle.head(c);
       }
     }
