@@ -12,7 +12,7 @@
  * only marked on the packet: decodeTunnelled decodes the packet inside into another Packet, a step of its own
  * that the caller takes (Decapsulator), so a packet without a tunnel pays nothing for them.
  */
-import { LinkType, Packet } from './packet.js';
+import { LinkType, Packet, Tunnel } from './packet.js';
 import type { DecodeStats } from './events.js';
 import { type Cursor, newCursor } from './cursor.js';
 import {
@@ -198,6 +198,11 @@ function decodeLayers(pkt: Packet, stats: DecodeStats, type: number, frags: Frag
   }
 }
 
+/** GRE protocol types of Aruba's WLAN tunnels, as Zeek's GRE analyzer recognises them: 0x82x0, 0x8300…0x8370, 0x9000 */
+function isArubaWlan(p: number): boolean {
+  return ((p & 0x8200) === 0x8200 && (p & 0x0f) === 0) || ((p & 0x8300) === 0x8300 && (p & 0x0f) === 0 && p <= 0x8370) || p === 0x9000;
+}
+
 /**
  * Decode the packet `outer` carries (outer.tunnel !== 0) into `inner`, which is reset first: its capture
  * fields are the carrier's, its frame the tunnel payload, `depth` one more than the carrier's and `outer` the
@@ -222,8 +227,13 @@ export function decodeTunnelled(outer: Packet, inner: Packet, stats: DecodeStats
   cur.end = outer.tunnelEnd;
   cur.declEnd = outer.tunnelEnd;
   cur.vlanDepth = 0;
-  const type = outer.tunnelProto;
-  // a payload no decoder knows (Aruba's 802.11 in GRE, WCCP, …) is not malformed: the inner packet stays empty
+  let type = outer.tunnelProto;
+  if (outer.tunnel === Tunnel.GRE && isArubaWlan(type)) {
+    // Aruba's access points tunnel the 802.11 frame itself (Zeek's GRE analyzer hands it to IEEE802_11)
+    type = decodeIeee80211(inner, stats, cur);
+    if (type < 0) return;
+  }
+  // a payload no decoder knows (WCCP, …) is not malformed: the inner packet stays empty
   if (type !== ETHERTYPE_IPV4 && type !== ETHERTYPE_IPV6 && !ETHER_DECODERS.has(type)) return;
   decodeLayers(inner, stats, type, frags);
 }

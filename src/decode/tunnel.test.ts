@@ -2,7 +2,7 @@ import t from 'tap';
 import { decodeFrame } from '../../test/support/decode-frame.js';
 import {
   ayiya, erspan, ethernet, EtherType, geneve, gre, GreProto, gtpu, ipFrame, ipPacket, ipv6, IpProto, ppp, tcp, teredo, udp,
-  udpFrame, vxlan,
+  udpFrame, vxlan, wlanData,
 } from '../capture/packet-builder.js';
 import { ipToString } from './addr.js';
 import { type Packet, Tunnel } from './packet.js';
@@ -143,9 +143,21 @@ t.test('not tunnels: fragments, other payloads on tunnel ports, GTP control mess
   t.equal(decodeFrame(overUdp(3544, Buffer.concat([ipv6Bubble, Buffer.alloc(4)]))).pkt.tunnel, Tunnel.TEREDO, 'a Teredo bubble may have bytes after it');
 });
 
+t.test('Aruba WLAN in GRE: the 802.11 frame is decoded, its packet is the inner one', async (t) => {
+  // trace tunnels/gre-aruba-amsdu.pcap (GRE protocol type 0x8240, a QoS data frame), as Zeek's GRE analyzer
+  const frame = wlanData({ src: '02:00:00:00:0b:01', dst: '02:00:00:00:0b:02', fromDs: true, qos: true, payload: innerTcp() });
+  for (const proto of [0x8200, 0x8240, 0x8300, 0x9000]) {
+    const d = decodeFrame(ipFrame({ ...O4, proto: IpProto.GRE, payload: gre({ proto, payload: frame }) }), undefined, { tunnels: 4 });
+    t.same(d.events, [], `0x${proto.toString(16)}: no event`);
+    t.equal(d.pkt.tunnel, Tunnel.GRE);
+    t.equal(tuple(d.inner[0]!), `${I4.src}:40000 > ${I4.dst}:443`, `0x${proto.toString(16)}: the TCP packet inside`);
+  }
+});
+
 t.test('a GRE payload no decoder knows is left alone, without an event', async (t) => {
-  const aruba = ipFrame({ ...O4, proto: IpProto.GRE, payload: gre({ proto: 0x8200, payload: Buffer.alloc(40, 0x88) }) });
-  const d = decodeFrame(aruba, undefined, { tunnels: 4 });
+  // WCCP's redirect header (0x883e)
+  const wccp = ipFrame({ ...O4, proto: IpProto.GRE, payload: gre({ proto: 0x883e, payload: Buffer.alloc(40, 0x88) }) });
+  const d = decodeFrame(wccp, undefined, { tunnels: 4 });
   t.same(d.events, []);
   t.equal(d.pkt.tunnel, Tunnel.GRE);
   t.equal(d.inner.length, 1);

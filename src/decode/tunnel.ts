@@ -13,7 +13,8 @@
  *   reassembled datagram is whole and is decapsulated);
  * - UDP-port tunnels whose header does not fit (Teredo, GTP, AYIYA share their ports with other traffic:
  *   a datagram that is not theirs is simply not a tunnel, no event);
- * - GRE payloads nobody decodes (Aruba's 802.11, WCCP, …) and PPTP's non-IP PPP frames (LCP, compressed).
+ * - GRE payloads nobody decodes (WCCP, …; Aruba's 802.11 frames are decoded, decode.ts) and PPTP's non-IP PPP
+ *   frames (LCP, compressed).
  * Malformed tunnel headers raise decoder.gre.*, decoder.erspan.*, decoder.vxlan.*, decoder.geneve.*,
  * decoder.gtpu.*, decoder.ayiya.* events (events.ts) and are not decapsulated.
  */
