@@ -64,7 +64,7 @@ export const schema = {
       tcpClosed: num(5, 'seconds of grace after FIN from both sides or RST, so the last ACK is counted', { min: 0 }),
       tcpAttempt: num(5, "Zeek's tcp_attempt_delay: a connection attempt (SYN or SYN-ACK from the originator, nothing from the responder) ends this many seconds after it began, and later packets start a new connection; 0 keeps it open to the tcpNew idle timeout", { min: 0 }),
       udp: num(60, 'seconds a UDP flow may be idle', { min: 1 }),
-      dns: num(10, "Zeek's dns_session_timeout: a UDP flow to a DNS port (53, 137, 5353, 5355) ends at the first check, every this many seconds from its start, that finds it idle for this less one second (at most twice this after its last packet); later packets start a new flow", { min: 1 }),
+      dns: num(0, "Zeek's dns_session_timeout (Zeek: 10): a UDP flow to a DNS port (53, 137, 5353, 5355) ends at the first check, every this many seconds from its start, that finds it idle for this less one second, and later packets start a new flow; 0 (the default) keeps DNS flows ordinary UDP flows, because the bundled model was trained and measured on those", { min: 0 }),
       icmp: num(30, 'seconds an ICMP flow may be idle', { min: 1 }),
       other: num(60, 'seconds a flow of another IP protocol may be idle', { min: 1 }),
       active: num(1800, 'a flow longer than this exports a record and continues', { min: 1 }),

@@ -33,10 +33,10 @@ const DNS_UDP_PORTS = new Set([53, 137, 5353, 5355]);
 
 /**
  * Idle seconds per class. A DNS flow's session ends at the latest 2 × timeouts.dns − 1 s after its last packet
- * (dnsSessionOver), so that is its idle timeout; without timeouts.dns it is an ordinary UDP flow.
+ * (dnsSessionOver), so that is its idle timeout; without timeouts.dns (or with 0) it is an ordinary UDP flow.
  */
 export function classSeconds(t: FlowConfig['timeouts']): number[] {
-  const dns = t.dns === undefined ? t.udp : Math.max(1, 2 * t.dns - 1);
+  const dns = !t.dns ? t.udp : Math.max(1, 2 * t.dns - 1);
   return [t.tcpNew, t.tcpEstablished, t.tcpClosed, t.udp, t.icmp, t.other, t.tcpNew, dns];
 }
 
