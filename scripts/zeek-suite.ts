@@ -169,6 +169,8 @@ async function replay(traces: string[], bare?: BareMode): Promise<FlowRecord[]> 
     ...DEFAULT_FLOW_CONFIG,
     maxFlows: 100_000,
     timeouts: { ...DEFAULT_FLOW_CONFIG.timeouts, tcpNew: 300, tcpEstablished: 300, udp: 60, dns: 10, icmp: 60, other: 60, active: 1e9 },
+    // Zeek's close_complete for a FIN towards a silent peer (off in the appliance's defaults: flow-config.ts)
+    loneFinCloses: true,
     ...(bare !== undefined ? { likelyServerPorts: bare.likelyServerPorts } : {}),
   };
   // without the DNS analyzer there is no DNS session timer

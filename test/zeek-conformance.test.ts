@@ -21,8 +21,8 @@ import { decodePacket } from '../src/decode/decode.js';
 import { DecodeStats } from '../src/decode/events.js';
 import { Packet } from '../src/decode/packet.js';
 import type { FlowRecord } from '../src/flow/flow-record.js';
-import { DEFAULT_FLOW_CONFIG, FlowTable, type FlowConfig } from '../src/flow/flow-table.js';
-import { flowConfig, T0 } from './support/flow-packets.js';
+import { DEFAULT_FLOW_CONFIG, FlowTable } from '../src/flow/flow-table.js';
+import { flowConfig, T0, type ConfigPatch } from './support/flow-packets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zeek-conformance-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,6 +32,8 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }));
  * flow-config.ts), no active timeout: one record per connection
  */
 const ZEEK_TIMEOUTS = { tcpNew: 300, tcpEstablished: 300, udp: 60, dns: 10, icmp: 60, other: 60, active: 1e9 };
+/** Zeek's semantics where the appliance's defaults differ on purpose (flow-config.ts): those timeouts, lone-FIN close */
+const ZEEK: ConfigPatch = { timeouts: ZEEK_TIMEOUTS, loneFinCloses: true };
 
 /** one host of a rebuilt exchange: address, port and initial sequence number */
 interface Host {
@@ -69,13 +71,13 @@ function tcpFrames(a: Host, b: Host, segs: Seg[]): [number, Buffer][] {
 }
 
 /** Write the frames as a pcap (cut to `snaplen`), read it back through the pipeline's first stages, return the records. */
-async function replay(frames: [number, Buffer][], snaplen?: number, timeouts: Partial<FlowConfig['timeouts']> = ZEEK_TIMEOUTS): Promise<FlowRecord[]> {
+async function replay(frames: [number, Buffer][], snaplen?: number, patch: ConfigPatch = ZEEK): Promise<FlowRecord[]> {
   const w = new PcapWriter({ snaplen });
   for (const [at, f] of frames) w.add(T0 + Math.round(at * 1e6), f, { wirelen: f.length });
   const file = join(dir, `case-${Math.random().toString(36).slice(2)}.pcap`);
   w.writeFile(file);
   const records: FlowRecord[] = [];
-  const table = new FlowTable(flowConfig({ timeouts }), (r) => records.push(r));
+  const table = new FlowTable(flowConfig(patch), (r) => records.push(r));
   const pkt = new Packet();
   const stats = new DecodeStats();
   await readCaptureFile(file, pkt, (p) => {
@@ -187,6 +189,10 @@ t.test('closing rules', async (t) => {
         ['192.168.2.16:1577', 'RSTRH', '^r'],
       ],
     );
+    // the appliance's default (flow.loneFinCloses false, a deliberate difference: flow-config.ts): one flow
+    t.equal(DEFAULT_FLOW_CONFIG.loneFinCloses, false, 'off by default');
+    const whole = await replay(tcpFrames(c, s, segs), undefined, { ...ZEEK, loneFinCloses: false });
+    t.same(whole.map((r) => [r.connState, r.history]), [['SF', '^fAFa'], ['RSTRH', '^r']], 'the lone FIN does not close the first connection');
   });
 });
 
@@ -299,7 +305,7 @@ t.test('a UDP DNS session ends at the DNS session timer: a query 16 s on is a ne
   );
   // the appliance's default (flow.timeouts.dns 0, a deliberate difference: flow-config.ts): one UDP flow
   t.equal(DEFAULT_FLOW_CONFIG.timeouts.dns, 0, 'the timer is off by default');
-  const whole = await replay(frames, undefined, { ...ZEEK_TIMEOUTS, dns: 0 });
+  const whole = await replay(frames, undefined, { ...ZEEK, timeouts: { ...ZEEK_TIMEOUTS, dns: 0 } });
   t.same(
     whole.map((r) => [`${r.srcIp}:${r.srcPort}`, r.connState, r.history, r.pktsToServer, r.pktsToClient]),
     [['192.168.2.16:1920', 'SF', 'Dd', 5, 5]],

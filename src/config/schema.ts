@@ -58,6 +58,7 @@ export const schema = {
     sweepInterval: num(1, 'seconds of packet time between timeout sweeps', { min: 0.01, max: 60 }),
     communityIdSeed: num(0, 'Community ID v1 seed (0 matches Suricata and Zeek defaults)', { int: true, min: 0, max: 65535 }),
     keyByVlan: bool(false, "key flows by their VLAN ids too (Suricata's vlan.use-for-tracking): the two directions of a connection routed between two VLANs are then two flows; false keys by addresses, ports and protocol only, as Zeek's default connection key does, and a flow's vlan field is that of its first packet"),
+    loneFinCloses: bool(false, "end a TCP connection when one side sends a FIN while the other has sent nothing (Zeek's close_complete: the connection is removed tcpClosed seconds later and later packets start a new one); false (the default) waits for the idle timeout, because the bundled model was trained and measured on those flows"),
     timeouts: {
       tcpEstablished: num(300, 'seconds an established TCP flow may be idle', { min: 1 }),
       tcpNew: num(30, 'seconds a TCP flow may be idle before its handshake completes', { min: 1 }),

@@ -108,7 +108,7 @@ const B = (name: string, doc: string): FeatureDef => ({ name, transform: 'binary
  * training traffic had no SSH, or SMB in one that had none, is not by itself a reason to alert. A service
  * class never seen in training moves a row by at most 5 scaled units (a TCP state or protocol never seen,
  * by up to 10): measured leave-one-network-out, the generated demo home fell from 23.83 anomaly alerts per
- * device per day to 0 and the worst real network from 0.79 to about 0.5, with the camera's scan still caught
+ * device per day to 0 and the worst real network from 0.79 to 0.46, with the camera's scan still caught
  * (1,024 of 1,030 flows), and a lab's successful SSH logins stopped alerting. A floor of 1/3 was as quiet
  * but ranked hydra's SSH attempts below held-out benign flows more often (ROC AUC 0.94 against 0.97).
  */

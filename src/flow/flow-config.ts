@@ -52,6 +52,14 @@ export interface FlowConfig {
    * configurations written before it existed (then false).
    */
   keyByVlan?: boolean;
+  /**
+   * Zeek's close_complete for a FIN towards a silent peer (tcp-state.ts tcpClosing): the connection closes, and
+   * that peer's next packets after tcpClosed start a new one. Default false, a deliberate difference: with it,
+   * flows are exported at other times, the seeded training split takes other rows, and the model trained in
+   * test/models-e2e.test.ts ranked nmap's Xmas scan at ROC AUC 0.80–0.86 against held-out benign flows
+   * instead of 0.95 (models/README.md). Optional for configurations written before it existed (then false).
+   */
+  loneFinCloses?: boolean;
   /** Zeek's likely_server_ports, for the direction flip of connections first seen mid-way (server-ports.ts; default Zeek's) */
   likelyServerPorts?: LikelyServerPorts;
 }

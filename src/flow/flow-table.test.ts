@@ -108,16 +108,22 @@ t.test('connection attempts: S0, REJ, SH, RSTOS0', async (t) => {
   t.equal(rej.connState, 'REJ');
   t.equal(rej.endReason, 'rst');
   t.equal(only(h.records, (r) => r.srcPort === 4).connState, 'RSTOS0');
-  // Zeek: a FIN while the peer has sent nothing is a complete close
-  const sh = only(h.records, (r) => r.srcPort === 3);
-  t.equal(sh.connState, 'SH');
-  t.equal(sh.endReason, 'fin', 'a FIN towards a silent peer ends the flow');
-  t.equal(h.records.length, 3, 'S0 waits for the new-connection timeout');
+  t.equal(h.records.length, 2, 'S0 and SH wait for the new-connection timeout (flow.loneFinCloses off)');
   h.advance(31);
   const s0 = only(h.records, (r) => r.srcPort === 1);
   t.equal(s0.connState, 'S0');
   t.equal(s0.endReason, 'idle');
   t.equal(s0.service, 'ssh');
+  t.equal(only(h.records, (r) => r.srcPort === 3).connState, 'SH', 'one FIN does not end a flow');
+});
+
+t.test('flow.loneFinCloses (Zeek): a FIN while the peer has sent nothing is a complete close', async (t) => {
+  const h = new FlowHarness({ loneFinCloses: true });
+  new TcpTalk(h, { client: '10.99.0.2', server: '10.99.0.1', cport: 3, sport: 24 }).seg(0, 'c', 'S').seg(0.01, 'c', 'F');
+  h.advance(10);
+  const sh = only(h.records);
+  t.equal(sh.connState, 'SH');
+  t.equal(sh.endReason, 'fin', 'a FIN towards a silent peer ends the flow');
 });
 
 t.test('SYN-ACK first: flipped with ^, RSTRH and SHR', async (t) => {

@@ -40,7 +40,7 @@ import { SlotLists } from './slot-lists.js';
 import { serverPortTable, flipsAtStart } from './server-ports.js';
 import { newHalfOpenFlow, readHalfOpen, type HalfOpenFold } from './half-open.js';
 import { TCP_STATE_WIDTH, TcpEndpointState, tcpFlipsLate, tcpReset } from './tcp-state.js';
-import { C_TCP_CLOSED, C_TCP_HALF, C_UDP_DNS, NCLASS, classSeconds, classify, dnsSessionOver, idleReason } from './timeout-classes.js';
+import { C_TCP_CLOSED, C_TCP_HALF, C_UDP_DNS, NCLASS, classSeconds, classify, dnsSessionOver, idleReason, type ClassRules } from './timeout-classes.js';
 import { validateFlowConfig, type FlowConfig } from './flow-config.js';
 import { newFlowTableStats, type FlowTableStats } from './flow-table-stats.js';
 import { noteCarrier, type FlowAccounting } from './tunnel-flows.js';
@@ -91,6 +91,8 @@ export class FlowTable implements FlowAccounting {
   private readonly attemptUs: number;
   /** Zeek's dns_session_timeout in µs (0: off) */
   private readonly dnsUs: number;
+  /** flow.loneFinCloses, and whether the DNS session timer is on */
+  private readonly rules: ClassRules;
   private readonly sweepUs: number;
   private readonly emergencyCount: number;
   private readonly recoveryCount: number;
@@ -141,6 +143,7 @@ export class FlowTable implements FlowAccounting {
     const t = config.timeouts;
     const secs = classSeconds(t);
     this.dnsUs = (t.dns ?? 0) * 1e6;
+    this.rules = { loneFin: config.loneFinCloses === true, dnsTimer: this.dnsUs > 0 };
     for (let c = 0; c < NCLASS; c++) {
       this.idleUs[c] = secs[c] * 1e6;
       this.emergencyIdleUs[c] = secs[c] * 1e6 * t.emergencyFactor;
@@ -258,7 +261,7 @@ export class FlowTable implements FlowAccounting {
     const toServer = srcIsA === (this.origIsA[slot] === 1);
     this.store.update(slot, pkt, toServer);
     this.lastSeen[slot] = this.clock;
-    this.idle.moveToTail(classify(this.store, slot, proto, this.idle.listOf(slot)), slot);
+    this.idle.moveToTail(classify(this.store, slot, proto, this.idle.listOf(slot), this.rules), slot);
     if (pkt.depth !== 0) noteCarrier(this.store, slot, pkt, this.seed);
     return slot;
   }

@@ -145,14 +145,16 @@ export function tcpFlip(st: Uint8Array, base: number): void {
 
 /**
  * true once the flow is over for TCP (Zeek's "close_complete" in TCPSessionAdapter::ConnectionClosed): FIN from
- * both sides, a RST from either, or a FIN from one side while the other has sent nothing at all (Zeek then
- * removes the connection tcp_close_delay later, so that side's next packets start a new connection).
+ * both sides, a RST from either, or, with `loneFin` (flow.loneFinCloses), a FIN from one side while the other
+ * has sent nothing at all (Zeek then removes the connection tcp_close_delay later, so that side's next packets
+ * start a new connection).
  */
-export function tcpClosing(st: Uint8Array, base: number): boolean {
+export function tcpClosing(st: Uint8Array, base: number, loneFin = false): boolean {
   const o = st[base + TCP_ORIG];
   const r = st[base + TCP_RESP];
   if (o === RESET || r === RESET) return true;
-  return (o === CLOSED && (r === CLOSED || r === INACTIVE)) || (r === CLOSED && o === INACTIVE);
+  if (o === CLOSED && r === CLOSED) return true;
+  return loneFin && ((o === CLOSED && r === INACTIVE) || (r === CLOSED && o === INACTIVE));
 }
 
 /** true when either endpoint sent a RST (the end reason is then 'rst', else 'fin'). */

@@ -40,15 +40,24 @@ export function classSeconds(t: FlowConfig['timeouts']): number[] {
   return [t.tcpNew, t.tcpEstablished, t.tcpClosed, t.udp, t.icmp, t.other, t.tcpNew, dns];
 }
 
+/** The configurable rules classify follows: flow.loneFinCloses, and whether flow.timeouts.dns is on. */
+export interface ClassRules {
+  loneFin: boolean;
+  dnsTimer: boolean;
+}
+const NO_RULES: ClassRules = { loneFin: false, dnsTimer: false };
+
 /**
  * The class of the flow in `slot` after a packet; `current` is the class it was in (NO_LIST for a new flow):
- * a closing TCP flow stays closing, since a FIN towards a silent peer ended it even if that peer answers now.
+ * a closing TCP flow stays closing, since (with rules.loneFin, flow.loneFinCloses) a FIN towards a silent peer
+ * ended it even if that peer answers now.
  */
-export function classify(store: FlowStore, slot: number, proto: number, current: number): number {
+export function classify(store: FlowStore, slot: number, proto: number, current: number, rules: ClassRules = NO_RULES): number {
+  const loneFin = rules.loneFin;
   if (proto === 6) {
     const tcp = store.tcp;
     const base = slot * TCP_STATE_WIDTH;
-    if (current === C_TCP_CLOSED || tcpClosing(tcp, base)) return C_TCP_CLOSED;
+    if ((loneFin && current === C_TCP_CLOSED) || tcpClosing(tcp, base, loneFin)) return C_TCP_CLOSED;
     const o = tcp[base];
     const r = tcp[base + 1];
     // established once both endpoints are past the handshake and both have sent something (a PARTIAL
@@ -59,7 +68,8 @@ export function classify(store: FlowStore, slot: number, proto: number, current:
     if (oUp && rUp && store.bothSent(slot)) return C_TCP_EST;
     return store.u[store.ub(slot) + U_PKTS_TS] <= 1 ? C_TCP_HALF : C_TCP_NEW;
   }
-  if (proto === 17) return DNS_UDP_PORTS.has(store.u[store.ub(slot) + U_PORTS] >>> 16) ? C_UDP_DNS : C_UDP;
+  // without the DNS session timer a DNS flow is an ordinary UDP flow, in the UDP list (so exported in the same order)
+  if (proto === 17) return rules.dnsTimer && DNS_UDP_PORTS.has(store.u[store.ub(slot) + U_PORTS] >>> 16) ? C_UDP_DNS : C_UDP;
   if (proto === 1 || proto === 58) return C_ICMP;
   return C_OTHER;
 }
