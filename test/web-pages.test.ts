@@ -484,7 +484,7 @@ t.test('the overview and device pages pick a time range; the overview lists top 
   const section = (h: string, id: string) => h.slice(h.indexOf(`id="${id}"`), h.indexOf('</section>', h.indexOf(`id="${id}"`)));
   t.match(section(day, 'top-names'), /cloud\.camera\.example/, 'top DNS names');
   t.notMatch(section(day, 'top-names'), /old\.example\.net/, 'not what is older than the range');
-  t.match(section(day, 'top-destinations'), /cloud\.camera\.example <code class="small">198\.51\.100\.20<\/code>/, 'top destinations on the internet, named from the lookup');
+  t.match(section(day, 'top-destinations'), /title="cloud\.camera\.example">cloud\.camera\.example<\/span> <code class="small">198\.51\.100\.20<\/code>/, 'top destinations on the internet, named from the lookup');
   t.notMatch(section(day, 'top-destinations'), /10\.99\./, 'LAN addresses are not destinations on the internet');
   t.match(section(day, 'top-devices'), new RegExp(`href="/devices/${mac}\\?range=24h"`), 'top devices link to their page with the same range');
   const week = await (await admin.request('/?range=7d')).text();

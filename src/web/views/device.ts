@@ -19,7 +19,7 @@ import type { IncidentRow } from '../../store/incidents.js';
 import { incidentRow, incidentTableHead, kindName, type IncidentViewOptions } from './incident.js';
 import { csrfField } from './layout.js';
 import { shownName, trustBadgeId } from './devices.js';
-import { fmtAgo, fmtBytes, fmtInt, fmtTime, presenceBadges, stateBadge, trustBadge, typeIcon } from './format.js';
+import { dnsName, fmtAgo, fmtBytes, fmtInt, fmtTime, presenceBadges, stateBadge, trustBadge, typeIcon } from './format.js';
 import { DEVICE_TYPES, DEVICE_TYPE_KEYS } from '../../device-type/guess.js';
 import type { DeviceFacts, TrafficTotals } from '../device-facts.js';
 
@@ -62,8 +62,9 @@ export interface DevicePageData {
 
 const PROTO: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'ipv6-icmp' };
 
-function flowName(f: FlowRow, names: Map<string, string>): string {
-  return f.detail.tlsSni ?? f.detail.httpHost ?? (f.detail.dns !== null ? f.detail.dns.qname : null) ?? names.get(f.dstIp) ?? '';
+function flowName(f: FlowRow, names: Map<string, string>): Html | string {
+  const name = f.detail.tlsSni ?? f.detail.httpHost ?? (f.detail.dns !== null ? f.detail.dns.qname : null) ?? names.get(f.dstIp) ?? null;
+  return name === null ? '' : dnsName(name);
 }
 
 function actionsCard(d: DevicePageData): Html {
@@ -174,7 +175,7 @@ export function devicePage(d: DevicePageData): Html {
   <div class="grid2">
     <section class="card" id="top-destinations"><h2>Top destinations, ${d.range.key}</h2>
       ${d.top.length === 0 ? html`<p class="muted">${f.gateway ? 'None of its own: the gateway passes the other devices’ traffic on, and their destinations are on their own pages and the Overview.' : `No traffic to the internet stored in the last ${d.range.label}.`}</p>` : html`<div class="table-wrap"><table class="data compact"><thead><tr><th>Destination</th><th>Flows</th><th>Bytes</th></tr></thead><tbody>${d.top.map(
-        (t) => html`<tr><td><code>${t.ip}</code>${t.name ?? d.names.get(t.ip) ? html` <span class="muted small">${t.name ?? d.names.get(t.ip)}</span>` : ''}${d.geo !== null ? html`<div>${whereOf(d.geo.where(t.ip))}</div>` : ''}</td><td>${fmtInt(t.flows)}</td><td>${fmtBytes(t.bytes)}</td></tr>`,
+        (t) => html`<tr><td><code>${t.ip}</code>${t.name ?? d.names.get(t.ip) ? html` <span class="muted small">${dnsName((t.name ?? d.names.get(t.ip))!)}</span>` : ''}${d.geo !== null ? html`<div>${whereOf(d.geo.where(t.ip))}</div>` : ''}</td><td>${fmtInt(t.flows)}</td><td>${fmtBytes(t.bytes)}</td></tr>`,
       )}</tbody></table></div>`}
       ${d.geo !== null && d.geo.shares.countries.some((s) => s.key !== LOCAL) ? html`<h3>By country</h3>${sharesTable('Country', d.geo.shares.countries)}<h3>By network</h3>${sharesTable('Network', d.geo.shares.networks)}${geoCredit()}` : ''}
     </section>

@@ -98,3 +98,19 @@ export function typeIcon(t: { type: DeviceType; source: 'set' | 'guess'; because
 export function presenceBadges(f: { online: boolean; isNew: boolean; gateway: boolean }): Html {
   return html`<span class="badge ${f.online ? 'st-online' : 'st-offline'}">${f.online ? 'online' : 'offline'}</span>${f.isNew ? html` <span class="badge st-new" title="first seen in the last 24 hours">new</span>` : ''}${f.gateway ? html` <span class="badge st-gateway" title="traffic to the internet goes through it">gateway</span>` : ''}`;
 }
+
+/**
+ * A DNS name as it fits any box: at most two lines, broken anywhere and cut with an ellipsis, the whole name in
+ * its title (shown on hover). A DNS name runs to 253 characters, its labels to 63.
+ */
+export function dnsName(name: string): Html {
+  return html`<span class="clip2" title="${name}">${name}</span>`;
+}
+
+/** a word this long (a DNS name, a 63-character label) would push a phone's page sideways */
+const LONG_WORD = /\S{40,}/;
+
+/** A line of text that may hold a DNS name (a title, an evidence line): cut as dnsName() when it has a long word. */
+export function longText(text: string): Html {
+  return LONG_WORD.test(text) ? dnsName(text) : html`${text}`;
+}
