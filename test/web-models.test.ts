@@ -8,6 +8,7 @@ import { buildWebDeps, WebClient } from './support/web-deps.js';
 import { createUser } from './support/web-seed.js';
 import { syntheticBenign } from './support/flow-records.js';
 import { webApp } from '../src/web/server.js';
+import { MODEL_JARGON, readerWords } from './support/model-words.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -29,9 +30,11 @@ t.test('models page: state in words, what changed, retrain confirmation, roll ba
 
   let page = await (await admin.request('/models')).text();
   t.match(page, /Using the <b>default[^<]*<\/b> model that ships with Argus Edge/, 'says the bundled model scores');
-  t.match(page, /alerts at a score of \d\.\d{3} or more: about one benign flow in [\d,]+ raises an alert/, 'and what its threshold means');
-  t.match(page, /id="model-threshold">Alert threshold <b>\d\.\d{6}<\/b>: <span class="badge [^"]+">bundled<\/span> the bundled model's/, 'the threshold in force and its source');
-  t.match(page, /(peaks of this network's scores it needs before the threshold adapts|Online adaptation is off)/, 'and how far its adaptation has come');
+  t.match(page, /about one normal flow in [\d,]+ raises an alert <code class="small muted" title="[^"]+">threshold \d\.\d{3}<\/code>/, 'and what its threshold means, the figure as a small code');
+  t.match(page, /id="model-threshold"><b>When it alerts:<\/b> <span class="badge [^"]+">bundled<\/span> set by the bundled model\. <code class="small muted" title="[^"]+">threshold \d\.\d{6}<\/code>/, 'the threshold in force and its source');
+  t.match(page, /(It tunes itself to this network once it has seen [\d,]+ of its most unusual flows|It does not tune itself to this network)/, 'and how far its tuning has come');
+  const words = (p: string) => `${readerWords(p, 'model-state')} ${readerWords(p, 'model-changes')}`;
+  t.notMatch(words(page), MODEL_JARGON, `the state in words, without jargon (${MODEL_JARGON.exec(words(page))?.[0]})`);
   t.match(page, /No model of this network yet: nothing has been retrained/);
   t.match(page, /What it learns from:<\/b> the flows stored over the last 24 h of packet time/, 'the retrain confirmation says what it learns from');
   t.match(page, /What it leaves out:<\/b> flows older than that period/, 'and what it leaves out');
@@ -48,6 +51,7 @@ t.test('models page: state in words, what changed, retrain confirmation, roll ba
   page = await (await admin.request('/models')).text();
   t.match(page, /Trained on this network on <b>[\d-]+ [\d:]+<\/b> UTC, from <b>[\d,]+ flows<\/b>/, 'says it was trained on this network, when and from how much');
   t.match(page, /The first model of this network/, 'the first retrain is described as such');
+  t.notMatch(words(page), MODEL_JARGON, `trained: no jargon (${MODEL_JARGON.exec(words(page))?.[0]})`);
 
   addFlows(12, nowUs + 3_600_000_000);
   t.equal((await admin.request('/models/retrain', { method: 'POST' })).status, 303);
@@ -57,7 +61,10 @@ t.test('models page: state in words, what changed, retrain confirmation, roll ba
   page = await (await admin.request('/models')).text();
   t.match(page, /Retrained on [\d-]+ [\d:]+ UTC, replacing the model of [\d-]+ [\d:]+ UTC/, 'what changed at the last retrain');
   t.match(page, /Learnt from <b>[\d,]+<\/b> flows \(the previous model: [\d,]+\)/);
-  t.match(page, /(Alert threshold [\d.]+ → <b>[\d.]+<\/b>|The alert threshold stayed at)/);
+  t.match(page, /(Alerts <b>(less|more) often<\/b>: a flow must now look|Alerts as often as before)/, 'how the alerts change, in words');
+  t.match(page, />threshold [\d.]+( → [\d.]+)?<\/code>/, 'the thresholds as a small code');
+  t.notMatch(words(page), MODEL_JARGON, `retrained: no jargon (${MODEL_JARGON.exec(words(page))?.[0]})`);
+  t.notMatch(words(page), /\d\.\d{3,}/, 'no raw figure outside a small code');
   t.match(page, /action="\/models\/rollback"/, 'a roll back is offered');
 
   const r = await admin.request('/models/rollback', { method: 'POST' });

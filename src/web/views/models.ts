@@ -87,20 +87,27 @@ function hoursText(h: number): string {
   return `${h < 10 ? h.toFixed(1).replace(/\.0$/, '') : Math.round(h)} h`;
 }
 
-/** "about one benign flow in 1,000 alerts" for a calibration quantile. */
+/** "about one normal flow in 1,000 raises an alert" for the share of normal training flows below the threshold. */
 function quantileText(q: number): string {
-  return q >= 1 ? 'no benign flow alerts in calibration' : `about one benign flow in ${fmtInt(1 / (1 - q))} raises an alert`;
+  return q >= 1 ? 'none of the normal flows it was checked on raised an alert' : `about one normal flow in ${fmtInt(1 / (1 - q))} raises an alert`;
 }
 
-function budgetText(s: ModelSettings, m: MetaView): string {
+/** A raw figure beside the words: small, secondary, named in its title. */
+function rawCode(text: string, title: string): Html {
+  return html`<code class="small muted" title="${title}">${text}</code>`;
+}
+
+/** How often the model alerts, in words; the threshold itself as a small code. */
+function budgetText(s: ModelSettings, m: MetaView): Html {
   const b = m.budget;
+  const code = rawCode(`threshold ${m.threshold.toFixed(3)}`, 'the anomaly score from which a flow alerts');
   if (b !== null && b.from === 'budget') {
-    const per = b.flowsPerDevicePerDay !== null ? ` of the ${fmtInt(b.flowsPerDevicePerDay)} flows a device made a day in training` : '';
-    return `alerts at a score of ${m.threshold.toFixed(3)} or more: about one benign flow in ${fmtInt(1 / b.q)} raises an alert, an alert budget of ${fmtNum(b.perDay)} false alert${b.perDay === 1 ? '' : 's'} per device per day${per} (models.alertBudgetPerDay)`;
+    const per = b.flowsPerDevicePerDay !== null ? html` of the ${fmtInt(b.flowsPerDevicePerDay)} flows a device made a day in training` : '';
+    return html`it aims at about <b>${fmtNum(b.perDay)} false alert${b.perDay === 1 ? '' : 's'} per device per day</b>${per} (its alert budget, <code>models.alertBudgetPerDay</code>): about one normal flow in ${fmtInt(1 / b.q)} raises an alert ${code}`;
   }
   const q = m.thresholdQuantile ?? s.thresholdQuantile;
-  const note = s.alertBudgetPerDay !== null && b === null ? '; models made from now on aim at the alert budget (models.alertBudgetPerDay) instead' : '';
-  return `alerts at a score of ${m.threshold.toFixed(3)} or more: ${quantileText(q)}${note}`;
+  const note = s.alertBudgetPerDay !== null && b === null ? html`; models made from now on aim at ${fmtNum(s.alertBudgetPerDay)} false alerts per device per day instead (<code>models.alertBudgetPerDay</code>)` : '';
+  return html`${quantileText(q)} ${code}${note}`;
 }
 
 function fmtNum(v: number): string {
@@ -115,19 +122,19 @@ function thresholdText(d: ModelsPageData): Html {
   const t = d.status.threshold;
   if (t === undefined || t === null) return html``;
   const own = d.models.some((r) => r.active);
-  const origin = own ? "this network's model" : 'the bundled model';
+  const origin = own ? "this network's own model" : 'the bundled model';
   const source =
     t.source === 'adapted'
-      ? html`<span class="badge st-active">adapted</span> to this network's own scores (${origin}'s is ${t.modelThreshold.toFixed(6)})`
+      ? html`<span class="badge st-active">tuned</span> to this network's own traffic ${rawCode(`${own ? 'own' : 'bundled'} model's ${t.modelThreshold.toFixed(6)}`, "the model's own threshold")}`
       : t.source === 'learning'
-        ? html`<span class="badge st-learning">${own ? 'own' : 'bundled'}</span> ${origin}'s, raised while learning`
-        : html`<span class="badge st-scoring">${own ? 'own' : 'bundled'}</span> ${origin}'s`;
+        ? html`<span class="badge st-learning">${own ? 'own' : 'bundled'}</span> set by ${origin}, raised while it learns, so that only flows far outside the usual alert`
+        : html`<span class="badge st-scoring">${own ? 'own' : 'bundled'}</span> set by ${origin}`;
   const progress = !t.adaptEnabled
-    ? html`Online adaptation is off (<code>models.adapt.enabled</code>, or a replay).`
+    ? html`It does not tune itself to this network (<code>models.adapt.enabled</code> is off, or this is a replay).`
     : t.source === 'adapted'
-      ? html`Refitted on ${fmtInt(t.peaks)} peaks of this network's scores${t.lastFitUs > 0 ? html` at ${fmtTime(t.lastFitUs)} UTC` : ''}${t.q !== null ? html`, aiming at one benign flow in ${fmtInt(1 / t.q)}` : ''}; it moves between ${t.lo.toFixed(6)} and ${t.hi.toFixed(6)}.`
-      : html`${fmtInt(t.peaks)} of the ${fmtInt(t.minPeaks)} peaks of this network's scores it needs before the threshold adapts (<code>models.adapt.minPeaks</code>).`;
-  return html`<p id="model-threshold">Alert threshold <b>${t.value.toFixed(6)}</b>: ${source}. <span class="muted small">${progress}</span></p>`;
+      ? html`Tuned${t.lastFitUs > 0 ? html` at ${fmtTime(t.lastFitUs)} UTC` : ''} from this network's ${fmtInt(t.peaks)} most unusual flows${t.q !== null ? html`, aiming at one false alert in ${fmtInt(1 / t.q)} flows` : ''}. ${rawCode(`range ${t.lo.toFixed(6)}–${t.hi.toFixed(6)}`, 'the threshold stays within this range')}`
+      : html`It tunes itself to this network once it has seen ${fmtInt(t.minPeaks)} of its most unusual flows (${fmtInt(t.peaks)} so far, <code>models.adapt.minPeaks</code>).`;
+  return html`<p id="model-threshold"><b>When it alerts:</b> ${source}. ${rawCode(`threshold ${t.value.toFixed(6)}`, 'the anomaly score from which a flow alerts')} <span class="muted small">${progress}</span></p>`;
 }
 
 /** The state in one or two sentences. */
@@ -138,21 +145,21 @@ function stateText(d: ModelsPageData, m: MetaView | null): Html {
     return html`<p class="state-line"><span class="badge st-off">off</span> The anomaly models are turned off (<code>models.enabled: false</code>). The detectors still run.</p>`;
   }
   if (s.state === 'training') {
-    return html`<p class="state-line"><span class="badge st-training">training</span> Training a model of this network now, in the background. Flows are still scored by ${m !== null ? html`the ${m.name} model` : 'the current model'} meanwhile.</p>`;
+    return html`<p class="state-line"><span class="badge st-training">training</span> Training a model of this network now, in the background. ${m !== null ? html`The ${m.name} model` : 'The current model'} checks every flow meanwhile.</p>`;
   }
   const local = m !== null && m.name === 'local';
   if (s.state === 'learning') {
     const pct = Math.round(Math.max(0, Math.min(1, s.learningProgress)) * 100);
     const left = (1 - Math.max(0, Math.min(1, s.learningProgress))) * cfg.learningPeriodHours;
     return html`<p class="state-line"><span class="badge st-learning">learning</span> Learning this network: <b>${leftText(left)} of ${hoursText(cfg.learningPeriodHours)} left</b>${s.baselineFlows != null ? html`, ${fmtInt(s.baselineFlows)} flows collected so far` : ''}.
-      Until then the ${m?.name ?? 'bundled'} model scores the flows.</p>
+      Until then the ${m?.name ?? 'bundled'} model that ships with Argus Edge checks every flow.</p>
       <p><progress max="100" value="${pct}" aria-label="learning period">${pct} %</progress> ${pct} %</p>`;
   }
-  if (m === null) return html`<p class="state-line"><span class="badge st-scoring">scoring</span> Scoring flows.</p>`;
-  return html`<p class="state-line"><span class="badge st-scoring">scoring</span> ${
+  if (m === null) return html`<p class="state-line"><span class="badge st-scoring">checking</span> Checking every flow.</p>`;
+  return html`<p class="state-line"><span class="badge st-scoring">checking</span> ${
     local
       ? html`Trained on this network on <b>${fmtTime(m.trainedAtUs)}</b> UTC, from <b>${fmtInt(m.flowCount)} flows</b>; ${budgetText(cfg, m)}.`
-      : html`Using the <b>${m.name}</b> model that ships with Argus Edge, trained on benign traffic of many networks (${fmtInt(m.flowCount)} flows, ${fmtTime(m.trainedAtUs).slice(0, 10)}); ${budgetText(cfg, m)}.${cfg.learn ? '' : html` It does not learn this network (<code>models.learn: false</code>).`}`
+      : html`Using the <b>${m.name}</b> model that ships with Argus Edge, trained on normal traffic of many networks (${fmtInt(m.flowCount)} flows, ${fmtTime(m.trainedAtUs).slice(0, 10)}); ${budgetText(cfg, m)}.${cfg.learn ? '' : html` It does not learn this network (<code>models.learn: false</code>).`}`
   }</p>`;
 }
 
@@ -164,7 +171,7 @@ function changesText(models: ModelRow[]): Html {
   const flows = (r: ModelRow) => num(r.metrics['flowCount']) ?? num(r.metrics['flows']);
   if (previous === undefined) {
     const n = flows(active);
-    return html`<p>The first model of this network, trained on ${fmtTime(active.createdUs)} UTC${n !== null ? html` from ${fmtInt(n)} flows` : ''}. Before it the bundled model scored every flow.</p>`;
+    return html`<p>The first model of this network, trained on ${fmtTime(active.createdUs)} UTC${n !== null ? html` from ${fmtInt(n)} flows` : ''}. Before it the bundled model checked every flow.</p>`;
   }
   const items: Html[] = [];
   const a = flows(active);
@@ -172,14 +179,14 @@ function changesText(models: ModelRow[]): Html {
   if (a !== null && b !== null) items.push(html`<li>Learnt from <b>${fmtInt(a)}</b> flows (the previous model: ${fmtInt(b)}).</li>`);
   if (active.threshold !== previous.threshold) {
     const stricter = active.threshold > previous.threshold;
-    items.push(html`<li>Alert threshold ${previous.threshold.toFixed(3)} → <b>${active.threshold.toFixed(3)}</b>: a flow must now look ${stricter ? 'more' : 'less'} unusual to alert, so expect ${stricter ? 'fewer' : 'more'} anomaly alerts.</li>`);
-  } else items.push(html`<li>The alert threshold stayed at ${active.threshold.toFixed(3)}.</li>`);
+    items.push(html`<li>Alerts <b>${stricter ? 'less' : 'more'} often</b>: a flow must now look ${stricter ? 'more' : 'less'} unusual to alert, so expect ${stricter ? 'fewer' : 'more'} unusual-traffic alerts. ${rawCode(`threshold ${previous.threshold.toFixed(3)} → ${active.threshold.toFixed(3)}`, 'the anomaly score from which a flow alerts')}</li>`);
+  } else items.push(html`<li>Alerts as often as before. ${rawCode(`threshold ${active.threshold.toFixed(3)}`, 'the anomaly score from which a flow alerts')}</li>`);
   const va = num((active.metrics['losses'] as { autoencoder?: { valLoss?: unknown } } | undefined)?.autoencoder?.valLoss);
   const vb = num((previous.metrics['losses'] as { autoencoder?: { valLoss?: unknown } } | undefined)?.autoencoder?.valLoss);
   if (va !== null && vb !== null) {
-    items.push(html`<li>It reproduces held-out normal traffic ${va <= vb ? 'better' : 'worse'} than before (validation loss ${vb.toPrecision(3)} → ${va.toPrecision(3)}).</li>`);
+    items.push(html`<li>It recognises normal traffic it was not trained on ${va <= vb ? 'better' : 'less well'} than before. ${rawCode(`validation loss ${vb.toPrecision(3)} → ${va.toPrecision(3)}`, 'lower is better')}</li>`);
   }
-  if (active.featureSchema !== previous.featureSchema) items.push(html`<li>It reads a newer set of flow features (v${previous.featureSchema} → v${active.featureSchema}).</li>`);
+  if (active.featureSchema !== previous.featureSchema) items.push(html`<li>It looks at a newer set of details of each flow. ${rawCode(`features v${previous.featureSchema} → v${active.featureSchema}`, 'feature schema')}</li>`);
   return html`<p>Retrained on ${fmtTime(active.createdUs)} UTC, replacing the model of ${fmtTime(previous.createdUs)} UTC:</p><ul>${items}</ul>`;
 }
 
@@ -234,15 +241,15 @@ export function modelsPage(d: ModelsPageData): Html {
     <section class="card" id="model-state"><h2>What the model knows</h2>
       ${stateText(d, m)}
       ${thresholdText(d)}
-      <p class="muted small">${fmtInt(s.flowsScored)} flows scored since the appliance started.</p>
+      <p class="muted small">${fmtInt(s.flowsScored)} flows checked since the appliance started.</p>
       ${s.lastError !== null ? html`<p class="bad">The last training failed: ${s.lastError}</p>` : ''}
       <div class="buttons">${retrainForm(d)} ${rollbackForm(d)}</div>
     </section>
     <section class="card" id="model-changes"><h2>What changed at the last retrain</h2>${changesText(d.models)}</section>
   </div>
   <section class="card"><h2>Models of this network</h2>
-    ${d.models.length === 0 ? html`<p class="muted">None yet: the bundled model scores every flow.</p>` : html`<div class="table-wrap"><table class="data"><thead><tr><th>Model</th><th>Trained (UTC)</th><th class="hide-sm">Flows</th><th>Threshold</th><th></th></tr></thead><tbody>${d.models.slice(0, 20).map(
-      (r) => html`<tr><td><code class="wrap">${r.id}</code></td><td>${fmtTime(r.createdUs)}</td><td class="hide-sm">${fmtInt(num(r.metrics['flowCount']) ?? num(r.metrics['flows']) ?? 0)}</td><td>${r.threshold.toFixed(3)}</td><td>${r.active ? html`<span class="badge st-active">in use</span>` : ''}</td></tr>`,
+    ${d.models.length === 0 ? html`<p class="muted">None yet: the bundled model checks every flow.</p>` : html`<div class="table-wrap"><table class="data"><thead><tr><th>Model</th><th>Trained (UTC)</th><th class="hide-sm">Flows</th><th>Alerts from</th><th></th></tr></thead><tbody>${d.models.slice(0, 20).map(
+      (r) => html`<tr><td><code class="wrap">${r.id}</code></td><td>${fmtTime(r.createdUs)}</td><td class="hide-sm">${fmtInt(num(r.metrics['flowCount']) ?? num(r.metrics['flows']) ?? 0)}</td><td>${rawCode(r.threshold.toFixed(3), 'the anomaly score from which a flow alerts')}</td><td>${r.active ? html`<span class="badge st-active">in use</span>` : ''}</td></tr>`,
     )}</tbody></table></div>`}
   </section>
   <details class="card raw" id="model-raw"><summary>Raw details of the model in use</summary>
