@@ -44,7 +44,7 @@ export function configEditor(d: ConfigEditorData, csrf: string): Html {
   return html`<form method="post" action="/settings/config" class="config-form" id="config-form">${csrfField(csrf)}
     <p class="muted small">Saved into <code>${d.file}</code> (its comments are kept) after the same checks as at start.</p>
     <div class="cfg-rows">${d.keys.map(
-      ({ key, value, overriddenBy }) => html`<div class="cfg-row"><label for="cfg-${key.path}">${key.label}</label>
+      ({ key, value, overriddenBy }) => html`<div class="cfg-row${key.input.kind === 'list' || key.input.kind === 'text' ? ' wide' : ''}"><label for="cfg-${key.path}">${key.label}</label>
         <span class="cfg-value">${input(key, value, overriddenBy !== null)} <span class="muted small">${overriddenBy !== null ? html`set by <code>${overriddenBy}</code>, which wins over the file` : key.live ? 'applies at once' : 'after a restart'}</span></span></div>`,
     )}</div>
     <button type="submit">Save</button>

@@ -45,30 +45,35 @@ export function flatten(v: unknown, prefix = ''): [string, unknown][] {
 export function settingsPage(d: SettingsPageData): Html {
   return html`<h1>Settings</h1>
   ${d.message}
-  <div class="grid2">
-    <section class="card" id="config"><h2>Configuration</h2>
-      ${d.canAct ? configEditor(d.editor, d.csrf) : html`<p class="muted small">Only an admin can change the configuration.</p>`}
-      <h3>Running values</h3>
-      <dl class="kv">${d.summary.map(([k, v]) => html`<dt>${k}</dt><dd>${show(v)}</dd>`)}</dl>
-      ${d.sections.map(
-        ([name, v]) => html`<details class="section"><summary>${name}</summary><dl class="kv small">${flatten(v).map(([k, x]) => html`<dt>${k}</dt><dd>${show(x)}</dd>`)}</dl></details>`,
-      )}
-    </section>
+  <section class="card" id="config"><h2>Configuration</h2>
+    <div class="cfg-layout">
+      <div>${d.canAct ? configEditor(d.editor, d.csrf) : html`<p class="muted small">Only an admin can change the configuration.</p>`}</div>
+      <div><h3>Running values</h3>
+        <dl class="kv">${d.summary.map(([k, v]) => html`<dt>${k}</dt><dd>${show(v)}</dd>`)}</dl>
+        ${d.sections.map(
+          ([name, v]) => html`<details class="section"><summary>${name}</summary><dl class="kv small">${flatten(v).map(([k, x]) => html`<dt>${k}</dt><dd>${show(x)}</dd>`)}</dl></details>`,
+        )}
+      </div>
+    </div>
+  </section>
+  <div class="grid3 top">
     <section class="card"><h2>Integrations</h2>
       ${d.integrations.length === 0 ? html`<p class="muted">None configured.</p>` : html`<ul class="plain">${d.integrations.map(
         (i) => html`<li><span class="badge ${!i.enabled ? 'st-off' : i.ok ? 'st-active' : 'st-failed'}">${!i.enabled ? 'off' : i.ok ? 'ok' : 'failing'}</span> <b>${i.name}</b> <span class="muted small">${i.detail}</span></li>`,
       )}</ul>`}
-      <h2 id="notifications">Notifications</h2>
+    </section>
+    <section class="card"><h2 id="notifications">Notifications</h2>
       ${d.notify
         ? html`<p class="muted small">Channels are listed above as "notify …" with their health.</p>${d.canAct ? html`<form method="post" action="/settings/notify/test" class="filters">${csrfField(d.csrf)}<button type="submit">Send a test message</button></form>` : ''}`
         : html`<p class="muted">No channel configured: add <code>notify.channels</code> to config.yaml (webhook, ntfy, email, mqtt, syslog; see the README).</p>`}
-      <h2>Allow-list</h2>
+    </section>
+    <section class="card" id="allow-list"><h2>Allow-list</h2>
       ${d.allowList.length === 0 ? html`<p class="muted">Empty.</p>` : html`<ul class="plain">${d.allowList.map((a) => html`<li><code>${a.entry}</code> <span class="muted small">${a.source}</span></li>`)}</ul>`}
       ${d.canAct ? html`<form method="post" action="/settings/allow" class="filters">${csrfField(d.csrf)}
         <label>MAC, IP or CIDR <input name="entry" required maxlength="64"></label><button type="submit">Add</button></form>` : ''}
     </section>
   </div>
-  <div class="grid2">
+  <div class="grid2 top">
     ${d.users !== null ? usersCard(d.users, d.csrf) : ''}
     ${passwordCard(d.csrf)}
   </div>
