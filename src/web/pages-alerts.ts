@@ -30,7 +30,7 @@ import { namesFor } from './pages-overview.js';
 import { invalidateOverviewCounts, openActions } from './pages-queries.js';
 import { addMute, loadMutes, removeMute } from './pages-mutes.js';
 import { alertRow, alertTableHead, alertsPage } from './views/alerts.js';
-import { longText } from './views/format.js';
+import { evidenceWords } from './views/anomaly-words.js';
 import { incidentCard, kindName, type IncidentViewOptions } from './views/incident.js';
 import { html, type Html } from './html.js';
 
@@ -193,7 +193,7 @@ export function registerAlertPages(app: Hono<WebEnv>): void {
     const title = `${kindName(inc.kind)}${who !== null ? ` by ${who}` : ''}`;
     const body = html`<h1>${title}</h1>${doneMessage(c)}
       <ul class="incidents plain card">${incidentCard(inc, o)}</ul>
-      <section class="card"><h2>Evidence</h2><ul class="plain">${sameLinesOnce(inc.evidence.map((e) => e.text)).map(([text, n]) => html`<li class="small">${longText(text)}${n > 1 ? html` <span class="muted">(× ${n})</span>` : ''}</li>`)}</ul>${whereSection(c.get('deps').geo, inc)}</section>
+      <section class="card"><h2>Evidence</h2><ul class="plain">${sameLinesOnce(inc.evidence.map((e) => e.text)).map(([text, n]) => html`<li class="small">${evidenceWords(text)}${n > 1 ? html` <span class="muted">(× ${n})</span>` : ''}</li>`)}</ul>${whereSection(c.get('deps').geo, inc)}</section>
       <section class="card"><h2>Member alerts <span class="muted small">${members.length} newest of ${held} stored</span></h2>
         <div class="table-wrap"><table class="data compact stack">${alertTableHead()}<tbody>${members.map((a) => alertRow(a, { csrf: c.get('csrf'), canAct: canAct(c), deviceName: o.deviceName }))}</tbody></table></div>
       </section>`;

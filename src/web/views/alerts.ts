@@ -6,7 +6,8 @@ import type { AlertRow } from '../../store/alerts.js';
 import type { IncidentRow } from '../../store/incidents.js';
 import { html, type Html } from '../html.js';
 import { csrfField } from './layout.js';
-import { flash, fmtTime, longText, qs, severityBadge } from './format.js';
+import { evidenceWords, signatureWords } from './anomaly-words.js';
+import { flash, fmtTime, qs, severityBadge } from './format.js';
 import { incidentRow, incidentTableHead, kindName, type IncidentViewOptions } from './incident.js';
 
 export interface AlertRowOptions {
@@ -32,7 +33,7 @@ export function alertRow(a: AlertRow, o: AlertRowOptions): Html {
     <td class="nowrap">${fmtTime(a.tsUs)}</td>
     <td>${severityBadge(a.severity)}</td>
     <td class="hide-sm nowrap"><code>${a.kind}</code></td>
-    <td class="sig">${longText(a.signature)}<div class="muted small">${a.evidence.slice(0, 2).map((e) => html`<div>${longText(e.text)}</div>`)}</div></td>
+    <td class="sig">${signatureWords(a.signature)}<div class="muted small">${a.evidence.slice(0, 2).map((e) => html`<div>${evidenceWords(e.text)}</div>`)}</div></td>
     <td class="nowrap">${src}</td>
     <td class="hide-sm">${a.suggestedResponse}</td>
     <td class="actions">${
