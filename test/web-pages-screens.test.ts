@@ -134,6 +134,8 @@ t.test('every page after the demo scan, both widths, both themes', { skip: NEEDS
   t.notMatch(tops, /192\.168\.1\.30/, "the camera's address is not a top device of its own beside garden-cam");
   await page.goto(server.url + `/incidents/${scan!.id}`);
   t.ok((await page.locator('tbody tr').count()) <= 25, 'an incident page lists its 25 newest member alerts, not 100');
+  const gap = (await page.evaluate(`document.querySelector('main section.card').getBoundingClientRect().top - document.querySelector('main ul.incidents.card').getBoundingClientRect().bottom`)) as number;
+  t.ok(gap >= 8, `the incident's card and its Evidence card are ${gap} px apart, not touching`);
   // the anomaly model's evidence in words: its per-model scores ("isolation-forest 0.902") only in a code's title
   const words = (await page.evaluate(`(() => { const m = document.querySelector('main').cloneNode(true); m.querySelectorAll('code').forEach((c) => c.remove()); return m.textContent; })()`)) as string;
   t.notMatch(words, /isolation-forest|autoencoder|anomaly score|\(score [\d.]+\)/, `the incident page speaks no model jargon (${/\S*(isolation-forest|autoencoder|anomaly score|score [\d.]+)\S*/.exec(words)?.[0]})`);
