@@ -131,6 +131,13 @@ t.test('every page after the demo scan, both widths, both themes', { skip: NEEDS
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto(server.url + '/');
   const tops = (await page.textContent('#top-devices'))!;
+  // on a phone a short DNS name keeps one line: the number columns beside it take only their figures' width
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(server.url + '/');
+  const names = (await page.evaluate(`[...document.querySelectorAll('#top-names .clip2, #top-destinations .clip2')].map((n) => [n.textContent.trim(), Math.round(n.getBoundingClientRect().height)])`)) as [string, number][];
+  t.ok(names.length >= 10, `${names.length} names in the top lists`);
+  t.same(names.filter(([, h]) => h > 30), [], 'every top DNS name and destination name keeps to one line on a phone');
+  await page.setViewportSize({ width: 1280, height: 800 });
   t.notMatch(tops, /192\.168\.1\.30/, "the camera's address is not a top device of its own beside garden-cam");
   await page.goto(server.url + `/incidents/${scan!.id}`);
   t.ok((await page.locator('tbody tr').count()) <= 25, 'an incident page lists its 25 newest member alerts, not 100');

@@ -105,13 +105,13 @@ function topsCards(d: OverviewData): Html {
     </section>
     <section class="card" id="top-destinations"><h2>Top destinations on the internet</h2>
       ${t.remotes.length === 0 ? empty : html`<div class="table-wrap"><table class="data compact"><thead><tr><th>Destination</th><th>Flows</th><th>Bytes</th></tr></thead><tbody>${t.remotes.map(
-        (r) => html`<tr><td>${r.ip === OTHER_KEY ? other : html`${r.name !== null ? html`${dnsName(r.name)} ` : ''}<code class="small">${r.ip}</code>${d.geo !== null ? html`<div>${whereOf(d.geo.where(r.ip))}</div>` : ''}`}</td><td>${fmtInt(r.flows)}</td><td class="nowrap">${fmtBytes(r.bytes)}</td></tr>`,
+        (r) => html`<tr><td>${r.ip === OTHER_KEY ? other : html`${r.name !== null ? html`${dnsName(r.name)} ` : ''}<code class="small">${r.ip}</code>${d.geo !== null ? html`<div>${whereOf(d.geo.where(r.ip))}</div>` : ''}`}</td><td class="n">${fmtInt(r.flows)}</td><td class="n">${fmtBytes(r.bytes)}</td></tr>`,
       )}</tbody></table></div>`}
       ${d.geo !== null && d.geo.shares.countries.length > 0 ? html`<details class="section" id="top-countries" open><summary>By country and network</summary>${sharesTable('Country', d.geo.shares.countries)}${sharesTable('Network', d.geo.shares.networks)}${geoCredit()}</details>` : ''}
     </section>
     <section class="card" id="top-names"><h2>Top DNS names</h2>
       ${t.names.length === 0 ? empty : html`<div class="table-wrap"><table class="data compact"><thead><tr><th>Name</th><th>Queries</th><th title="answered: no such name">Not found</th></tr></thead><tbody>${t.names.map(
-        (r) => html`<tr><td class="name">${r.qname === OTHER_KEY ? other : dnsName(r.qname)}</td><td>${fmtInt(r.queries)}</td><td>${r.nxdomain > 0 ? fmtInt(r.nxdomain) : ''}</td></tr>`,
+        (r) => html`<tr><td class="name">${r.qname === OTHER_KEY ? other : dnsName(r.qname)}</td><td class="n">${fmtInt(r.queries)}</td><td class="n">${r.nxdomain > 0 ? fmtInt(r.nxdomain) : ''}</td></tr>`,
       )}</tbody></table></div>`}
     </section>`;
 }
