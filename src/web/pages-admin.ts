@@ -65,7 +65,7 @@ function settingsData(c: Ctx, newToken: SettingsPageData['newToken'] = null, mes
             ['approval required', resp['requireApproval']],
             ['quarantine length', `${resp['quarantineSeconds']} s`],
           ] as [string, unknown][])),
-      ['anomaly threshold', `${cfg.models.enabled ? 'models on' : 'models off'}, calibrated quantile ${String((cfg.models as Record<string, unknown>)['threshold'] ?? '—')}`],
+      ['unusual traffic', unusualTrafficText(cfg.models as typeof cfg.models & { threshold?: unknown; alertBudgetPerDay?: unknown })],
       ['dashboard', `${cfg.web.host}:${cfg.web.port}`],
     ],
     sections,
@@ -78,6 +78,16 @@ function settingsData(c: Ctx, newToken: SettingsPageData['newToken'] = null, mes
     canAct: canAct(c),
     message: message ?? doneMessage(c),
   };
+}
+
+/** The anomaly models' settings in words: off, or how often normal traffic alerts (models.alertBudgetPerDay, models.threshold). */
+function unusualTrafficText(m: { enabled: boolean; threshold?: unknown; alertBudgetPerDay?: unknown }): string {
+  if (!m.enabled) return 'not checked';
+  const q = typeof m.threshold === 'number' && m.threshold < 1 ? m.threshold : null;
+  const most = q !== null ? `at most one in ${Math.round(1 / (1 - q)).toLocaleString('en-US')} normal flows alerts` : null;
+  const b = typeof m.alertBudgetPerDay === 'number' ? m.alertBudgetPerDay : null;
+  if (b !== null) return `about ${b} false alert${b === 1 ? '' : 's'} per device per day${most !== null ? `, ${most}` : ''}`;
+  return most ?? 'checked';
 }
 
 export function registerAdminPages(app: Hono<WebEnv>): void {
