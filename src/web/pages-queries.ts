@@ -69,12 +69,11 @@ function deviceWhere(q: Pick<DeviceTableQuery, 'search' | 'level'>): { sql: stri
 export function deviceTable(store: Store, q: DeviceTableQuery): { rows: DeviceTableRow[]; total: number } {
   const { sql, args } = deviceWhere(q);
   const order = `${DEVICE_SORTS[q.sort]} ${q.desc ? 'DESC' : 'ASC'}, mac`;
-  const rows = stmt(
-    store.db,
-    `SELECT ${DEVICE_COLS},
-       (SELECT ip FROM device_addresses a WHERE a.mac = d.mac ORDER BY a.last_seen_us DESC LIMIT 1) AS ip
-     FROM devices d ${sql} ORDER BY ${order} LIMIT ? OFFSET ?`,
-  ).all(...args, q.pageSize, q.page * q.pageSize) as DeviceTableRow[];
+  // the newest address is looked up for the page's rows only: as a column of the sorted query it ran once for
+  // every matching device before the sort (5,000 lookups for a page of 25)
+  const rows = (stmt(store.db, `SELECT ${DEVICE_COLS} FROM devices d ${sql} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...args, q.pageSize, q.page * q.pageSize) as DeviceRow[]).map(
+    (r): DeviceTableRow => ({ ...r, ip: newestAddress(store, r.mac) }),
+  );
   const total = (stmt(store.db, `SELECT count(*) AS n FROM devices ${sql}`).get(...args) as { n: number }).n;
   return { rows, total };
 }
