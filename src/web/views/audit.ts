@@ -18,7 +18,7 @@ export function auditPage(d: AuditPageData): Html {
     <button type="submit">Filter</button>
   </form>
   <div class="table-wrap"><table class="data stack" id="audit-table"><thead><tr><th>Time (UTC)</th><th>Actor</th><th>Action</th><th>Target</th><th>Reason</th><th class="hide-sm">Detail</th></tr></thead><tbody>${d.rows.map(
-    (r) => html`<tr><td class="nowrap">${fmtTime(r.tsUs)}</td><td>${r.actor}</td><td><code>${r.action}</code></td><td>${r.target ?? ''}</td><td class="sig">${r.reason ?? ''}</td>
+    (r) => html`<tr><td class="nowrap">${fmtTime(r.tsUs)}</td><td>${r.actor}</td><td class="nowrap"><code>${r.action}</code></td><td>${r.target ?? ''}</td><td class="sig">${r.reason ?? ''}</td>
       <td class="hide-sm small"><code>${r.detail === null ? '' : JSON.stringify(r.detail).slice(0, 200)}</code></td></tr>`,
   )}</tbody></table></div>
   ${d.rows.length === 0 ? html`<p class="muted">Nothing recorded.</p>` : ''}
