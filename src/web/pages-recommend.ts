@@ -31,7 +31,7 @@ export function recommendationsFor(
     const key = `${a.suggestedResponse}|${a.kind}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ response: a.suggestedResponse, text: `${a.signature} (${a.kind})` });
+    out.push({ response: a.suggestedResponse, text: a.signature, kind: a.kind });
   }
   out.sort((x, y) => (RANK[x.response] ?? 9) - (RANK[y.response] ?? 9));
   if (scan !== null && scan.status === 'done') {

@@ -25,6 +25,8 @@ import type { DeviceFacts, TrafficTotals } from '../device-facts.js';
 
 export interface Recommendation {
   text: string;
+  /** the alert kind it comes from, shown as a small code after the sentence */
+  kind?: string;
   /** the response it suggests: 'quarantine', 'block', 'rate-limit', 'monitor', 'none' */
   response: string;
 }
@@ -153,7 +155,7 @@ export function devicePage(d: DevicePageData): Html {
   </section>
   <div class="grid2">
     <section class="card"><h2>Recommendations</h2>
-      ${d.recommendations.length === 0 ? html`<p class="muted">Nothing to do.</p>` : html`<ul class="plain">${d.recommendations.map((r) => html`<li><span class="badge resp-${r.response}">${r.response}</span> ${r.text}</li>`)}</ul>`}
+      ${recommendationList(d.recommendations)}
     </section>
     <section class="card"><h2>Open ports</h2>
       ${d.scan === null ? html`<p class="muted">Never scanned.</p>` : html`<p class="muted small">Scan ${d.scan.status}, ${fmtTime(d.scan.startedUs)}${d.scan.score !== null ? html`, vulnerability score ${Math.round(d.scan.score)}` : ''}</p>
@@ -188,4 +190,10 @@ export function devicePage(d: DevicePageData): Html {
       })}</tbody></table></div>`}
     </section>
   </div>`;
+}
+
+/** The device's recommendations: a badge with the response, the sentence, the alert kind as a small code. */
+export function recommendationList(recs: readonly Recommendation[]): Html {
+  if (recs.length === 0) return html`<p class="muted">Nothing to do.</p>`;
+  return html`<ul class="plain">${recs.map((r) => html`<li><span class="badge resp-${r.response}">${r.response}</span> ${r.text}${r.kind === undefined ? '' : html` <code class="small">${r.kind}</code>`}</li>`)}</ul>`;
 }
