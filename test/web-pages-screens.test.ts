@@ -152,6 +152,20 @@ t.test('every page after the demo scan, both widths, both themes', { skip: NEEDS
   await page.goto(server.url + `/devices/${CAMERA}`);
   t.equal(await page.locator('#device-alerts details[open]').count(), 0, "the camera's raw alerts are folded under its incidents");
   t.match((await page.textContent('#device-alerts summary'))!, /\d+ newest alerts/);
+  // a recommendation is a sentence; the alert kind it comes from is a small code, not "(scan.port.vertical)"
+  const advice = (await page.evaluate(`[...document.querySelectorAll('main li')].filter((li) => li.querySelector('.badge[class*="resp-"]')).map((li) => { const c = li.cloneNode(true); c.querySelectorAll('code').forEach((e) => e.remove()); return c.textContent.trim(); })`)) as string[];
+  t.ok(advice.length > 0, `${advice.length} recommendations for the camera`);
+  t.same(advice.filter((a) => /\([a-z]+(\.[a-z]+)+\)/.test(a)), [], 'no raw alert kind in brackets in a recommendation');
+  // the audit log's action codes stay on one line at desktop width ("respond.no|tify" broke mid-word)
+  await page.goto(server.url + '/audit');
+  const broken = (await page.evaluate(`[...document.querySelectorAll('#audit-table tbody td:nth-child(3) code')].filter((c) => c.getClientRects().length > 1 || c.getBoundingClientRect().height > 1.6 * parseFloat(getComputedStyle(c).lineHeight || '20')).map((c) => c.textContent)`)) as string[];
+  t.ok((await page.locator('#audit-table tbody tr').count()) > 0, 'the audit log has rows');
+  t.same(broken, [], 'every action code on one line');
+  // the live packet-rate panel of a held replay says that nothing arrives rather than waiting for ever
+  await page.goto(server.url + '/');
+  const live = page.locator('[data-chart="live"]');
+  await live.getByText(/No packets are arriving now; this replay has read [\d,]+ packets/).waitFor({ timeout: 15_000 }).catch(() => {});
+  t.match((await live.textContent()) ?? '', /No packets are arriving now; this replay has read [\d,]+ packets/, 'the live panel of a held replay');
 
   // the camera quarantined (dry run) from its incident: Quarantine lists it, the Overview offers Release
   await page.goto(server.url + '/');

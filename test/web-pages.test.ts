@@ -385,7 +385,7 @@ t.test('the live stream sends alerts, trust changes, actions and capture statist
   web.capture.packets = 12345;
   text = await readUntil(reader, (s) => s.includes('"packets":12345'), 2000);
   t.match(text, /hx-target="#capture-health" hx-swap="outerHTML"/);
-  t.match(text, /event: capture-stats\ndata: \{"tMs":\d+,"tUs":\d+,"taken":"[0-9a-f]+\.\d+","packets":12345,/);
+  t.match(text, /event: capture-stats\ndata: \{"tMs":\d+,"tUs":\d+,"taken":"[0-9a-f]+\.\d+","mode":"passive","packets":12345,/);
   const stats = JSON.parse(/event: capture-stats\ndata: (.*)\n/.exec(text)![1]!) as { tUs: number; taken: string };
   t.equal(stats.tUs, web.deps.nowUs(), 'capture statistics carry the UI clock (packet time in replay) for the live chart');
   // the card and the statistics of one tick are one reading, stamped later than the page's and earlier frames'

@@ -257,7 +257,7 @@ class Hub {
     // the stamp orders this reading against the page's and any other frame's (a late one is dropped by app.js)
     const taken = liveStamp();
     // tMs (wall clock) measures the rates; tUs (the UI's clock: packet time in replay) places them on the chart
-    const json = JSON.stringify({ tMs: Date.now(), tUs: this.deps.nowUs(), taken, packets: cap.packets, bytes: cap.bytes, drops: cap.drops.kernel + cap.drops.interface, activeFlows: cap.activeFlows });
+    const json = JSON.stringify({ tMs: Date.now(), tUs: this.deps.nowUs(), taken, mode: cap.mode, packets: cap.packets, bytes: cap.bytes, drops: cap.drops.kernel + cap.drops.interface, activeFlows: cap.activeFlows });
     const card = frame(partial('#capture-health', 'outerHTML', captureHealth(cap, this.deps.nowUs(), taken)).value);
     this.broadcast(card + frame(json, 'capture-stats'));
   }

@@ -182,6 +182,11 @@
     if (prev && isOlder(s.taken, prev.taken)) return;
     live.last = s;
     if (!prev || s.tMs <= prev.tMs) return;
+    // nothing arrives (a replay that has ended or is held, a quiet interface): say so instead of waiting on
+    if (!live.u && s.packets === prev.packets) {
+      empty(live.el, s.mode === 'replay' ? 'No packets are arriving now; this replay has read ' + fmtCount(s.packets) + ' packets.' : 'No packets have arrived since this page opened.');
+      return;
+    }
     // rates per wall-clock second, placed at the UI's clock (packet time in replay) like every other chart
     var x = s.tUs != null ? s.tUs / 1e6 : s.tMs / 1000;
     if (live.t.length && x <= live.t[live.t.length - 1]) return;
