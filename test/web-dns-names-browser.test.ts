@@ -7,11 +7,9 @@
  */
 import t from 'tap';
 import type { Alert } from '../src/detectors/alert.js';
-import { startWebServer } from '../src/web/server.js';
 import { flowRecord } from './support/flow-records.js';
-import { NEEDS_CHROMIUM, launchChromium, openPage, signIn } from './support/demo-dashboard.js';
+import { NEEDS_CHROMIUM, adminPage } from './support/demo-dashboard.js';
 import { buildWebDeps } from './support/web-deps.js';
-import { createUser } from './support/web-seed.js';
 
 const PASSWORD = 'demo-password-123';
 const MAC = '02:00:00:00:00:02';
@@ -45,14 +43,7 @@ t.test('long DNS names stay inside the page, with the full name on hover', { ski
   s.flush();
   const incident = s.incidents.query({ kind: 'dns.tunnel', device: MAC })[0];
   t.ok(incident !== undefined, 'the tunnel alert is an incident');
-  await createUser(s, 'admin', PASSWORD, 'admin');
-  const server = await startWebServer(web.deps, { log: () => {} });
-  t.teardown(() => server.close());
-
-  const browser = await launchChromium(t);
-  const problems: string[] = [];
-  const page = await openPage(browser, 1280, 800, problems);
-  await signIn(page, server, 'admin', PASSWORD);
+  const { server, page, problems } = await adminPage(t, s, web.deps, PASSWORD);
 
   // where the name is shown; Alerts lists the incident in words (its resolver, not the name)
   const pages: [string, string, string[], boolean][] = [

@@ -8,11 +8,9 @@
  */
 import t from 'tap';
 import { initTf } from '../src/models/tf-backend.js';
-import { startWebServer } from '../src/web/server.js';
-import { NEEDS_CHROMIUM, launchChromium, openPage, signIn } from './support/demo-dashboard.js';
+import { NEEDS_CHROMIUM, adminPage } from './support/demo-dashboard.js';
 import { buildWebDeps } from './support/web-deps.js';
 import { MODEL_JARGON } from './support/model-words.js';
-import { createUser } from './support/web-seed.js';
 
 const PASSWORD = 'demo-password-123';
 const SIZES = [[1280, 800], [390, 844]] as const;
@@ -22,13 +20,7 @@ t.test('the Models page in words, bounded in height', { skip: NEEDS_CHROMIUM, ti
   t.teardown(() => web.close());
   await initTf(() => {});
   await web.models.start(); // the bundled model
-  await createUser(web.store, 'admin', PASSWORD, 'admin');
-  const server = await startWebServer(web.deps, { log: () => {} });
-  t.teardown(() => server.close());
-  const browser = await launchChromium(t);
-  const problems: string[] = [];
-  const page = await openPage(browser, 1280, 800, problems);
-  await signIn(page, server, 'admin', PASSWORD);
+  const { server, page, problems } = await adminPage(t, web.store, web.deps, PASSWORD);
 
   for (const [w, h] of SIZES) {
     await page.setViewportSize({ width: w, height: h });

@@ -10,10 +10,8 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../src/assets.js';
 import { setConfigOrigin } from '../src/config/edit.js';
-import { startWebServer } from '../src/web/server.js';
-import { NEEDS_CHROMIUM, launchChromium, openPage, signIn } from './support/demo-dashboard.js';
+import { NEEDS_CHROMIUM, adminPage } from './support/demo-dashboard.js';
 import { buildWebDeps } from './support/web-deps.js';
-import { createUser } from './support/web-seed.js';
 
 const PASSWORD = 'demo-password-123';
 /** width, height, the page's height bound */
@@ -27,13 +25,7 @@ t.test('Settings without empty space, at desktop and phone width', { skip: NEEDS
   const configFile = join(web.dir, 'config.yaml');
   copyFileSync(join(projectRoot(), 'config.yaml'), configFile);
   setConfigOrigin(web.deps.config, { file: configFile, overridden: new Map() });
-  await createUser(web.store, 'admin', PASSWORD, 'admin');
-  const server = await startWebServer(web.deps, { log: () => {} });
-  t.teardown(() => server.close());
-  const browser = await launchChromium(t);
-  const problems: string[] = [];
-  const page = await openPage(browser, 1280, 800, problems);
-  await signIn(page, server, 'admin', PASSWORD);
+  const { server, page, problems } = await adminPage(t, web.store, web.deps, PASSWORD);
 
   for (const [w, h, most] of SIZES) {
     await page.setViewportSize({ width: w, height: h });

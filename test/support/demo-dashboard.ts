@@ -20,6 +20,7 @@ import type { Store } from '../../src/store/db.js';
 import type { WebDeps } from '../../src/web/deps.js';
 import { startWebServer, type WebServer } from '../../src/web/server.js';
 import { DEMO_CAPTURE } from './argus-run.js';
+import { createUser } from './web-seed.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** tap's `skip` for a test that needs Chromium: false when it is installed, else why it cannot run. */
@@ -120,6 +121,21 @@ export async function openPage(browser: Browser, width: number, height: number, 
   page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`));
   page.on('pageerror', (e) => problems.push(e.message));
   return page;
+}
+
+/**
+ * An admin (`password`) made in `store`, a web server on `deps` and a Chromium page at 1280×800 signed in as
+ * that admin; `problems` collects what the page must not do (openPage). Everything stops at the end of `t`.
+ */
+export async function adminPage(t: Test, store: Store, deps: WebDeps, password: string): Promise<{ server: WebServer; page: Page; problems: string[] }> {
+  await createUser(store, 'admin', password, 'admin');
+  const server = await startWebServer(deps, { log: () => {} });
+  t.teardown(() => server.close());
+  const browser = await launchChromium(t);
+  const problems: string[] = [];
+  const page = await openPage(browser, 1280, 800, problems);
+  await signIn(page, server, 'admin', password);
+  return { server, page, problems };
 }
 
 /** Signs in through the login form; resolves once the Overview is shown. */
