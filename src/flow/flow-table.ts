@@ -34,6 +34,7 @@
 import { Fragment, TcpFlag, type Packet } from '../decode/packet.js';
 import { icmpPorts } from './community-id.js';
 import { exportRecord } from './flow-export.js';
+import { keyHash, sourceIsA } from './flow-key.js';
 import type { EndReason, FlowRecord } from './flow-record.js';
 import { F_START, FlowStore, U_FLOW_ID, U_SEGMENT } from './flow-store.js';
 import { SlotLists } from './slot-lists.js';
@@ -50,11 +51,6 @@ export type { FlowTableStats } from './flow-table-stats.js';
 
 const SYN_ACK = TcpFlag.SYN | TcpFlag.ACK;
 const { SYN_ACK_SENT, SYN_SENT, INACTIVE } = TcpEndpointState;
-
-function mix(h: number, w: number): number {
-  h = Math.imul(h ^ w, 0x5bd1e995);
-  return h ^ (h >>> 15);
-}
 
 /** flows a sweep ends (or exports at the active timeout) before it leaves the rest to the next packet */
 const SWEEP_BUDGET = 512;
@@ -195,25 +191,14 @@ export class FlowTable implements FlowAccounting {
     }
     const s = pkt.srcAddr;
     const d = pkt.dstAddr;
-    let c = 0;
-    for (let i = 0; i < 4; i++) {
-      if (s[i] !== d[i]) {
-        c = s[i] < d[i] ? -1 : 1;
-        break;
-      }
-    }
-    const srcIsA = c < 0 || (c === 0 && sp <= dp);
+    const srcIsA = sourceIsA(s, d, sp, dp);
     const a = srcIsA ? s : d;
     const b = srcIsA ? d : s;
     const ports = srcIsA ? ((sp << 16) | dp) >>> 0 : ((dp << 16) | sp) >>> 0;
     const meta = proto | (pkt.ipVersion << 8);
     // the tunnel depth is always part of the key; the VLAN ids only with flow.keyByVlan (vlanKeyMask)
     const vlan = (((pkt.vlan & 0xfff) | ((pkt.vlanInner & 0xfff) << 12)) & this.vlanKeyMask) | (pkt.depth << 24);
-    let h = mix(meta, vlan);
-    h = mix(h, ports);
-    for (let i = 0; i < 4; i++) h = mix(h, a[i]);
-    for (let i = 0; i < 4; i++) h = mix(h, b[i]);
-    h >>>= 0;
+    const h = keyHash(meta, vlan, ports, a, b);
 
     const keyAddr = this.keyAddr;
     let slot = this.buckets[h & this.mask];
