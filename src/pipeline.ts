@@ -20,7 +20,7 @@ import { Packet } from './decode/packet.js';
 import type { ConnState, EndReason, FlowRecord } from './flow/flow-record.js';
 import { FlowTable } from './flow/flow-table.js';
 import { addWithTunnels } from './flow/tunnel-flows.js';
-import type { AnomalyEvent } from './models/anomaly.js';
+import { anomalyEvidenceText, anomalySignature, type AnomalyEvent } from './models/anomaly.js';
 import type { EnsembleModel } from './models/ensemble.js';
 import { ModelManager } from './models/manager.js';
 import { FlowScorer } from './models/scorer.js';
@@ -230,12 +230,12 @@ export class Pipeline {
       ...aboutFlow(rec),
       id: urlSafeAlertId(`anomaly:${rec.communityId}:${rec.startUs}:${rec.segment}`),
       kind: 'anomaly',
-      signature: `Unusual ${rec.protoName} flow ${rec.srcIp}:${rec.srcPort} → ${rec.dstIp}:${rec.dstPort} (score ${ev.score.toFixed(3)})`,
+      signature: anomalySignature(rec.protoName, `${rec.srcIp}:${rec.srcPort}`, `${rec.dstIp}:${rec.dstPort}`, ev.score),
       severity: 3,
       confidence: Math.min(1, Math.max(0, ev.score)),
       evidence: [
         {
-          text: `anomaly score ${ev.score.toFixed(3)} ≥ threshold ${ev.threshold.toFixed(3)} (${ev.models.map((m) => `${m.name} ${m.calibrated.toFixed(3)}`).join(', ')}); model ${ev.modelId}`,
+          text: anomalyEvidenceText(ev),
           flowIds: [rec.flowId],
           communityIds: [rec.communityId],
         },
