@@ -48,12 +48,12 @@ export type ConnState = (typeof CONN_STATES)[number];
 
 /**
  * Why a flow record was exported.
- * - fin: FIN seen from both sides, or from one side while the other had sent nothing (Zeek's close_complete);
- *   exported after the closing grace period, so the last ACK is counted
+ * - fin: FIN seen from both sides, or with `flow.loneFinCloses` from one side while the other had sent nothing
+ *   (Zeek's close_complete); exported after the closing grace period, so the last ACK is counted
  * - rst: a RST ended it (exported after the closing grace period)
  * - idle: no packet for the idle timeout of its protocol/state, an unanswered TCP attempt ended by Zeek's
  *   attempt timer (`flow.timeouts.tcpAttempt` after its SYN; a later packet starts a new flow), or a UDP DNS
- *   session ended by Zeek's DNS session timer (`flow.timeouts.dns`)
+ *   session ended by Zeek's DNS session timer (`flow.timeouts.dns`, when set)
  * - active: the flow lasted longer than the active timeout; a record is exported and the flow continues
  *   with a new record (`segment` + 1)
  * - evicted: removed to stay under the flow-table cap

@@ -8,7 +8,8 @@
  *   the next. Keys are canonical — the endpoint that sorts first (address words, then port) is "A" — so both
  *   directions of a flow hash to the same slot; which of A/B is the originator is stored per slot.
  * - one intrusive doubly-linked list per timeout class (TCP new / one-packet half-open / established /
- *   closing, UDP, UDP to a DNS port, ICMP, other: timeout-classes.ts). A packet moves its flow to the tail, so each list is ordered by last activity
+ *   closing, UDP, UDP to a DNS port with flow.timeouts.dns, ICMP, other: timeout-classes.ts). A packet moves
+ *   its flow to the tail, so each list is ordered by last activity
  *   and the sweeper only pops expired flows from the heads, never scanning the table. When the table is full
  *   the victim is the oldest one-packet half-open flow (half-open.ts: what a SYN flood is made of), and only
  *   when there is none the least-recently-seen flow, the oldest head across the lists.

@@ -3,9 +3,9 @@
  * endpoint states and its responder port after every packet, and the end reason of a flow that times out.
  *
  * - TCP: new (handshake not complete), one-packet half-open (half-open.ts), established, closing (Zeek's
- *   close_complete, tcp-state.ts tcpClosing; once closing, always closing);
- * - UDP; UDP to a DNS port (Zeek's DNS analyzer ports 53, 137, 5353, 5355/udp), whose session ends by Zeek's
- *   dns_session_timeout rule (dnsSessionOver) instead of the UDP idle timeout;
+ *   close_complete, tcp-state.ts tcpClosing; with flow.loneFinCloses, once closing, always closing);
+ * - UDP; with flow.timeouts.dns, UDP to a DNS port (Zeek's DNS analyzer ports 53, 137, 5353, 5355/udp), whose
+ *   session ends by Zeek's dns_session_timeout rule (dnsSessionOver) instead of the UDP idle timeout;
  * - ICMP/ICMPv6; any other IP protocol.
  */
 import type { EndReason } from './flow-record.js';
